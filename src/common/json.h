@@ -1,0 +1,41 @@
+// JSON helpers over Boost.JSON: parsing request bodies into objects and reading
+// typed fields with error messages a client can act on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "common/status.h"
+
+namespace tv {
+
+namespace json = boost::json;
+
+// Parses `text` as a JSON object. An empty or all-whitespace text is an empty
+// object (some SDK calls POST without a body).
+Result<json::object> ParseJsonObject(std::string_view text);
+Result<json::value> ParseJson(std::string_view text);
+
+std::string ToJson(const json::value& v);
+
+// Field readers. Absent and null fields read as std::nullopt; a present field
+// of the wrong type is InvalidArgument naming the field.
+Result<std::optional<std::string>> OptString(const json::object& o, std::string_view key);
+Result<std::string> ReqString(const json::object& o, std::string_view key);
+Result<std::optional<bool>> OptBool(const json::object& o, std::string_view key);
+Result<std::optional<int64_t>> OptInt(const json::object& o, std::string_view key);
+Result<std::optional<json::object>> OptObject(const json::object& o, std::string_view key);
+Result<std::optional<std::vector<std::string>>> OptStringArray(const json::object& o,
+                                                               std::string_view key);
+
+// Deep merge: objects merge recursively, anything else in `patch` replaces the
+// value in `target` (a JSON null included).
+void DeepMerge(json::object& target, const json::object& patch);
+
+}  // namespace tv

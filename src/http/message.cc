@@ -1,0 +1,129 @@
+#include "http/message.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+
+namespace tv::http {
+
+Method ParseMethod(std::string_view name) {
+  if (name == "GET") return Method::kGet;
+  if (name == "HEAD") return Method::kHead;
+  if (name == "POST") return Method::kPost;
+  if (name == "PUT") return Method::kPut;
+  if (name == "PATCH") return Method::kPatch;
+  if (name == "DELETE") return Method::kDelete;
+  if (name == "OPTIONS") return Method::kOptions;
+  return Method::kOther;
+}
+
+std::string_view MethodName(Method m) {
+  switch (m) {
+    case Method::kGet: return "GET";
+    case Method::kHead: return "HEAD";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kPatch: return "PATCH";
+    case Method::kDelete: return "DELETE";
+    case Method::kOptions: return "OPTIONS";
+    case Method::kOther: return "OTHER";
+  }
+  return "OTHER";
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool HeaderHasToken(std::string_view value, std::string_view token) {
+  size_t pos = 0;
+  while (pos <= value.size()) {
+    size_t end = value.find(',', pos);
+    if (end == std::string_view::npos) end = value.size();
+    std::string_view part = value.substr(pos, end - pos);
+    part = part.substr(0, part.find(';'));
+    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.front()))) part.remove_prefix(1);
+    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.back()))) part.remove_suffix(1);
+    if (EqualsIgnoreCase(part, token)) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+void Headers::Set(std::string_view name, std::string value) {
+  Remove(name);
+  items_.emplace_back(std::string(name), std::move(value));
+}
+
+void Headers::Remove(std::string_view name) {
+  std::erase_if(items_, [&](const auto& kv) { return EqualsIgnoreCase(kv.first, name); });
+}
+
+std::optional<std::string_view> Headers::Get(std::string_view name) const {
+  for (const auto& [k, v] : items_)
+    if (EqualsIgnoreCase(k, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+bool Request::ParseTarget() {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return false;
+  path = parsed->path();
+  query.clear();
+  for (auto param : parsed->params()) query.emplace_back(param.key, param.has_value ? param.value : "");
+  return true;
+}
+
+std::optional<std::string_view> Request::QueryParam(std::string_view name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return std::string_view(v);
+  return std::nullopt;
+}
+
+std::vector<std::string_view> Request::QueryParams(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const auto& [k, v] : query)
+    if (k == name || (k.size() == name.size() + 2 && k.starts_with(name) && k.ends_with("[]")))
+      out.push_back(v);
+  return out;
+}
+
+std::optional<std::string_view> Request::BearerToken() const {
+  auto auth = headers.Get("authorization");
+  if (!auth) return std::nullopt;
+  std::string_view v = *auth;
+  if (v.size() < 7 || !EqualsIgnoreCase(v.substr(0, 7), "bearer ")) return std::nullopt;
+  v.remove_prefix(7);
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
+Response Response::Json(int status, const boost::json::value& body) {
+  Response r;
+  r.status = status;
+  r.headers.Set("Content-Type", "application/json");
+  r.body = boost::json::serialize(body);
+  return r;
+}
+
+Response Response::Text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.headers.Set("Content-Type", std::move(content_type));
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::Empty(int status) {
+  Response r;
+  r.status = status;
+  return r;
+}
+
+}  // namespace tv::http

@@ -1,0 +1,70 @@
+// Request and Response: tracevault's own HTTP message types. Handlers and
+// middleware see only these; Beast stays inside server.cc so the rest of the
+// tree compiles fast and does not care how bytes reach the socket.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+namespace tv::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+Method ParseMethod(std::string_view name);
+std::string_view MethodName(Method m);
+
+// An ordered header list with case-insensitive lookup.
+class Headers {
+ public:
+  void Add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void Set(std::string_view name, std::string value);
+  void Remove(std::string_view name);
+  std::optional<std::string_view> Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+
+  auto begin() const { return items_.begin(); }
+  auto end() const { return items_.end(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// True when the comma-separated header value contains `token` (case-insensitive).
+bool HeaderHasToken(std::string_view value, std::string_view token);
+
+struct Request {
+  Method method = Method::kGet;
+  std::string target;  // as sent: path plus query
+  std::string path;    // percent-decoded path
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+
+  // Fills path and query from target. Returns false when the target is not a
+  // valid origin-form URL.
+  bool ParseTarget();
+
+  std::optional<std::string_view> QueryParam(std::string_view name) const;
+  std::vector<std::string_view> QueryParams(std::string_view name) const;
+  // The token of an "Authorization: Bearer <token>" header, trimmed.
+  std::optional<std::string_view> BearerToken() const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response Json(int status, const boost::json::value& body);
+  static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response Empty(int status);
+};
+
+}  // namespace tv::http

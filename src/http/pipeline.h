@@ -1,0 +1,58 @@
+// Pipeline: the fixed order every request goes through, whatever the route.
+//
+//   request id → CORS preflight → authentication → routing → handler
+//   → error mapping → CORS headers → audit headers → gzip
+//
+// Authentication runs before routing: every path not listed as public needs a
+// valid bearer token, so an unknown path with a bad key is 401, not 404, and a
+// route added later is protected without doing anything.
+//
+// Thread-safety: Handle() is const and may run on many threads at once.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/principal.h"
+#include "common/status.h"
+#include "http/cors.h"
+#include "http/message.h"
+#include "http/router.h"
+
+namespace tv::http {
+
+struct PublicRoute {
+  std::optional<Method> method;  // nullopt: any method
+  std::string path;
+  bool prefix = false;  // match every path under `path`
+};
+
+// Resolves a bearer token to a Principal. Returns Unauthenticated for unknown
+// or revoked tokens.
+using Authenticator = std::function<Result<Principal>(std::string_view token)>;
+
+class Pipeline {
+ public:
+  Pipeline(const Router& router, Authenticator authenticate, CorsPolicy cors,
+           std::vector<PublicRoute> public_routes);
+
+  Response Handle(const Request& req) const;
+
+  // The request id echoed as x-request-id: the client's when it is a sane
+  // token, otherwise a fresh random one.
+  static std::string RequestIdFor(const Request& req);
+
+ private:
+  bool IsPublic(const Request& req) const;
+  Response Route(RequestContext& ctx) const;
+  void Finish(const RequestContext& ctx, Response& res) const;
+
+  const Router& router_;
+  Authenticator authenticate_;
+  CorsPolicy cors_;
+  std::vector<PublicRoute> public_routes_;
+};
+
+}  // namespace tv::http

@@ -1,0 +1,48 @@
+// Router: maps (method, path) to a handler, with path parameters.
+//
+// Patterns are '/'-separated segments. A segment ":name" captures one path
+// segment; a final segment "*name" captures the rest of the path (possibly
+// empty). Literal segments win over captures when both match. Routes are
+// added at startup; Find() is thread-safe once serving begins.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "http/context.h"
+#include "http/message.h"
+
+namespace tv::http {
+
+using Handler = std::function<Result<Response>(RequestContext&)>;
+
+class Router {
+ public:
+  struct Route {
+    Method method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+
+  struct Match {
+    const Route* route = nullptr;   // null when nothing matched
+    bool path_matched = false;      // some route had this path (→ 405, not 404)
+    PathParams params;
+  };
+
+  void Add(Method method, std::string_view pattern, Handler handler);
+  Match Find(Method method, std::string_view path) const;
+
+  // The audit form of a route pattern: "/v1/project/:id" → "/v1/project/[id]".
+  static std::string NormalizePattern(std::string_view pattern);
+
+ private:
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace tv::http

@@ -1,0 +1,363 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <optional>
+#include <unordered_map>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "http/error_response.h"
+#include "http/memory_budget.h"
+
+namespace tv::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr size_t kHeaderLimit = 64 * 1024;
+
+// A connection. Its fields are touched only on the connection's strand.
+struct Conn {
+  explicit Conn(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool idle = true;  // waiting for the next request's first byte
+};
+
+// Hand-off between the connection strand and a worker thread.
+struct Dispatch {
+  explicit Dispatch(asio::any_io_executor ex) : timer(ex) {}
+  asio::steady_timer timer;
+  std::optional<Response> response;  // set on the strand
+  bool finished = false;             // strand only
+};
+
+Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
+  Request req;
+  req.method = ParseMethod(msg.method_string());
+  req.target = std::string(msg.target());
+  for (const auto& f : msg) req.headers.Add(std::string(f.name_string()), std::string(f.value()));
+  req.body = std::move(msg.body());
+  req.remote_address = remote;
+  return req;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, const Pipeline& p)
+      : opt(std::move(o)),
+        pipeline(p),
+        workers(static_cast<size_t>(std::max(1, opt.worker_threads))),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM),
+        budget(opt.memory_budget_bytes),
+        drain_timer(ioc) {}
+
+  awaitable<void> AcceptLoop();
+  awaitable<void> Serve(std::shared_ptr<Conn> c, uint64_t id);
+  awaitable<Response> Run(Request req);
+  awaitable<bool> Write(Conn& c, const Request& req, Response res, unsigned version, bool keep_alive,
+                        std::chrono::steady_clock::time_point start);
+  Response Reject(const Status& s, const Request* req);
+  void BeginShutdown();
+  void PollDrain();
+
+  ServerOptions opt;
+  const Pipeline& pipeline;
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  MemoryBudget budget;
+  asio::steady_timer drain_timer;
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::atomic<size_t> running_handlers{0};
+  std::atomic<bool> draining{false};
+
+  std::mutex mu;
+  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;  // guarded by mu
+  uint64_t next_conn_id = 0;                                   // guarded by mu
+};
+
+awaitable<void> Server::Impl::AcceptLoop() {
+  while (!draining) {
+    auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+    if (ec) {
+      if (draining || ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(ioc, std::chrono::milliseconds(50));  // e.g. EMFILE: back off
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    beast::error_code ignored;
+    sock.set_option(tcp::no_delay(true), ignored);
+    auto conn = std::make_shared<Conn>(std::move(sock));
+    uint64_t id;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      id = next_conn_id++;
+      conns.emplace(id, conn);
+    }
+    asio::co_spawn(conn->stream.get_executor(), Serve(conn, id), asio::detached);
+  }
+}
+
+Response Server::Impl::Reject(const Status& s, const Request* req) {
+  Response res = ErrorResponse(s);
+  res.headers.Set("x-request-id", req ? Pipeline::RequestIdFor(*req) : Pipeline::RequestIdFor(Request{}));
+  return res;
+}
+
+awaitable<Response> Server::Impl::Run(Request req) {
+  if (running_handlers.fetch_add(1) >= opt.max_concurrent_requests) {
+    running_handlers.fetch_sub(1);
+    co_return Reject(ResourceExhausted("Too many concurrent requests; retry shortly"), &req);
+  }
+  auto d = std::make_shared<Dispatch>(co_await asio::this_coro::executor);
+  auto shared_req = std::make_shared<const Request>(std::move(req));
+  asio::post(workers, [this, d, shared_req] {
+    Response r = pipeline.Handle(*shared_req);
+    running_handlers.fetch_sub(1);
+    asio::post(d->timer.get_executor(), [d, r = std::move(r)]() mutable {
+      if (d->finished) return;
+      d->response = std::move(r);
+      d->finished = true;
+      d->timer.cancel();
+    });
+  });
+  d->timer.expires_after(opt.request_timeout);
+  co_await d->timer.async_wait(kTuple);
+  d->finished = true;
+  if (d->response) co_return std::move(*d->response);
+  spdlog::warn("{} {}: handler exceeded the request timeout of {}s", MethodName(shared_req->method),
+               shared_req->path, opt.request_timeout.count());
+  co_return Reject(DeadlineExceeded("The request did not finish within {} seconds", opt.request_timeout.count()),
+                   shared_req.get());
+}
+
+awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, unsigned version,
+                                    bool keep_alive, std::chrono::steady_clock::time_point start) {
+  keep_alive = keep_alive && !draining;
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  for (const auto& [k, v] : res.headers) out.set(k, v);
+  out.set(bhttp::field::server, "tracevault");
+  size_t body_bytes = res.body.size();
+  out.body() = std::move(res.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  if (req.method == Method::kHead) out.body().clear();
+  c.stream.expires_after(opt.request_timeout);
+  auto [ec, n] = co_await bhttp::async_write(c.stream, out, kTuple);
+  if (opt.access_log) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    boost::json::object line{
+        {"ts", FormatTimestamp(Clock::Real().NowMicros())},
+        {"request_id", std::string(res.headers.Get("x-request-id").value_or(""))},
+        {"method", std::string(MethodName(req.method))},
+        {"path", req.path.empty() ? req.target : req.path},
+        {"status", res.status},
+        {"bytes_in", req.body.size()},
+        {"bytes_out", body_bytes},
+        {"duration_ms", static_cast<double>(static_cast<int64_t>(ms * 1000)) / 1000},
+        {"remote", req.remote_address}};
+    if (ec) line["write_error"] = ec.message();
+    WriteAccessLogLine(boost::json::serialize(line));
+  }
+  co_return !ec && keep_alive;
+}
+
+awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
+  beast::error_code ignored;
+  std::string remote;
+  auto ep = c->stream.socket().remote_endpoint(ignored);
+  if (!ignored) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  beast::flat_buffer buf;
+  bool keep_going = true;
+  while (keep_going && !draining) {
+    BudgetReservation reservation(budget);
+    bool over_budget = false;
+    auto on_chunk = [&](uint64_t size, std::string_view, beast::error_code& ec) {
+      if (!reservation.Grow(size)) {
+        over_budget = true;
+        ec = bhttp::error::body_limit;
+      }
+    };
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(opt.max_body_bytes);
+    parser.on_chunk_header(on_chunk);
+
+    c->idle = true;
+    c->stream.expires_after(opt.keep_alive_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(c->stream, buf, parser, kTuple);
+    c->idle = false;
+    auto start = std::chrono::steady_clock::now();
+    if (hec) {
+      if (hec == bhttp::error::header_limit) {
+        co_await Write(*c, Request{}, Reject(InvalidArgument("Request headers exceed {} bytes", kHeaderLimit), nullptr),
+                       11, false, start);
+      } else if (hec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+        co_await Write(*c, Request{}, Reject(InvalidArgument("Malformed HTTP request: {}", hec.message()), nullptr),
+                       11, false, start);
+      }
+      break;  // EOF, idle timeout, reset or cancellation: close quietly
+    }
+
+    auto& head = parser.get();
+    Request probe;
+    probe.method = ParseMethod(head.method_string());
+    probe.target = std::string(head.target());
+    probe.remote_address = remote;
+    probe.ParseTarget();
+    unsigned version = head.version();
+    if (auto cl = parser.content_length()) {
+      if (*cl > opt.max_body_bytes) {
+        co_await Write(*c, probe, Reject(PayloadTooLarge("Request body of {} bytes exceeds the limit of {} bytes", *cl,
+                                                         opt.max_body_bytes), &probe),
+                       version, false, start);
+        break;
+      }
+      if (!reservation.Grow(*cl)) {
+        co_await Write(*c, probe, Reject(ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly"), &probe),
+                       version, false, start);
+        break;
+      }
+    }
+    if (head[bhttp::field::expect] == "100-continue") {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      auto [cec, cn] = co_await bhttp::async_write(c->stream, cont, kTuple);
+      if (cec) break;
+    }
+    c->stream.expires_after(opt.request_timeout);
+    auto [bec, bn] = co_await bhttp::async_read(c->stream, buf, parser, kTuple);
+    if (bec) {
+      if (bec == bhttp::error::body_limit) {
+        Status s = over_budget ? ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly")
+                               : PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes);
+        co_await Write(*c, probe, Reject(s, &probe), version, false, start);
+      } else if (bec == beast::error::timeout) {
+        Response r = Reject(InvalidArgument("Timed out reading the request body"), &probe);
+        r.status = 408;
+        co_await Write(*c, probe, std::move(r), version, false, start);
+      } else if (bec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+        co_await Write(*c, probe, Reject(InvalidArgument("Malformed HTTP request: {}", bec.message()), &probe),
+                       version, false, start);
+      }
+      break;
+    }
+    bool keep_alive = parser.get().keep_alive();
+    Request req = ToRequest(parser.release(), remote);
+    Response res;
+    if (!req.ParseTarget()) {
+      res = Reject(InvalidArgument("Malformed request target '{}'", req.target), &req);
+    } else {
+      res = co_await Run(req);
+    }
+    keep_going = co_await Write(*c, req, std::move(res), version, keep_alive, start);
+  }
+  c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  c->stream.close();
+  std::lock_guard<std::mutex> lock(mu);
+  conns.erase(id);
+}
+
+void Server::Impl::BeginShutdown() {
+  if (draining.exchange(true)) return;
+  spdlog::info("shutting down: draining in-flight requests (up to {}s)", opt.drain_timeout.count());
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& [id, conn] : conns) {
+    asio::post(conn->stream.get_executor(), [conn] {
+      if (conn->idle) conn->stream.socket().cancel();
+    });
+  }
+  drain_deadline = std::chrono::steady_clock::now() + opt.drain_timeout;
+  PollDrain();
+}
+
+void Server::Impl::PollDrain() {
+  size_t open;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    open = conns.size();
+  }
+  if ((open == 0 && running_handlers == 0) || std::chrono::steady_clock::now() >= drain_deadline) {
+    if (open > 0) spdlog::warn("drain timeout: closing {} connection(s) still open", open);
+    ioc.stop();
+    return;
+  }
+  drain_timer.expires_after(std::chrono::milliseconds(20));
+  drain_timer.async_wait([this](beast::error_code) { PollDrain(); });
+}
+
+Server::Server(ServerOptions options, const Pipeline& pipeline)
+    : impl_(std::make_unique<Impl>(std::move(options), pipeline)) {}
+
+Server::~Server() {
+  impl_->ioc.stop();
+  impl_->workers.join();
+}
+
+Result<uint16_t> Server::Listen() {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(impl_->opt.host, ec);
+  if (ec) return InvalidArgument("Invalid listen address '{}': {}", impl_->opt.host, ec.message());
+  tcp::endpoint ep(addr, impl_->opt.port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable("Cannot listen on {}:{}: {}", impl_->opt.host, impl_->opt.port, ec.message());
+  return acc.local_endpoint().port();
+}
+
+void Server::Run() {
+  Impl& s = *impl_;
+  s.signals.async_wait([&s](beast::error_code ec, int) {
+    if (!ec) s.BeginShutdown();
+  });
+  asio::co_spawn(s.ioc, s.AcceptLoop(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < s.opt.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : threads) t.join();
+  s.workers.join();
+}
+
+void Server::Shutdown() {
+  asio::post(impl_->ioc, [s = impl_.get()] { s->BeginShutdown(); });
+}
+
+}  // namespace tv::http
