@@ -19,6 +19,9 @@ struct Principal {
   std::string user_email;
   std::string api_key_id;  // the key that authenticated this request
   std::vector<OrgMembership> orgs;
+  // The credential itself, kept so the data plane can act for the caller
+  // towards the control plane. Never logged or serialized.
+  std::string bearer_token;
 
   bool authenticated() const { return !user_id.empty(); }
 

@@ -74,9 +74,8 @@ Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& r
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, const Pipeline& p)
+  explicit Impl(ServerOptions o)
       : opt(std::move(o)),
-        pipeline(p),
         workers(static_cast<size_t>(std::max(1, opt.worker_threads))),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
@@ -85,7 +84,7 @@ struct Server::Impl {
 
   awaitable<void> AcceptLoop();
   awaitable<void> Serve(std::shared_ptr<Conn> c, uint64_t id);
-  awaitable<Response> Run(Request req);
+  awaitable<Response> Run(std::shared_ptr<const Request> req);
   awaitable<bool> Write(Conn& c, const Request& req, Response res, unsigned version, bool keep_alive,
                         std::chrono::steady_clock::time_point start);
   Response Reject(const Status& s, const Request* req);
@@ -93,7 +92,7 @@ struct Server::Impl {
   void PollDrain();
 
   ServerOptions opt;
-  const Pipeline& pipeline;
+  const Pipeline* pipeline = nullptr;  // set by Run()
   asio::io_context ioc;
   asio::thread_pool workers;
   tcp::acceptor acceptor;
@@ -138,15 +137,14 @@ Response Server::Impl::Reject(const Status& s, const Request* req) {
   return res;
 }
 
-awaitable<Response> Server::Impl::Run(Request req) {
+awaitable<Response> Server::Impl::Run(std::shared_ptr<const Request> shared_req) {
   if (running_handlers.fetch_add(1) >= opt.max_concurrent_requests) {
     running_handlers.fetch_sub(1);
-    co_return Reject(ResourceExhausted("Too many concurrent requests; retry shortly"), &req);
+    co_return Reject(ResourceExhausted("Too many concurrent requests; retry shortly"), shared_req.get());
   }
   auto d = std::make_shared<Dispatch>(co_await asio::this_coro::executor);
-  auto shared_req = std::make_shared<const Request>(std::move(req));
   asio::post(workers, [this, d, shared_req] {
-    Response r = pipeline.Handle(*shared_req);
+    Response r = pipeline->Handle(*shared_req);
     running_handlers.fetch_sub(1);
     asio::post(d->timer.get_executor(), [d, r = std::move(r)]() mutable {
       if (d->finished) return;
@@ -188,13 +186,25 @@ awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, u
         {"status", res.status},
         {"bytes_in", req.body.size()},
         {"bytes_out", body_bytes},
-        {"duration_ms", static_cast<double>(static_cast<int64_t>(ms * 1000)) / 1000},
+        {"duration_us", static_cast<int64_t>(ms * 1000)},
         {"remote", req.remote_address}};
     if (ec) line["write_error"] = ec.message();
     WriteAccessLogLine(boost::json::serialize(line));
   }
   co_return !ec && keep_alive;
 }
+
+namespace {
+
+// Errors that mean the client sent something unparseable (answered with 400),
+// as opposed to closing, resetting or timing out (closed quietly).
+bool IsProtocolError(const beast::error_code& ec) {
+  if (ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category()) return false;
+  return ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message && ec != bhttp::error::need_more &&
+         ec != bhttp::error::need_buffer && ec != bhttp::error::body_limit && ec != bhttp::error::header_limit;
+}
+
+}  // namespace
 
 awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
   beast::error_code ignored;
@@ -222,36 +232,35 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     auto [hec, hn] = co_await bhttp::async_read_header(c->stream, buf, parser, kTuple);
     c->idle = false;
     auto start = std::chrono::steady_clock::now();
-    if (hec) {
-      if (hec == bhttp::error::header_limit) {
-        co_await Write(*c, Request{}, Reject(InvalidArgument("Request headers exceed {} bytes", kHeaderLimit), nullptr),
-                       11, false, start);
-      } else if (hec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-        co_await Write(*c, Request{}, Reject(InvalidArgument("Malformed HTTP request: {}", hec.message()), nullptr),
-                       11, false, start);
-      }
-      break;  // EOF, idle timeout, reset or cancellation: close quietly
-    }
-
-    auto& head = parser.get();
+    // Requests that fail before a handler runs are answered here and the
+    // connection is closed (the unread body would desynchronize it).
     Request probe;
+    probe.remote_address = remote;
+    std::optional<Response> early;
+    unsigned version = 11;
+    if (hec) {
+      if (hec == bhttp::error::header_limit)
+        early = Reject(InvalidArgument("Request headers exceed {} bytes", kHeaderLimit), nullptr);
+      else if (IsProtocolError(hec))
+        early = Reject(InvalidArgument("Malformed HTTP request: {}", hec.message()), nullptr);
+      if (early) co_await Write(*c, probe, std::move(*early), version, false, start);
+      break;
+    }
+    auto& head = parser.get();
     probe.method = ParseMethod(head.method_string());
     probe.target = std::string(head.target());
-    probe.remote_address = remote;
     probe.ParseTarget();
-    unsigned version = head.version();
+    version = head.version();
     if (auto cl = parser.content_length()) {
-      if (*cl > opt.max_body_bytes) {
-        co_await Write(*c, probe, Reject(PayloadTooLarge("Request body of {} bytes exceeds the limit of {} bytes", *cl,
-                                                         opt.max_body_bytes), &probe),
-                       version, false, start);
-        break;
-      }
-      if (!reservation.Grow(*cl)) {
-        co_await Write(*c, probe, Reject(ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly"), &probe),
-                       version, false, start);
-        break;
-      }
+      if (*cl > opt.max_body_bytes)
+        early = Reject(PayloadTooLarge("Request body of {} bytes exceeds the limit of {} bytes", *cl, opt.max_body_bytes),
+                       &probe);
+      else if (!reservation.Grow(*cl))
+        early = Reject(ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly"), &probe);
+    }
+    if (early) {
+      co_await Write(*c, probe, std::move(*early), version, false, start);
+      break;
     }
     if (head[bhttp::field::expect] == "100-continue") {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
@@ -262,28 +271,29 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     auto [bec, bn] = co_await bhttp::async_read(c->stream, buf, parser, kTuple);
     if (bec) {
       if (bec == bhttp::error::body_limit) {
-        Status s = over_budget ? ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly")
-                               : PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes);
-        co_await Write(*c, probe, Reject(s, &probe), version, false, start);
+        early = Reject(over_budget ? ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly")
+                                   : PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes),
+                       &probe);
       } else if (bec == beast::error::timeout) {
-        Response r = Reject(InvalidArgument("Timed out reading the request body"), &probe);
-        r.status = 408;
-        co_await Write(*c, probe, std::move(r), version, false, start);
-      } else if (bec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-        co_await Write(*c, probe, Reject(InvalidArgument("Malformed HTTP request: {}", bec.message()), &probe),
-                       version, false, start);
+        early = Reject(InvalidArgument("Timed out reading the request body"), &probe);
+        early->status = 408;
+      } else if (IsProtocolError(bec)) {
+        early = Reject(InvalidArgument("Malformed HTTP request: {}", bec.message()), &probe);
       }
+      if (early) co_await Write(*c, probe, std::move(*early), version, false, start);
       break;
     }
     bool keep_alive = parser.get().keep_alive();
-    Request req = ToRequest(parser.release(), remote);
+    Request parsed = ToRequest(parser.release(), remote);
+    bool target_ok = parsed.ParseTarget();
+    auto req = std::make_shared<const Request>(std::move(parsed));
     Response res;
-    if (!req.ParseTarget()) {
-      res = Reject(InvalidArgument("Malformed request target '{}'", req.target), &req);
+    if (!target_ok) {
+      res = Reject(InvalidArgument("Malformed request target '{}'", req->target), req.get());
     } else {
       res = co_await Run(req);
     }
-    keep_going = co_await Write(*c, req, std::move(res), version, keep_alive, start);
+    keep_going = co_await Write(*c, *req, std::move(res), version, keep_alive, start);
   }
   c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   c->stream.close();
@@ -321,8 +331,7 @@ void Server::Impl::PollDrain() {
   drain_timer.async_wait([this](beast::error_code) { PollDrain(); });
 }
 
-Server::Server(ServerOptions options, const Pipeline& pipeline)
-    : impl_(std::make_unique<Impl>(std::move(options), pipeline)) {}
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Server::~Server() {
   impl_->ioc.stop();
@@ -343,8 +352,9 @@ Result<uint16_t> Server::Listen() {
   return acc.local_endpoint().port();
 }
 
-void Server::Run() {
+void Server::Run(const Pipeline& pipeline) {
   Impl& s = *impl_;
+  s.pipeline = &pipeline;
   s.signals.async_wait([&s](beast::error_code ec, int) {
     if (!ec) s.BeginShutdown();
   });

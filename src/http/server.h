@@ -42,7 +42,7 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(ServerOptions options, const Pipeline& pipeline);
+  explicit Server(ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -51,7 +51,8 @@ class Server {
   Result<uint16_t> Listen();
 
   // Serves until a graceful shutdown completes. SIGTERM and SIGINT start one.
-  void Run();
+  // REQUIRES: Listen() succeeded. `pipeline` outlives the call.
+  void Run(const Pipeline& pipeline);
 
   // Starts a graceful shutdown. Safe to call from any thread.
   void Shutdown();

@@ -1,0 +1,28 @@
+#include "cli/in_process_client.h"
+
+namespace tv::cli {
+namespace {
+
+class InProcessClient final : public data::ControlPlaneClient {
+ public:
+  explicit InProcessClient(control::ControlPlane& cp) : cp_(cp) {}
+
+  Result<Principal> Authenticate(std::string_view token) override { return cp_.Authenticate(token); }
+
+  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal&) override {
+    return cp_.Resolve(type, id);
+  }
+
+  Status Health() override { return cp_.db().Query("SELECT 1 AS ok").status(); }
+
+ private:
+  control::ControlPlane& cp_;
+};
+
+}  // namespace
+
+std::unique_ptr<data::ControlPlaneClient> MakeInProcessClient(control::ControlPlane& cp) {
+  return std::make_unique<InProcessClient>(cp);
+}
+
+}  // namespace tv::cli

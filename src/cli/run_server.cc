@@ -1,0 +1,166 @@
+// `tracevault serve | control | data`: assemble the planes, listen, serve.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/data_dir.h"
+#include "cli/in_process_client.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "control/control_plane.h"
+#include "data/caching_control_plane_client.h"
+#include "data/data_plane.h"
+#include "http/client.h"
+#include "http/info_routes.h"
+#include "meta/sqlite/sqlite_meta_store.h"
+
+#ifndef TRACEVAULT_VERSION
+#define TRACEVAULT_VERSION "0.0.0"
+#endif
+#ifndef TRACEVAULT_BUILD
+#define TRACEVAULT_BUILD "unknown"
+#endif
+
+namespace tv::cli {
+namespace {
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kAllInOne: return "all-in-one";
+    case Role::kControl: return "control";
+    case Role::kData: return "data";
+  }
+  return "unknown";
+}
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+control::InitSettings InitFromEnv() {
+  control::InitSettings s;
+  if (auto v = Env("TRACEVAULT_INIT_ORG_NAME")) s.org_name = *v;
+  if (auto v = Env("TRACEVAULT_INIT_USER_EMAIL")) s.user_email = *v;
+  s.user_password = Env("TRACEVAULT_INIT_USER_PASSWORD");
+  s.api_key = Env("TRACEVAULT_INIT_API_KEY");
+  return s;
+}
+
+Result<std::unique_ptr<meta::MetaStore>> OpenDb(const std::string& path) {
+  return meta::OpenSqliteMetaStore({.path = path});
+}
+
+// First start of an empty control database: create the org, admin and key.
+Status Bootstrap(control::ControlPlane& cp, const DataDir& dir) {
+  control::InitSettings init = InitFromEnv();
+  TV_ASSIGN_OR_RETURN(auto created, cp.BootstrapIfEmpty(init));
+  if (!created) {
+    if (std::filesystem::exists(dir.initial_key_file()))
+      spdlog::info("the initial API key is in {}", dir.initial_key_file());
+    return Status::Ok();
+  }
+  spdlog::info("created organization '{}' with admin user '{}'", init.org_name, init.user_email);
+  if (!init.api_key) {
+    TV_RETURN_IF_ERROR(WritePrivateFile(dir.initial_key_file(), created->api_key + "\n"));
+    std::fprintf(stderr, "\n  API key (shown once; also saved to %s):\n\n    %s\n\n", dir.initial_key_file().c_str(),
+                 created->api_key.c_str());
+  }
+  return Status::Ok();
+}
+
+boost::json::object VersionBody(Role role) {
+  return boost::json::object{{"version", TRACEVAULT_VERSION},
+                             {"build", TRACEVAULT_BUILD},
+                             {"role", RoleName(role)},
+                             {"logs3_payload_max_bytes", nullptr},
+                             {"features", boost::json::object{{"control_plane", role != Role::kData},
+                                                              {"data_plane", role != Role::kControl},
+                                                              {"logs3", false},
+                                                              {"btql", false}}}};
+}
+
+// Everything one server process owns, in construction order.
+struct Assembly {
+  std::unique_ptr<control::ControlPlane> control;
+  std::unique_ptr<data::CachingControlPlaneClient> client;
+  std::unique_ptr<data::DataPlane> data;
+  http::Router router;
+  std::vector<http::HealthCheck> health;
+};
+
+Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembly& a) {
+  std::unique_ptr<data::ControlPlaneClient> inner;
+  if (role != Role::kData) {
+    TV_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateSecret(dir));
+    TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.control_db()));
+    TV_ASSIGN_OR_RETURN(a.control, control::ControlPlane::Open(std::move(db), secret, {}, Clock::Real()));
+    TV_RETURN_IF_ERROR(Bootstrap(*a.control, dir));
+    a.control->RegisterRoutes(a.router);
+    a.health.push_back({"control_db", [cp = a.control.get()] { return cp->db().Query("SELECT 1 AS ok").status(); }});
+    inner = MakeInProcessClient(*a.control);
+  } else {
+    inner = data::MakeHttpControlPlaneClient(flags.control_plane_url);
+  }
+  a.client = std::make_unique<data::CachingControlPlaneClient>(
+      std::move(inner), std::chrono::seconds(flags.auth_cache_ttl_s), Clock::Real());
+  if (a.control) a.control->AddKeyRevokedListener([c = a.client.get()](const std::string& id) { c->InvalidateKey(id); });
+  if (role != Role::kControl) {
+    TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.data_db()));
+    TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client));
+    a.data->RegisterRoutes(a.router);
+    a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
+  }
+  if (role == Role::kData) {
+    a.data->RegisterControlPlaneProxy(a.router, flags.control_plane_url,
+                                      [c = a.client.get()](const std::string& id) { c->InvalidateKey(id); });
+    a.health.push_back({"control_plane", [c = a.client.get()] { return c->Health(); }});
+  }
+  http::AddInfoRoutes(a.router, {std::string(RoleName(role)), [role] { return VersionBody(role); }, a.health});
+  return Status::Ok();
+}
+
+Status Run(const ServerFlags& flags, Role role) {
+  http::InitHttpClient();
+  TV_ASSIGN_OR_RETURN(ListenAddress addr, ParseListen(flags.listen));
+  TV_ASSIGN_OR_RETURN(DataDir dir, PrepareDataDir(flags.data_dir));
+  Assembly a;
+  TV_RETURN_IF_ERROR(Assemble(flags, role, dir, a));
+
+  http::Server server(ToServerOptions(flags, addr));
+  TV_ASSIGN_OR_RETURN(uint16_t port, server.Listen());
+  std::string host = addr.host.find(':') != std::string::npos ? "[" + addr.host + "]" : addr.host;
+  if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  std::string public_url = flags.public_url.empty() ? "http://" + host + ":" + std::to_string(port) : flags.public_url;
+  while (public_url.size() > 1 && public_url.back() == '/') public_url.pop_back();
+  if (a.control) {
+    a.control->set_options({public_url, flags.data_plane_url.empty() ? public_url : flags.data_plane_url});
+  }
+  std::string default_origin = role == Role::kData ? flags.control_plane_url : public_url;
+  http::Pipeline pipeline(
+      a.router, [c = a.client.get()](std::string_view token) { return c->Authenticate(token); },
+      http::CorsPolicy(CorsOrigins(flags, default_origin)), http::InfoPublicRoutes());
+  spdlog::info("tracevault {}: listening on http://{}:{} (public URL {})", RoleName(role), host, port, public_url);
+  server.Run(pipeline);
+  spdlog::info("tracevault {}: stopped", RoleName(role));
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunServer(const ServerFlags& flags, Role role) {
+  ConfigureLogging(flags.log_level);
+  Status s = Run(flags, role);
+  if (!s.ok()) {
+    spdlog::error("{}", s.message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tv::cli

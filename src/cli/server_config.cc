@@ -1,0 +1,111 @@
+#include "cli/server_config.h"
+
+#include <cstdlib>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "http/memory_budget.h"
+
+namespace tv::cli {
+
+void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
+  cmd.add_option("--data-dir", f.data_dir, "Directory for databases and keys")->envname("TRACEVAULT_DATA_DIR")
+      ->capture_default_str();
+  cmd.add_option("--listen", f.listen, "HOST:PORT to listen on (port 0 picks a free one)")
+      ->envname("TRACEVAULT_LISTEN")->capture_default_str();
+  cmd.add_option("--public-url", f.public_url, "URL clients reach this server at (default: from --listen)")
+      ->envname("TRACEVAULT_PUBLIC_URL");
+  if (role == Role::kControl)
+    cmd.add_option("--data-plane-url", f.data_plane_url, "Data plane URL returned to SDKs at login")
+        ->envname("TRACEVAULT_DATA_PLANE_URL");
+  if (role == Role::kData)
+    cmd.add_option("--control-plane-url", f.control_plane_url, "URL of the control plane")
+        ->envname("TRACEVAULT_CONTROL_PLANE_URL")->required();
+  cmd.add_option("--cors-origins", f.cors_origins, "Comma-separated browser origins allowed by CORS")
+      ->envname("TRACEVAULT_CORS_ORIGINS");
+  cmd.add_option("--keep-alive-timeout", f.keep_alive_timeout_s, "Idle keep-alive timeout in seconds")
+      ->envname("TS_API_KEEP_ALIVE_TIMEOUT_SECONDS")->capture_default_str();
+  cmd.add_option("--request-timeout", f.request_timeout_s, "Per-request timeout in seconds")
+      ->envname("TRACEVAULT_REQUEST_TIMEOUT_SECONDS")->capture_default_str();
+  cmd.add_option("--max-body-bytes", f.max_body_bytes, "Largest accepted request body")
+      ->envname("TRACEVAULT_MAX_BODY_BYTES")->capture_default_str();
+  cmd.add_option("--max-concurrent-requests", f.max_concurrent_requests, "Handlers running at once before 429")
+      ->envname("TRACEVAULT_MAX_CONCURRENT_REQUESTS")->capture_default_str();
+  cmd.add_option("--memory-percent", f.memory_percent,
+                 "Percent of available memory that buffered bodies may use (also NODE_MEMORY_PERCENT)")
+      ->envname("TRACEVAULT_MEMORY_PERCENT")->check(CLI::Range(1, 100))->capture_default_str();
+  cmd.add_option("--io-threads", f.io_threads, "Socket threads (0: one per core)")->envname("TRACEVAULT_IO_THREADS");
+  cmd.add_option("--worker-threads", f.worker_threads, "Handler threads")->envname("TRACEVAULT_WORKER_THREADS")
+      ->capture_default_str();
+  cmd.add_option("--drain-timeout", f.drain_timeout_s, "Seconds to drain in-flight requests on shutdown")
+      ->envname("TRACEVAULT_DRAIN_TIMEOUT_SECONDS")->capture_default_str();
+  cmd.add_option("--auth-cache-ttl", f.auth_cache_ttl_s, "Seconds a resolved API key is cached (max 60)")
+      ->envname("TRACEVAULT_AUTH_CACHE_TTL_SECONDS")->check(CLI::Range(0, 60))->capture_default_str();
+  cmd.add_option("--log-level", f.log_level, "debug, info, warn, error or off")->envname("TRACEVAULT_LOG_LEVEL")
+      ->capture_default_str();
+  cmd.add_flag("--no-access-log", f.no_access_log, "Disable the JSON access log on stdout")
+      ->envname("TRACEVAULT_NO_ACCESS_LOG");
+}
+
+Result<ListenAddress> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return InvalidArgument("--listen must be HOST:PORT, got '{}'", listen);
+  ListenAddress a;
+  a.host = listen.substr(0, colon);
+  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+  try {
+    int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    a.port = static_cast<uint16_t>(port);
+  } catch (...) {
+    return InvalidArgument("--listen has an invalid port: '{}'", listen);
+  }
+  return a;
+}
+
+http::ServerOptions ToServerOptions(const ServerFlags& f, const ListenAddress& addr) {
+  http::ServerOptions o;
+  o.host = addr.host;
+  o.port = addr.port;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  o.io_threads = f.io_threads > 0 ? f.io_threads : static_cast<int>(cores);
+  o.worker_threads = std::max(1, f.worker_threads);
+  o.max_body_bytes = f.max_body_bytes;
+  o.keep_alive_timeout = std::chrono::seconds(std::max(1, f.keep_alive_timeout_s));
+  o.request_timeout = std::chrono::seconds(std::max(1, f.request_timeout_s));
+  o.max_concurrent_requests = std::max<size_t>(1, f.max_concurrent_requests);
+  o.drain_timeout = std::chrono::seconds(std::max(0, f.drain_timeout_s));
+  o.access_log = !f.no_access_log;
+  int percent = f.memory_percent;
+  if (!std::getenv("TRACEVAULT_MEMORY_PERCENT")) {
+    if (const char* node = std::getenv("NODE_MEMORY_PERCENT")) {
+      int v = std::atoi(node);
+      if (v >= 1 && v <= 100) percent = v;
+    }
+  }
+  o.memory_budget_bytes = http::MemoryBudget::DetectAvailableMemory() / 100 * static_cast<uint64_t>(percent);
+  return o;
+}
+
+std::vector<std::string> CorsOrigins(const ServerFlags& f, const std::string& default_origin) {
+  std::string list = f.cors_origins;
+  if (const char* extra = std::getenv("WHITELISTED_ORIGINS"); extra && *extra)
+    list += (list.empty() ? "" : ",") + std::string(extra);
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t end = list.find(',', pos);
+    if (end == std::string::npos) end = list.size();
+    std::string o = list.substr(pos, end - pos);
+    while (!o.empty() && o.front() == ' ') o.erase(o.begin());
+    while (!o.empty() && (o.back() == ' ' || o.back() == '/')) o.pop_back();
+    if (!o.empty()) out.push_back(o);
+    pos = end + 1;
+  }
+  if (out.empty()) out.push_back(default_origin);
+  return out;
+}
+
+}  // namespace tv::cli

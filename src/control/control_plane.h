@@ -1,0 +1,105 @@
+// ControlPlane: users, organizations, API keys and object names — the service
+// behind `tracevault control` and the control half of `tracevault serve`.
+//
+// Owns its MetaStore. Route handlers live in routes_*.cc; this class wires
+// them and exposes the calls the data plane makes (Authenticate, Resolve)
+// for the in-process ControlPlaneClient.
+//
+// Thread-safety: all methods are safe to call concurrently after Open().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/object_info.h"
+#include "common/principal.h"
+#include "control/accounts.h"
+#include "control/registry.h"
+#include "http/router.h"
+#include "http/tenancy.h"
+#include "meta/meta_store.h"
+
+namespace tv::control {
+
+struct ControlPlaneOptions {
+  std::string public_url;      // this plane's own URL
+  std::string data_plane_url;  // what login returns as api_url / proxy_url
+};
+
+// Who to create on the first start of an empty database.
+struct InitSettings {
+  std::string org_name = "tracevault";
+  std::string user_email = "admin@localhost";
+  std::optional<std::string> user_password;
+  std::optional<std::string> api_key;
+};
+
+struct NewOrg {
+  json::object org;
+  json::object user;
+  std::string api_key;  // empty when no key was created
+  std::string api_key_id;
+};
+
+class ControlPlane {
+ public:
+  static Result<std::unique_ptr<ControlPlane>> Open(std::unique_ptr<meta::MetaStore> db, std::string secret,
+                                                    ControlPlaneOptions options, const Clock& clock);
+
+  // On an empty database, creates the first organization, admin and key.
+  // Returns nullopt when the database already has an organization.
+  Result<std::optional<NewOrg>> BootstrapIfEmpty(const InitSettings& init);
+
+  // A new organization whose admin is `user_email` (created if new, joined if
+  // existing), with a new API key for that user.
+  Result<NewOrg> CreateOrgWithAdmin(const std::string& org_name, const std::string& user_email,
+                                    const std::optional<std::string>& api_key,
+                                    const std::optional<std::string>& password);
+
+  Result<Principal> Authenticate(std::string_view token) const { return accounts_.Authenticate(token); }
+  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id) const { return registry_.Resolve(type, id); }
+
+  void RegisterRoutes(http::Router& router);
+
+  // Called with the key id after a key is deleted, so caches drop it at once.
+  void AddKeyRevokedListener(std::function<void(const std::string& key_id)> fn);
+  void NotifyKeyRevoked(const std::string& key_id);
+
+  const ControlPlaneOptions& options() const { return options_; }
+  // REQUIRES: called before serving starts (options are read without locks).
+  void set_options(ControlPlaneOptions options) { options_ = std::move(options); }
+  Accounts& accounts() { return accounts_; }
+  Registry& registry() { return registry_; }
+  const http::Tenancy& tenancy() const { return tenancy_; }
+  meta::MetaStore& db() { return *db_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  ControlPlane(std::unique_ptr<meta::MetaStore> db, std::string secret, ControlPlaneOptions options,
+               const Clock& clock);
+
+  std::unique_ptr<meta::MetaStore> db_;
+  ControlPlaneOptions options_;
+  const Clock& clock_;
+  Accounts accounts_;
+  Registry registry_;
+  http::Tenancy tenancy_;
+
+  std::mutex listeners_mu_;
+  std::vector<std::function<void(const std::string&)>> listeners_;  // guarded by listeners_mu_
+};
+
+// Route groups (routes_*.cc).
+void AddSdkRoutes(http::Router& router, ControlPlane& cp);
+void AddProjectRoutes(http::Router& router, ControlPlane& cp);
+void AddExperimentRoutes(http::Router& router, ControlPlane& cp);
+void AddDatasetRoutes(http::Router& router, ControlPlane& cp);
+void AddOrganizationRoutes(http::Router& router, ControlPlane& cp);
+void AddApiKeyRoutes(http::Router& router, ControlPlane& cp);
+
+}  // namespace tv::control

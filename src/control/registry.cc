@@ -1,0 +1,264 @@
+#include "control/registry.h"
+
+#include <cctype>
+
+#include "common/ids.h"
+#include "control/tables.h"
+#include "meta/sql_where.h"
+
+namespace tv::control {
+namespace {
+
+const ObjectTable& TableFor(ObjectType type) {
+  switch (type) {
+    case ObjectType::kOrganization: return OrganizationsTable();
+    case ObjectType::kProject: return ProjectsTable();
+    case ObjectType::kExperiment: return ExperimentsTable();
+    case ObjectType::kDataset: return DatasetsTable();
+  }
+  return ProjectsTable();
+}
+
+std::string Str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
+}
+
+// The name-uniqueness scope of an object: its org for projects, else its project.
+std::pair<std::string_view, std::string> NameScope(ObjectType type, const json::object& o) {
+  if (type == ObjectType::kProject) return {"org_id", Str(o, "org_id")};
+  return {"project_id", Str(o, "project_id")};
+}
+
+Result<bool> NameTaken(meta::MetaStore& tx, ObjectType type, const json::object& o, const std::string& name) {
+  auto [col, scope] = NameScope(type, o);
+  meta::SqlWhere w;
+  w.Add("deleted_at IS NULL").Add(std::string(col) + " = ?", {scope}).Add("name = ?", {name});
+  TV_ASSIGN_OR_RETURN(auto found, TableFor(type).FindWhere(tx, w));
+  return found.has_value() && Str(*found, "id") != Str(o, "id");
+}
+
+}  // namespace
+
+std::string DatasetSlug(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) out.push_back(static_cast<char>(std::tolower(u)));
+    else if (!out.empty() && out.back() != '-') out.push_back('-');
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "dataset" : out;
+}
+
+json::object DatasetView(json::object dataset) {
+  dataset["url_slug"] = DatasetSlug(Str(dataset, "name"));
+  return dataset;
+}
+
+Result<ObjectInfo> Registry::Resolve(ObjectType type, std::string_view id) const {
+  ObjectInfo info;
+  info.type = type;
+  info.id = std::string(id);
+  meta::Rows rows;
+  switch (type) {
+    case ObjectType::kOrganization: {
+      TV_ASSIGN_OR_RETURN(rows, db_.Query("SELECT id AS org_id, name FROM organizations WHERE id = $1",
+                                          {std::string(id)}));
+      break;
+    }
+    case ObjectType::kProject: {
+      TV_ASSIGN_OR_RETURN(rows, db_.Query("SELECT org_id, name FROM projects WHERE id = $1 AND deleted_at IS NULL",
+                                          {std::string(id)}));
+      break;
+    }
+    case ObjectType::kExperiment:
+    case ObjectType::kDataset: {
+      std::string table = type == ObjectType::kExperiment ? "experiments" : "datasets";
+      TV_ASSIGN_OR_RETURN(rows, db_.Query("SELECT p.org_id, o.name, p.id AS project_id, p.name AS project_name FROM " +
+                                              table + " o JOIN projects p ON p.id = o.project_id "
+                                                      "WHERE o.id = $1 AND o.deleted_at IS NULL AND p.deleted_at IS NULL",
+                                          {std::string(id)}));
+      break;
+    }
+  }
+  if (rows.empty()) return NotFound("{} '{}' not found", ObjectTypeName(type), id);
+  info.org_id = rows.Text(0, "org_id");
+  info.name = rows.Text(0, "name");
+  info.project_id = rows.Text(0, "project_id");
+  info.project_name = rows.Text(0, "project_name");
+  return info;
+}
+
+Result<Created> Registry::EnsureProject(const std::string& org_id, const std::string& name,
+                                        const std::optional<std::string>& description,
+                                        const std::string& user_id) const {
+  if (name.empty()) return InvalidArgument("Project name must not be empty");
+  Created out;
+  TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
+    meta::SqlWhere w;
+    w.Add("deleted_at IS NULL").Add("org_id = ?", {org_id}).Add("name = ?", {name});
+    TV_ASSIGN_OR_RETURN(auto found, ProjectsTable().FindWhere(tx, w));
+    if (found) {
+      out = {std::move(*found), true};
+      return Status::Ok();
+    }
+    json::object p{{"id", NewUuid()},
+                   {"org_id", org_id},
+                   {"name", name},
+                   {"description", description ? json::value(*description) : json::value(nullptr)},
+                   {"user_id", user_id},
+                   {"settings", nullptr},
+                   {"created", Now()},
+                   {"deleted_at", nullptr}};
+    TV_RETURN_IF_ERROR(ProjectsTable().Insert(tx, p));
+    out = {std::move(p), false};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::optional<std::string>> Registry::ChooseBase(meta::MetaStore& tx, const std::string& project_id,
+                                                        const BaseChoice& choice) const {
+  using Opt = std::optional<std::string>;
+  if (choice.base_exp_id) return Opt(*choice.base_exp_id);
+  meta::SqlWhere w;
+  w.Add("deleted_at IS NULL").Add("project_id = ?", {project_id});
+  if (choice.base_experiment_name) {
+    w.Add("name = ?", {*choice.base_experiment_name});
+    TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().FindWhere(tx, w));
+    if (!found) return InvalidArgument("base experiment '{}' not found in this project", *choice.base_experiment_name);
+    return Opt(Str(*found, "id"));
+  }
+  if (choice.ancestor_commits && !choice.ancestor_commits->empty()) {
+    meta::SqlWhere wc = w;
+    wc.In("commit_sha", *choice.ancestor_commits);
+    TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().FindWhere(tx, wc));
+    if (found) return Opt(Str(*found, "id"));
+  }
+  if (choice.fall_back_to_latest) {
+    TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().FindWhere(tx, w));
+    if (found) return Opt(Str(*found, "id"));
+  }
+  return Opt();
+}
+
+Result<Created> Registry::CreateExperiment(const ExperimentSpec& spec) const {
+  Created out;
+  TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
+    std::string name = spec.name.value_or("");
+    if (name.empty()) {
+      std::string branch;
+      if (auto it = spec.fields.find("repo_info"); it != spec.fields.end() && it->value().is_object())
+        branch = Str(it->value().as_object(), "branch");
+      name = (branch.empty() ? "experiment" : branch) + "-" + std::to_string(clock_.NowMicros() / 1000000);
+    }
+    json::object probe{{"project_id", spec.project_id}};
+    TV_ASSIGN_OR_RETURN(bool taken, NameTaken(tx, ObjectType::kExperiment, probe, name));
+    if (taken && spec.on_existing == OnExistingName::kReturnExisting) {
+      meta::SqlWhere w;
+      w.Add("deleted_at IS NULL").Add("project_id = ?", {spec.project_id}).Add("name = ?", {name});
+      TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().FindWhere(tx, w));
+      out = {std::move(*found), true};
+      return Status::Ok();
+    }
+    if (taken) {
+      std::string base = name;
+      for (int i = 1; taken; ++i) {
+        name = base + "-" + std::to_string(i);
+        TV_ASSIGN_OR_RETURN(taken, NameTaken(tx, ObjectType::kExperiment, probe, name));
+      }
+    }
+    TV_ASSIGN_OR_RETURN(std::optional<std::string> base_id, ChooseBase(tx, spec.project_id, spec.base));
+    json::object e = spec.fields;
+    e["id"] = NewUuid();
+    e["project_id"] = spec.project_id;
+    e["name"] = name;
+    e["user_id"] = spec.user_id;
+    e["created"] = Now();
+    e["deleted_at"] = nullptr;
+    e["base_exp_id"] = base_id ? json::value(*base_id) : json::value(nullptr);
+    if (!e.contains("public")) e["public"] = false;
+    if (auto it = e.find("repo_info"); it != e.end() && it->value().is_object())
+      e["commit"] = it->value().as_object().contains("commit") ? it->value().as_object().at("commit") : nullptr;
+    TV_RETURN_IF_ERROR(ExperimentsTable().Insert(tx, e));
+    TV_ASSIGN_OR_RETURN(out.object, ExperimentsTable().Get(tx, Str(e, "id"), "Experiment"));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<Created> Registry::EnsureDataset(const std::string& project_id, const std::string& name,
+                                        const json::object& fields, const std::string& user_id) const {
+  if (name.empty()) return InvalidArgument("Dataset name must not be empty");
+  Created out;
+  TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
+    meta::SqlWhere w;
+    w.Add("deleted_at IS NULL").Add("project_id = ?", {project_id}).Add("name = ?", {name});
+    TV_ASSIGN_OR_RETURN(auto found, DatasetsTable().FindWhere(tx, w));
+    if (found) {
+      out = {DatasetView(std::move(*found)), true};
+      return Status::Ok();
+    }
+    json::object d = fields;
+    d["id"] = NewUuid();
+    d["project_id"] = project_id;
+    d["name"] = name;
+    d["user_id"] = user_id;
+    d["created"] = Now();
+    d["deleted_at"] = nullptr;
+    TV_RETURN_IF_ERROR(DatasetsTable().Insert(tx, d));
+    TV_ASSIGN_OR_RETURN(json::object stored, DatasetsTable().Get(tx, Str(d, "id"), "Dataset"));
+    out = {DatasetView(std::move(stored)), false};
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<json::object> Registry::Get(ObjectType type, std::string_view id) const {
+  TV_ASSIGN_OR_RETURN(json::object o, TableFor(type).Get(db_, id, ObjectTypeName(type)));
+  return type == ObjectType::kDataset ? DatasetView(std::move(o)) : o;
+}
+
+Result<json::object> Registry::Patch(ObjectType type, std::string_view id, const json::object& patch) const {
+  json::object result;
+  TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
+    TV_ASSIGN_OR_RETURN(json::object o, TableFor(type).Get(tx, id, ObjectTypeName(type)));
+    DeepMerge(o, patch);
+    if (patch.contains("name") && type != ObjectType::kOrganization) {
+      TV_ASSIGN_OR_RETURN(bool taken, NameTaken(tx, type, o, Str(o, "name")));
+      if (taken) return AlreadyExists("A {} named '{}' already exists", ObjectTypeName(type), Str(o, "name"));
+    }
+    if (type == ObjectType::kExperiment) {
+      if (auto it = o.find("repo_info"); it != o.end() && it->value().is_object() &&
+                                         it->value().as_object().contains("commit"))
+        o["commit"] = it->value().as_object().at("commit");
+    }
+    TV_RETURN_IF_ERROR(TableFor(type).Update(tx, o));
+    TV_ASSIGN_OR_RETURN(result, TableFor(type).Get(tx, id, ObjectTypeName(type)));
+    return Status::Ok();
+  }));
+  return type == ObjectType::kDataset ? DatasetView(std::move(result)) : result;
+}
+
+Result<json::object> Registry::SoftDelete(ObjectType type, std::string_view id) const {
+  if (type == ObjectType::kOrganization) return InvalidArgument("Organizations cannot be deleted through the API");
+  json::object o;
+  TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
+    TV_ASSIGN_OR_RETURN(o, TableFor(type).Get(tx, id, ObjectTypeName(type)));
+    o["deleted_at"] = Now();
+    return TableFor(type).Update(tx, o);
+  }));
+  return type == ObjectType::kDataset ? DatasetView(std::move(o)) : o;
+}
+
+Result<json::object> Registry::BaseExperimentOf(std::string_view experiment_id) const {
+  TV_ASSIGN_OR_RETURN(json::object e, ExperimentsTable().Get(db_, experiment_id, "Experiment"));
+  std::string base_id = Str(e, "base_exp_id");
+  if (base_id.empty()) return NotFound("Experiment '{}' has no base experiment", experiment_id);
+  TV_ASSIGN_OR_RETURN(auto base, ExperimentsTable().Find(db_, base_id));
+  if (!base) return NotFound("The base experiment of '{}' no longer exists", experiment_id);
+  return json::object{{"base_exp_id", base_id}, {"base_exp_name", Str(*base, "name")}};
+}
+
+}  // namespace tv::control

@@ -1,0 +1,89 @@
+// REST: /v1/api_key. A user sees and manages only their own keys.
+#include "control/routes_common.h"
+#include "common/ids.h"
+#include "control/tables.h"
+
+namespace tv::control {
+namespace {
+
+// Adds the owner's details the ApiKey schema carries.
+Result<json::object> KeyView(ControlPlane& cp, json::object key) {
+  TV_ASSIGN_OR_RETURN(json::object user, cp.accounts().GetUser(std::string(key["user_id"].as_string())));
+  key["user_email"] = user["email"];
+  key["user_given_name"] = user["given_name"];
+  key["user_family_name"] = user["family_name"];
+  return key;
+}
+
+Result<json::object> OwnKey(http::RequestContext& ctx, ControlPlane& cp) {
+  std::string id(ctx.Param("id"));
+  if (!IsUuid(id)) return InvalidArgument("'{}' is not a valid api_key id (expected a UUID)", id);
+  meta::SqlWhere w;
+  w.Add("id = ?", {id}).Add("user_id = ?", {ctx.principal().user_id});
+  TV_ASSIGN_OR_RETURN(auto key, ApiKeysTable().FindWhere(cp.db(), w));
+  if (!key) return NotFound("api_key '{}' not found", id);
+  ctx.Touch("api_key", id, std::string((*key)["name"].as_string()));
+  return KeyView(cp, std::move(*key));
+}
+
+}  // namespace
+
+void AddApiKeyRoutes(http::Router& router, ControlPlane& cp) {
+  router.Add(http::Method::kGet, "/v1/api_key", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
+    const auto& req = ctx.request();
+    TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
+    auto org_name = QueryString(req, "org_name");
+    std::optional<std::string> org_id;
+    if (org_name) {
+      TV_ASSIGN_OR_RETURN(OrgMembership m, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
+      org_id = m.org_id;
+    }
+    auto name = QueryString(req, "api_key_name");
+    TV_ASSIGN_OR_RETURN(auto keys, ApiKeysTable().List(cp.db(), [&](meta::SqlWhere& w) {
+      w.Add("user_id = ?", {ctx.principal().user_id});
+      if (org_id) w.Add("(org_id = ? OR org_id IS NULL)", {*org_id});
+      if (name) w.Add("name = ?", {*name});
+    }, q));
+    std::vector<json::object> out;
+    for (auto& k : keys) {
+      TV_ASSIGN_OR_RETURN(json::object v, KeyView(cp, std::move(k)));
+      out.push_back(std::move(v));
+    }
+    return ListResponse(std::move(out));
+  });
+
+  router.Add(http::Method::kPost, "/v1/api_key", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
+    TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
+    TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "name"));
+    TV_ASSIGN_OR_RETURN(auto org_name, OptString(body, "org_name"));
+    std::optional<std::string> org_id;
+    if (org_name) {
+      TV_ASSIGN_OR_RETURN(OrgMembership m, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
+      org_id = m.org_id;
+    }
+    NewApiKey created;
+    TV_RETURN_IF_ERROR(cp.db().Transaction([&](meta::MetaStore& tx) -> Status {
+      TV_ASSIGN_OR_RETURN(created, cp.accounts().CreateApiKey(tx, ctx.principal().user_id, org_id, name, std::nullopt));
+      return Status::Ok();
+    }));
+    TV_ASSIGN_OR_RETURN(json::object view, KeyView(cp, std::move(created.record)));
+    view["key"] = created.key;
+    ctx.Touch("api_key", std::string(view["id"].as_string()), name);
+    return JsonOk(view);
+  });
+
+  router.Add(http::Method::kGet, "/v1/api_key/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
+    TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
+    return JsonOk(key);
+  });
+
+  router.Add(http::Method::kDelete, "/v1/api_key/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
+    TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
+    std::string id(ctx.Param("id"));
+    TV_RETURN_IF_ERROR(cp.db().Execute("DELETE FROM api_keys WHERE id = $1", {id}));
+    cp.NotifyKeyRevoked(id);
+    return JsonOk(key);
+  });
+}
+
+}  // namespace tv::control

@@ -1,0 +1,69 @@
+#include "data/caching_control_plane_client.h"
+
+#include <algorithm>
+
+#include "crypto/crypto.h"
+
+namespace tv::data {
+namespace {
+
+template <typename Map>
+const typename Map::mapped_type* FreshEntry(Map& map, const std::string& key, int64_t now) {
+  auto it = map.find(key);
+  if (it == map.end()) return nullptr;
+  if (it->second.expires_micros <= now) {
+    map.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+}  // namespace
+
+CachingControlPlaneClient::CachingControlPlaneClient(std::unique_ptr<ControlPlaneClient> inner,
+                                                     std::chrono::seconds ttl, const Clock& clock,
+                                                     size_t max_entries)
+    : inner_(std::move(inner)),
+      ttl_micros_(std::chrono::duration_cast<std::chrono::microseconds>(std::min(ttl, kMaxTtl)).count()),
+      clock_(clock),
+      max_entries_(max_entries) {}
+
+Result<Principal> CachingControlPlaneClient::Authenticate(std::string_view token) {
+  std::string key = crypto::Sha256(token);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto* e = FreshEntry(principals_, key, clock_.NowMicros())) return e->value;
+  }
+  TV_ASSIGN_OR_RETURN(Principal p, inner_->Authenticate(token));
+  p.bearer_token = std::string(token);
+  if (ttl_micros_ > 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (principals_.size() >= max_entries_) principals_.clear();
+    principals_[key] = {p, clock_.NowMicros() + ttl_micros_};
+  }
+  return p;
+}
+
+Result<ObjectInfo> CachingControlPlaneClient::Resolve(ObjectType type, std::string_view id, const Principal& caller) {
+  std::string key = std::string(ObjectTypeName(type)) + "/" + std::string(id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // The org check is the caller's (http::Tenancy); the object → org mapping
+    // itself is the same for everyone, so one entry serves all callers.
+    if (auto* e = FreshEntry(objects_, key, clock_.NowMicros())) return e->value;
+  }
+  TV_ASSIGN_OR_RETURN(ObjectInfo info, inner_->Resolve(type, id, caller));
+  if (ttl_micros_ > 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (objects_.size() >= max_entries_) objects_.clear();
+    objects_[key] = {info, clock_.NowMicros() + ttl_micros_};
+  }
+  return info;
+}
+
+void CachingControlPlaneClient::InvalidateKey(const std::string& api_key_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(principals_, [&](const auto& kv) { return kv.second.value.api_key_id == api_key_id; });
+}
+
+}  // namespace tv::data

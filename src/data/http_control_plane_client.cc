@@ -1,0 +1,101 @@
+#include <boost/json/array.hpp>
+
+#include "common/json.h"
+#include "data/control_plane_client.h"
+#include "http/client.h"
+
+namespace tv::data {
+namespace {
+
+class HttpControlPlaneClient final : public ControlPlaneClient {
+ public:
+  explicit HttpControlPlaneClient(std::string base_url) : base_(std::move(base_url)) {
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+  }
+
+  Result<Principal> Authenticate(std::string_view token) override {
+    TV_ASSIGN_OR_RETURN(http::ClientResponse res, Call(http::Method::kGet, "/api/self/me", token, ""));
+    if (res.status == 401) return Unauthenticated("Invalid API key");
+    TV_RETURN_IF_ERROR(Expect200(res));
+    TV_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(res.body));
+    Principal p;
+    TV_ASSIGN_OR_RETURN(p.user_id, ReqString(body, "user_id"));
+    TV_ASSIGN_OR_RETURN(auto email, OptString(body, "user_email"));
+    TV_ASSIGN_OR_RETURN(auto key_id, OptString(body, "api_key_id"));
+    p.user_email = email.value_or("");
+    p.api_key_id = key_id.value_or("");
+    p.bearer_token = std::string(token);
+    auto orgs = body.find("organizations");
+    if (orgs != body.end() && orgs->value().is_array()) {
+      for (const auto& o : orgs->value().as_array()) {
+        if (!o.is_object()) continue;
+        const auto& m = o.as_object();
+        p.orgs.push_back({ReqString(m, "id").value(), ReqString(m, "name").value(),
+                          OptString(m, "role").value().value_or("member")});
+      }
+    }
+    return p;
+  }
+
+  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) override {
+    json::object req{{"object_type", ObjectTypeName(type)}, {"object_ids", json::array{json::string(id)}}};
+    TV_ASSIGN_OR_RETURN(http::ClientResponse res,
+                        Call(http::Method::kPost, "/api/self/get_object_info", caller.bearer_token, ToJson(req)));
+    if (res.status == 404) return NotFound("{} '{}' not found", ObjectTypeName(type), id);
+    if (res.status == 400) return InvalidArgument("'{}' is not a valid {} id", id, ObjectTypeName(type));
+    TV_RETURN_IF_ERROR(Expect200(res));
+    TV_ASSIGN_OR_RETURN(json::value v, ParseJson(res.body));
+    if (!v.is_array() || v.as_array().empty() || !v.as_array()[0].is_object())
+      return Unavailable("The control plane answered get_object_info with an unexpected body");
+    const json::object& o = v.as_array()[0].as_object();
+    ObjectInfo info;
+    info.type = type;
+    info.id = std::string(id);
+    info.name = OptString(o, "object_name").value().value_or("");
+    info.org_id = OptString(o, "org_id").value().value_or("");
+    if (auto pc = o.find("parent_cols"); pc != o.end() && pc->value().is_object()) {
+      if (auto pr = pc->value().as_object().find("project"); pr != pc->value().as_object().end() && pr->value().is_object()) {
+        info.project_id = OptString(pr->value().as_object(), "id").value().value_or("");
+        info.project_name = OptString(pr->value().as_object(), "name").value().value_or("");
+      }
+    }
+    return info;
+  }
+
+  Status Health() override {
+    TV_ASSIGN_OR_RETURN(http::ClientResponse res, Call(http::Method::kGet, "/health", "", ""));
+    if (res.status != 200) return Unavailable("control plane health answered HTTP {}", res.status);
+    return Status::Ok();
+  }
+
+ private:
+  Result<http::ClientResponse> Call(http::Method method, std::string_view path, std::string_view token,
+                                    std::string body) {
+    http::ClientRequest req;
+    req.method = method;
+    req.url = base_ + std::string(path);
+    if (!token.empty()) req.headers.Add("Authorization", "Bearer " + std::string(token));
+    req.headers.Add("Accept", "application/json");
+    if (!body.empty()) req.headers.Add("Content-Type", "application/json");
+    req.body = std::move(body);
+    req.timeout = std::chrono::milliseconds(10000);
+    Result<http::ClientResponse> res = http::Fetch(req);
+    if (!res.ok()) return Unavailable("The control plane is unreachable: {}", res.status().message());
+    return res;
+  }
+
+  static Status Expect200(const http::ClientResponse& res) {
+    if (res.status == 200) return Status::Ok();
+    return Unavailable("The control plane answered HTTP {}: {}", res.status, res.body.substr(0, 200));
+  }
+
+  std::string base_;
+};
+
+}  // namespace
+
+std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url) {
+  return std::make_unique<HttpControlPlaneClient>(std::move(base_url));
+}
+
+}  // namespace tv::data

@@ -1,0 +1,64 @@
+// The data plane's pass-through of control-plane routes. The caller's own
+// credential is forwarded, so the control plane applies its own checks; the
+// data plane has already authenticated the request (auth runs first).
+#include <spdlog/spdlog.h>
+
+#include "data/data_plane.h"
+#include "http/client.h"
+#include "http/error_response.h"
+
+namespace tv::data {
+namespace {
+
+constexpr std::string_view kForwardedRequestHeaders[] = {"authorization", "content-type", "accept",
+                                                         "x-bt-org-name", "x-bt-enable-audit", "x-request-id"};
+constexpr std::string_view kForwardedResponseHeaders[] = {
+    "content-type", "x-bt-found-existing", "x-bt-cursor", "x-bt-audit-user-id", "x-bt-audit-user-email",
+    "x-bt-audit-normalized-url", "x-bt-audit-resources", "www-authenticate", "retry-after"};
+
+Result<http::Response> Forward(const std::string& base, http::RequestContext& ctx) {
+  const http::Request& in = ctx.request();
+  http::ClientRequest out;
+  out.method = in.method;
+  out.url = base + in.target;
+  for (auto name : kForwardedRequestHeaders)
+    if (auto v = in.headers.Get(name)) out.headers.Add(std::string(name), std::string(*v));
+  out.body = in.body;
+  out.timeout = std::chrono::milliseconds(60000);
+  Result<http::ClientResponse> res = http::Fetch(out);
+  if (!res.ok()) {
+    spdlog::warn("control plane proxy: {}", res.status().message());
+    return Unavailable("The control plane is unreachable from this data plane");
+  }
+  http::Response r;
+  r.status = res->status;
+  r.body = std::move(res->body);
+  for (auto name : kForwardedResponseHeaders)
+    if (auto v = res->headers.Get(name)) r.headers.Set(name, std::string(*v));
+  return r;
+}
+
+}  // namespace
+
+void DataPlane::RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url,
+                                          std::function<void(const std::string&)> on_key_deleted) {
+  while (!control_plane_url.empty() && control_plane_url.back() == '/') control_plane_url.pop_back();
+  auto forward = [base = control_plane_url](http::RequestContext& ctx) { return Forward(base, ctx); };
+  const http::Method methods[] = {http::Method::kGet, http::Method::kPost, http::Method::kPut,
+                                  http::Method::kPatch, http::Method::kDelete};
+  for (auto m : methods) {
+    router.Add(m, "/api/*rest", forward);
+    for (std::string_view type : {"project", "experiment", "dataset", "organization", "api_key"}) {
+      router.Add(m, "/v1/" + std::string(type), forward);
+      router.Add(m, "/v1/" + std::string(type) + "/*rest", forward);
+    }
+  }
+  router.Add(http::Method::kDelete, "/v1/api_key/:id",
+             [forward, on_key_deleted](http::RequestContext& ctx) -> Result<http::Response> {
+               TV_ASSIGN_OR_RETURN(http::Response r, forward(ctx));
+               if (r.status == 200) on_key_deleted(std::string(ctx.Param("id")));
+               return r;
+             });
+}
+
+}  // namespace tv::data

@@ -1,0 +1,42 @@
+// Tenancy: the one check that every object id a request names — in the path,
+// the query or the body — belongs to an organization the caller is a member
+// of. An id of another organization is indistinguishable from an id that does
+// not exist: both are NotFound with the same message, and nothing about the
+// object is returned. Each object resolved is recorded in the audit trail.
+//
+// The resolver is plane-specific (the control plane reads its database, the
+// data plane asks its ControlPlaneClient); the rule is the same everywhere.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/object_info.h"
+#include "common/principal.h"
+#include "common/status.h"
+#include "http/context.h"
+
+namespace tv::http {
+
+using ObjectResolver =
+    std::function<Result<ObjectInfo>(ObjectType type, std::string_view id, const Principal& caller)>;
+
+class Tenancy {
+ public:
+  explicit Tenancy(ObjectResolver resolve) : resolve_(std::move(resolve)) {}
+
+  Result<ObjectInfo> Require(RequestContext& ctx, ObjectType type, std::string_view id) const;
+
+  // The organization a write acts in: the one named by `org_id` or `org_name`
+  // (which must be the caller's), else the caller's only organization. A
+  // caller in several organizations must name one.
+  static Result<OrgMembership> ChooseOrg(const Principal& caller, const std::optional<std::string>& org_id,
+                                         const std::optional<std::string>& org_name);
+
+ private:
+  ObjectResolver resolve_;
+};
+
+}  // namespace tv::http

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Runs the Node.js integration and SDK suites against build/bin/tracevault
+# (override with TRACEVAULT_BIN). Installs the pinned test dependencies on
+# first use. Extra arguments are passed to `node --test` (e.g. a file list).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+if [ ! -d node_modules/braintrust ] || [ ! -d node_modules/ajv ] || [ ! -d node_modules/ajv-formats ]; then
+  npm install --no-audit --no-fund
+fi
+if [ "$#" -gt 0 ]; then
+  files="$*"
+else
+  files=$(find integration sdk -name '*.test.mjs' | sort)
+fi
+# shellcheck disable=SC2086
+exec node --test --test-concurrency=1 $files
