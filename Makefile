@@ -1,0 +1,38 @@
+# tracevault — the two commands that matter on a fresh Debian 12 machine:
+#   make run    install dependencies, build (release), start the embedded server
+#   make test   install dependencies, build, run every test suite
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+DATA_DIR ?= ./tracevault-data
+LISTEN ?= 127.0.0.1:8000
+
+.PHONY: all deps build run test test-unit test-node bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+
+run: build
+	@bash scripts/run.sh $(BUILD_DIR)/bin/tracevault "$(DATA_DIR)" "$(LISTEN)"
+
+test:
+	@bash scripts/test.sh $(BUILD_DIR)
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+test-node: build
+	bash tests/run-node-tests.sh
+
+bench: build
+	bash bench/http/run.sh $(BUILD_DIR)/bin/tracevault
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make test`: build, then run every suite, timing each phase. Ends with one
+# "N passed, N failed" line summing the suites.
+set -uo pipefail
+BUILD_DIR="${1:-build}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/tracevault-ccache}"
+
+phase_start=0
+phase() { phase_start=$(date +%s); echo "=== $1"; }
+phase_end() { echo "=== $1 took $(( $(date +%s) - phase_start ))s"; }
+
+passed=0; failed=0
+
+phase "install dependencies"
+bash scripts/install-deps.sh || exit 1
+phase_end "install dependencies"
+
+phase "configure"
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo || exit 1
+fi
+phase_end "configure"
+
+phase "build"
+cmake --build "$BUILD_DIR" || exit 1
+phase_end "build"
+
+phase "unit tests (ctest)"
+ctest_log="$BUILD_DIR/ctest.log"
+(cd "$BUILD_DIR" && ctest --output-on-failure) 2>&1 | tee "$ctest_log"
+p=$(grep -oE '[0-9]+ tests? failed out of [0-9]+' "$ctest_log" | head -1)
+if [ -n "$p" ]; then
+  f=$(echo "$p" | awk '{print $1}'); t=$(echo "$p" | awk '{print $NF}')
+  passed=$((passed + t - f)); failed=$((failed + f))
+else
+  echo "ctest printed no summary"; failed=$((failed + 1))
+fi
+phase_end "unit tests (ctest)"
+
+phase "node suites (integration + official SDK)"
+node_log="$BUILD_DIR/node-tests.log"
+TRACEVAULT_BIN="$ROOT/$BUILD_DIR/bin/tracevault" bash tests/run-node-tests.sh 2>&1 | tee "$node_log"
+np=$(grep -E '^# pass ' "$node_log" | tail -1 | awk '{print $3}')
+nf=$(grep -E '^# fail ' "$node_log" | tail -1 | awk '{print $3}')
+if [ -z "$np" ]; then echo "node test runner printed no summary"; nf=$(( ${nf:-0} + 1 )); fi
+passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0}))
+phase_end "node suites (integration + official SDK)"
+
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
