@@ -306,11 +306,13 @@ void Server::Impl::BeginShutdown() {
   spdlog::info("shutting down: draining in-flight requests (up to {}s)", opt.drain_timeout.count());
   beast::error_code ignored;
   acceptor.close(ignored);
-  std::lock_guard<std::mutex> lock(mu);
-  for (auto& [id, conn] : conns) {
-    asio::post(conn->stream.get_executor(), [conn] {
-      if (conn->idle) conn->stream.socket().cancel();
-    });
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& [id, conn] : conns) {
+      asio::post(conn->stream.get_executor(), [conn] {
+        if (conn->idle) conn->stream.socket().cancel();
+      });
+    }
   }
   drain_deadline = std::chrono::steady_clock::now() + opt.drain_timeout;
   PollDrain();

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# HTTP benchmarks: GET /version and POST /api/apikey/login with keep-alive,
+# measured with wrk against `tracevault serve` on loopback, and — side by side
+# in the same run — PostgreSQL answering the same login lookups (pgbench over
+# loopback TCP, prepared statements), so the auth path is reported as a ratio.
+#
+# Usage: bench/http/run.sh [path/to/tracevault] [duration seconds]
+set -euo pipefail
+BIN="${1:-build/bin/tracevault}"
+DUR="${2:-10}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
+
+free_port() { for p in $(shuf -i 20000-60000 -n 50); do ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }; done; return 1; }
+
+WORK=$(mktemp -d /tmp/tv-bench.XXXXXX)
+KEY="sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+PORT=$(free_port)
+TRACEVAULT_INIT_API_KEY="$KEY" "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" \
+  --log-level warn >"$WORK/access.log" 2>"$WORK/server.err" &
+TV_PID=$!
+PGPID=""
+cleanup() {
+  kill -TERM "$TV_PID" 2>/dev/null || true; wait "$TV_PID" 2>/dev/null || true
+  if [ -n "$PGPID" ]; then runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null || true; fi
+  rm -rf "$WORK" "${PGROOT:-/nonexistent}"
+}
+trap cleanup EXIT
+for i in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.05; done
+
+run_wrk() {  # name, threads, connections, url, [script]
+  local name=$1 t=$2 c=$3 url=$4 script=${5:-}
+  local args=(-t"$t" -c"$c" -d"${DUR}s" --latency)
+  local lua="$WORK/$name.lua"
+  { [ -n "$script" ] && cat "$script"; cat "$HERE/report.lua"; } >"$lua"
+  TV_BENCH_KEY="$KEY" wrk "${args[@]}" -s "$lua" "$url" | grep RESULT | sed "s/^RESULT/$name/"
+}
+
+echo "# tracevault serve on 127.0.0.1 ($(nproc) cores), wrk ${DUR}s per case, keep-alive"
+run_wrk version_c32 2 32 "http://127.0.0.1:$PORT/version"
+run_wrk login_c32 2 32 "http://127.0.0.1:$PORT/api/apikey/login" "$HERE/login.lua"
+run_wrk login_c4 1 4 "http://127.0.0.1:$PORT/api/apikey/login" "$HERE/login.lua"
+
+# --- PostgreSQL peer: the same two lookups per login ------------------------
+PGBIN=/usr/lib/postgresql/15/bin
+if [ -x "$PGBIN/initdb" ]; then
+  PGPORT=$(free_port); PGROOT=$(mktemp -d /tmp/pgbench.XXXXXX); chown postgres:postgres "$PGROOT"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGROOT" start >/dev/null
+  PGPID=$(head -1 "$PGROOT/data/postmaster.pid")
+  PGURL="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
+  # The control plane's own schema (same SQL as SQLite), with one org, user and key.
+  sqlite3 "$WORK/data/control/meta.db" .schema | grep -v sqlite_ | psql -q "$PGURL" >/dev/null 2>&1 || true
+  psql -q "$PGURL" -c "INSERT INTO organizations (id,name,created) VALUES ('o1','bench','now');
+    INSERT INTO users (id,email,created) VALUES ('u1','a@b','now');
+    INSERT INTO org_members VALUES ('o1','u1','owner','now');
+    INSERT INTO api_keys VALUES ('k1','h1','k','p','u1',NULL,'now');" >/dev/null
+  for c in 32 4; do
+    out=$(pgbench -n -M prepared -c "$c" -j 2 -T "$DUR" -D h=h1 -f "$HERE/pg_login.sql" "$PGURL" 2>/dev/null)
+    tps=$(echo "$out" | grep -oE 'tps = [0-9.]+' | head -1 | awk '{print $3}')
+    lat=$(echo "$out" | grep -oE 'latency average = [0-9.]+' | awk '{print $4}')
+    echo "pg_login_lookups_c$c tps=${tps%.*} avg_ms=$lat"
+  done
+else
+  echo "postgresql-15 not installed: peer skipped"
+fi
