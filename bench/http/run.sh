@@ -17,7 +17,7 @@ WORK=$(mktemp -d /tmp/tv-bench.XXXXXX)
 KEY="sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PORT=$(free_port)
 TRACEVAULT_INIT_API_KEY="$KEY" "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" \
-  --log-level warn >"$WORK/access.log" 2>"$WORK/server.err" &
+  --log-level warn ${TV_BENCH_FLAGS:-} >"$WORK/access.log" 2>"$WORK/server.err" &
 TV_PID=$!
 PGPID=""
 cleanup() {

@@ -88,14 +88,16 @@ boost::json::object VersionBody(Role role) {
 // Everything one server process owns, in construction order.
 struct Assembly {
   std::unique_ptr<control::ControlPlane> control;
-  std::unique_ptr<data::CachingControlPlaneClient> client;
+  // In-process when the control plane is here (cheap, always current);
+  // cached HTTP when it is not.
+  std::unique_ptr<data::ControlPlaneClient> client;
+  data::CachingControlPlaneClient* cache = nullptr;
   std::unique_ptr<data::DataPlane> data;
   http::Router router;
   std::vector<http::HealthCheck> health;
 };
 
 Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembly& a) {
-  std::unique_ptr<data::ControlPlaneClient> inner;
   if (role != Role::kData) {
     TV_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateSecret(dir));
     TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.control_db()));
@@ -103,13 +105,14 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     TV_RETURN_IF_ERROR(Bootstrap(*a.control, dir));
     a.control->RegisterRoutes(a.router);
     a.health.push_back({"control_db", [cp = a.control.get()] { return cp->db().Query("SELECT 1 AS ok").status(); }});
-    inner = MakeInProcessClient(*a.control);
+    a.client = MakeInProcessClient(*a.control);
   } else {
-    inner = data::MakeHttpControlPlaneClient(flags.control_plane_url);
+    auto cached = std::make_unique<data::CachingControlPlaneClient>(
+        data::MakeHttpControlPlaneClient(flags.control_plane_url), std::chrono::seconds(flags.auth_cache_ttl_s),
+        Clock::Real());
+    a.cache = cached.get();
+    a.client = std::move(cached);
   }
-  a.client = std::make_unique<data::CachingControlPlaneClient>(
-      std::move(inner), std::chrono::seconds(flags.auth_cache_ttl_s), Clock::Real());
-  if (a.control) a.control->AddKeyRevokedListener([c = a.client.get()](const std::string& id) { c->InvalidateKey(id); });
   if (role != Role::kControl) {
     TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.data_db()));
     TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client));
@@ -118,7 +121,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
   }
   if (role == Role::kData) {
     a.data->RegisterControlPlaneProxy(a.router, flags.control_plane_url,
-                                      [c = a.client.get()](const std::string& id) { c->InvalidateKey(id); });
+                                      [c = a.cache](const std::string& id) { c->InvalidateKey(id); });
     a.health.push_back({"control_plane", [c = a.client.get()] { return c->Health(); }});
   }
   http::AddInfoRoutes(a.router, {std::string(RoleName(role)), [role] { return VersionBody(role); }, a.health});

@@ -82,6 +82,7 @@ Result<Principal> Accounts::Authenticate(std::string_view token) const {
   p.user_email = key.Text(0, "email");
   p.api_key_id = key.Text(0, "key_id");
   auto key_org = key.OptText(0, "org_id");
+  p.api_key_org_id = key_org.value_or("");
   TV_ASSIGN_OR_RETURN(meta::Rows orgs, db_.Query("SELECT o.id, o.name, m.role FROM org_members m "
                                                  "JOIN organizations o ON o.id = m.org_id "
                                                  "WHERE m.user_id = $1 ORDER BY m.created, o.name",

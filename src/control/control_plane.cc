@@ -55,18 +55,4 @@ void ControlPlane::RegisterRoutes(http::Router& router) {
   AddApiKeyRoutes(router, *this);
 }
 
-void ControlPlane::AddKeyRevokedListener(std::function<void(const std::string&)> fn) {
-  std::lock_guard<std::mutex> lock(listeners_mu_);
-  listeners_.push_back(std::move(fn));
-}
-
-void ControlPlane::NotifyKeyRevoked(const std::string& key_id) {
-  std::vector<std::function<void(const std::string&)>> copy;
-  {
-    std::lock_guard<std::mutex> lock(listeners_mu_);
-    copy = listeners_;
-  }
-  for (auto& fn : copy) fn(key_id);
-}
-
 }  // namespace tv::control

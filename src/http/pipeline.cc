@@ -109,7 +109,9 @@ Response Pipeline::Route(RequestContext& ctx) const {
 void Pipeline::Finish(const RequestContext& ctx, Response& res) const {
   res.headers.Set("x-request-id", ctx.request_id());
   cors_.Decorate(ctx.request(), res);
-  if (ctx.principal().authenticated() && AuditRequested(ctx.request())) AddAuditHeaders(ctx, res);
+  // A response proxied from the other plane carries that plane's audit view.
+  if (ctx.principal().authenticated() && AuditRequested(ctx.request()) && !res.headers.Has("x-bt-audit-normalized-url"))
+    AddAuditHeaders(ctx, res);
   MaybeGzip(ctx.request(), res);
 }
 

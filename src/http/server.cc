@@ -84,6 +84,7 @@ struct Server::Impl {
 
   awaitable<void> AcceptLoop();
   awaitable<void> Serve(std::shared_ptr<Conn> c, uint64_t id);
+  awaitable<void> LingeringClose(Conn& c);
   awaitable<Response> Run(std::shared_ptr<const Request> req);
   awaitable<bool> Write(Conn& c, const Request& req, Response res, unsigned version, bool keep_alive,
                         std::chrono::steady_clock::time_point start);
@@ -241,6 +242,8 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     if (hec) {
       if (hec == bhttp::error::header_limit)
         early = Reject(InvalidArgument("Request headers exceed {} bytes", kHeaderLimit), nullptr);
+      else if (hec == bhttp::error::body_limit)  // a Content-Length over the limit fails the header parse
+        early = Reject(PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes), nullptr);
       else if (IsProtocolError(hec))
         early = Reject(InvalidArgument("Malformed HTTP request: {}", hec.message()), nullptr);
       if (early) co_await Write(*c, probe, std::move(*early), version, false, start);
@@ -295,10 +298,26 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     }
     keep_going = co_await Write(*c, *req, std::move(res), version, keep_alive, start);
   }
-  c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  c->stream.close();
+  co_await LingeringClose(*c);
   std::lock_guard<std::mutex> lock(mu);
   conns.erase(id);
+}
+
+awaitable<void> Server::Impl::LingeringClose(Conn& c) {
+  // Closing a socket with unread input makes the kernel send a reset, which
+  // can destroy a response (say a 413) before the client reads it. So stop
+  // sending, then read and discard for a bounded time and volume first.
+  beast::error_code ignored;
+  c.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  char sink[16384];
+  size_t drained = 0;
+  c.stream.expires_after(std::chrono::seconds(2));
+  while (drained < (size_t{8} << 20)) {
+    auto [ec, n] = co_await c.stream.async_read_some(asio::buffer(sink), kTuple);
+    if (ec) break;
+    drained += n;
+  }
+  c.stream.close();
 }
 
 void Server::Impl::BeginShutdown() {
