@@ -23,8 +23,9 @@ const Clock& Clock::Real() {
 }
 
 std::string FormatTimestamp(int64_t micros) {
-  time_t secs = static_cast<time_t>(micros / 1000000);
   int64_t frac = micros % 1000000;
+  if (frac < 0) frac += 1000000;  // floor division for times before 1970
+  time_t secs = static_cast<time_t>((micros - frac) / 1000000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,

@@ -229,10 +229,10 @@ Result<json::object> Registry::Patch(ObjectType type, std::string_view id, const
       TV_ASSIGN_OR_RETURN(bool taken, NameTaken(tx, type, o, Str(o, "name")));
       if (taken) return AlreadyExists("A {} named '{}' already exists", ObjectTypeName(type), Str(o, "name"));
     }
-    if (type == ObjectType::kExperiment) {
-      if (auto it = o.find("repo_info"); it != o.end() && it->value().is_object() &&
-                                         it->value().as_object().contains("commit"))
-        o["commit"] = it->value().as_object().at("commit");
+    if (type == ObjectType::kExperiment && patch.contains("repo_info")) {
+      const json::value& repo = o["repo_info"];
+      o["commit"] = repo.is_object() && repo.as_object().contains("commit") ? repo.as_object().at("commit")
+                                                                           : json::value(nullptr);
     }
     TV_RETURN_IF_ERROR(TableFor(type).Update(tx, o));
     TV_ASSIGN_OR_RETURN(result, TableFor(type).Get(tx, id, ObjectTypeName(type)));

@@ -126,6 +126,10 @@ std::string Base64Encode(std::string_view bytes) {
 
 Result<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return InvalidArgument("Invalid base64 length");
+  size_t first_pad = text.find('=');
+  if (first_pad != std::string_view::npos &&
+      (first_pad + 2 < text.size() || text.find_first_not_of('=', first_pad) != std::string_view::npos))
+    return InvalidArgument("Invalid base64 padding");
   std::string out(3 * (text.size() / 4) + 1, '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(text.data()),

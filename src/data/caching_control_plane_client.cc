@@ -30,14 +30,18 @@ CachingControlPlaneClient::CachingControlPlaneClient(std::unique_ptr<ControlPlan
 
 Result<Principal> CachingControlPlaneClient::Authenticate(std::string_view token) {
   std::string key = crypto::Sha256(token);
+  uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto* e = FreshEntry(principals_, key, clock_.NowMicros())) return e->value;
+    generation = generation_;
   }
   TV_ASSIGN_OR_RETURN(Principal p, inner_->Authenticate(token));
   p.bearer_token = std::string(token);
   if (ttl_micros_ > 0) {
     std::lock_guard<std::mutex> lock(mu_);
+    // A key invalidated while we asked may be the one we are holding.
+    if (generation != generation_) return p;
     if (principals_.size() >= max_entries_) principals_.clear();
     principals_[key] = {p, clock_.NowMicros() + ttl_micros_};
   }
@@ -63,6 +67,7 @@ Result<ObjectInfo> CachingControlPlaneClient::Resolve(ObjectType type, std::stri
 
 void CachingControlPlaneClient::InvalidateKey(const std::string& api_key_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
   std::erase_if(principals_, [&](const auto& kv) { return kv.second.value.api_key_id == api_key_id; });
 }
 

@@ -51,6 +51,7 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   std::mutex mu_;
   std::unordered_map<std::string, Entry<Principal>> principals_;  // by SHA-256 of token; guarded by mu_
   std::unordered_map<std::string, Entry<ObjectInfo>> objects_;    // by "type/id"; guarded by mu_
+  uint64_t generation_ = 0;  // bumped by InvalidateKey; guarded by mu_
 };
 
 }  // namespace tv::data

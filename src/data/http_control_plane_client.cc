@@ -32,8 +32,10 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
       for (const auto& o : orgs->value().as_array()) {
         if (!o.is_object()) continue;
         const auto& m = o.as_object();
-        p.orgs.push_back({ReqString(m, "id").value(), ReqString(m, "name").value(),
-                          OptString(m, "role").value().value_or("member")});
+        TV_ASSIGN_OR_RETURN(std::string id, ReqString(m, "id"));
+        TV_ASSIGN_OR_RETURN(std::string name, ReqString(m, "name"));
+        TV_ASSIGN_OR_RETURN(auto role, OptString(m, "role"));
+        p.orgs.push_back({std::move(id), std::move(name), role.value_or("member")});
       }
     }
     return p;

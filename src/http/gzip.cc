@@ -27,7 +27,17 @@ Result<std::string> GzipDecompress(std::string_view data, size_t max_output) {
   std::string out;
   char buf[16384];
   int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
+  while (true) {
+    if (rc == Z_STREAM_END) {
+      if (zs.avail_in == 0) break;
+      // Concatenated gzip members decode as one stream (RFC 1952 2.2);
+      // anything else after the end is an error.
+      if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b) {
+        inflateEnd(&zs);
+        return InvalidArgument("Trailing data after gzip stream");
+      }
+      inflateReset(&zs);
+    }
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof(buf);
     rc = inflate(&zs, Z_NO_FLUSH);

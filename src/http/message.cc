@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -52,6 +53,35 @@ bool HeaderHasToken(std::string_view value, std::string_view token) {
     pos = end + 1;
   }
   return false;
+}
+
+bool AcceptsEncoding(std::string_view value, std::string_view coding) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  };
+  std::optional<bool> named, star;
+  size_t pos = 0;
+  while (pos <= value.size()) {
+    size_t end = value.find(',', pos);
+    if (end == std::string_view::npos) end = value.size();
+    std::string_view item = value.substr(pos, end - pos);
+    std::string_view name = trim(item.substr(0, item.find(';')));
+    bool accepted = true;
+    size_t q = item.find(";");
+    while (q != std::string_view::npos) {
+      size_t next = item.find(';', q + 1);
+      std::string_view param = trim(item.substr(q + 1, next == std::string_view::npos ? next : next - q - 1));
+      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
+        accepted = std::strtod(std::string(param.substr(2)).c_str(), nullptr) > 0;
+      q = next;
+    }
+    if (EqualsIgnoreCase(name, coding)) named = accepted;
+    else if (name == "*") star = accepted;
+    pos = end + 1;
+  }
+  return named.value_or(star.value_or(false));
 }
 
 void Headers::Set(std::string_view name, std::string value) {

@@ -37,6 +37,9 @@ class Headers {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // True when the comma-separated header value contains `token` (case-insensitive).
 bool HeaderHasToken(std::string_view value, std::string_view token);
+// True when an Accept-Encoding value accepts `coding` (by name or "*") with a
+// non-zero quality.
+bool AcceptsEncoding(std::string_view accept_encoding, std::string_view coding);
 
 struct Request {
   Method method = Method::kGet;

@@ -28,7 +28,7 @@ bool IsSaneRequestId(std::string_view id) {
 void MaybeGzip(const Request& req, Response& res) {
   if (res.body.size() < kMinGzipBytes || res.headers.Has("content-encoding")) return;
   auto accept = req.headers.Get("accept-encoding");
-  if (!accept || !HeaderHasToken(*accept, "gzip")) return;
+  if (!accept || !AcceptsEncoding(*accept, "gzip")) return;
   res.body = GzipCompress(res.body);
   res.headers.Set("Content-Encoding", "gzip");
   res.headers.Set("Vary", res.headers.Has("vary") ? std::string(*res.headers.Get("vary")) + ", Accept-Encoding"
@@ -63,6 +63,20 @@ Response Pipeline::Handle(const Request& req) const {
   RequestContext ctx(req, RequestIdFor(req));
   ctx.set_normalized_path(req.path);
   Response res;
+  try {
+    res = HandleUnsafe(ctx);
+  } catch (const std::exception& e) {
+    spdlog::error("request {}: unhandled exception in {} {}: {}", ctx.request_id(), MethodName(req.method), req.path,
+                  e.what());
+    res = ErrorResponse(Internal("Internal error (request id {})", ctx.request_id()));
+  }
+  Finish(ctx, res);
+  return res;
+}
+
+Response Pipeline::HandleUnsafe(RequestContext& ctx) const {
+  const Request& req = ctx.request();
+  Response res;
   if (CorsPolicy::IsPreflight(req)) {
     res = cors_.Preflight(req);
   } else if (!IsPublic(req)) {
@@ -78,7 +92,6 @@ Response Pipeline::Handle(const Request& req) const {
   } else {
     res = Route(ctx);
   }
-  Finish(ctx, res);
   return res;
 }
 
@@ -90,20 +103,17 @@ Response Pipeline::Route(RequestContext& ctx) const {
       Response r = Response::Json(405, boost::json::object{
           {"Code", "MethodNotAllowedError"},
           {"Message", fmt::format("Method {} is not supported on {}", MethodName(req.method), req.path)}});
+      std::string allow;
+      for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(MethodName(a));
+      r.headers.Set("Allow", allow);
       return r;
     }
     return ErrorResponse(NotFound("No route for {} {}", MethodName(req.method), req.path));
   }
   ctx.set_params(std::move(m.params));
   ctx.set_normalized_path(Router::NormalizePattern(m.route->pattern));
-  try {
-    Result<Response> r = m.route->handler(ctx);
-    return r.ok() ? std::move(*r) : ErrorResponse(r.status());
-  } catch (const std::exception& e) {
-    spdlog::error("request {}: unhandled exception in {} {}: {}", ctx.request_id(), MethodName(req.method),
-                  req.path, e.what());
-    return ErrorResponse(Internal("Internal error (request id {})", ctx.request_id()));
-  }
+  Result<Response> r = m.route->handler(ctx);
+  return r.ok() ? std::move(*r) : ErrorResponse(r.status());
 }
 
 void Pipeline::Finish(const RequestContext& ctx, Response& res) const {

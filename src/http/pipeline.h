@@ -38,6 +38,7 @@ class Pipeline {
   Pipeline(const Router& router, Authenticator authenticate, CorsPolicy cors,
            std::vector<PublicRoute> public_routes);
 
+  // Never throws: an exception anywhere (authenticator included) is a 500.
   Response Handle(const Request& req) const;
 
   // The request id echoed as x-request-id: the client's when it is a sane
@@ -45,6 +46,7 @@ class Pipeline {
   static std::string RequestIdFor(const Request& req);
 
  private:
+  Response HandleUnsafe(RequestContext& ctx) const;
   bool IsPublic(const Request& req) const;
   Response Route(RequestContext& ctx) const;
   void Finish(const RequestContext& ctx, Response& res) const;

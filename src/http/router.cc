@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 namespace tv::http {
 namespace {
 
@@ -68,6 +70,7 @@ Router::Match Router::Find(Method method, std::string_view path) const {
     int score = MatchRoute(*r, parts, path, nullptr);
     if (score < 0) continue;
     m.path_matched = true;
+    if (std::find(m.allowed.begin(), m.allowed.end(), r->method) == m.allowed.end()) m.allowed.push_back(r->method);
     bool method_ok = r->method == method || (method == Method::kHead && r->method == Method::kGet);
     if (method_ok && score > best) {
       best = score;

@@ -32,6 +32,7 @@ class Router {
   struct Match {
     const Route* route = nullptr;   // null when nothing matched
     bool path_matched = false;      // some route had this path (→ 405, not 404)
+    std::vector<Method> allowed;    // the methods routes have for this path
     PathParams params;
   };
 

@@ -214,6 +214,7 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
   if (!ignored) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
   beast::flat_buffer buf;
   bool keep_going = true;
+  bool linger = false;  // an early answer left unread input behind
   while (keep_going && !draining) {
     BudgetReservation reservation(budget);
     bool over_budget = false;
@@ -246,7 +247,10 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
         early = Reject(PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes), nullptr);
       else if (IsProtocolError(hec))
         early = Reject(InvalidArgument("Malformed HTTP request: {}", hec.message()), nullptr);
-      if (early) co_await Write(*c, probe, std::move(*early), version, false, start);
+      if (early) {
+        co_await Write(*c, probe, std::move(*early), version, false, start);
+        linger = true;
+      }
       break;
     }
     auto& head = parser.get();
@@ -263,6 +267,7 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     }
     if (early) {
       co_await Write(*c, probe, std::move(*early), version, false, start);
+      linger = true;
       break;
     }
     if (head[bhttp::field::expect] == "100-continue") {
@@ -277,13 +282,13 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
         early = Reject(over_budget ? ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly")
                                    : PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes),
                        &probe);
-      } else if (bec == beast::error::timeout) {
-        early = Reject(InvalidArgument("Timed out reading the request body"), &probe);
-        early->status = 408;
       } else if (IsProtocolError(bec)) {
         early = Reject(InvalidArgument("Malformed HTTP request: {}", bec.message()), &probe);
       }
-      if (early) co_await Write(*c, probe, std::move(*early), version, false, start);
+      if (early) {
+        co_await Write(*c, probe, std::move(*early), version, false, start);
+        linger = true;
+      }
       break;
     }
     bool keep_alive = parser.get().keep_alive();
@@ -298,7 +303,12 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     }
     keep_going = co_await Write(*c, *req, std::move(res), version, keep_alive, start);
   }
-  co_await LingeringClose(*c);
+  if (linger) {
+    co_await LingeringClose(*c);
+  } else {
+    c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    c->stream.close();
+  }
   std::lock_guard<std::mutex> lock(mu);
   conns.erase(id);
 }

@@ -4,20 +4,29 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { SKIP_NO_BINARY, startServe, uniqueName, withLogs } from '../lib/server.mjs';
+import { SKIP_NO_BINARY, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
 import { api, client, expectError, expectStatus, ok, rawRequest } from '../lib/http.mjs';
 
 const MAX_BODY = 4096;
 
-describe('basic HTTP contract (serve)', { skip: SKIP_NO_BINARY }, () => {
-  let srv;
+// Targets: serve; control+data through the data-plane URL; through the control-plane URL.
+const TARGETS = [
+  ['serve', () => startServe({ maxBodyBytes: MAX_BODY }), (d) => d.url],
+  ['control + data, via data-plane URL', () => startSplit({ maxBodyBytes: MAX_BODY }), (d) => d.dataUrl],
+  ['control + data, via control-plane URL', () => startSplit({ maxBodyBytes: MAX_BODY }), (d) => d.controlUrl],
+];
+
+for (const [label, start, pickUrl] of TARGETS) describe(`basic HTTP contract (${label})`, { skip: SKIP_NO_BINARY }, () => {
+  let dep;
+  let srv; // {url, apiKey}
   let c;
   before(async () => {
-    srv = await startServe({ maxBodyBytes: MAX_BODY });
+    dep = await start();
+    srv = { url: pickUrl(dep), apiKey: dep.apiKey };
     c = client(srv.url, srv.apiKey);
   });
   after(async () => {
-    await srv?.stop();
+    await dep?.stop();
   });
 
   it('GET /health → 200 {"status":"ok"} without auth', withLogs(async () => {
@@ -147,14 +156,28 @@ describe('basic HTTP contract (serve)', { skip: SKIP_NO_BINARY }, () => {
     assert.ok(!/gzip/i.test(ident.headers['content-encoding'] ?? ''), 'no gzip with Accept-Encoding: identity');
   }));
 
-  it(`bodies over --max-body-bytes (${MAX_BODY}) → 413 JSON`, withLogs(async () => {
+  it(`bodies over --max-body-bytes (${MAX_BODY}) → 413 JSON (Content-Length and chunked)`, withLogs(async () => {
+    const auth = { Authorization: `Bearer ${srv.apiKey}`, 'Content-Type': 'application/json' };
+    const send = async (path, body, how) => {
+      const headers = { ...auth };
+      if (how === 'length') headers['Content-Length'] = String(Buffer.byteLength(body));
+      try {
+        return await rawRequest(srv.url, path, { method: 'POST', headers, body: how === 'chunked' ? [body.slice(0, 100), body.slice(100)] : body });
+      } catch (e) {
+        assert.fail(`POST ${path} with a ${Buffer.byteLength(body)}-byte body (${how}): connection failed without an HTTP response (${e.code ?? e.message}); expected 413`);
+      }
+    };
+    const check = (r, what) => {
+      assert.equal(r.status, 413, `${what}: ${r.status} ${r.body.toString().slice(0, 300)}`);
+      const j = JSON.parse(r.body.toString());
+      assert.equal(typeof j.Code, 'string');
+      assert.equal(typeof j.Message, 'string');
+    };
     const big = JSON.stringify({ name: uniqueName('big'), description: 'y'.repeat(MAX_BODY * 2) });
-    const r = await c.post('/v1/project', big, { headers: { 'Content-Type': 'application/json' } });
-    expectError(r, 413, 'POST /v1/project oversized:');
-    const r2 = await c.post('/api/project/register', JSON.stringify({ project_name: 'z'.repeat(MAX_BODY * 3) }), {
-      headers: { 'Content-Type': 'application/json' },
-    });
-    expectError(r2, 413, 'POST /api/project/register oversized:');
+    check(await send('/v1/project', big, 'chunked'), 'chunked POST /v1/project');
+    check(await send('/v1/project', big, 'length'), 'Content-Length POST /v1/project');
+    const reg = JSON.stringify({ project_name: 'z'.repeat(MAX_BODY * 3) });
+    check(await send('/api/project/register', reg, 'length'), 'Content-Length POST /api/project/register');
     // Just under the limit still works.
     const small = await c.post('/v1/project', { name: uniqueName('small'), description: 'y'.repeat(MAX_BODY / 2) });
     ok(small, 'body under the limit');

@@ -11,6 +11,7 @@ import {
   randomSuffix,
   sleep,
   startServe,
+  startSplit,
   uniqueName,
   withLogs,
 } from '../lib/server.mjs';
@@ -48,6 +49,30 @@ describe('first start without TRACEVAULT_INIT_API_KEY', { skip: SKIP_NO_BINARY }
     assert.deepEqual(orgNames(r), [srv.orgName]);
     const p = await api(srv.url, '/v1/project', { key });
     assert.equal(p.status, 200, p.text);
+  }));
+});
+
+describe('first start of control + data without TRACEVAULT_INIT_API_KEY', { skip: SKIP_NO_BINARY }, () => {
+  let dep;
+  before(async () => {
+    dep = await startSplit({ apiKey: null });
+  });
+  after(async () => {
+    await dep?.stop();
+  });
+
+  it("the control plane's data dir gets initial-api-key (0600); the key works through both URLs", withLogs(async () => {
+    const file = path.join(dep.controlDataDir, 'initial-api-key');
+    const st = fs.statSync(file);
+    assert.equal(st.mode & 0o777, 0o600, `mode is ${(st.mode & 0o777).toString(8)}`);
+    assert.ok(!fs.existsSync(path.join(dep.dataPlaneDataDir, 'initial-api-key')), 'the data plane must not initialise an org');
+    const key = fs.readFileSync(file, 'utf8').trim();
+    for (const u of [dep.controlUrl, dep.dataUrl]) {
+      const r = await login(u, key);
+      assert.equal(r.status, 200, `${u}: ${r.text}`);
+      assert.deepEqual(orgNames(r), [dep.orgName]);
+      assert.equal(r.json.org_info[0].api_url.replace(/\/+$/, ''), dep.dataUrl, 'api_url = data plane URL');
+    }
   }));
 });
 
@@ -95,11 +120,22 @@ describe('admin CLI while serve runs', { skip: SKIP_NO_BINARY }, () => {
     assert.deepEqual(orgNames(await login(srv.url, key)), [name]);
   }));
 
-  it('create-org for an existing user email joins that user to the new org', withLogs(async () => {
+  it('create-org for an existing user email joins that user to the new org; their existing key sees both orgs', withLogs(async () => {
+    // The init key has already been used by the previous tests (the server has seen it).
     const name = uniqueName('org-join');
     const out = await srv.admin(['create-org', '--org-name', name, '--user-email', srv.userEmail]);
     assert.equal(out.user_email, srv.userEmail);
-    assert.deepEqual(orgNames(await login(srv.url, srv.apiKey)), [srv.orgName, name].sort());
+    const users = JSON.stringify(await srv.admin(['list-users']));
+    assert.ok(users.includes(name), `list-users should show ${srv.userEmail} in ${name}: ${users}`);
+    // A brand-new unrestricted key of that user sees both orgs...
+    const fresh = findKeyField(await srv.admin(['create-api-key', '--user-email', srv.userEmail, '--name', 'fresh']));
+    assert.deepEqual(orgNames(await login(srv.url, fresh)), [srv.orgName, name].sort(), 'new key of the joined user');
+    // ...and so must the key the user already had (no stale membership).
+    assert.deepEqual(
+      orgNames(await login(srv.url, srv.apiKey)),
+      [srv.orgName, name].sort(),
+      'existing, already-used key of the joined user must see the new org right after `admin create-org` returns',
+    );
   }));
 
   it('duplicate org name → exit 1 with an error on stderr', withLogs(async () => {
@@ -160,22 +196,44 @@ describe('admin CLI while serve runs', { skip: SKIP_NO_BINARY }, () => {
   }));
 });
 
-describe('restart keeps data; --public-url; graceful SIGTERM; access log', { skip: SKIP_NO_BINARY }, () => {
+describe('graceful SIGTERM', { skip: SKIP_NO_BINARY }, () => {
+  it('SIGTERM on a server that served requests (client keeps idle keep-alive sockets) → exit 0', withLogs(async () => {
+    const s = await startServe();
+    for (const p of ['/health', '/version']) await api(s.url, p);
+    await api(s.url, '/v1/project', { key: s.apiKey });
+    const res = await s.stop({ strict: true });
+    assert.deepEqual(res.map((r) => r.code), [0]);
+  }));
+
+  it('SIGTERM on a server that never got a request → exit 0', withLogs(async () => {
+    const s = await startServe();
+    await s.stop({ strict: true });
+  }));
+
+  it('SIGTERM on control + data → both exit 0', withLogs(async () => {
+    const s = await startSplit();
+    await api(s.dataUrl, '/api/apikey/login', { method: 'POST', key: s.apiKey });
+    await s.stop({ strict: true });
+  }));
+});
+
+describe('in-flight drain, access log, restart keeps data, --public-url', { skip: SKIP_NO_BINARY }, () => {
   let srv;
   let first;
+  let proj;
+  let orgsBefore;
   before(async () => {
     first = await startServe({ apiKey: null });
   });
   after(async () => {
-    await first?.stop({ checkExit: false }).catch(() => {});
+    await first?.stop().catch(() => {});
     await srv?.stop();
   });
 
-  it('SIGTERM drains an in-flight request, then exits 0; data survives a restart', withLogs(async () => {
+  it('a request in flight at SIGTERM still gets its response', withLogs(async () => {
     const key = first.apiKey;
-    const projName = uniqueName('persist');
-    const proj = ok(await api(first.url, '/v1/project', { key, body: { name: projName } }));
-    const orgsBefore = orgNames(await login(first.url, key));
+    proj = ok(await api(first.url, '/v1/project', { key, body: { name: uniqueName('persist') } }));
+    orgsBefore = orgNames(await login(first.url, key));
 
     // Start a request whose body is still being sent, then SIGTERM.
     const u = new URL(first.url);
@@ -192,35 +250,55 @@ describe('restart keeps data; --public-url; graceful SIGTERM; access log', { ski
         body.slice(0, 5),
     );
     await sleep(300); // let the server start reading the request (ordering only, nothing timed is asserted)
-    process.kill(first.proc.pid, 'SIGTERM');
+    first.proc.signal('SIGTERM');
     await sleep(200);
     sock.write(body.slice(5));
-    await closed;
+    let timer;
+    const hang = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('hang'), 20_000); // hang guard, not a timing assertion
+    });
+    const outcome = await Promise.race([closed, hang]);
+    clearTimeout(timer);
+    if (outcome === 'hang') sock.destroy();
+    assert.notEqual(outcome, 'hang', `no response/close within 20 s for a request in flight at SIGTERM; got so far: ${JSON.stringify(response.slice(0, 300))}`);
     assert.match(response, /^HTTP\/1\.[01] 200/, `in-flight request during shutdown got: ${response.slice(0, 500)}`);
+  }));
 
-    const exit = await first.proc.waitExit();
-    assert.equal(exit.code, 0, `exit after SIGTERM: ${JSON.stringify(exit)}`);
+  it('…and then the process exits 0', withLogs(async () => {
+    let timer;
+    const hang = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('hang'), 20_000); // hang guard
+    });
+    const outcome = await Promise.race([first.proc.waitExit(), hang]);
+    clearTimeout(timer);
+    assert.notEqual(outcome, 'hang', 'process still running 20 s after SIGTERM');
+    assert.equal(outcome.code, 0, `exit after SIGTERM: ${JSON.stringify(outcome)}`);
+  }));
 
-    // Access log: one JSON object per line on stdout.
+  it('stdout access log: one JSON object per line', withLogs(async () => {
+    await first.stop({ keepTmp: true }); // SIGKILLs if the previous test found a hang
     const lines = fs.readFileSync(first.proc.stdoutFile, 'utf8').split('\n').filter((l) => l.trim());
-    assert.ok(lines.length >= 4, `expected ≥4 access-log lines, got ${lines.length}`);
+    // This process served POST /v1/project and POST /api/apikey/login before SIGTERM.
+    assert.ok(lines.length >= 2, `expected ≥2 access-log lines, got ${lines.length}`);
     for (const l of lines) {
       let obj;
       assert.doesNotThrow(() => (obj = JSON.parse(l)), `access-log line is not JSON: ${l}`);
       assert.ok(obj && typeof obj === 'object' && !Array.isArray(obj), `access-log line not an object: ${l}`);
     }
+  }));
 
+  it('restart on the same data dir keeps keys, orgs and objects', withLogs(async () => {
     await first.stop({ keepTmp: true });
+    const key = first.apiKey;
     const keyFileBefore = fs.readFileSync(path.join(first.dataDir, 'initial-api-key'), 'utf8');
-
-    // Restart on the same data dir (init env present again must not re-init).
+    // Init env is present again; it must not re-initialise a non-empty data dir.
     srv = await startServe({ tmpDir: first.tmpDir, dataDir: first.dataDir, orgName: first.orgName, apiKey: null });
     first = null;
     assert.equal(srv.apiKey, key, 'initial-api-key must not be rewritten on restart');
     assert.equal(fs.readFileSync(path.join(srv.dataDir, 'initial-api-key'), 'utf8'), keyFileBefore);
     const again = await api(srv.url, `/v1/project/${proj.id}`, { key });
     assert.equal(again.status, 200, again.text);
-    assert.equal(again.json.name, projName);
+    assert.equal(again.json.name, proj.name);
     assert.deepEqual(orgNames(await login(srv.url, key)), orgsBefore, 'no duplicate org after restart');
   }));
 

@@ -209,6 +209,21 @@ describe('REST objects (serve)', { skip: SKIP_NO_BINARY }, () => {
     assert.deepEqual(e2.tags, ['x']);
   }));
 
+  it('names with spaces, slashes, unicode and URL metacharacters round-trip through create and name filters', withLogs(async () => {
+    for (const raw of ['with space', 'slash/inside', 'ünïcödé ✓', 'q?a=b&c=d#frag', "quote'\"s", '100%']) {
+      const name = `${raw} ${uniqueName('n')}`;
+      const p = ok(await c.post('/v1/project', { name }), `create ${JSON.stringify(name)}`);
+      assert.equal(p.name, name);
+      const l = ok(await c.get('/v1/project', { query: { project_name: name } }));
+      assert.deepEqual(l.objects.map((o) => o.id), [p.id], `project_name filter for ${JSON.stringify(name)}`);
+      const e = ok(await c.post('/v1/experiment', { project_id: p.id, name }));
+      const le = ok(await c.get('/v1/experiment', { query: { project_name: name, experiment_name: name } }));
+      assert.deepEqual(le.objects.map((o) => o.id), [e.id]);
+      const reg = ok(await c.post('/api/project/register', { project_name: name }));
+      assert.equal(reg.project.id, p.id);
+    }
+  }));
+
   it('project: deleting a project hides it from lists and by-name lookups', withLogs(async () => {
     const p = ok(await c.post('/v1/project', { name: uniqueName('gone') }));
     ok(await c.del(`/v1/project/${p.id}`));

@@ -1,8 +1,11 @@
-// Tenancy probe: org B's key must not see or touch anything of org A.
+// Tenancy probe: keys of other orgs must not see or touch anything of org A.
 //
 // PROBES is the single table of id-taking endpoints; add rows here when new
-// endpoints appear. Each row is called with B's key (must be denied and leak
-// nothing of A) and with A's key (control: must succeed).
+// endpoints appear. Each row is called by two "denied" principals, which must
+// be refused and must not see any of A's ids/names:
+//   B: the admin of org B (created with `tracevault admin create-org` while serving);
+//   C: a key of A's *own user* restricted to another org C (create-api-key --org-name C);
+// and then with A's key (control: must succeed; deletes run last).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SKIP_NO_BINARY, randomSuffix, sleep, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
@@ -12,9 +15,11 @@ import { api, client, ok } from '../lib/http.mjs';
  * Probe rows.
  *   name    label
  *   phase   'read' | 'write' | 'delete'  (A's control calls run in this order; deletes last)
- *   method, path(A, who), body?(A, who)   who = 'A' | 'B'
+ *   method, path(A, who), body?(A, who)   who = 'A' (control) | 'B' (any denied principal;
+ *           A.other is then the denied principal's own org)
  *   denied  statuses accepted for B (default [404])
  *   deniedEmpty  also accept 200 with an empty array/list body for B (list-like lookups)
+ *   deniedIf(res, A)  also accept B's response when this returns true
  */
 export const PROBES = [
   // --- REST by id
@@ -44,8 +49,17 @@ export const PROBES = [
   { name: '/api/base_experiment/get_id', phase: 'read', method: 'POST', path: () => '/api/base_experiment/get_id', body: (A) => ({ id: A.experiment2.id }) },
   { name: '/api/self/get_object_info', phase: 'read', method: 'POST', path: () => '/api/self/get_object_info', body: (A) => ({ object_type: 'dataset', object_ids: [A.dataset.id] }), deniedEmpty: true },
   { name: '/api/experiment/get by project_id', phase: 'read', method: 'POST', path: () => '/api/experiment/get', body: (A) => ({ project_id: A.project.id, experiment_name: A.experiment.name }), deniedEmpty: true },
-  { name: '/api/experiment/register with A project_id', phase: 'write', method: 'POST', path: () => '/api/experiment/register', body: (A, who) => ({ project_id: A.project.id, org_id: who === 'A' ? A.org.id : A.orgB.id, experiment_name: `${who}-probe-reg`, ancestor_commits: [] }) },
-  { name: '/api/dataset/register with A project_id', phase: 'write', method: 'POST', path: () => '/api/dataset/register', body: (A, who) => ({ project_id: A.project.id, org_id: who === 'A' ? A.org.id : A.orgB.id, dataset_name: `${who}-probe-dsreg` }) },
+  { name: '/api/experiment/register with A project_id', phase: 'write', method: 'POST', path: () => '/api/experiment/register', body: (A, who) => ({ project_id: A.project.id, org_id: who === 'A' ? A.org.id : A.other.id, experiment_name: `${who}-probe-reg`, ancestor_commits: [] }) },
+  { name: '/api/dataset/register with A project_id', phase: 'write', method: 'POST', path: () => '/api/dataset/register', body: (A, who) => ({ project_id: A.project.id, org_id: who === 'A' ? A.org.id : A.other.id, dataset_name: `${who}-probe-dsreg` }) },
+  { name: '/api/experiment/get by A project_name + org_name', phase: 'read', method: 'POST', path: () => '/api/experiment/get', body: (A) => ({ project_name: A.project.name, org_name: A.org.name, experiment_name: A.experiment.name }), denied: [403, 404], deniedEmpty: true },
+  { name: 'list experiments project_name=A', phase: 'read', method: 'GET', path: (A) => `/v1/experiment?project_name=${encodeURIComponent(A.project.name)}`, deniedEmpty: true },
+  // --- creates that name A's org explicitly (org_id / org_name in the body).
+  // B must either be refused, or (if the server ignores the field) get an object in B's own org.
+  { name: '/api/project/register with A org_id', phase: 'write', method: 'POST', path: () => '/api/project/register', body: (A, who) => ({ project_name: `${who}-probe-proj-reg`, org_id: A.org.id }), denied: [400, 403, 404], deniedIf: inOwnOrg('project') },
+  { name: '/api/experiment/register with A org_id + new project name', phase: 'write', method: 'POST', path: () => '/api/experiment/register', body: (A, who) => ({ project_name: `${who}-probe-proj-exp`, org_id: A.org.id, experiment_name: 'x', ancestor_commits: [] }), denied: [400, 403, 404], deniedIf: inOwnOrg('project') },
+  { name: '/api/dataset/register with A org_id + new project name', phase: 'write', method: 'POST', path: () => '/api/dataset/register', body: (A, who) => ({ project_name: `${who}-probe-proj-ds`, org_id: A.org.id, dataset_name: 'x' }), denied: [400, 403, 404], deniedIf: inOwnOrg('project') },
+  { name: 'POST /v1/project with A org_name', phase: 'write', method: 'POST', path: () => '/v1/project', body: (A, who) => ({ name: `${who}-probe-proj-rest`, org_name: A.org.name }), denied: [400, 403, 404] },
+  { name: 'POST /v1/api_key with A org_name', phase: 'write', method: 'POST', path: () => '/v1/api_key', body: (A, who) => ({ name: `${who}-probe-key`, org_name: A.org.name }), denied: [400, 403, 404] },
   // --- deletes (A's control deletes run last, project last of all)
   { name: 'DELETE experiment', phase: 'delete', method: 'DELETE', path: (A) => `/v1/experiment/${A.experiment.id}` },
   { name: 'DELETE dataset', phase: 'delete', method: 'DELETE', path: (A) => `/v1/dataset/${A.dataset.id}` },
@@ -54,6 +68,14 @@ export const PROBES = [
 ];
 
 const PHASES = ['read', 'write', 'delete'];
+
+/** deniedIf helper: a 2xx is acceptable only if the created object landed in B's org. */
+function inOwnOrg(field) {
+  return (r, A) => {
+    const obj = r.json?.[field];
+    return r.status === 200 && obj && obj.org_id === A.other.id;
+  };
+}
 
 function secretsOf(A) {
   // Everything of A's that B must never see (unless B itself put it in the request).
@@ -78,7 +100,8 @@ function defineTenancyTests(label, startDeployment) {
     let dep;
     let url;
     let A; // org A's fixtures
-    let B; // {key, org:{id,name}}
+    let B; // {key, org:{id,name}}: another org's admin
+    let C; // {key, org}: A's own user, key restricted to another org C
     before(async () => {
       dep = await startDeployment();
       url = dep.dataUrl;
@@ -95,13 +118,20 @@ function defineTenancyTests(label, startDeployment) {
       })).experiment;
       ok(await a.patch(`/v1/experiment/${experiment.id}`, { description: 'a-exp-desc' }));
       const dataset = ok(await a.post('/v1/dataset', { project_id: project.id, name: uniqueName('tenant-a-ds'), description: 'a-ds-desc' }));
-      const apiKey2 = ok(await a.post('/v1/api_key', { name: uniqueName('tenant-a-key2') }));
+      // A second key of A's user, restricted to org A (so it is org A's object).
+      const apiKey2 = ok(await a.post('/v1/api_key', { name: uniqueName('tenant-a-key2'), org_name: org.name }));
+      assert.equal(apiKey2.org_id, org.id, 'POST /v1/api_key with org_name restricts the key to that org');
       A = { key: dep.apiKey, userEmail: dep.userEmail, org, project, experiment, experiment2, dataset, apiKey2 };
 
       // Org B, created with the admin CLI while the server runs.
       const out = await dep.admin(['create-org', '--org-name', uniqueName('tenant-b-org'), '--user-email', `b-${randomSuffix(3)}@example.test`]);
       B = { key: out.api_key, org: { id: out.org_id, name: out.org_name } };
-      A.orgB = B.org;
+
+      // Org C joined by A's own user, plus a key of A's user restricted to org C.
+      // That key must be as blind to org A as B's key is.
+      const outC = await dep.admin(['create-org', '--org-name', uniqueName('tenant-c-org'), '--user-email', dep.userEmail]);
+      const kc = await dep.admin(['create-api-key', '--user-email', dep.userEmail, '--org-name', outC.org_name, '--name', 'c-only']);
+      C = { key: kc.api_key ?? kc.key, org: { id: outC.org_id, name: outC.org_name } };
     });
     after(async () => {
       await dep?.stop();
@@ -114,38 +144,84 @@ function defineTenancyTests(label, startDeployment) {
       for (const s of secretsOf(A)) assert.ok(!l.text.includes(s), `login(B) leaks ${s}`);
     }));
 
-    it('every probe with B key is denied and leaks nothing of A', withLogs(async () => {
+    async function deniedProbeFailures(principal, { includeUserEmail = true } = {}) {
+      A.other = principal.org; // for bodies/deniedIf that name the caller's own org
+      const secrets = secretsOf(A).filter((x) => includeUserEmail || x !== A.userEmail);
       const failures = [];
       for (const p of PROBES) {
         const path = p.path(A, 'B');
         const body = p.body?.(A, 'B');
-        const r = await api(url, path, { method: p.method, key: B.key, body });
+        const r = await api(url, path, { method: p.method, key: principal.key, body });
         const allowed = p.denied ?? [404];
-        const deniedOk = allowed.includes(r.status) || (p.deniedEmpty && r.status === 200 && isEmptyListBody(r.json));
+        const deniedOk =
+          allowed.includes(r.status) ||
+          (p.deniedEmpty && r.status === 200 && isEmptyListBody(r.json)) ||
+          (p.deniedIf && p.deniedIf(r, A));
         if (!deniedOk) failures.push(`${p.name}: ${p.method} ${path} ${body ? JSON.stringify(body) : ''} → ${r.status} (want ${allowed.join('|')}${p.deniedEmpty ? ' or 200 []' : ''}) ${r.text.slice(0, 300)}`);
         const request = `${path} ${JSON.stringify(body ?? '')}`;
-        const leaks = secretsOf(A).filter((s) => !request.includes(s) && r.text.includes(s));
+        const leaks = secrets.filter((x) => !request.includes(x) && r.text.includes(x));
         if (leaks.length) failures.push(`${p.name}: response leaks A's ${JSON.stringify(leaks)}: ${r.text.slice(0, 300)}`);
         if (r.status >= 400 && !(r.json && typeof r.json.Code === 'string' && typeof r.json.Message === 'string')) {
           failures.push(`${p.name}: error body is not {Code, Message}: ${r.text.slice(0, 200)}`);
         }
       }
+      return failures;
+    }
+
+    it('every probe with B key is denied and leaks nothing of A', withLogs(async () => {
+      const failures = await deniedProbeFailures(B);
       assert.deepEqual(failures, [], `tenancy violations:\n${failures.join('\n')}`);
     }));
 
-    it("B's probes changed nothing of A", withLogs(async () => {
+    it("the org-C-restricted key's lists contain nothing of A", withLogs(async () => {
+      const cc = client(url, C.key);
+      const secrets = secretsOf(A).filter((x) => x !== A.userEmail);
+      const failures = [];
+      for (const path of ['/v1/project', '/v1/experiment', '/v1/dataset', '/v1/organization', '/v1/api_key']) {
+        const r = await cc.get(path);
+        if (r.status !== 200 || !Array.isArray(r.json?.objects)) failures.push(`${path}: ${r.status} ${r.text.slice(0, 200)}`);
+        const leaks = secrets.filter((x) => r.text.includes(x));
+        if (leaks.length) failures.push(`${path} leaks ${JSON.stringify(leaks)}`);
+      }
+      const orgs = ok(await cc.get('/v1/organization')).objects.map((o) => o.id);
+      if (JSON.stringify(orgs) !== JSON.stringify([C.org.id])) failures.push(`/v1/organization lists ${JSON.stringify(orgs)}, want only org C`);
+      assert.deepEqual(failures, [], failures.join('\n'));
+    }));
+
+    it("A's user's key restricted to org C: logs in to C only and every probe is denied", withLogs(async () => {
+      assert.ok(C.key, 'create-api-key printed no key');
+      const l = await api(url, '/api/apikey/login', { method: 'POST', key: C.key });
+      assert.equal(l.status, 200, l.text);
+      assert.deepEqual(l.json.org_info.map((o) => o.id), [C.org.id], 'an org-restricted key sees only its org');
+      const failures = await deniedProbeFailures(C, { includeUserEmail: false });
+      assert.deepEqual(failures, [], `tenancy violations with an org-restricted key:\n${failures.join('\n')}`);
+    }));
+
+    it("the denied probes changed nothing of A", withLogs(async () => {
       const a = client(url, A.key);
-      const proj = ok(await a.get(`/v1/project/${A.project.id}`));
-      assert.equal(proj.description, 'a-desc');
-      assert.equal(ok(await a.get(`/v1/experiment/${A.experiment.id}`)).description, 'a-exp-desc');
-      assert.equal(ok(await a.get(`/v1/dataset/${A.dataset.id}`)).description, 'a-ds-desc');
-      assert.equal(ok(await a.get(`/v1/organization/${A.org.id}`)).name, A.org.name);
+      const problems = [];
+      const expectEq = (actual, expected, msg) => {
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${msg}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
+      };
+      expectEq(ok(await a.get(`/v1/project/${A.project.id}`)).description, 'a-desc', 'project description');
+      expectEq(ok(await a.get(`/v1/experiment/${A.experiment.id}`)).description, 'a-exp-desc', 'experiment description');
+      expectEq(ok(await a.get(`/v1/dataset/${A.dataset.id}`)).description, 'a-ds-desc', 'dataset description');
+      expectEq(ok(await a.get(`/v1/organization/${A.org.id}`)).name, A.org.name, 'org name');
       const exps = ok(await a.get('/v1/experiment', { query: { project_id: A.project.id } })).objects.map((e) => e.id).sort();
-      assert.deepEqual(exps, [A.experiment.id, A.experiment2.id].sort(), 'no experiment created in A by B');
+      expectEq(exps, [A.experiment.id, A.experiment2.id].sort(), "experiments in A's project");
       const dss = ok(await a.get('/v1/dataset', { query: { project_id: A.project.id } })).objects.map((d) => d.id);
-      assert.deepEqual(dss, [A.dataset.id], 'no dataset created in A by B');
+      expectEq(dss, [A.dataset.id], "datasets in A's project");
+      const aProjects = ok(await a.get('/v1/project', { query: { org_name: A.org.name } })).objects;
+      expectEq(aProjects.filter((p) => p.name.startsWith('B-probe')).map((p) => p.name), [], "probe projects in A's org");
+      const aKeys = ok(await a.get('/v1/api_key')).objects;
+      expectEq(aKeys.filter((k) => k.name === 'B-probe-key').map((k) => k.id), [], "probe API keys in A's org");
       const keyStillWorks = await api(url, '/v1/project', { key: A.apiKey2.key });
-      assert.equal(keyStillWorks.status, 200, 'B could not delete A’s key');
+      if (keyStillWorks.status !== 200) {
+        problems.push(`A's org-A-restricted API key ${A.apiKey2.id} was revoked by a denied principal (now ${keyStillWorks.status})`);
+        // Recreate it so the control probes below still test something live.
+        A.apiKey2 = ok(await a.post('/v1/api_key', { name: uniqueName('tenant-a-key3'), org_name: A.org.name }));
+      }
+      assert.deepEqual(problems, [], problems.join('\n'));
     }));
 
     it("B's own lists contain nothing of A", withLogs(async () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { assertLocalUrl } from './server.mjs';
+import { validateV1Response } from './schema.mjs';
 
 function joinUrl(base, p) {
   if (/^https?:\/\//.test(p)) return p;
@@ -12,9 +13,10 @@ function joinUrl(base, p) {
  * fetch wrapper. `body`: object → JSON (content-type set); string/Buffer → raw.
  * `key`: bearer token (omit for none). `query`: object → query string; array
  * values repeat the key.
+ * `validate: false` skips the automatic OpenAPI check of 2xx /v1 object bodies.
  * Returns {status, headers (Headers), json (parsed or undefined), text, url}.
  */
-export async function api(baseUrl, path, { method, key, body, headers = {}, query } = {}) {
+export async function api(baseUrl, path, { method, key, body, headers = {}, query, validate = true } = {}) {
   let url = joinUrl(baseUrl, path);
   if (query) {
     const sp = new URLSearchParams();
@@ -38,7 +40,8 @@ export async function api(baseUrl, path, { method, key, body, headers = {}, quer
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
     }
   }
-  const res = await fetch(url, { method: method ?? (body !== undefined ? 'POST' : 'GET'), headers: h, body: payload });
+  const m = method ?? (body !== undefined ? 'POST' : 'GET');
+  const res = await fetch(url, { method: m, headers: h, body: payload });
   const text = await res.text();
   let json;
   try {
@@ -46,16 +49,21 @@ export async function api(baseUrl, path, { method, key, body, headers = {}, quer
   } catch {
     json = undefined;
   }
+  // Every 2xx /v1 object response is checked against the OpenAPI schemas.
+  if (validate) validateV1Response(m.toUpperCase(), new URL(url).pathname, res.status, json);
   return { status: res.status, headers: res.headers, json, text, url };
 }
 
 /**
  * Raw request with node:http (no automatic decompression, exact headers).
+ * `body`: string/Buffer (sent with Content-Length unless headers say otherwise)
+ * or an array of chunks (sent with Transfer-Encoding: chunked).
  * Returns {status, headers (lower-cased object), body (Buffer)}.
  */
 export function rawRequest(baseUrl, path, { method = 'GET', headers = {}, body } = {}) {
   const url = assertLocalUrl(joinUrl(baseUrl, path));
   return new Promise((resolve, reject) => {
+    let gotResponse = false;
     const req = http.request(
       {
         host: url.hostname,
@@ -66,14 +74,24 @@ export function rawRequest(baseUrl, path, { method = 'GET', headers = {}, body }
         agent: false,
       },
       (res) => {
+        gotResponse = true;
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
+    // A server may answer early (e.g. 413) and close while we still upload:
+    // once a response has arrived, later socket errors (EPIPE/ECONNRESET) are ignored.
+    req.on('error', (e) => {
+      if (!gotResponse) reject(e);
+    });
+    if (Array.isArray(body)) {
+      // Chunked upload: each element is written separately.
+      for (const part of body) req.write(part);
+    } else if (body !== undefined) {
+      req.write(body);
+    }
     req.end();
   });
 }

@@ -119,3 +119,29 @@ export function assertPathResponse(specPath, method, data) {
   });
   if (!v(data)) fail(v, `${method.toUpperCase()} ${specPath} response`, data);
 }
+
+const V1_OBJECTS = { project: 'Project', experiment: 'Experiment', dataset: 'Dataset', organization: 'Organization', api_key: 'ApiKey' };
+
+/**
+ * Validates any 2xx JSON body of the /v1 object routes (called by lib/http.mjs
+ * api() on every response): list → {objects:[Schema]}, create/get/patch/delete
+ * → Schema. No-op for other paths, non-2xx, non-JSON, or without the spec.
+ */
+export function validateV1Response(method, pathname, status, json) {
+  if (!loaded.ajv || status < 200 || status >= 300 || json === undefined) return;
+  const m = /^\/v1\/(project|experiment|dataset|organization|api_key)(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (!m) return;
+  const schema = V1_OBJECTS[m[1]];
+  const what = `${method} ${pathname}`;
+  try {
+    if (m[2] === undefined) {
+      if (method === 'GET') assertListSchema(schema, json);
+      else if (method === 'POST' || method === 'PUT') assertSchema(schema, json);
+    } else if (['GET', 'PATCH', 'DELETE'].includes(method)) {
+      assertSchema(schema, json);
+    }
+  } catch (e) {
+    e.message = `${what}: ${e.message}`;
+    throw e;
+  }
+}

@@ -48,10 +48,14 @@ export function defineSdkSuite(mode) {
       dep = mode === 'serve' ? await startServe() : await startSplit();
       appUrl = dep.appUrl;
       key = dep.apiKey;
-      const l = ok(await api(appUrl, '/api/apikey/login', { method: 'POST', key }));
-      orgA = l.org_info.find((o) => o.name === dep.orgName);
+      // Second org for the same user, created before the key is first used
+      // (the server caches a key's memberships for a while; that staleness is
+      // covered by integration/lifecycle.test.mjs, not here).
       const out = await dep.admin(['create-org', '--org-name', uniqueName('sdk-org-b'), '--user-email', dep.userEmail]);
       orgB = { id: out.org_id, name: out.org_name };
+      const l = ok(await api(appUrl, '/api/apikey/login', { method: 'POST', key }));
+      orgA = l.org_info.find((o) => o.name === dep.orgName);
+      assert.ok(orgA, `init org ${dep.orgName} not in login response`);
       stateA = await login({ orgName: orgA.name });
     });
     after(async () => {
@@ -108,6 +112,11 @@ export function defineSdkSuite(mode) {
         const pid = await logger.id;
         const p = ok(await rest(`/v1/project/${pid}`));
         assert.equal(p.org_id, orgB.id);
+        // REST org_name filter partitions a multi-org key's projects.
+        const inB = ok(await rest('/v1/project', { query: { org_name: orgB.name } })).objects.map((o) => o.id);
+        assert.ok(inB.includes(pid), 'org_name=B lists the project');
+        const inA = ok(await rest('/v1/project', { query: { org_name: orgA.name } })).objects.map((o) => o.id);
+        assert.ok(!inA.includes(pid), 'org_name=A does not list B\'s project');
       } finally {
         delete process.env.BRAINTRUST_APP_URL;
         delete process.env.BRAINTRUST_API_KEY;

@@ -1,0 +1,581 @@
+// Unit tests for src/control: bootstrap, API keys and authentication, the
+// object registry (names, base experiments, soft deletes, patches) and
+// keyset pagination, on a temp-dir SQLite file with a fake clock.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+
+#include "common/ids.h"
+#include "control/accounts.h"
+#include "control/control_plane.h"
+#include "control/registry.h"
+#include "control/tables.h"
+#include "meta/sqlite/sqlite_meta_store.h"
+
+namespace tv::control {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FakeClock final : public Clock {
+ public:
+  int64_t NowMicros() const override { return now_; }
+  void Advance(int64_t micros) { now_ += micros; }
+
+ private:
+  std::atomic<int64_t> now_{int64_t{1700000000} * 1000000};
+};
+
+std::string Str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
+}
+
+class ControlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tv-control-test-" + NewUuid());
+    fs::create_directories(dir_);
+    auto db = meta::OpenSqliteMetaStore({(dir_ / "control.db").string()});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto cp = ControlPlane::Open(std::move(*db), std::string(32, 'k'), {}, clock_);
+    ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+    cp_ = std::move(*cp);
+  }
+
+  void TearDown() override {
+    cp_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  NewOrg Bootstrap() {
+    auto created = cp_->BootstrapIfEmpty(InitSettings{});
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    EXPECT_TRUE(created->has_value());
+    return **created;
+  }
+
+  Registry& registry() { return cp_->registry(); }
+
+  std::string NewProject(const std::string& name = "proj") {
+    auto p = registry().EnsureProject(org_id_, name, std::nullopt, "user");
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return Str(p->object, "id");
+  }
+
+  // Creates an experiment and advances the clock so `created` values differ.
+  json::object NewExperiment(const std::string& project_id, std::optional<std::string> name, BaseChoice base = {},
+                             json::object fields = {}, OnExistingName on_existing = OnExistingName::kSuffixName) {
+    ExperimentSpec spec;
+    spec.project_id = project_id;
+    spec.name = std::move(name);
+    spec.user_id = "user";
+    spec.fields = std::move(fields);
+    spec.base = std::move(base);
+    spec.on_existing = on_existing;
+    auto e = registry().CreateExperiment(spec);
+    clock_.Advance(1000);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? e->object : json::object{};
+  }
+
+  FakeClock clock_;
+  fs::path dir_;
+  std::unique_ptr<ControlPlane> cp_;
+  std::string org_id_;  // set by RegistryTest
+};
+
+// Registry tests run in one organization created up front.
+class RegistryTest : public ControlTest {
+ protected:
+  void SetUp() override {
+    ControlTest::SetUp();
+    org_id_ = NewOrgId("registry-org");
+  }
+
+  std::string NewOrgId(const std::string& name) {
+    std::string id;
+    Status s = cp_->db().Transaction([&](meta::MetaStore& tx) -> Status {
+      TV_ASSIGN_OR_RETURN(json::object org, cp_->accounts().CreateOrg(tx, name));
+      id = Str(org, "id");
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return id;
+  }
+};
+
+// --- Bootstrap, keys, authentication ---
+
+TEST(ControlOpenTest, ShortSecretIsRejected) {
+  FakeClock clock;
+  auto db = meta::OpenSqliteMetaStore({":memory:"});
+  ASSERT_TRUE(db.ok());
+  auto cp = ControlPlane::Open(std::move(*db), "short", {}, clock);
+  EXPECT_EQ(cp.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ControlTest, BootstrapCreatesOnceThenReturnsNullopt) {
+  NewOrg first = Bootstrap();
+  EXPECT_EQ(Str(first.org, "name"), "tracevault");
+  EXPECT_EQ(Str(first.user, "email"), "admin@localhost");
+  EXPECT_TRUE(first.api_key.starts_with("sk-")) << first.api_key;
+  EXPECT_EQ(first.api_key.size(), 3u + 48u);
+  EXPECT_TRUE(IsUuid(first.api_key_id));
+
+  auto again = cp_->BootstrapIfEmpty(InitSettings{});
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->has_value());
+  EXPECT_EQ(cp_->db().Query("SELECT COUNT(*) AS n FROM organizations")->Int(0, "n"), 1);
+}
+
+TEST_F(ControlTest, BootstrapWithExplicitKeyAndNames) {
+  InitSettings init;
+  init.org_name = "acme";
+  init.user_email = "root@acme.test";
+  init.api_key = "my-chosen-key-123";
+  auto created = cp_->BootstrapIfEmpty(init);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ((*created)->api_key, "my-chosen-key-123");
+  auto p = cp_->Authenticate("my-chosen-key-123");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->user_email, "root@acme.test");
+  ASSERT_EQ(p->orgs.size(), 1u);
+  EXPECT_EQ(p->orgs[0].org_name, "acme");
+}
+
+TEST_F(ControlTest, AuthenticateReturnsPrincipalWithOrg) {
+  NewOrg org = Bootstrap();
+  Result<Principal> p = cp_->Authenticate(org.api_key);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->authenticated());
+  EXPECT_EQ(p->user_id, Str(org.user, "id"));
+  EXPECT_EQ(p->user_email, "admin@localhost");
+  EXPECT_EQ(p->api_key_id, org.api_key_id);
+  ASSERT_EQ(p->orgs.size(), 1u);
+  EXPECT_EQ(p->orgs[0].org_id, Str(org.org, "id"));
+  EXPECT_EQ(p->orgs[0].org_name, "tracevault");
+  EXPECT_EQ(p->orgs[0].role, "owner");
+}
+
+TEST_F(ControlTest, WrongKeyIsUnauthenticated) {
+  NewOrg org = Bootstrap();
+  for (std::string bad : {std::string("sk-wrong"), std::string(""), org.api_key + "x", org.api_key.substr(1)}) {
+    Result<Principal> p = cp_->Authenticate(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_EQ(p.status().code(), StatusCode::kUnauthenticated);
+  }
+}
+
+TEST_F(ControlTest, PlaintextKeyIsNeverStored) {
+  NewOrg org = Bootstrap();
+  auto rows = cp_->db().Query("SELECT key_hash, preview_name FROM api_keys");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  std::string hash = rows->Text(0, "key_hash");
+  EXPECT_NE(hash, org.api_key);
+  EXPECT_EQ(hash.size(), 64u);
+  EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << hash;
+  EXPECT_EQ(hash, cp_->accounts().HashKey(org.api_key));
+  std::string preview = rows->Text(0, "preview_name");
+  EXPECT_EQ(preview, "sk-****" + org.api_key.substr(org.api_key.size() - 4));
+}
+
+TEST_F(ControlTest, HashDependsOnServerSecret) {
+  Accounts other(cp_->db(), std::string(32, 'z'), clock_);
+  EXPECT_NE(other.HashKey("sk-abc"), cp_->accounts().HashKey("sk-abc"));
+}
+
+TEST_F(ControlTest, CreateOrgWithExistingUserJoinsThem) {
+  NewOrg first = Bootstrap();
+  auto second = cp_->CreateOrgWithAdmin("second-org", "admin@localhost", std::nullopt, std::nullopt);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(Str(second->user, "id"), Str(first.user, "id"));
+  EXPECT_NE(second->api_key, first.api_key);
+
+  for (const std::string& key : {first.api_key, second->api_key}) {
+    Result<Principal> p = cp_->Authenticate(key);
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(p->orgs.size(), 2u);
+    std::set<std::string> names{p->orgs[0].org_name, p->orgs[1].org_name};
+    EXPECT_EQ(names, (std::set<std::string>{"tracevault", "second-org"}));
+  }
+  EXPECT_EQ(cp_->db().Query("SELECT COUNT(*) AS n FROM users")->Int(0, "n"), 1);
+}
+
+TEST_F(ControlTest, CreateOrgFailuresRollBack) {
+  Bootstrap();
+  auto dup = cp_->CreateOrgWithAdmin("tracevault", "other@x.test", std::nullopt, std::nullopt);
+  EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
+  auto bad_email = cp_->CreateOrgWithAdmin("new-org", "not-an-email", std::nullopt, std::nullopt);
+  EXPECT_EQ(bad_email.status().code(), StatusCode::kInvalidArgument);
+  auto short_key = cp_->CreateOrgWithAdmin("new-org", "new@x.test", std::string("short"), std::nullopt);
+  EXPECT_EQ(short_key.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(cp_->db().Query("SELECT COUNT(*) AS n FROM organizations")->Int(0, "n"), 1);
+  EXPECT_EQ(cp_->db().Query("SELECT COUNT(*) AS n FROM users")->Int(0, "n"), 1);
+}
+
+TEST_F(ControlTest, ReusedExplicitKeyIsAlreadyExists) {
+  Bootstrap();
+  auto again = cp_->CreateOrgWithAdmin("org2", "b@x.test", std::string("explicit-key-111"), std::nullopt);
+  ASSERT_TRUE(again.ok());
+  auto dup = cp_->CreateOrgWithAdmin("org3", "c@x.test", std::string("explicit-key-111"), std::nullopt);
+  EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(ControlTest, OrgScopedKeySeesOnlyItsOrg) {
+  NewOrg first = Bootstrap();
+  auto second = cp_->CreateOrgWithAdmin("second-org", "admin@localhost", std::nullopt, std::nullopt);
+  ASSERT_TRUE(second.ok());
+  std::string second_id = Str(second->org, "id");
+  NewApiKey scoped;
+  ASSERT_TRUE(cp_->db()
+                  .Transaction([&](meta::MetaStore& tx) -> Status {
+                    TV_ASSIGN_OR_RETURN(scoped, cp_->accounts().CreateApiKey(tx, Str(first.user, "id"), second_id,
+                                                                             "scoped", std::nullopt));
+                    return Status::Ok();
+                  })
+                  .ok());
+  Result<Principal> p = cp_->Authenticate(scoped.key);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->api_key_org_id, second_id);
+  ASSERT_EQ(p->orgs.size(), 1u);
+  EXPECT_EQ(p->orgs[0].org_id, second_id);
+  EXPECT_EQ(cp_->Authenticate(first.api_key)->api_key_org_id, "") << "unscoped key";
+}
+
+TEST(AccountsTest, PreviewOf) {
+  EXPECT_EQ(PreviewOf("sk-abcdefgh"), "sk-****efgh");
+  EXPECT_EQ(PreviewOf("plainkey"), "****nkey");
+  EXPECT_EQ(PreviewOf("abc"), "****abc");
+  std::string k = GenerateApiKey();
+  EXPECT_TRUE(k.starts_with("sk-"));
+  EXPECT_EQ(k.size(), 51u);
+}
+
+// --- Registry ---
+
+TEST_F(RegistryTest, EnsureProjectIsIdempotent) {
+  auto a = registry().EnsureProject(org_id_, "p", std::string("desc"), "u");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_FALSE(a->found_existing);
+  auto b = registry().EnsureProject(org_id_, "p", std::nullopt, "u");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->found_existing);
+  EXPECT_EQ(Str(a->object, "id"), Str(b->object, "id"));
+  EXPECT_EQ(Str(b->object, "description"), "desc");
+  auto other_org = registry().EnsureProject(NewOrgId("other-org"), "p", std::nullopt, "u");
+  ASSERT_TRUE(other_org.ok());
+  EXPECT_FALSE(other_org->found_existing) << "names are unique per organization";
+  EXPECT_EQ(registry().EnsureProject(org_id_, "", std::nullopt, "u").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RegistryTest, ResolveReportsOrgAndProject) {
+  std::string project = NewProject();
+  json::object exp = NewExperiment(project, "e");
+  auto pinfo = registry().Resolve(ObjectType::kProject, project);
+  ASSERT_TRUE(pinfo.ok());
+  EXPECT_EQ(pinfo->org_id, org_id_);
+  EXPECT_EQ(pinfo->name, "proj");
+  auto einfo = registry().Resolve(ObjectType::kExperiment, Str(exp, "id"));
+  ASSERT_TRUE(einfo.ok());
+  EXPECT_EQ(einfo->org_id, org_id_);
+  EXPECT_EQ(einfo->project_id, project);
+  EXPECT_EQ(einfo->project_name, "proj");
+  EXPECT_EQ(registry().Resolve(ObjectType::kDataset, Str(exp, "id")).status().code(), StatusCode::kNotFound)
+      << "ids are typed";
+  EXPECT_EQ(registry().Resolve(ObjectType::kProject, NewUuid()).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(RegistryTest, SuffixNameOnTakenName) {
+  std::string project = NewProject();
+  EXPECT_EQ(Str(NewExperiment(project, "exp"), "name"), "exp");
+  EXPECT_EQ(Str(NewExperiment(project, "exp"), "name"), "exp-1");
+  EXPECT_EQ(Str(NewExperiment(project, "exp"), "name"), "exp-2");
+}
+
+TEST_F(RegistryTest, ReturnExistingGivesSameId) {
+  std::string project = NewProject();
+  json::object first = NewExperiment(project, "exp");
+  ExperimentSpec spec;
+  spec.project_id = project;
+  spec.name = "exp";
+  spec.on_existing = OnExistingName::kReturnExisting;
+  auto again = registry().CreateExperiment(spec);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->found_existing);
+  EXPECT_EQ(Str(again->object, "id"), Str(first, "id"));
+}
+
+TEST_F(RegistryTest, GeneratedNameUsesBranch) {
+  std::string project = NewProject();
+  json::object e = NewExperiment(project, std::nullopt, {}, json::object{{"repo_info", {{"branch", "main"}}}});
+  EXPECT_EQ(Str(e, "name"), "main-1700000000");
+  json::object f = NewExperiment(project, std::nullopt);
+  EXPECT_TRUE(Str(f, "name").starts_with("experiment-")) << Str(f, "name");
+}
+
+TEST_F(RegistryTest, CommitComesFromRepoInfo) {
+  std::string project = NewProject();
+  json::object e = NewExperiment(project, "e", {}, json::object{{"repo_info", {{"commit", "abc123"}}}});
+  EXPECT_EQ(Str(e, "commit"), "abc123");
+  EXPECT_EQ(e.at("public"), false);
+}
+
+class BaseChoiceTest : public RegistryTest {
+ protected:
+  void SetUp() override {
+    RegistryTest::SetUp();
+    project_ = NewProject();
+    e1_ = Str(NewExperiment(project_, "e1", {}, json::object{{"repo_info", {{"commit", "c1"}}}}), "id");
+    e2_ = Str(NewExperiment(project_, "e2", {}, json::object{{"repo_info", {{"commit", "c2"}}}}), "id");
+    e3_ = Str(NewExperiment(project_, "e3"), "id");
+  }
+
+  std::string BaseOf(BaseChoice choice) {
+    json::object e = NewExperiment(project_, std::nullopt, std::move(choice));
+    latest_ = Str(e, "id");
+    return Str(e, "base_exp_id");
+  }
+
+  std::string project_, e1_, e2_, e3_, latest_;
+};
+
+TEST_F(BaseChoiceTest, ExplicitIdWinsOverEverything) {
+  BaseChoice c;
+  c.base_exp_id = e1_;
+  c.base_experiment_name = "e2";
+  c.ancestor_commits = std::vector<std::string>{"c2"};
+  c.fall_back_to_latest = true;
+  EXPECT_EQ(BaseOf(c), e1_);
+}
+
+TEST_F(BaseChoiceTest, NameBeatsCommits) {
+  BaseChoice c;
+  c.base_experiment_name = "e1";
+  c.ancestor_commits = std::vector<std::string>{"c2"};
+  c.fall_back_to_latest = true;
+  EXPECT_EQ(BaseOf(c), e1_);
+}
+
+TEST_F(BaseChoiceTest, UnknownNameIsInvalidArgument) {
+  ExperimentSpec spec;
+  spec.project_id = project_;
+  spec.name = "new";
+  spec.base.base_experiment_name = "nope";
+  spec.base.fall_back_to_latest = true;
+  auto r = registry().CreateExperiment(spec);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("base experiment"), std::string::npos) << r.status().message();
+  EXPECT_EQ(cp_->db().Query("SELECT COUNT(*) AS n FROM experiments WHERE name = 'new'")->Int(0, "n"), 0);
+}
+
+TEST_F(BaseChoiceTest, AncestorCommitsBeatLatest) {
+  BaseChoice c;
+  c.ancestor_commits = std::vector<std::string>{"zzz", "c1"};
+  c.fall_back_to_latest = true;
+  EXPECT_EQ(BaseOf(c), e1_);
+}
+
+TEST_F(BaseChoiceTest, NoMatchingCommitFallsBackToLatest) {
+  BaseChoice c;
+  c.ancestor_commits = std::vector<std::string>{"zzz"};
+  c.fall_back_to_latest = true;
+  EXPECT_EQ(BaseOf(c), e3_);
+  std::string previous = latest_;
+  EXPECT_EQ(BaseOf(c), previous) << "the experiment just created is now the latest";
+}
+
+TEST_F(BaseChoiceTest, NoMatchingCommitWithoutFallbackHasNoBase) {
+  BaseChoice c;
+  c.ancestor_commits = std::vector<std::string>{"zzz"};
+  EXPECT_EQ(BaseOf(c), "");
+  EXPECT_EQ(registry().BaseExperimentOf(latest_).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(BaseChoiceTest, BaseExperimentOf) {
+  BaseChoice c;
+  c.base_experiment_name = "e2";
+  BaseOf(c);
+  auto base = registry().BaseExperimentOf(latest_);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  EXPECT_EQ(Str(*base, "base_exp_id"), e2_);
+  EXPECT_EQ(Str(*base, "base_exp_name"), "e2");
+  EXPECT_EQ(registry().BaseExperimentOf(e1_).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(registry().BaseExperimentOf(NewUuid()).status().code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(registry().SoftDelete(ObjectType::kExperiment, e2_).ok());
+  EXPECT_EQ(registry().BaseExperimentOf(latest_).status().code(), StatusCode::kNotFound) << "deleted base";
+}
+
+TEST_F(RegistryTest, SoftDeleteHidesAndFreesName) {
+  std::string project = NewProject();
+  std::string id = Str(NewExperiment(project, "exp"), "id");
+  auto deleted = registry().SoftDelete(ObjectType::kExperiment, id);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_FALSE(deleted->at("deleted_at").is_null());
+  EXPECT_EQ(registry().Get(ObjectType::kExperiment, id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(registry().Resolve(ObjectType::kExperiment, id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(registry().SoftDelete(ObjectType::kExperiment, id).status().code(), StatusCode::kNotFound);
+
+  json::object again = NewExperiment(project, "exp");
+  EXPECT_EQ(Str(again, "name"), "exp") << "the name is free again";
+  EXPECT_NE(Str(again, "id"), id);
+}
+
+TEST_F(RegistryTest, DeletedProjectHidesItsChildren) {
+  std::string project = NewProject();
+  std::string exp = Str(NewExperiment(project, "exp"), "id");
+  ASSERT_TRUE(registry().SoftDelete(ObjectType::kProject, project).ok());
+  EXPECT_EQ(registry().Resolve(ObjectType::kExperiment, exp).status().code(), StatusCode::kNotFound);
+  auto fresh = registry().EnsureProject(org_id_, "proj", std::nullopt, "u");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(fresh->found_existing);
+  EXPECT_EQ(registry().SoftDelete(ObjectType::kOrganization, org_id_).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RegistryTest, PatchDeepMergesMetadata) {
+  std::string project = NewProject();
+  std::string id = Str(NewExperiment(project, "exp", {}, json::object{{"metadata", {{"a", {{"x", 1}, {"y", 2}}}, {"keep", "k"}}}}),
+                       "id");
+  auto patched = registry().Patch(ObjectType::kExperiment, id,
+                                  json::object{{"metadata", {{"a", {{"y", 3}}}, {"arr", json::array{1}}}},
+                                               {"description", "d"}});
+  ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+  json::object expected_meta = ParseJsonObject(R"({"a": {"x": 1, "y": 3}, "keep": "k", "arr": [1]})").value();
+  EXPECT_EQ(patched->at("metadata"), expected_meta);
+  EXPECT_EQ(Str(*patched, "description"), "d");
+  EXPECT_EQ(registry().Get(ObjectType::kExperiment, id)->at("metadata"), expected_meta) << "persisted";
+}
+
+TEST_F(RegistryTest, PatchRenames) {
+  std::string project = NewProject();
+  std::string a = Str(NewExperiment(project, "a"), "id");
+  NewExperiment(project, "b");
+  auto clash = registry().Patch(ObjectType::kExperiment, a, json::object{{"name", "b"}});
+  EXPECT_EQ(clash.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(Str(*registry().Get(ObjectType::kExperiment, a), "name"), "a");
+  EXPECT_TRUE(registry().Patch(ObjectType::kExperiment, a, json::object{{"name", "a"}}).ok()) << "own name";
+  auto renamed = registry().Patch(ObjectType::kExperiment, a, json::object{{"name", "c"}});
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(Str(*renamed, "name"), "c");
+  EXPECT_EQ(registry().Patch(ObjectType::kExperiment, NewUuid(), json::object{{"name", "z"}}).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(RegistryTest, PatchCommitFollowsRepoInfo) {
+  std::string project = NewProject();
+  std::string id = Str(NewExperiment(project, "e", {}, json::object{{"repo_info", {{"commit", "c1"}}}}), "id");
+  auto patched = registry().Patch(ObjectType::kExperiment, id, json::object{{"repo_info", {{"commit", "c9"}}}});
+  ASSERT_TRUE(patched.ok());
+  EXPECT_EQ(Str(*patched, "commit"), "c9");
+}
+
+TEST_F(RegistryTest, DatasetsAreIdempotentWithSlug) {
+  std::string project = NewProject();
+  auto a = registry().EnsureDataset(project, "My Data Set!", json::object{{"description", "d"}}, "u");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_FALSE(a->found_existing);
+  EXPECT_EQ(Str(a->object, "url_slug"), "my-data-set");
+  auto b = registry().EnsureDataset(project, "My Data Set!", {}, "u");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->found_existing);
+  EXPECT_EQ(Str(a->object, "id"), Str(b->object, "id"));
+  EXPECT_EQ(DatasetSlug(""), "dataset");
+  EXPECT_EQ(DatasetSlug("--!!--"), "dataset");
+  EXPECT_EQ(DatasetSlug("  A  b  "), "a-b");
+}
+
+// --- ObjectTable pagination ---
+
+class ListTest : public RegistryTest {
+ protected:
+  void SetUp() override {
+    RegistryTest::SetUp();
+    for (int i = 0; i < 5; ++i) {
+      ids_.push_back(NewProject("p" + std::to_string(i)));
+      clock_.Advance(1000);
+    }
+  }
+
+  // Names of the projects a list returns, in order.
+  std::vector<std::string> Names(const ListQuery& q) {
+    auto r = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); }, q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> out;
+    if (r.ok())
+      for (const auto& o : *r) out.push_back(Str(o, "name"));
+    return out;
+  }
+
+  static ListQuery Q(int64_t limit, std::optional<std::string> after = {}, std::optional<std::string> before = {}) {
+    ListQuery q;
+    q.limit = limit;
+    q.starting_after = std::move(after);
+    q.ending_before = std::move(before);
+    return q;
+  }
+
+  std::vector<std::string> ids_;  // p0 (oldest) .. p4 (newest)
+};
+
+TEST_F(ListTest, NewestFirstWithLimit) {
+  EXPECT_EQ(Names(Q(1000)), (std::vector<std::string>{"p4", "p3", "p2", "p1", "p0"}));
+  EXPECT_EQ(Names(Q(2)), (std::vector<std::string>{"p4", "p3"}));
+}
+
+TEST_F(ListTest, StartingAfter) {
+  EXPECT_EQ(Names(Q(2, ids_[3])), (std::vector<std::string>{"p2", "p1"}));
+  EXPECT_EQ(Names(Q(10, ids_[0])), (std::vector<std::string>{}));
+}
+
+TEST_F(ListTest, EndingBefore) {
+  EXPECT_EQ(Names(Q(2, std::nullopt, ids_[1])), (std::vector<std::string>{"p3", "p2"}))
+      << "the two just newer than p1, still newest first";
+  EXPECT_EQ(Names(Q(10, std::nullopt, ids_[1])), (std::vector<std::string>{"p4", "p3", "p2"}));
+  EXPECT_EQ(Names(Q(10, std::nullopt, ids_[4])), (std::vector<std::string>{}));
+}
+
+TEST_F(ListTest, IdsFilterAndDeletedRows) {
+  ListQuery q = Q(10);
+  q.ids = {ids_[0], ids_[2]};
+  EXPECT_EQ(Names(q), (std::vector<std::string>{"p2", "p0"}));
+  ASSERT_TRUE(registry().SoftDelete(ObjectType::kProject, ids_[2]).ok());
+  EXPECT_EQ(Names(q), (std::vector<std::string>{"p0"}));
+  EXPECT_EQ(Names(Q(10)).size(), 4u);
+}
+
+TEST_F(ListTest, UnknownCursorIsInvalidArgument) {
+  auto r = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); },
+                                Q(10, NewUuid()));
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  // A cursor from another scope is not accepted either.
+  auto other = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {NewUuid()}); },
+                                    Q(10, ids_[0]));
+  EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RegistryTest, PaginationWithEqualTimestampsVisitsEachOnce) {
+  for (int i = 0; i < 6; ++i) NewProject("same" + std::to_string(i));  // clock not advanced
+  std::vector<std::string> seen;
+  std::optional<std::string> cursor;
+  for (int page = 0; page < 10; ++page) {
+    ListQuery q;
+    q.limit = 1;
+    q.starting_after = cursor;
+    auto r = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); }, q);
+    ASSERT_TRUE(r.ok());
+    if (r->empty()) break;
+    cursor = Str(r->front(), "id");
+    seen.push_back(*cursor);
+  }
+  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 6u);
+}
+
+}  // namespace
+}  // namespace tv::control
