@@ -181,7 +181,7 @@ describe('admin CLI while serve runs', { skip: SKIP_NO_BINARY }, () => {
 
   it('list-orgs / list-users / list-api-keys / list-projects --json', withLogs(async () => {
     const projName = uniqueName('listed');
-    ok(await c.post('/v1/project', { name: projName }));
+    ok(await c.post('/v1/project', { name: projName, org_name: srv.orgName }));
     const orgs = await srv.admin(['list-orgs']);
     const orgText = JSON.stringify(orgs);
     for (const n of [srv.orgName, orgB]) assert.ok(orgText.includes(n), `list-orgs lacks ${n}: ${orgText}`);
