@@ -1,6 +1,8 @@
 # Build helpers shared by every room: one way to declare a module library and
 # one way to declare a unit test.
 
+include(GoogleTest)
+
 find_program(TV_CCACHE ccache)
 if(TV_CCACHE)
   set(CMAKE_CXX_COMPILER_LAUNCHER ${TV_CCACHE})
@@ -30,5 +32,5 @@ function(tv_test name)
   add_executable(${name} ${ARG_SRCS})
   target_compile_options(${name} PRIVATE ${TV_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
-  add_test(NAME ${name} COMMAND ${name})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30)
 endfunction()
