@@ -5,6 +5,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
+export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
 .PHONY: all deps build run test test-unit test-node bench clean
 
@@ -19,7 +20,8 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 
-run: build
+run: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target tracevault
 	@bash scripts/run.sh $(BUILD_DIR)/bin/tracevault "$(DATA_DIR)" "$(LISTEN)"
 
 test:
