@@ -35,11 +35,6 @@ Result<std::unique_ptr<control::ControlPlane>> OpenControl(const AdminArgs& a) {
   return control::ControlPlane::Open(std::move(db), secret, {}, Clock::Real());
 }
 
-std::string Str(const json::object& o, std::string_view k) {
-  auto it = o.find(k);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
-}
-
 // Prints rows as JSON (--json) or one tab-separated line per row.
 void PrintRows(const AdminArgs& a, const json::array& rows, const std::vector<std::string_view>& columns) {
   if (a.json) {
@@ -48,7 +43,7 @@ void PrintRows(const AdminArgs& a, const json::array& rows, const std::vector<st
   }
   for (const auto& r : rows) {
     std::string line;
-    for (size_t i = 0; i < columns.size(); ++i) line += (i ? "\t" : "") + Str(r.as_object(), columns[i]);
+    for (size_t i = 0; i < columns.size(); ++i) line += (i ? "\t" : "") + StringField(r.as_object(), columns[i]);
     std::cout << line << "\n";
   }
 }
@@ -88,8 +83,8 @@ Status CreateOrg(const AdminArgs& a) {
                                               {"api_key", org.api_key}, {"api_key_id", org.api_key_id}})
               << "\n";
   } else {
-    std::cout << "Created organization '" << Str(org.org, "name") << "' (" << Str(org.org, "id") << ")\n"
-              << "Admin user: " << Str(org.user, "email") << "\n"
+    std::cout << "Created organization '" << StringField(org.org, "name") << "' (" << StringField(org.org, "id") << ")\n"
+              << "Admin user: " << StringField(org.user, "email") << "\n"
               << "API key (shown once): " << org.api_key << "\n";
   }
   return Status::Ok();
@@ -102,10 +97,10 @@ Status CreateUser(const AdminArgs& a) {
   json::object user;
   TV_RETURN_IF_ERROR(cp->db().Transaction([&](meta::MetaStore& tx) -> Status {
     TV_ASSIGN_OR_RETURN(user, cp->accounts().EnsureUser(tx, a.email, a.password));
-    return cp->accounts().AddMember(tx, org_id, Str(user, "id"), a.role);
+    return cp->accounts().AddMember(tx, org_id, StringField(user, "id"), a.role);
   }));
   if (a.json) std::cout << json::serialize(user) << "\n";
-  else std::cout << "User " << Str(user, "email") << " (" << Str(user, "id") << ") is a " << a.role << " of '"
+  else std::cout << "User " << StringField(user, "email") << " (" << StringField(user, "id") << ") is a " << a.role << " of '"
                  << a.org_name << "'\n";
   return Status::Ok();
 }
@@ -141,8 +136,8 @@ Status CreateProject(const AdminArgs& a) {
   TV_ASSIGN_OR_RETURN(std::string org_id, OrgIdByName(*cp, a.org_name));
   TV_ASSIGN_OR_RETURN(control::Created c, cp->registry().EnsureProject(org_id, a.name, std::nullopt, ""));
   if (a.json) std::cout << json::serialize(c.object) << "\n";
-  else std::cout << (c.found_existing ? "Project exists: " : "Created project ") << Str(c.object, "name") << " ("
-                 << Str(c.object, "id") << ")\n";
+  else std::cout << (c.found_existing ? "Project exists: " : "Created project ") << StringField(c.object, "name") << " ("
+                 << StringField(c.object, "id") << ")\n";
   return Status::Ok();
 }
 

@@ -80,6 +80,11 @@ Result<std::optional<std::vector<std::string>>> OptStringArray(const json::objec
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
+std::string StringField(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
+}
+
 void DeepMerge(json::object& target, const json::object& patch) {
   for (const auto& kv : patch) {
     auto it = target.find(kv.key());

@@ -34,6 +34,10 @@ Result<std::optional<json::object>> OptObject(const json::object& o, std::string
 Result<std::optional<std::vector<std::string>>> OptStringArray(const json::object& o,
                                                                std::string_view key);
 
+// The string at `key`, or "" when absent or not a string (for objects this
+// process built itself, where a missing field is not a client error).
+std::string StringField(const json::object& o, std::string_view key);
+
 // Deep merge: objects merge recursively, anything else in `patch` replaces the
 // value in `target` (a JSON null included).
 void DeepMerge(json::object& target, const json::object& patch);

@@ -9,6 +9,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUnauthenticated: return "Unauthenticated";
     case StatusCode::kPermissionDenied: return "PermissionDenied";
     case StatusCode::kNotFound: return "NotFound";
+    case StatusCode::kMethodNotAllowed: return "MethodNotAllowed";
     case StatusCode::kAlreadyExists: return "AlreadyExists";
     case StatusCode::kPayloadTooLarge: return "PayloadTooLarge";
     case StatusCode::kResourceExhausted: return "ResourceExhausted";

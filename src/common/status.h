@@ -21,6 +21,7 @@ enum class StatusCode {
   kUnauthenticated,    // 401: no valid credential
   kPermissionDenied,   // 403: valid credential, not allowed
   kNotFound,           // 404: absent, or belongs to another organization
+  kMethodNotAllowed,   // 405: the path exists with other methods
   kAlreadyExists,      // 409: conflicts with existing state
   kPayloadTooLarge,    // 413
   kResourceExhausted,  // 429: limits, back off and retry
@@ -62,6 +63,7 @@ TV_DEFINE_STATUS_FACTORY(InvalidArgument, kInvalidArgument)
 TV_DEFINE_STATUS_FACTORY(Unauthenticated, kUnauthenticated)
 TV_DEFINE_STATUS_FACTORY(PermissionDenied, kPermissionDenied)
 TV_DEFINE_STATUS_FACTORY(NotFound, kNotFound)
+TV_DEFINE_STATUS_FACTORY(MethodNotAllowed, kMethodNotAllowed)
 TV_DEFINE_STATUS_FACTORY(AlreadyExists, kAlreadyExists)
 TV_DEFINE_STATUS_FACTORY(PayloadTooLarge, kPayloadTooLarge)
 TV_DEFINE_STATUS_FACTORY(ResourceExhausted, kResourceExhausted)

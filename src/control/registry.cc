@@ -19,15 +19,10 @@ const ObjectTable& TableFor(ObjectType type) {
   return ProjectsTable();
 }
 
-std::string Str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
-}
-
 // The name-uniqueness scope of an object: its org for projects, else its project.
 std::pair<std::string_view, std::string> NameScope(ObjectType type, const json::object& o) {
-  if (type == ObjectType::kProject) return {"org_id", Str(o, "org_id")};
-  return {"project_id", Str(o, "project_id")};
+  if (type == ObjectType::kProject) return {"org_id", StringField(o, "org_id")};
+  return {"project_id", StringField(o, "project_id")};
 }
 
 Result<bool> NameTaken(meta::MetaStore& tx, ObjectType type, const json::object& o, const std::string& name) {
@@ -35,7 +30,7 @@ Result<bool> NameTaken(meta::MetaStore& tx, ObjectType type, const json::object&
   meta::SqlWhere w;
   w.Add("deleted_at IS NULL").Add(std::string(col) + " = ?", {scope}).Add("name = ?", {name});
   TV_ASSIGN_OR_RETURN(auto found, TableFor(type).FindWhere(tx, w));
-  return found.has_value() && Str(*found, "id") != Str(o, "id");
+  return found.has_value() && StringField(*found, "id") != StringField(o, "id");
 }
 
 }  // namespace
@@ -52,7 +47,7 @@ std::string DatasetSlug(std::string_view name) {
 }
 
 json::object DatasetView(json::object dataset) {
-  dataset["url_slug"] = DatasetSlug(Str(dataset, "name"));
+  dataset["url_slug"] = DatasetSlug(StringField(dataset, "name"));
   return dataset;
 }
 
@@ -128,17 +123,17 @@ Result<std::optional<std::string>> Registry::ChooseBase(meta::MetaStore& tx, con
     w.Add("name = ?", {*choice.base_experiment_name});
     TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().FindWhere(tx, w));
     if (!found) return InvalidArgument("base experiment '{}' not found in this project", *choice.base_experiment_name);
-    return Opt(Str(*found, "id"));
+    return Opt(StringField(*found, "id"));
   }
   if (choice.ancestor_commits && !choice.ancestor_commits->empty()) {
     meta::SqlWhere wc = w;
     wc.In("commit_sha", *choice.ancestor_commits);
     TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().FindWhere(tx, wc));
-    if (found) return Opt(Str(*found, "id"));
+    if (found) return Opt(StringField(*found, "id"));
   }
   if (choice.fall_back_to_latest) {
     TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().FindWhere(tx, w));
-    if (found) return Opt(Str(*found, "id"));
+    if (found) return Opt(StringField(*found, "id"));
   }
   return Opt();
 }
@@ -150,7 +145,7 @@ Result<Created> Registry::CreateExperiment(const ExperimentSpec& spec) const {
     if (name.empty()) {
       std::string branch;
       if (auto it = spec.fields.find("repo_info"); it != spec.fields.end() && it->value().is_object())
-        branch = Str(it->value().as_object(), "branch");
+        branch = StringField(it->value().as_object(), "branch");
       name = (branch.empty() ? "experiment" : branch) + "-" + std::to_string(clock_.NowMicros() / 1000000);
     }
     json::object probe{{"project_id", spec.project_id}};
@@ -182,7 +177,7 @@ Result<Created> Registry::CreateExperiment(const ExperimentSpec& spec) const {
     if (auto it = e.find("repo_info"); it != e.end() && it->value().is_object())
       e["commit"] = it->value().as_object().contains("commit") ? it->value().as_object().at("commit") : nullptr;
     TV_RETURN_IF_ERROR(ExperimentsTable().Insert(tx, e));
-    TV_ASSIGN_OR_RETURN(out.object, ExperimentsTable().Get(tx, Str(e, "id"), "Experiment"));
+    TV_ASSIGN_OR_RETURN(out.object, ExperimentsTable().Get(tx, StringField(e, "id"), "Experiment"));
     return Status::Ok();
   }));
   return out;
@@ -208,7 +203,7 @@ Result<Created> Registry::EnsureDataset(const std::string& project_id, const std
     d["created"] = Now();
     d["deleted_at"] = nullptr;
     TV_RETURN_IF_ERROR(DatasetsTable().Insert(tx, d));
-    TV_ASSIGN_OR_RETURN(json::object stored, DatasetsTable().Get(tx, Str(d, "id"), "Dataset"));
+    TV_ASSIGN_OR_RETURN(json::object stored, DatasetsTable().Get(tx, StringField(d, "id"), "Dataset"));
     out = {DatasetView(std::move(stored)), false};
     return Status::Ok();
   }));
@@ -226,8 +221,8 @@ Result<json::object> Registry::Patch(ObjectType type, std::string_view id, const
     TV_ASSIGN_OR_RETURN(json::object o, TableFor(type).Get(tx, id, ObjectTypeName(type)));
     DeepMerge(o, patch);
     if (patch.contains("name") && type != ObjectType::kOrganization) {
-      TV_ASSIGN_OR_RETURN(bool taken, NameTaken(tx, type, o, Str(o, "name")));
-      if (taken) return AlreadyExists("A {} named '{}' already exists", ObjectTypeName(type), Str(o, "name"));
+      TV_ASSIGN_OR_RETURN(bool taken, NameTaken(tx, type, o, StringField(o, "name")));
+      if (taken) return AlreadyExists("A {} named '{}' already exists", ObjectTypeName(type), StringField(o, "name"));
     }
     if (type == ObjectType::kExperiment && patch.contains("repo_info")) {
       const json::value& repo = o["repo_info"];
@@ -254,11 +249,11 @@ Result<json::object> Registry::SoftDelete(ObjectType type, std::string_view id) 
 
 Result<json::object> Registry::BaseExperimentOf(std::string_view experiment_id) const {
   TV_ASSIGN_OR_RETURN(json::object e, ExperimentsTable().Get(db_, experiment_id, "Experiment"));
-  std::string base_id = Str(e, "base_exp_id");
+  std::string base_id = StringField(e, "base_exp_id");
   if (base_id.empty()) return NotFound("Experiment '{}' has no base experiment", experiment_id);
   TV_ASSIGN_OR_RETURN(auto base, ExperimentsTable().Find(db_, base_id));
   if (!base) return NotFound("The base experiment of '{}' no longer exists", experiment_id);
-  return json::object{{"base_exp_id", base_id}, {"base_exp_name", Str(*base, "name")}};
+  return json::object{{"base_exp_id", base_id}, {"base_exp_name", StringField(*base, "name")}};
 }
 
 }  // namespace tv::control

@@ -7,12 +7,16 @@ namespace tv::control {
 namespace {
 
 // Adds the owner's details the ApiKey schema carries.
-Result<json::object> KeyView(ControlPlane& cp, json::object key) {
-  TV_ASSIGN_OR_RETURN(json::object user, cp.accounts().GetUser(std::string(key["user_id"].as_string())));
-  key["user_email"] = user["email"];
-  key["user_given_name"] = user["given_name"];
-  key["user_family_name"] = user["family_name"];
+json::object KeyView(const json::object& user, json::object key) {
+  key["user_email"] = user.at("email");
+  key["user_given_name"] = user.at("given_name");
+  key["user_family_name"] = user.at("family_name");
   return key;
+}
+
+Result<json::object> KeyView(ControlPlane& cp, json::object key) {
+  TV_ASSIGN_OR_RETURN(json::object user, cp.accounts().GetUser(StringField(key, "user_id")));
+  return KeyView(user, std::move(key));
 }
 
 // The keys a caller may see: their user's, and, when the calling key is
@@ -53,12 +57,9 @@ void AddApiKeyRoutes(http::Router& router, ControlPlane& cp) {
       if (org_id) w.Add("(org_id = ? OR org_id IS NULL)", {*org_id});
       if (name) w.Add("name = ?", {*name});
     }, q));
-    std::vector<json::object> out;
-    for (auto& k : keys) {
-      TV_ASSIGN_OR_RETURN(json::object v, KeyView(cp, std::move(k)));
-      out.push_back(std::move(v));
-    }
-    return ListResponse(std::move(out));
+    TV_ASSIGN_OR_RETURN(json::object user, cp.accounts().GetUser(ctx.principal().user_id));
+    for (auto& k : keys) k = KeyView(user, std::move(k));
+    return ListResponse(std::move(keys));
   });
 
   router.Add(http::Method::kPost, "/v1/api_key", [&cp](http::RequestContext& ctx) -> Result<http::Response> {

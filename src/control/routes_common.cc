@@ -15,14 +15,8 @@ Result<std::vector<std::string>> OrgScope(const Principal& caller, const std::op
 }
 
 void AddProjectsOfOrgs(meta::SqlWhere& w, const std::vector<std::string>& org_ids) {
-  std::string cond = "project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND org_id IN (";
-  meta::SqlParams params;
-  for (size_t i = 0; i < org_ids.size(); ++i) {
-    cond += i ? ", ?" : "?";
-    params.push_back(org_ids[i]);
-  }
-  if (org_ids.empty()) cond += "NULL";
-  w.Add(cond + "))", std::move(params));
+  w.Add("project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND org_id IN (" + w.BindList(org_ids) +
+        "))");
 }
 
 Result<std::vector<json::object>> ListProjectChildren(http::RequestContext& ctx, ControlPlane& cp,

@@ -14,29 +14,26 @@ using http::Method;
 using http::RequestContext;
 using http::Response;
 
-std::string Str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : std::string();
-}
-
 Result<json::object> OrgInfo(ControlPlane& cp, const OrgMembership& m) {
   TV_ASSIGN_OR_RETURN(json::object org, OrganizationsTable().Get(cp.db(), m.org_id, "Organization"));
-  std::string api_url = Str(org, "api_url");
+  std::string api_url = StringField(org, "api_url");
   if (api_url.empty()) api_url = cp.options().data_plane_url;
-  std::string proxy_url = Str(org, "proxy_url");
+  std::string proxy_url = StringField(org, "proxy_url");
   if (proxy_url.empty()) proxy_url = api_url;
   return json::object{{"id", m.org_id},       {"name", m.org_name},         {"api_url", api_url},
                       {"proxy_url", proxy_url}, {"realtime_url", nullptr}, {"git_metadata", nullptr}};
+}
+
+Result<json::object> ProjectById(RequestContext& ctx, ControlPlane& cp, const std::string& id) {
+  TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kProject, id));
+  return cp.registry().Get(ObjectType::kProject, id);
 }
 
 // The project a register call names: by project_id (must be the caller's), or
 // by project_name in the chosen organization, created when `create` is set.
 Result<json::object> ProjectFor(RequestContext& ctx, ControlPlane& cp, const json::object& body, bool create) {
   TV_ASSIGN_OR_RETURN(auto project_id, OptString(body, "project_id"));
-  if (project_id) {
-    TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kProject, *project_id));
-    return cp.registry().Get(ObjectType::kProject, *project_id);
-  }
+  if (project_id) return ProjectById(ctx, cp, *project_id);
   TV_ASSIGN_OR_RETURN(auto project_name, OptString(body, "project_name"));
   if (!project_name) return InvalidArgument("Pass either 'project_id' or 'project_name'");
   TV_ASSIGN_OR_RETURN(auto org_id, OptString(body, "org_id"));
@@ -45,14 +42,14 @@ Result<json::object> ProjectFor(RequestContext& ctx, ControlPlane& cp, const jso
   if (create) {
     TV_ASSIGN_OR_RETURN(Created c, cp.registry().EnsureProject(org.org_id, *project_name, std::nullopt,
                                                                ctx.principal().user_id));
-    ctx.Touch("project", Str(c.object, "id"), *project_name);
+    ctx.Touch("project", StringField(c.object, "id"), *project_name);
     return std::move(c.object);
   }
   meta::SqlWhere w;
   w.Add("deleted_at IS NULL").Add("org_id = ?", {org.org_id}).Add("name = ?", {*project_name});
   TV_ASSIGN_OR_RETURN(auto found, ProjectsTable().FindWhere(cp.db(), w));
   if (!found) return NotFound("project '{}' not found", *project_name);
-  ctx.Touch("project", Str(*found, "id"), *project_name);
+  ctx.Touch("project", StringField(*found, "id"), *project_name);
   return std::move(*found);
 }
 
@@ -76,7 +73,7 @@ Result<Response> RegisterExperiment(RequestContext& ctx, ControlPlane& cp) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
   ExperimentSpec spec;
-  spec.project_id = Str(project, "id");
+  spec.project_id = StringField(project, "id");
   spec.user_id = ctx.principal().user_id;
   TV_ASSIGN_OR_RETURN(spec.name, OptString(body, "experiment_name"));
   TV_ASSIGN_OR_RETURN(spec.fields, PickFields(body, ExperimentFieldRules()));
@@ -93,7 +90,7 @@ Result<Response> RegisterExperiment(RequestContext& ctx, ControlPlane& cp) {
   TV_ASSIGN_OR_RETURN(spec.base.ancestor_commits, OptStringArray(body, "ancestor_commits"));
   spec.base.fall_back_to_latest = true;
   TV_ASSIGN_OR_RETURN(Created c, cp.registry().CreateExperiment(spec));
-  ctx.Touch("experiment", Str(c.object, "id"), Str(c.object, "name"));
+  ctx.Touch("experiment", StringField(c.object, "id"), StringField(c.object, "name"));
   return JsonOk(json::object{{"project", std::move(project)}, {"experiment", std::move(c.object)}});
 }
 
@@ -103,12 +100,12 @@ Result<Response> GetExperiments(RequestContext& ctx, ControlPlane& cp) {
   TV_ASSIGN_OR_RETURN(auto name, OptString(body, "experiment_name"));
   ListQuery q;
   TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().List(cp.db(), [&](meta::SqlWhere& w) {
-    w.Add("project_id = ?", {Str(project, "id")});
+    w.Add("project_id = ?", {StringField(project, "id")});
     if (name) w.Add("name = ?", {*name});
   }, q));
   json::array out;
   for (auto& e : found) {
-    ctx.Touch("experiment", Str(e, "id"), Str(e, "name"));
+    ctx.Touch("experiment", StringField(e, "id"), StringField(e, "name"));
     out.push_back(std::move(e));
   }
   return JsonOk(out);
@@ -131,15 +128,9 @@ Result<Response> RegisterDataset(RequestContext& ctx, ControlPlane& cp) {
   TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "dataset_name"));
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
   TV_ASSIGN_OR_RETURN(json::object fields, PickFields(body, DatasetFieldRules()));
-  TV_ASSIGN_OR_RETURN(Created c, cp.registry().EnsureDataset(Str(project, "id"), name, fields, ctx.principal().user_id));
-  ctx.Touch("dataset", Str(c.object, "id"), name);
+  TV_ASSIGN_OR_RETURN(Created c, cp.registry().EnsureDataset(StringField(project, "id"), name, fields, ctx.principal().user_id));
+  ctx.Touch("dataset", StringField(c.object, "id"), name);
   return JsonOk(json::object{{"project", std::move(project)}, {"dataset", std::move(c.object)}});
-}
-
-Result<Response> GetProjectById(RequestContext& ctx, ControlPlane& cp, const std::string& id) {
-  TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kProject, id));
-  TV_ASSIGN_OR_RETURN(json::object p, cp.registry().Get(ObjectType::kProject, id));
-  return JsonOk(p);
 }
 
 Result<Response> ObjectInfoFor(RequestContext& ctx, ControlPlane& cp) {
@@ -187,13 +178,13 @@ void AddSdkRoutes(http::Router& router, ControlPlane& cp) {
   router.Add(Method::kGet, "/api/project", [&cp](RequestContext& ctx) -> Result<Response> {
     auto id = QueryString(ctx.request(), "id");
     if (!id) return InvalidArgument("Missing query parameter 'id'");
-    return GetProjectById(ctx, cp, *id);
+    TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, *id));
+    return JsonOk(p);
   });
   router.Add(Method::kPost, "/api/project/get", [&cp](RequestContext& ctx) -> Result<Response> {
     TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
     TV_ASSIGN_OR_RETURN(std::string id, ReqString(body, "id"));
-    TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kProject, id));
-    TV_ASSIGN_OR_RETURN(json::object p, cp.registry().Get(ObjectType::kProject, id));
+    TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, id));
     return JsonOk(json::array{std::move(p)});
   });
 }

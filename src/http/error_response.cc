@@ -11,6 +11,7 @@ std::string_view ErrorClassFor(StatusCode code) {
     case StatusCode::kUnauthenticated: return "UnauthorizedError";
     case StatusCode::kPermissionDenied: return "ForbiddenError";
     case StatusCode::kNotFound: return "NotFoundError";
+    case StatusCode::kMethodNotAllowed: return "MethodNotAllowedError";
     case StatusCode::kAlreadyExists: return "ConflictError";
     case StatusCode::kPayloadTooLarge: return "PayloadTooLargeError";
     case StatusCode::kResourceExhausted: return "TooManyRequestsError";
@@ -31,6 +32,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kUnauthenticated: return 401;
     case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kNotFound: return 404;
+    case StatusCode::kMethodNotAllowed: return 405;
     case StatusCode::kAlreadyExists: return 409;
     case StatusCode::kPayloadTooLarge: return 413;
     case StatusCode::kResourceExhausted: return 429;

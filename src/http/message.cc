@@ -40,15 +40,23 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
+namespace {
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
 bool HeaderHasToken(std::string_view value, std::string_view token) {
   size_t pos = 0;
   while (pos <= value.size()) {
     size_t end = value.find(',', pos);
     if (end == std::string_view::npos) end = value.size();
     std::string_view part = value.substr(pos, end - pos);
-    part = part.substr(0, part.find(';'));
-    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.front()))) part.remove_prefix(1);
-    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.back()))) part.remove_suffix(1);
+    part = TrimSpace(part.substr(0, part.find(';')));
     if (EqualsIgnoreCase(part, token)) return true;
     pos = end + 1;
   }
@@ -56,23 +64,18 @@ bool HeaderHasToken(std::string_view value, std::string_view token) {
 }
 
 bool AcceptsEncoding(std::string_view value, std::string_view coding) {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-  };
   std::optional<bool> named, star;
   size_t pos = 0;
   while (pos <= value.size()) {
     size_t end = value.find(',', pos);
     if (end == std::string_view::npos) end = value.size();
     std::string_view item = value.substr(pos, end - pos);
-    std::string_view name = trim(item.substr(0, item.find(';')));
+    std::string_view name = TrimSpace(item.substr(0, item.find(';')));
     bool accepted = true;
     size_t q = item.find(";");
     while (q != std::string_view::npos) {
       size_t next = item.find(';', q + 1);
-      std::string_view param = trim(item.substr(q + 1, next == std::string_view::npos ? next : next - q - 1));
+      std::string_view param = TrimSpace(item.substr(q + 1, next == std::string_view::npos ? next : next - q - 1));
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
         accepted = std::strtod(std::string(param.substr(2)).c_str(), nullptr) > 0;
       q = next;
@@ -127,9 +130,7 @@ std::optional<std::string_view> Request::BearerToken() const {
   if (!auth) return std::nullopt;
   std::string_view v = *auth;
   if (v.size() < 7 || !EqualsIgnoreCase(v.substr(0, 7), "bearer ")) return std::nullopt;
-  v.remove_prefix(7);
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+  v = TrimSpace(v.substr(7));
   if (v.empty()) return std::nullopt;
   return v;
 }

@@ -2,7 +2,6 @@
 
 #include <exception>
 
-#include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
 #include "crypto/crypto.h"
@@ -100,9 +99,7 @@ Response Pipeline::Route(RequestContext& ctx) const {
   Router::Match m = router_.Find(req.method, req.path);
   if (!m.route) {
     if (m.path_matched) {
-      Response r = Response::Json(405, boost::json::object{
-          {"Code", "MethodNotAllowedError"},
-          {"Message", fmt::format("Method {} is not supported on {}", MethodName(req.method), req.path)}});
+      Response r = ErrorResponse(MethodNotAllowed("Method {} is not supported on {}", MethodName(req.method), req.path));
       std::string allow;
       for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(MethodName(a));
       r.headers.Set("Allow", allow);

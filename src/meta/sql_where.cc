@@ -18,17 +18,18 @@ SqlWhere& SqlWhere::Add(std::string_view condition, SqlParams values) {
   return *this;
 }
 
+std::string SqlWhere::BindList(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + Bind(v);
+  return out.empty() ? "NULL" : out;
+}
+
 SqlWhere& SqlWhere::In(std::string_view column, const std::vector<std::string>& values) {
   if (values.empty()) {
     conditions_.emplace_back("1 = 0");
     return *this;
   }
-  std::string out = std::string(column) + " IN (";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ", ";
-    out += Bind(values[i]);
-  }
-  conditions_.push_back(out + ")");
+  conditions_.push_back(std::string(column) + " IN (" + BindList(values) + ")");
   return *this;
 }
 

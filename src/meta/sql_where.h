@@ -23,6 +23,9 @@ class SqlWhere {
   const SqlParams& params() const { return params_; }
   // Appends a value and returns its placeholder, for use after the WHERE.
   std::string Bind(SqlValue v);
+  // Binds each value; returns "$i, $j, ..." or "NULL" for an empty list
+  // (so "x IN (NULL)" matches nothing).
+  std::string BindList(const std::vector<std::string>& values);
 
  private:
   std::vector<std::string> conditions_;
