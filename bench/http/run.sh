@@ -33,8 +33,9 @@ run_wrk() {  # name, threads, connections, url, [script]
   local args=(-t"$t" -c"$c" -d"${DUR}s" --latency)
   local lua="$WORK/$name.lua"
   { [ -n "$script" ] && cat "$script"; cat "$HERE/report.lua"; } >"$lua"
-  TV_BENCH_KEY="$KEY" wrk "${args[@]}" -s "$lua" "$url" | grep RESULT | sed "s/^RESULT/$name/"
+  TV_BENCH_KEY="$KEY" wrk "${args[@]}" -s "$lua" "$url" | grep RESULT | sed "s/^RESULT/$name/" | tee -a "$WORK/results"
 }
+rps_of() { grep "^$1 " "$WORK/results" | grep -oE 'rps=[0-9]+' | cut -d= -f2; }
 
 echo "# tracevault serve on 127.0.0.1 ($(nproc) cores), wrk ${DUR}s per case, keep-alive"
 run_wrk version_c32 2 32 "http://127.0.0.1:$PORT/version"
@@ -61,6 +62,9 @@ if [ -x "$PGBIN/initdb" ]; then
     tps=$(echo "$out" | grep -oE 'tps = [0-9.]+' | head -1 | awk '{print $3}')
     lat=$(echo "$out" | grep -oE 'latency average = [0-9.]+' | awk '{print $4}')
     echo "pg_login_lookups_c$c tps=${tps%.*} avg_ms=$lat"
+    ours=$(rps_of "login_c$c")
+    [ -n "$ours" ] && [ -n "$tps" ] && \
+      awk -v a="$ours" -v b="$tps" -v c="$c" 'BEGIN { printf "ratio login_c%s / pg_login_lookups_c%s = %.2f\n", c, c, a / b }'
   done
 else
   echo "postgresql-15 not installed: peer skipped"
