@@ -1,0 +1,59 @@
+#include "store/object_tail.h"
+
+#include <algorithm>
+
+namespace tv::store {
+namespace {
+
+void AddUnique(std::vector<std::string>& v, std::string_view s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.emplace_back(s);
+}
+
+}  // namespace
+
+void ObjectTail::Apply(const json::object& version, XactId xact, size_t approx_bytes) {
+  if (xact <= loaded_through_) return;
+  const auto* id_value = version.if_contains("id");
+  if (!id_value || !id_value->is_string()) return;  // the writer never stores such a row
+  std::string_view id = id_value->as_string();
+  History& h = rows_[std::string(id)];
+  const json::object* prev = h.states.empty() ? nullptr : h.states.back().row.get();
+  RowPtr next = ApplyVersion(prev, version, xact);
+  if (next) {
+    std::string_view target = CommentTarget(*next);
+    if (!target.empty()) {
+      h.is_comment = true;
+      AddUnique(comments_by_target_[std::string(target)], id);
+    } else if (const auto* root = next->if_contains("root_span_id"); root && root->is_string()) {
+      AddUnique(ids_by_root_[std::string(root->as_string())], id);
+    }
+  }
+  h.states.push_back({xact, std::move(next)});
+  max_xact_ = std::max(max_xact_, xact);
+  // The version and the state it produced both stay in memory.
+  bytes_ += 2 * approx_bytes + 64;
+}
+
+RowPtr ObjectTail::AsOf(const History& h, XactId as_of) {
+  auto it = std::upper_bound(h.states.begin(), h.states.end(), as_of,
+                             [](XactId x, const State& s) { return x < s.xact; });
+  if (it == h.states.begin()) return nullptr;
+  return std::prev(it)->row;
+}
+
+const ObjectTail::History* ObjectTail::Find(std::string_view id) const {
+  auto it = rows_.find(std::string(id));
+  return it == rows_.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>* ObjectTail::IdsWithRoot(std::string_view root_span_id) const {
+  auto it = ids_by_root_.find(std::string(root_span_id));
+  return it == ids_by_root_.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>* ObjectTail::CommentsOn(std::string_view id) const {
+  auto it = comments_by_target_.find(std::string(id));
+  return it == comments_by_target_.end() ? nullptr : &it->second;
+}
+
+}  // namespace tv::store

@@ -1,0 +1,61 @@
+// ObjectTail: one object's rows decoded in memory — every version folded into
+// a per-id history of states, so a read at any snapshot is a lookup, not a
+// re-parse. Lookup maps: id → history, root_span_id → ids, comment target →
+// comment ids.
+//
+// Thread-safety: none of its own; the TailCache guards each tail with `mu`.
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/merge.h"
+
+namespace tv::store {
+
+class ObjectTail {
+ public:
+  struct State {
+    XactId xact;
+    RowPtr row;  // null: deleted at this xact
+  };
+  struct History {
+    std::vector<State> states;  // xact order
+    bool is_comment = false;
+  };
+
+  // Folds one version in. Versions must arrive in xact order; a version at or
+  // below loaded_through() is already in and is skipped.
+  void Apply(const json::object& version, XactId xact, size_t approx_bytes);
+  void MarkLoaded(XactId through) { loaded_through_ = std::max(loaded_through_, through); }
+  XactId loaded_through() const { return loaded_through_; }
+
+  // The row as of snapshot `as_of`: null when absent or deleted.
+  static RowPtr AsOf(const History& h, XactId as_of);
+
+  const std::unordered_map<std::string, History>& rows() const { return rows_; }
+  const History* Find(std::string_view id) const;
+  const std::vector<std::string>* IdsWithRoot(std::string_view root_span_id) const;
+  const std::vector<std::string>* CommentsOn(std::string_view id) const;
+
+  size_t bytes() const { return bytes_; }
+  XactId max_xact() const { return max_xact_; }
+
+  std::mutex mu;
+  bool loaded = false;
+  bool evicted = false;  // dropped from the cache; readers take a fresh tail
+  uint64_t last_used = 0;
+
+ private:
+  std::unordered_map<std::string, History> rows_;
+  std::unordered_map<std::string, std::vector<std::string>> ids_by_root_;
+  std::unordered_map<std::string, std::vector<std::string>> comments_by_target_;
+  XactId loaded_through_ = 0;
+  XactId max_xact_ = 0;
+  size_t bytes_ = 0;
+};
+
+}  // namespace tv::store

@@ -1,0 +1,105 @@
+#include "store/tail_cache.h"
+
+#include <algorithm>
+
+#include <boost/json/parse.hpp>
+
+namespace tv::store {
+
+Status TailCache::With(const std::string& object_id, const std::function<Status(const ObjectTail&)>& fn) {
+  bool loaded_now = false;
+  for (;;) {
+    std::shared_ptr<ObjectTail> tail;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& slot = tails_[object_id];
+      if (!slot) slot = std::make_shared<ObjectTail>();
+      tail = slot;
+      tail->last_used = ++tick_;
+    }
+    std::lock_guard<std::mutex> lock(tail->mu);
+    if (tail->evicted) continue;  // lost a race with eviction: take the new slot
+    if (!tail->loaded) {
+      Status s = Load(object_id, *tail);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> cache_lock(mu_);
+        auto it = tails_.find(object_id);
+        if (it != tails_.end() && it->second == tail) tails_.erase(it);
+        return s;
+      }
+      tail->loaded = true;
+      total_bytes_ += tail->bytes();
+      loaded_now = true;
+    }
+    TV_RETURN_IF_ERROR(fn(*tail));
+    break;
+  }
+  if (loaded_now) EvictIfOverBudget(object_id);
+  return Status::Ok();
+}
+
+Status TailCache::Load(const std::string& object_id, ObjectTail& tail) {
+  TV_ASSIGN_OR_RETURN(std::vector<SectionRef> sections, catalog_.Sections(object_id));
+  XactId through = 0;
+  for (const auto& ref : sections) {
+    TV_ASSIGN_OR_RETURN(std::string bytes, objects_.Get(ref.chunk_key, objstore::ByteRange{ref.offset, ref.length}));
+    TV_ASSIGN_OR_RETURN(DecodedSection section, DecodeSection(bytes, ref.chunk_key));
+    if (section.object_id != object_id)
+      return Internal("WAL chunk {} holds '{}' where the catalog expects '{}'", ref.chunk_key, section.object_id,
+                      object_id);
+    std::string_view rest = section.jsonl;
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      if (line.empty()) continue;
+      boost::system::error_code ec;
+      json::value v = json::parse(line, ec);
+      if (ec || !v.is_object()) return Internal("WAL chunk {}: a row of '{}' is not a JSON object", ref.chunk_key, object_id);
+      const json::object& row = v.as_object();
+      const auto* x = row.if_contains("_xact_id");
+      if (!x || !x->is_string()) return Internal("WAL chunk {}: a row has no _xact_id", ref.chunk_key);
+      TV_ASSIGN_OR_RETURN(XactId xact, ParseXact(x->as_string(), "_xact_id"));
+      tail.Apply(row, xact, line.size());
+    }
+    through = std::max(through, ref.max_xact);
+  }
+  tail.MarkLoaded(through);
+  return Status::Ok();
+}
+
+void TailCache::ApplyCommitted(const std::string& object_id, const std::vector<CommittedVersion>& versions) {
+  std::shared_ptr<ObjectTail> tail;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tails_.find(object_id);
+    if (it == tails_.end()) return;
+    tail = it->second;
+  }
+  std::lock_guard<std::mutex> lock(tail->mu);
+  // An unloaded tail's loader reads the catalog, which has the commit.
+  if (!tail->loaded || tail->evicted) return;
+  size_t before = tail->bytes();
+  for (const auto& v : versions) tail->Apply(*v.row, v.xact, v.bytes);
+  total_bytes_ += tail->bytes() - before;
+}
+
+void TailCache::EvictIfOverBudget(const std::string& keep) {
+  std::lock_guard<std::mutex> lock(mu_);
+  while (total_bytes_.load() > budget_ && tails_.size() > 1) {
+    auto victim = tails_.end();
+    for (auto it = tails_.begin(); it != tails_.end(); ++it) {
+      if (it->first == keep || !it->second->loaded) continue;
+      if (victim == tails_.end() || it->second->last_used < victim->second->last_used) victim = it;
+    }
+    if (victim == tails_.end()) return;
+    std::shared_ptr<ObjectTail> doomed = victim->second;  // outlives the lock below
+    std::unique_lock<std::mutex> victim_lock(doomed->mu, std::try_to_lock);
+    if (!victim_lock) return;  // in use; try again after the next load
+    doomed->evicted = true;
+    total_bytes_ -= doomed->bytes();
+    tails_.erase(victim);
+  }
+}
+
+}  // namespace tv::store

@@ -1,0 +1,54 @@
+// TailCache: the decoded tails of the objects readers use, loaded on first
+// use from the catalog and object storage, kept current by the writer after
+// each commit, and evicted least-recently-used past a memory budget (an
+// evicted tail reloads on its next read; object storage is the truth).
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "objstore/object_store.h"
+#include "store/catalog.h"
+#include "store/object_tail.h"
+
+namespace tv::store {
+
+struct CommittedVersion {
+  XactId xact;
+  const json::object* row;
+  size_t bytes;
+};
+
+class TailCache {
+ public:
+  TailCache(Catalog& catalog, objstore::ObjectStore& objects, size_t memory_budget)
+      : catalog_(catalog), objects_(objects), budget_(memory_budget) {}
+
+  // Runs `fn` with the object's loaded tail, locked.
+  Status With(const std::string& object_id, const std::function<Status(const ObjectTail&)>& fn);
+  // After a catalog commit: folds the new versions into the tail if loaded.
+  void ApplyCommitted(const std::string& object_id, const std::vector<CommittedVersion>& versions);
+
+  size_t bytes() const { return total_bytes_.load(); }
+
+ private:
+  Status Load(const std::string& object_id, ObjectTail& tail);
+  void EvictIfOverBudget(const std::string& keep);
+
+  Catalog& catalog_;
+  objstore::ObjectStore& objects_;
+  size_t budget_;
+  std::mutex mu_;  // guards tails_ and tick_
+  std::unordered_map<std::string, std::shared_ptr<ObjectTail>> tails_;
+  uint64_t tick_ = 0;
+  std::atomic<size_t> total_bytes_{0};
+};
+
+}  // namespace tv::store

@@ -1,0 +1,89 @@
+// GroupCommitter: the write path. Requests queue up; one committer thread
+// takes everything that arrived within the group-commit window (or up to the
+// chunk size), gives each request its transaction id, writes one WAL chunk to
+// object storage (retrying, within a deadline, when storage is slow or
+// failing), commits it to the catalog, folds the rows into the loaded tails,
+// raises the watermark, and only then answers the requests. A request that
+// gets OK is durable and visible; one that gets an error wrote nothing
+// visible.
+//
+// Thread-safety: Commit() may be called from any number of threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "objstore/object_store.h"
+#include "store/catalog.h"
+#include "store/tail_cache.h"
+
+namespace tv::store {
+
+// The rows one request writes to one object, validated and normalized.
+struct ObjectWrite {
+  ObjectOwner owner;  // owner.object_id names the object
+  std::vector<json::object> rows;
+};
+
+struct WriteBatch {
+  std::vector<ObjectWrite> objects;
+};
+
+struct WriterOptions {
+  std::chrono::microseconds window{1000};
+  size_t max_chunk_bytes = 16u << 20;
+  // How long a commit keeps retrying object storage and the catalog before
+  // it fails the requests (the SDK gives up on a batch after a few seconds of
+  // errors, so waiting beats refusing).
+  std::chrono::milliseconds deadline{20000};
+};
+
+class GroupCommitter {
+ public:
+  GroupCommitter(Catalog& catalog, objstore::ObjectStore& objects, TailCache& tails, const Clock& clock,
+                 WriterOptions options, XactId last_committed);
+  ~GroupCommitter();  // finishes queued requests, then stops
+
+  // Blocks until the batch is durable and visible; returns its _xact_id.
+  Result<XactId> Commit(WriteBatch batch);
+  XactId watermark() const { return watermark_.load(std::memory_order_acquire); }
+
+ private:
+  struct Pending {
+    WriteBatch batch;
+    std::vector<std::vector<std::string>> lines;  // per object, per row: serialized without _xact_id
+    size_t bytes = 0;
+    XactId xact = 0;
+    std::promise<Result<XactId>> done;
+  };
+
+  void Loop();
+  void Process(std::vector<std::unique_ptr<Pending>>& group);
+  Status WriteChunk(std::vector<std::unique_ptr<Pending>>& group);
+  Status RetryUntilDeadline(std::string_view what, const std::function<Status()>& op);
+
+  Catalog& catalog_;
+  objstore::ObjectStore& objects_;
+  TailCache& tails_;
+  const Clock& clock_;
+  WriterOptions options_;
+  XactAllocator xacts_;
+  std::atomic<XactId> watermark_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Pending>> queue_;
+  size_t queued_bytes_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tv::store
