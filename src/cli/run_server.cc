@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/data_dir.h"
 #include "cli/in_process_client.h"
+#include "cli/object_store_config.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "control/control_plane.h"
@@ -74,15 +75,29 @@ Status Bootstrap(control::ControlPlane& cp, const DataDir& dir) {
   return Status::Ok();
 }
 
-boost::json::object VersionBody(Role role) {
-  return boost::json::object{{"version", TRACEVAULT_VERSION},
-                             {"build", TRACEVAULT_BUILD},
-                             {"role", RoleName(role)},
-                             {"logs3_payload_max_bytes", nullptr},
-                             {"features", boost::json::object{{"control_plane", role != Role::kData},
-                                                              {"data_plane", role != Role::kControl},
-                                                              {"logs3", false},
-                                                              {"btql", false}}}};
+data::DataPlaneOptions DataOptions(const StoreFlags& f) {
+  data::DataPlaneOptions o;
+  o.logs3_payload_max_bytes = f.logs3_payload_max_bytes;
+  o.store.writer.window = std::chrono::microseconds(f.group_commit_us);
+  o.store.writer.max_chunk_bytes = f.group_commit_bytes;
+  o.store.writer.deadline = std::chrono::milliseconds(f.commit_deadline_ms);
+  o.store.tail_memory_bytes = f.tail_memory_mb << 20;
+  return o;
+}
+
+boost::json::object VersionBody(Role role, const StoreFlags& store) {
+  bool data = role != Role::kControl;
+  return boost::json::object{
+      {"version", TRACEVAULT_VERSION},
+      {"build", TRACEVAULT_BUILD},
+      {"role", RoleName(role)},
+      {"logs3_payload_max_bytes", data ? boost::json::value(store.logs3_payload_max_bytes) : boost::json::value(nullptr)},
+      {"features", boost::json::object{{"control_plane", role != Role::kData},
+                                       {"data_plane", data},
+                                       {"logs3", data},
+                                       {"logs3_overflow", data},
+                                       {"attachments", data},
+                                       {"btql", data}}}};
 }
 
 // Everything one server process owns, in construction order.
@@ -115,7 +130,9 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
   }
   if (role != Role::kControl) {
     TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.data_db()));
-    TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client));
+    TV_ASSIGN_OR_RETURN(auto objects, OpenObjectStore(flags.store, dir));
+    TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
+                                                      DataOptions(flags.store)));
     a.data->RegisterRoutes(a.router);
     a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
   }
@@ -124,7 +141,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
                                       [c = a.cache](const std::string& id) { c->InvalidateKey(id); });
     a.health.push_back({"control_plane", [c = a.client.get()] { return c->Health(); }});
   }
-  http::AddInfoRoutes(a.router, {std::string(RoleName(role)), [role] { return VersionBody(role); }, a.health});
+  http::AddInfoRoutes(a.router, {std::string(RoleName(role)), [role, store = flags.store] { return VersionBody(role, store); }, a.health});
   return Status::Ok();
 }
 
@@ -141,6 +158,7 @@ Status Run(const ServerFlags& flags, Role role) {
   if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   std::string public_url = flags.public_url.empty() ? "http://" + host + ":" + std::to_string(port) : flags.public_url;
   while (public_url.size() > 1 && public_url.back() == '/') public_url.pop_back();
+  if (a.data) a.data->set_public_url(public_url);
   if (a.control) {
     a.control->set_options({public_url, flags.data_plane_url.empty() ? public_url : flags.data_plane_url});
   }

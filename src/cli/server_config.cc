@@ -46,6 +46,35 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
       ->capture_default_str();
   cmd.add_flag("--no-access-log", f.no_access_log, "Disable the JSON access log on stdout")
       ->envname("TRACEVAULT_NO_ACCESS_LOG");
+  if (role != Role::kControl) AddStoreFlags(cmd, f.store);
+}
+
+void AddStoreFlags(CLI::App& cmd, StoreFlags& s) {
+  cmd.add_option("--object-store", s.object_store, "Object storage: file:///path or s3://bucket[/prefix] (default: DIR/data/objects)")
+      ->envname("TRACEVAULT_OBJECT_STORE");
+  cmd.add_option("--s3-endpoint", s.s3_endpoint, "S3 endpoint URL (default: AWS for --s3-region)")
+      ->envname("TRACEVAULT_S3_ENDPOINT");
+  cmd.add_option("--s3-region", s.s3_region, "S3 region")->envname("AWS_REGION")->capture_default_str();
+  cmd.add_option("--s3-access-key", s.s3_access_key, "S3 access key id")->envname("AWS_ACCESS_KEY_ID");
+  cmd.add_option("--s3-secret-key", s.s3_secret_key, "S3 secret access key")->envname("AWS_SECRET_ACCESS_KEY");
+  cmd.add_option("--s3-session-token", s.s3_session_token, "S3 session token")->envname("AWS_SESSION_TOKEN");
+  cmd.add_flag("--s3-virtual-hosted", s.s3_virtual_hosted, "Address buckets as bucket.host instead of host/bucket")
+      ->envname("TRACEVAULT_S3_VIRTUAL_HOSTED");
+  cmd.add_option("--object-store-faults", s.faults, "Testing only: inject object-store faults, e.g. error=0.1,torn=0.05")
+      ->envname("TRACEVAULT_OBJECT_STORE_FAULTS");
+  cmd.add_option("--logs3-payload-max-bytes", s.logs3_payload_max_bytes,
+                 "Largest /logs3 body; larger batches use the overflow upload")
+      ->envname("TRACEVAULT_LOGS3_PAYLOAD_MAX_BYTES")->check(CLI::Range(uint64_t{1024}, uint64_t{1} << 30))
+      ->capture_default_str();
+  cmd.add_option("--group-commit-us", s.group_commit_us, "Group-commit window in microseconds")
+      ->envname("TRACEVAULT_GROUP_COMMIT_US")->check(CLI::Range(0, 1000000))->capture_default_str();
+  cmd.add_option("--group-commit-bytes", s.group_commit_bytes, "Largest WAL chunk one group commit writes")
+      ->envname("TRACEVAULT_GROUP_COMMIT_BYTES")->capture_default_str();
+  cmd.add_option("--commit-deadline-ms", s.commit_deadline_ms,
+                 "How long a write retries failing object storage before it is refused (503)")
+      ->envname("TRACEVAULT_COMMIT_DEADLINE_MS")->check(CLI::Range(0, 600000))->capture_default_str();
+  cmd.add_option("--tail-memory-mb", s.tail_memory_mb, "Memory for decoded WAL tails (LRU by object)")
+      ->envname("TRACEVAULT_TAIL_MEMORY_MB")->capture_default_str();
 }
 
 Result<ListenAddress> ParseListen(const std::string& listen) {

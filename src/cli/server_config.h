@@ -15,6 +15,23 @@ namespace tv::cli {
 
 enum class Role { kAllInOne, kControl, kData };
 
+// The data plane's span store and object storage.
+struct StoreFlags {
+  std::string object_store;  // "" (DIR/data/objects), file:///path, or s3://bucket[/prefix]
+  std::string s3_endpoint;   // e.g. http://127.0.0.1:9000; default: AWS for the region
+  std::string s3_region = "us-east-1";
+  std::string s3_access_key;
+  std::string s3_secret_key;
+  std::string s3_session_token;
+  bool s3_virtual_hosted = false;
+  std::string faults;  // test only: fault injection spec (objstore/faulty_object_store.h)
+  uint64_t logs3_payload_max_bytes = uint64_t{6} << 20;
+  int group_commit_us = 1000;
+  uint64_t group_commit_bytes = uint64_t{16} << 20;
+  int commit_deadline_ms = 20000;
+  uint64_t tail_memory_mb = 1024;
+};
+
 struct ServerFlags {
   std::string data_dir = "./tracevault-data";
   std::string listen = "127.0.0.1:8000";
@@ -33,9 +50,11 @@ struct ServerFlags {
   int auth_cache_ttl_s = 30;
   std::string log_level = "info";
   bool no_access_log = false;
+  StoreFlags store;
 };
 
 void AddServerFlags(CLI::App& cmd, ServerFlags& flags, Role role);
+void AddStoreFlags(CLI::App& cmd, StoreFlags& flags);
 
 struct ListenAddress {
   std::string host;

@@ -47,14 +47,6 @@ Result<json::object> PickFields(const json::object& body, const std::vector<Fiel
   return out;
 }
 
-Result<json::object> ParseBody(const http::RequestContext& ctx) { return ParseJsonObject(ctx.request().body); }
-
-std::optional<std::string> QueryString(const http::Request& req, std::string_view name) {
-  auto v = req.QueryParam(name);
-  if (!v) return std::nullopt;
-  return std::string(*v);
-}
-
 Result<ListQuery> ParseListQuery(const http::Request& req) {
   ListQuery q;
   if (auto limit = req.QueryParam("limit")) {
@@ -86,8 +78,6 @@ Result<ListQuery> ParseListQuery(const http::Request& req) {
   }
   return q;
 }
-
-http::Response JsonOk(const json::value& body) { return http::Response::Json(200, body); }
 
 http::Response CreatedResponse(const Created& created) {
   http::Response r = JsonOk(created.object);

@@ -10,6 +10,7 @@
 #include "control/object_table.h"
 #include "control/registry.h"
 #include "http/context.h"
+#include "http/json_io.h"
 #include "http/message.h"
 
 namespace tv::control {
@@ -25,14 +26,14 @@ struct FieldRule {
 // types. Unknown fields are ignored, as the SDKs send extras.
 Result<json::object> PickFields(const json::object& body, const std::vector<FieldRule>& rules);
 
-Result<json::object> ParseBody(const http::RequestContext& ctx);
 Result<ListQuery> ParseListQuery(const http::Request& req);
 
-http::Response JsonOk(const json::value& body);
 // 200 with the object; x-bt-found-existing: true when it already existed.
 http::Response CreatedResponse(const Created& created);
 http::Response ListResponse(std::vector<json::object> objects);
 
-std::optional<std::string> QueryString(const http::Request& req, std::string_view name);
+using http::JsonOk;
+using http::ParseBody;
+using http::QueryString;
 
 }  // namespace tv::control

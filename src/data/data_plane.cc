@@ -1,7 +1,7 @@
 #include "data/data_plane.h"
 
-#include "common/clock.h"
 #include "common/ids.h"
+#include "store/catalog.h"
 
 namespace tv::data {
 
@@ -13,30 +13,44 @@ CREATE TABLE data_plane_info (
   value TEXT NOT NULL
 );
 )sql"},
+      {2, "span store catalog", store::CatalogSchemaSql()},
   };
   return *migrations;
 }
 
-DataPlane::DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control, std::string instance_id)
+DataPlane::DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
+                     std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock, DataPlaneOptions options,
+                     std::string instance_id)
     : db_(std::move(db)),
       control_(control),
+      objects_(std::move(objects)),
+      clock_(clock),
+      options_(options),
       tenancy_([this](ObjectType type, std::string_view id, const Principal& caller) {
         return control_.Resolve(type, id, caller);
       }),
       instance_id_(std::move(instance_id)) {}
 
-Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control) {
+Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
+                                                   std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock,
+                                                   DataPlaneOptions options) {
   TV_RETURN_IF_ERROR(meta::Migrate(*db, DataMigrations()));
   TV_RETURN_IF_ERROR(db->Execute("INSERT INTO data_plane_info (key, value) VALUES ('instance_id', $1) "
                                  "ON CONFLICT (key) DO NOTHING",
                                  {NewUuid()}));
   TV_ASSIGN_OR_RETURN(meta::Rows rows, db->Query("SELECT value FROM data_plane_info WHERE key = 'instance_id'"));
-  return std::unique_ptr<DataPlane>(new DataPlane(std::move(db), control, rows.Text(0, "value")));
+  std::unique_ptr<DataPlane> dp(
+      new DataPlane(std::move(db), control, std::move(objects), clock, options, rows.Text(0, "value")));
+  TV_ASSIGN_OR_RETURN(dp->store_, store::SpanStore::Open(*dp->db_, *dp->objects_, clock, options.store));
+  dp->uploads_ = std::make_unique<Uploads>(*dp->db_, *dp->objects_, clock);
+  return dp;
 }
 
 void DataPlane::RegisterRoutes(http::Router& router) {
-  // The span store's routes (/logs3, /btql, ...) are added by later issues.
-  (void)router;
+  AddWriteRoutes(*this, router);
+  AddReadRoutes(*this, router);
+  AddBtqlRoutes(*this, router);
+  AddUploadRoutes(*this, router);
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }

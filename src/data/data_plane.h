@@ -1,13 +1,13 @@
 // DataPlane: the service behind `tracevault data` and the data half of
-// `tracevault serve`. It owns the data plane's own database (the span store's
-// catalog will live there) and learns about tokens and object names only
-// through its ControlPlaneClient.
+// `tracevault serve`. It owns the data plane's own database (which holds the
+// span store's catalog), the object store, and the span store, and learns
+// about tokens and object names only through its ControlPlaneClient.
 //
 // When split from the control plane it also proxies the control-plane routes
 // the SDKs call (/api/..., /v1/project, ...), so SDKs can be pointed at the
 // data plane alone.
 //
-// Thread-safety: safe for concurrent use after Open().
+// Thread-safety: safe for concurrent use after Open() and set_public_url().
 #pragma once
 
 #include <functional>
@@ -15,16 +15,29 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "data/control_plane_client.h"
+#include "data/uploads.h"
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
+#include "objstore/object_store.h"
+#include "store/span_store.h"
 
 namespace tv::data {
 
+struct DataPlaneOptions {
+  store::SpanStoreOptions store;
+  // Advertised in /version; a larger /logs3 body is refused (413) and the
+  // SDK sends it through the overflow upload instead.
+  uint64_t logs3_payload_max_bytes = 6u << 20;
+};
+
 class DataPlane {
  public:
-  static Result<std::unique_ptr<DataPlane>> Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control);
+  static Result<std::unique_ptr<DataPlane>> Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
+                                                 std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock,
+                                                 DataPlaneOptions options);
 
   void RegisterRoutes(http::Router& router);
   // Forwards the control plane's public routes to `control_plane_url`.
@@ -32,19 +45,42 @@ class DataPlane {
   void RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url,
                                  std::function<void(const std::string& key_id)> on_key_deleted);
 
+  // The URL clients reach this server at; upload URLs are built on it.
+  void set_public_url(std::string url) { public_url_ = std::move(url); }
+  const std::string& public_url() const { return public_url_; }
+
   Status CheckDatabase();
   const http::Tenancy& tenancy() const { return tenancy_; }
   const std::string& instance_id() const { return instance_id_; }
+  meta::MetaStore& db() { return *db_; }
+  store::SpanStore& store() { return *store_; }
+  const Clock& clock() const { return clock_; }
+  const DataPlaneOptions& options() const { return options_; }
+  Uploads& uploads() { return *uploads_; }
 
  private:
-  DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control, std::string instance_id);
+  DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
+            std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock, DataPlaneOptions options,
+            std::string instance_id);
 
   std::unique_ptr<meta::MetaStore> db_;
   ControlPlaneClient& control_;
+  std::unique_ptr<objstore::ObjectStore> objects_;
+  const Clock& clock_;
+  DataPlaneOptions options_;
   http::Tenancy tenancy_;
   std::string instance_id_;
+  std::string public_url_;
+  std::unique_ptr<store::SpanStore> store_;
+  std::unique_ptr<Uploads> uploads_;
 };
 
 const std::vector<meta::Migration>& DataMigrations();
+
+// Route groups, each in its own file.
+void AddWriteRoutes(DataPlane& dp, http::Router& router);   // routes_write.cc
+void AddReadRoutes(DataPlane& dp, http::Router& router);    // routes_read.cc
+void AddBtqlRoutes(DataPlane& dp, http::Router& router);    // routes_btql.cc
+void AddUploadRoutes(DataPlane& dp, http::Router& router);  // routes_uploads.cc
 
 }  // namespace tv::data
