@@ -7,7 +7,7 @@ DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
 export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
-.PHONY: all deps build run test test-unit test-node bench clean
+.PHONY: all deps build run test test-unit test-node bench crash clean
 
 all: build
 
@@ -32,6 +32,13 @@ test-unit: build
 
 test-node: build
 	bash tests/run-node-tests.sh
+
+# The long crash run: kill -9 under concurrent ingest, 50 clean cycles and 20
+# with injected object-store faults. `make test` runs a few of each.
+crash: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target tracevault
+	cd tests && node crash/crash.mjs --cycles $${CYCLES:-50}
+	cd tests && node crash/crash.mjs --cycles $${FAULT_CYCLES:-20} --faults "error=0.2,torn=0.05,lost=0.05,latency_ms=2"
 
 bench: build
 	bash bench/http/run.sh $(BUILD_DIR)/bin/tracevault

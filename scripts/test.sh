@@ -28,7 +28,8 @@ cmake --build "$BUILD_DIR" || exit 1
 phase_end "build"
 
 phase "unit tests (ctest)"
-# The object store suite also runs on S3: s3rver on loopback, stopped on any exit.
+# The object store suite and the SDK suite also run on S3: s3rver on loopback,
+# up for both test phases, stopped on any exit.
 s3_dir=$(mktemp -d /tmp/tv-s3rver.XXXXXX)
 trap 'bash scripts/s3rver.sh stop "$s3_dir"; rm -rf "$s3_dir"' EXIT
 if TV_TEST_S3_ENDPOINT=$(bash scripts/s3rver.sh start "$s3_dir"); then
@@ -39,7 +40,6 @@ else
 fi
 ctest_log="$BUILD_DIR/ctest.log"
 (cd "$BUILD_DIR" && ctest --output-on-failure) 2>&1 | tee "$ctest_log"
-bash scripts/s3rver.sh stop "$s3_dir"
 p=$(grep -oE '[0-9]+ tests? failed out of [0-9]+' "$ctest_log" | head -1)
 if [ -n "$p" ]; then
   f=$(echo "$p" | awk '{print $1}'); t=$(echo "$p" | awk '{print $NF}')
@@ -57,6 +57,7 @@ nf=$(grep -E '^# fail ' "$node_log" | tail -1 | awk '{print $3}')
 if [ -z "$np" ]; then echo "node test runner printed no summary"; nf=$(( ${nf:-0} + 1 )); fi
 passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0}))
 phase_end "node suites (integration + official SDK)"
+bash scripts/s3rver.sh stop "$s3_dir"
 
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

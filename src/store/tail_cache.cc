@@ -4,7 +4,15 @@
 
 #include <boost/json/parse.hpp>
 
+#include "store/retry.h"
+
 namespace tv::store {
+namespace {
+
+// How long a read waits out failing object storage before it answers 503.
+constexpr std::chrono::milliseconds kReadDeadline{10000};
+
+}  // namespace
 
 Status TailCache::With(const std::string& object_id, const std::function<Status(const ObjectTail&)>& fn) {
   bool loaded_now = false;
@@ -42,7 +50,11 @@ Status TailCache::Load(const std::string& object_id, ObjectTail& tail) {
   TV_ASSIGN_OR_RETURN(std::vector<SectionRef> sections, catalog_.Sections(object_id));
   XactId through = 0;
   for (const auto& ref : sections) {
-    TV_ASSIGN_OR_RETURN(std::string bytes, objects_.Get(ref.chunk_key, objstore::ByteRange{ref.offset, ref.length}));
+    std::string bytes;
+    TV_RETURN_IF_ERROR(RetryUnavailable("read " + ref.chunk_key, kReadDeadline, [&]() -> Status {
+      TV_ASSIGN_OR_RETURN(bytes, objects_.Get(ref.chunk_key, objstore::ByteRange{ref.offset, ref.length}));
+      return Status::Ok();
+    }));
     TV_ASSIGN_OR_RETURN(DecodedSection section, DecodeSection(bytes, ref.chunk_key));
     if (section.object_id != object_id)
       return Internal("WAL chunk {} holds '{}' where the catalog expects '{}'", ref.chunk_key, section.object_id,

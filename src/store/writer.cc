@@ -5,9 +5,9 @@
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "crypto/crypto.h"
+#include "store/retry.h"
 
 namespace tv::store {
 namespace {
@@ -139,28 +139,11 @@ Status GroupCommitter::WriteChunk(std::vector<std::unique_ptr<Pending>>& group) 
   std::string chunk = builder.Finish();
   commit.bytes = chunk.size();
 
-  TV_RETURN_IF_ERROR(RetryUntilDeadline("put " + commit.chunk_key, [&] { return objects_.Put(commit.chunk_key, chunk); }));
-  TV_RETURN_IF_ERROR(RetryUntilDeadline("commit " + commit.chunk_key, [&] { return catalog_.Commit(commit); }));
+  TV_RETURN_IF_ERROR(RetryUnavailable("put " + commit.chunk_key, options_.deadline, [&] { return objects_.Put(commit.chunk_key, chunk); }));
+  TV_RETURN_IF_ERROR(RetryUnavailable("commit " + commit.chunk_key, options_.deadline, [&] { return catalog_.Commit(commit); }));
   for (const auto& s : sections) tails_.ApplyCommitted(s.owner.object_id, s.versions);
   watermark_.store(last, std::memory_order_release);
   return Status::Ok();
-}
-
-Status GroupCommitter::RetryUntilDeadline(std::string_view what, const std::function<Status()>& op) {
-  auto deadline = std::chrono::steady_clock::now() + options_.deadline;
-  auto backoff = std::chrono::milliseconds(20);
-  for (int attempt = 1;; ++attempt) {
-    Status s = op();
-    if (s.ok()) return s;
-    if (s.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() + backoff > deadline) {
-      spdlog::error("span store: {} failed after {} attempts: {}", what, attempt, s.message());
-      return s;
-    }
-    spdlog::warn("span store: {} failed (attempt {}), retrying in {} ms: {}", what, attempt, backoff.count(),
-                 s.message());
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
-  }
 }
 
 }  // namespace tv::store

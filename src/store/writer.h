@@ -68,7 +68,6 @@ class GroupCommitter {
   void Loop();
   void Process(std::vector<std::unique_ptr<Pending>>& group);
   Status WriteChunk(std::vector<std::unique_ptr<Pending>>& group);
-  Status RetryUntilDeadline(std::string_view what, const std::function<Status()>& op);
 
   Catalog& catalog_;
   objstore::ObjectStore& objects_;
