@@ -42,6 +42,7 @@ crash: deps $(BUILD_DIR)/build.ninja
 
 bench: build
 	bash bench/http/run.sh $(BUILD_DIR)/bin/tracevault
+	bash bench/ingest/run.sh $(BUILD_DIR)/bin/tracevault
 
 clean:
 	rm -rf $(BUILD_DIR)

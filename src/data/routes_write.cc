@@ -57,8 +57,8 @@ Status AddFeedback(RowIntake& intake, const json::array& items, const store::Obj
 }
 
 // The rows of a /logs3 body: inline, or a reference to an overflow upload.
-Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, const json::object& body) {
-  const auto* rows = body.if_contains("rows");
+Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::object& body) {
+  auto* rows = body.if_contains("rows");
   if (rows && rows->is_object()) {
     const json::object& ref = rows->as_object();
     const auto* type = ref.if_contains("type");
@@ -72,15 +72,15 @@ Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, const js
       if (upload->status != "uploaded") return InvalidArgument("overflow upload '{}' has not been uploaded", key->as_string());
       TV_ASSIGN_OR_RETURN(std::string payload, dp.uploads().Read(*upload));
       TV_ASSIGN_OR_RETURN(json::object inner, ParseJsonObject(payload));
-      const auto* inner_rows = inner.if_contains("rows");
+      auto* inner_rows = inner.if_contains("rows");
       if (!inner_rows || !inner_rows->is_array())
         return InvalidArgument("the overflow payload '{}' is not a logs3 body with a 'rows' array", key->as_string());
-      return inner_rows->as_array();
+      return std::move(inner_rows->as_array());
     }
     return NotFound("overflow upload '{}' not found", key->as_string());
   }
   if (!rows || !rows->is_array()) return InvalidArgument("'rows' is required and must be an array");
-  return rows->as_array();
+  return std::move(rows->as_array());
 }
 
 Result<http::Response> PostLogs3(DataPlane& dp, http::RequestContext& ctx) {
