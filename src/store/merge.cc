@@ -143,8 +143,12 @@ RowPtr ApplyVersion(const json::object* prev, const json::object& version, XactI
     }
     ApplyArrayDeletes(*out, version);
   } else {
-    for (const auto& kv : version)
-      if (!IsControlField(kv.key()) && kv.key() != "is_root") (*out)[kv.key()] = kv.value();
+    // A comment keeps who wrote it: its audit fields are part of what is listed.
+    bool is_comment = !CommentTarget(version).empty();
+    for (const auto& kv : version) {
+      bool audit = kv.key() == "_audit_source" || kv.key() == "_audit_metadata";
+      if ((!IsControlField(kv.key()) || (is_comment && audit)) && kv.key() != "is_root") (*out)[kv.key()] = kv.value();
+    }
     if (prev) {
       if (const auto* created = prev->if_contains("created")) (*out)["created"] = *created;
     }

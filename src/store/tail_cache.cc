@@ -88,12 +88,15 @@ void TailCache::ApplyCommitted(const std::string& object_id, const std::vector<C
     if (it == tails_.end()) return;
     tail = it->second;
   }
-  std::lock_guard<std::mutex> lock(tail->mu);
-  // An unloaded tail's loader reads the catalog, which has the commit.
-  if (!tail->loaded || tail->evicted) return;
-  size_t before = tail->bytes();
-  for (const auto& v : versions) tail->Apply(*v.row, v.xact, v.bytes);
-  total_bytes_ += tail->bytes() - before;
+  {
+    std::lock_guard<std::mutex> lock(tail->mu);
+    // An unloaded tail's loader reads the catalog, which has the commit.
+    if (!tail->loaded || tail->evicted) return;
+    size_t before = tail->bytes();
+    for (const auto& v : versions) tail->Apply(*v.row, v.xact, v.bytes);
+    total_bytes_ += tail->bytes() - before;
+  }
+  EvictIfOverBudget(object_id);
 }
 
 void TailCache::EvictIfOverBudget(const std::string& keep) {

@@ -1465,11 +1465,6 @@ TEST_F(SpanStoreTest, CommentsAreListedUnderTheirTarget) {
 }
 
 TEST_F(SpanStoreTest, CommentsCarryAuditFields) {
-  GTEST_SKIP() << "BUG: src/store/merge.cc:147 (ApplyVersion) copies only fields for which IsControlField() "
-                  "(merge.cc:103-106) is false, and that list includes _audit_source/_audit_metadata; comment rows "
-                  "are folded by the same ApplyVersion (object_tail.cc) and listed as-is by reader.cc Present(), so "
-                  "each entry under a target's `comments` lacks the _audit_source and _audit_metadata that "
-                  "docs/storage-format.md (\"Row versions and folding\") lists for it";
   ObjectRef e = Experiment();
   MustWrite({W(e, {Span("t", "t", std::nullopt, "out")})});
   Result<std::vector<json::object>> fb = FeedbackRows(
