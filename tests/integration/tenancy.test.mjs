@@ -53,6 +53,37 @@ export const PROBES = [
   { name: '/api/dataset/register with A project_id', phase: 'write', method: 'POST', path: () => '/api/dataset/register', body: (A, who) => ({ project_id: A.project.id, org_id: who === 'A' ? A.org.id : A.other.id, dataset_name: `${who}-probe-dsreg` }) },
   { name: '/api/experiment/get by A project_name + org_name', phase: 'read', method: 'POST', path: () => '/api/experiment/get', body: (A) => ({ project_name: A.project.name, org_name: A.org.name, experiment_name: A.experiment.name }), denied: [403, 404], deniedEmpty: true },
   { name: 'list experiments project_name=A', phase: 'read', method: 'GET', path: (A) => `/v1/experiment?project_name=${encodeURIComponent(A.project.name)}`, deniedEmpty: true },
+  // --- rows: the span store's id-taking endpoints (data plane).
+  { name: 'GET /v1/experiment/{id}/fetch', phase: 'read', method: 'GET', path: (A) => `/v1/experiment/${A.experiment.id}/fetch` },
+  { name: 'POST /v1/experiment/{id}/fetch', phase: 'read', method: 'POST', path: (A) => `/v1/experiment/${A.experiment.id}/fetch`, body: () => ({ limit: 10 }) },
+  { name: 'GET /v1/dataset/{id}/fetch', phase: 'read', method: 'GET', path: (A) => `/v1/dataset/${A.dataset.id}/fetch` },
+  { name: 'GET /v1/project_logs/{id}/fetch', phase: 'read', method: 'GET', path: (A) => `/v1/project_logs/${A.project.id}/fetch?limit=5` },
+  { name: 'POST /btql from experiment(A)', phase: 'read', method: 'POST', path: () => '/btql', body: (A) => ({ query: btqlFrom('experiment', A.experiment.id) }) },
+  { name: 'POST /btql from dataset(A) (text, filtered)', phase: 'read', method: 'POST', path: () => '/btql', body: (A) => ({ query: `select: * | from: dataset('${A.dataset.id}') | filter: id = 'a-row-ds'` }) },
+  { name: 'POST /btql from project_logs(A) at a version', phase: 'read', method: 'POST', path: () => '/btql', body: (A) => ({ query: btqlFrom('project_logs', A.project.id), version: A.rows.xact }) },
+  { name: 'GET /dataset-summary', phase: 'read', method: 'GET', path: (A) => `/dataset-summary?dataset_id=${A.dataset.id}` },
+  { name: 'GET /attachment with A org_id', phase: 'read', method: 'GET', path: (A) => `/attachment?key=${A.attachment.key}&org_id=${A.org.id}&filename=a.txt&content_type=text%2Fplain` },
+  { name: 'POST /logs3 row in A experiment', phase: 'write', method: 'POST', path: () => '/logs3', body: (A, who) => ({ rows: [{ id: `${who}-logs3-exp`, experiment_id: A.experiment.id, input: who }], api_version: 2 }) },
+  { name: 'POST /logs3 merge into A experiment row', phase: 'write', method: 'POST', path: () => '/logs3', body: (A, who) => ({ rows: [{ id: 'a-row-exp', experiment_id: A.experiment.id, _is_merge: true, output: `merged-by-${who}`, tags: [who] }], api_version: 2 }) },
+  { name: 'POST /logs3 row in A dataset', phase: 'write', method: 'POST', path: () => '/logs3', body: (A, who) => ({ rows: [{ id: `${who}-logs3-ds`, dataset_id: A.dataset.id, input: who }], api_version: 2 }) },
+  { name: 'POST /logs3 row in A project logs', phase: 'write', method: 'POST', path: () => '/logs3', body: (A, who) => ({ rows: [{ id: `${who}-logs3-log`, project_id: A.project.id, log_id: 'g', input: who }], api_version: 2 }) },
+  { name: "POST /logs3 row in A's prompt session", phase: 'write', method: 'POST', path: () => '/logs3', body: (A, who) => ({ rows: [{ id: `${who}-logs3-ps`, prompt_session_id: A.promptSession, log_id: 'x', input: who }], api_version: 2 }) },
+  { name: "POST /logs3 with A's overflow key", phase: 'write', method: 'POST', path: () => '/logs3', body: (A) => ({ rows: { type: 'logs3_overflow', key: A.overflow.key }, api_version: 2 }) },
+  { name: 'POST /logs3/overflow naming A experiment', phase: 'write', method: 'POST', path: () => '/logs3/overflow', body: (A) => ({ content_type: 'application/json', size_bytes: 10, rows: [{ object_ids: { experiment_id: A.experiment.id } }] }) },
+  { name: 'POST /logs3/overflow naming A project logs', phase: 'write', method: 'POST', path: () => '/logs3/overflow', body: (A) => ({ content_type: 'application/json', size_bytes: 10, rows: [{ object_ids: { project_id: A.project.id, log_id: 'g' } }] }) },
+  { name: 'POST /v1/experiment/{id}/insert', phase: 'write', method: 'POST', path: (A) => `/v1/experiment/${A.experiment.id}/insert`, body: (A, who) => ({ events: [{ id: `${who}-rest-exp`, input: who }] }) },
+  { name: 'POST /v1/experiment/{id}/feedback', phase: 'write', method: 'POST', path: (A) => `/v1/experiment/${A.experiment.id}/feedback`, body: (A, who) => ({ feedback: [{ id: 'a-row-exp', scores: { s: 1 }, comment: `comment-by-${who}`, tags: [who] }] }) },
+  { name: 'POST /v1/dataset/{id}/insert', phase: 'write', method: 'POST', path: (A) => `/v1/dataset/${A.dataset.id}/insert`, body: (A, who) => ({ events: [{ id: `${who}-rest-ds`, input: who }] }) },
+  { name: 'POST /v1/dataset/{id}/feedback', phase: 'write', method: 'POST', path: (A) => `/v1/dataset/${A.dataset.id}/feedback`, body: (A, who) => ({ feedback: [{ id: 'a-row-ds', expected: who, comment: `comment-by-${who}` }] }) },
+  { name: 'POST /v1/project_logs/{id}/insert', phase: 'write', method: 'POST', path: (A) => `/v1/project_logs/${A.project.id}/insert`, body: (A, who) => ({ events: [{ id: `${who}-rest-log`, input: who }] }) },
+  { name: 'POST /v1/project_logs/{id}/feedback', phase: 'write', method: 'POST', path: (A) => `/v1/project_logs/${A.project.id}/feedback`, body: (A, who) => ({ feedback: [{ id: 'a-row-log', scores: { s: 0 } }] }) },
+  { name: 'POST /v1/insert into A experiment', phase: 'write', method: 'POST', path: () => '/v1/insert', body: (A, who) => ({ experiment: { [A.experiment.id]: { events: [{ id: `${who}-x-exp`, input: who }], feedback: [{ id: 'a-row-exp', scores: { s: 0 } }] } } }) },
+  { name: 'POST /v1/insert into A dataset + project logs', phase: 'write', method: 'POST', path: () => '/v1/insert', body: (A, who) => ({ dataset: { [A.dataset.id]: { events: [{ id: `${who}-x-ds` }] } }, project_logs: { [A.project.id]: { events: [{ id: `${who}-x-log` }] } } }) },
+  { name: 'POST /attachment with A org_id', phase: 'write', method: 'POST', path: () => '/attachment', body: (A, who) => ({ key: `${who}-att-${A.suffix}`, filename: 'x.txt', content_type: 'text/plain', org_id: A.org.id }), denied: [400, 403, 404] },
+  { name: "POST /attachment/status of A's attachment", phase: 'write', method: 'POST', path: () => '/attachment/status', body: (A, who) => ({ key: A.attachment.key, org_id: A.org.id, status: who === 'A' ? { upload_status: 'done' } : { upload_status: 'error', error_message: 'pwned' } }) },
+  { name: "POST /attachment re-requesting A's attachment key", phase: 'write', method: 'POST', path: () => '/attachment', body: (A) => ({ key: A.attachment.key, filename: 'evil.txt', content_type: 'text/html', org_id: A.org.id }), denied: [400, 403, 404] },
+  { name: 'POST /logs3 delete of A experiment row', phase: 'delete', method: 'POST', path: () => '/logs3', body: (A) => ({ rows: [{ id: 'a-row-exp', experiment_id: A.experiment.id, _object_delete: true }], api_version: 2 }) },
+  { name: 'POST /v1/dataset/{id}/insert delete of A row', phase: 'delete', method: 'POST', path: (A) => `/v1/dataset/${A.dataset.id}/insert`, body: () => ({ events: [{ id: 'a-row-ds', _object_delete: true }] }) },
   // --- creates that name A's org explicitly (org_id / org_name in the body).
   // B must either be refused, or (if the server ignores the field) get an object in B's own org.
   { name: '/api/project/register with A org_id', phase: 'write', method: 'POST', path: () => '/api/project/register', body: (A, who) => ({ project_name: `${who}-probe-proj-reg`, org_id: A.org.id }), denied: [400, 403, 404], deniedIf: inOwnOrg('project') },
@@ -68,6 +99,10 @@ export const PROBES = [
 ];
 
 const PHASES = ['read', 'write', 'delete'];
+
+function btqlFrom(objectType, id) {
+  return { select: [{ op: 'star' }], from: { op: 'function', name: { op: 'ident', name: [objectType] }, args: [{ op: 'literal', value: id }] } };
+}
 
 /** deniedIf helper: a 2xx is acceptable only if the created object landed in B's org. */
 function inOwnOrg(field) {
@@ -86,7 +121,52 @@ function secretsOf(A) {
     A.experiment2.id, A.experiment2.name,
     A.dataset.id, A.dataset.name,
     A.apiKey2.id, A.apiKey2.name, A.key, A.apiKey2.key,
+    A.rowSecret, A.attachment?.key, A.attachment?.bytes, A.overflow?.key, A.promptSession,
   ].filter(Boolean);
+}
+
+/** Writes A's rows, an uploaded attachment, an uploaded (unconsumed) overflow payload and a prompt-session row. */
+async function seedRows(A, a, url) {
+  A.suffix = randomSuffix(4);
+  A.rowSecret = `a-secret-${randomSuffix(8)}`;
+  ok(await a.post(`/v1/experiment/${A.experiment.id}/insert`, { events: [{ id: 'a-row-exp', input: A.rowSecret, scores: { s: 0.5 }, tags: ['a'] }] }), 'seed experiment row');
+  ok(await a.post(`/v1/dataset/${A.dataset.id}/insert`, { events: [{ id: 'a-row-ds', input: A.rowSecret, expected: 'a' }] }), 'seed dataset row');
+  ok(await a.post(`/v1/project_logs/${A.project.id}/insert`, { events: [{ id: 'a-row-log', input: A.rowSecret, scores: { s: 1 } }] }), 'seed log row');
+  ok(await a.post(`/v1/experiment/${A.experiment.id}/feedback`, { feedback: [{ id: 'a-row-exp', comment: `a-comment-${A.rowSecret}` }] }), 'seed comment');
+  A.promptSession = `a-ps-${randomSuffix(6)}`;
+  ok(await a.post('/logs3', { rows: [{ id: 'a-row-ps', prompt_session_id: A.promptSession, log_id: 'x', input: A.rowSecret }] }), 'seed prompt session');
+  // An attachment, uploaded and done.
+  A.attachment = { key: `a-att-${randomSuffix(8)}`, bytes: `a-bytes-${randomSuffix(8)}` };
+  const att = ok(await a.post('/attachment', { key: A.attachment.key, filename: 'a.txt', content_type: 'text/plain', org_id: A.org.id }), 'seed attachment');
+  const put = await fetch(att.signedUrl, { method: 'PUT', headers: att.headers, body: A.attachment.bytes });
+  assert.ok(put.ok, `attachment PUT ${put.status}`);
+  ok(await a.post('/attachment/status', { key: A.attachment.key, org_id: A.org.id, status: { upload_status: 'done' } }), 'seed attachment status');
+  // An overflow payload, uploaded but not yet referenced by /logs3.
+  A.overflow = ok(await a.post('/logs3/overflow', { content_type: 'application/json', size_bytes: 100, rows: [{ object_ids: { experiment_id: A.experiment.id } }] }), 'seed overflow');
+  const body = JSON.stringify({ rows: [{ id: 'a-row-overflow', experiment_id: A.experiment.id, input: A.rowSecret }], api_version: 2 });
+  const oput = await fetch(A.overflow.signedUrl, { method: 'PUT', headers: A.overflow.headers, body });
+  assert.ok(oput.ok, `overflow PUT ${oput.status}`);
+  A.rows = await rowState(A, url);
+  assert.equal(A.rows.experiment.length, 1);
+  assert.equal(A.rows.experiment[0].comments?.length, 1, 'seeded comment listed');
+}
+
+/** What of A's row data a denied principal must not change (read with A's key). */
+async function rowState(A, url) {
+  const a = client(url, A.key);
+  const state = {};
+  state.experiment = ok(await a.get(`/v1/experiment/${A.experiment.id}/fetch`)).events;
+  state.dataset = ok(await a.get(`/v1/dataset/${A.dataset.id}/fetch`)).events;
+  state.project_logs = ok(await a.get(`/v1/project_logs/${A.project.id}/fetch`)).events;
+  state.summary = ok(await a.get('/dataset-summary', { query: { dataset_id: A.dataset.id } }));
+  const meta = ok(await a.get('/attachment', { query: { key: A.attachment.key, org_id: A.org.id } }));
+  state.attachmentStatus = meta.status;
+  const dl = await fetch(meta.downloadUrl);
+  state.attachmentBytes = `${dl.status} ${await dl.text()} ${dl.headers.get('content-type')}`;
+  state.xactOfRows = [...state.experiment, ...state.dataset, ...state.project_logs].map((r) => r._xact_id).sort().pop();
+  if (!A.rows) state.xact = state.xactOfRows;
+  else state.xact = A.rows.xact;
+  return state;
 }
 
 function isEmptyListBody(json) {
@@ -122,6 +202,7 @@ function defineTenancyTests(label, startDeployment) {
       const apiKey2 = ok(await a.post('/v1/api_key', { name: uniqueName('tenant-a-key2'), org_name: org.name }));
       assert.equal(apiKey2.org_id, org.id, 'POST /v1/api_key with org_name restricts the key to that org');
       A = { key: dep.apiKey, userEmail: dep.userEmail, org, project, experiment, experiment2, dataset, apiKey2 };
+      await seedRows(A, a, url);
 
       // Org B, created with the admin CLI while the server runs.
       const out = await dep.admin(['create-org', '--org-name', uniqueName('tenant-b-org'), '--user-email', `b-${randomSuffix(3)}@example.test`]);
@@ -220,6 +301,15 @@ function defineTenancyTests(label, startDeployment) {
         problems.push(`A's org-A-restricted API key ${A.apiKey2.id} was revoked by a denied principal (now ${keyStillWorks.status})`);
         // Recreate it so the control probes below still test something live.
         A.apiKey2 = ok(await a.post('/v1/api_key', { name: uniqueName('tenant-a-key3'), org_name: A.org.name }));
+      }
+      assert.deepEqual(problems, [], problems.join('\n'));
+    }));
+
+    it("the denied probes changed none of A's rows, attachments or uploads", withLogs(async () => {
+      const now = await rowState(A, url);
+      const problems = [];
+      for (const k of Object.keys(A.rows)) {
+        if (JSON.stringify(now[k]) !== JSON.stringify(A.rows[k])) problems.push(`${k} changed:\n  was ${JSON.stringify(A.rows[k]).slice(0, 600)}\n  now ${JSON.stringify(now[k]).slice(0, 600)}`);
       }
       assert.deepEqual(problems, [], problems.join('\n'));
     }));
