@@ -13,20 +13,14 @@
 #include "control/registry.h"
 #include "control/tables.h"
 #include "meta/sqlite/sqlite_meta_store.h"
+#include "test_support.h"
 
 namespace tv::control {
 namespace {
 
+using tv::testing::FakeClock;
+
 namespace fs = std::filesystem;
-
-class FakeClock final : public Clock {
- public:
-  int64_t NowMicros() const override { return now_; }
-  void Advance(int64_t micros) { now_ += micros; }
-
- private:
-  std::atomic<int64_t> now_{int64_t{1700000000} * 1000000};
-};
 
 std::string Str(const json::object& o, std::string_view key) {
   auto it = o.find(key);

@@ -9,22 +9,16 @@
 #include <thread>
 
 #include "data/caching_control_plane_client.h"
+#include "test_support.h"
 
 namespace tv::data {
 namespace {
 
+using tv::testing::FakeClock;
+
 using std::chrono::seconds;
 
 constexpr int64_t kSecond = 1000000;
-
-class FakeClock final : public Clock {
- public:
-  int64_t NowMicros() const override { return now_; }
-  void Advance(int64_t micros) { now_ += micros; }
-
- private:
-  std::atomic<int64_t> now_{int64_t{1700000000} * kSecond};
-};
 
 // Answers from fixed tables and counts every call.
 class FakeControlPlane final : public ControlPlaneClient {

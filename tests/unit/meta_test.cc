@@ -9,25 +9,14 @@
 #include "meta/meta_store.h"
 #include "meta/sql_where.h"
 #include "meta/sqlite/sqlite_meta_store.h"
+#include "test_support.h"
 
 namespace tv::meta {
 namespace {
 
+using tv::testing::TempDir;
+
 namespace fs = std::filesystem;
-
-// A fresh directory under the system temp dir, removed afterwards.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("tv-meta-test-" + NewUuid())) { fs::create_directories(path_); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 class SqliteStoreTest : public ::testing::Test {
  protected:

@@ -24,27 +24,14 @@
 #include "objstore/s3/s3_object_store.h"
 #include "objstore/s3/s3_xml.h"
 #include "objstore/s3/sigv4.h"
+#include "test_support.h"
 
 namespace tv::objstore {
 namespace {
 
+using tv::testing::TempDir;
+
 namespace fs = std::filesystem;
-
-// A fresh directory under the system temp dir, removed afterwards.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("tv-objstore-test-" + crypto::RandomAlphanumeric(12))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 std::string Env(const char* name, const char* fallback) {
   const char* v = std::getenv(name);

@@ -41,9 +41,13 @@
 #include "store/span_store.h"
 #include "store/wal_chunk.h"
 #include "store/xact.h"
+#include "test_support.h"
 
 namespace tv::store {
 namespace {
+
+using tv::testing::TempDir;
+using tv::testing::FakeClock;
 
 namespace fs = std::filesystem;
 using objstore::ObjectStore;
@@ -51,32 +55,6 @@ using objstore::ObjectStore;
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-// A fresh directory under the system temp dir, removed afterwards.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("tv-store-test-" + NewUuid())) { fs::create_directories(path_); }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-// A clock the test moves by hand.
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(int64_t micros) : now_(micros) {}
-  int64_t NowMicros() const override { return now_.load(); }
-  void Set(int64_t micros) { now_.store(micros); }
-  void Advance(int64_t micros) { now_.fetch_add(micros); }
-
- private:
-  std::atomic<int64_t> now_;
-};
 
 // 2026-11-23T09:20:29.024Z, the wire protocol's sample span.
 constexpr int64_t kStart = int64_t{1795425629} * 1000000 + 24000;
