@@ -137,8 +137,10 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
   }
   if (role == Role::kData) {
-    a.data->RegisterControlPlaneProxy(a.router, flags.control_plane_url,
-                                      [c = a.cache](const std::string& id) { c->InvalidateKey(id); });
+    a.data->RegisterControlPlaneProxy(
+        a.router, flags.control_plane_url,
+        {[c = a.cache](const std::string& id) { c->InvalidateKey(id); },
+         [c = a.cache](ObjectType type, const std::string& id) { c->InvalidateObject(type, id); }});
     a.health.push_back({"control_plane", [c = a.client.get()] { return c->Health(); }});
   }
   http::AddInfoRoutes(a.router, {std::string(RoleName(role)), [role, store = flags.store] { return VersionBody(role, store); }, a.health});

@@ -50,15 +50,18 @@ Result<Principal> CachingControlPlaneClient::Authenticate(std::string_view token
 
 Result<ObjectInfo> CachingControlPlaneClient::Resolve(ObjectType type, std::string_view id, const Principal& caller) {
   std::string key = std::string(ObjectTypeName(type)) + "/" + std::string(id);
+  uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // The org check is the caller's (http::Tenancy); the object → org mapping
     // itself is the same for everyone, so one entry serves all callers.
     if (auto* e = FreshEntry(objects_, key, clock_.NowMicros())) return e->value;
+    generation = generation_;
   }
   TV_ASSIGN_OR_RETURN(ObjectInfo info, inner_->Resolve(type, id, caller));
   if (ttl_micros_ > 0) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (generation != generation_) return info;  // something was deleted while we asked
     if (objects_.size() >= max_entries_) objects_.clear();
     objects_[key] = {info, clock_.NowMicros() + ttl_micros_};
   }
@@ -69,6 +72,14 @@ void CachingControlPlaneClient::InvalidateKey(const std::string& api_key_id) {
   std::lock_guard<std::mutex> lock(mu_);
   ++generation_;
   std::erase_if(principals_, [&](const auto& kv) { return kv.second.value.api_key_id == api_key_id; });
+}
+
+void CachingControlPlaneClient::InvalidateObject(ObjectType type, const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
+  objects_.erase(std::string(ObjectTypeName(type)) + "/" + id);
+  if (type == ObjectType::kProject)
+    std::erase_if(objects_, [&](const auto& kv) { return kv.second.value.project_id == id; });
 }
 
 }  // namespace tv::data

@@ -3,7 +3,8 @@
 // control plane in the common case.
 //
 // Only successes are cached: an unknown token or id is asked again each time.
-// InvalidateKey() drops every cached principal of a deleted API key at once;
+// InvalidateKey() drops every cached principal of a deleted API key at once,
+// InvalidateObject() a deleted project, experiment or dataset;
 // the embedded server calls it from the control plane's revocation hook, the
 // data plane when a key deletion passes through its proxy. Elsewhere a revoked
 // key stops working within the TTL.
@@ -35,6 +36,8 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   Status Health() override { return inner_->Health(); }
 
   void InvalidateKey(const std::string& api_key_id);
+  // Drops a deleted object (and, for a project, everything cached under it).
+  void InvalidateObject(ObjectType type, const std::string& id);
 
  private:
   template <typename T>
@@ -51,7 +54,7 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   std::mutex mu_;
   std::unordered_map<std::string, Entry<Principal>> principals_;  // by SHA-256 of token; guarded by mu_
   std::unordered_map<std::string, Entry<ObjectInfo>> objects_;    // by "type/id"; guarded by mu_
-  uint64_t generation_ = 0;  // bumped by InvalidateKey; guarded by mu_
+  uint64_t generation_ = 0;  // bumped by every invalidation; guarded by mu_
 };
 
 }  // namespace tv::data

@@ -41,9 +41,12 @@ class DataPlane {
 
   void RegisterRoutes(http::Router& router);
   // Forwards the control plane's public routes to `control_plane_url`.
-  // `on_key_deleted` runs after a proxied API key deletion succeeds.
-  void RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url,
-                                 std::function<void(const std::string& key_id)> on_key_deleted);
+  // The hooks run after a proxied deletion succeeds, so caches forget at once.
+  struct ProxyHooks {
+    std::function<void(const std::string& key_id)> on_key_deleted;
+    std::function<void(ObjectType type, const std::string& id)> on_object_deleted;
+  };
+  void RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url, ProxyHooks hooks);
 
   // The URL clients reach this server at; upload URLs are built on it.
   void set_public_url(std::string url) { public_url_ = std::move(url); }

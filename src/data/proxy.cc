@@ -40,8 +40,7 @@ Result<http::Response> Forward(const std::string& base, http::RequestContext& ct
 
 }  // namespace
 
-void DataPlane::RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url,
-                                          std::function<void(const std::string&)> on_key_deleted) {
+void DataPlane::RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url, ProxyHooks hooks) {
   while (!control_plane_url.empty() && control_plane_url.back() == '/') control_plane_url.pop_back();
   auto forward = [base = control_plane_url](http::RequestContext& ctx) { return Forward(base, ctx); };
   const http::Method methods[] = {http::Method::kGet, http::Method::kPost, http::Method::kPut,
@@ -54,11 +53,19 @@ void DataPlane::RegisterControlPlaneProxy(http::Router& router, std::string cont
     }
   }
   router.Add(http::Method::kDelete, "/v1/api_key/:id",
-             [forward, on_key_deleted](http::RequestContext& ctx) -> Result<http::Response> {
+             [forward, hooks](http::RequestContext& ctx) -> Result<http::Response> {
                TV_ASSIGN_OR_RETURN(http::Response r, forward(ctx));
-               if (r.status == 200) on_key_deleted(std::string(ctx.Param("id")));
+               if (r.status == 200) hooks.on_key_deleted(std::string(ctx.Param("id")));
                return r;
              });
+  for (ObjectType type : {ObjectType::kProject, ObjectType::kExperiment, ObjectType::kDataset}) {
+    router.Add(http::Method::kDelete, "/v1/" + std::string(ObjectTypeName(type)) + "/:id",
+               [forward, hooks, type](http::RequestContext& ctx) -> Result<http::Response> {
+                 TV_ASSIGN_OR_RETURN(http::Response r, forward(ctx));
+                 if (r.status == 200) hooks.on_object_deleted(type, std::string(ctx.Param("id")));
+                 return r;
+               });
+  }
 }
 
 }  // namespace tv::data

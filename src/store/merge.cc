@@ -10,7 +10,7 @@ namespace {
 
 using Path = std::vector<std::string_view>;
 
-constexpr std::array<std::string_view, 4> kKeptOnMerge = {"created", "span_id", "root_span_id", "span_parents"};
+constexpr std::array<std::string_view, 3> kKeptOnMerge = {"created", "span_id", "root_span_id"};
 
 bool IsMergePath(const std::vector<Path>& merge_paths, const Path& path) {
   for (const auto& p : merge_paths)
@@ -126,7 +126,9 @@ RowPtr ApplyVersion(const json::object* prev, const json::object& version, XactI
     for (const auto& kv : version) {
       std::string_view k = kv.key();
       if (IsControlField(k) || k == "is_root") continue;
-      bool kept = false;
+      // A merge never moves a span: `created` and the span ids stay once set,
+      // and the parents stay as they are (absent parents mean a root).
+      bool kept = k == "span_parents";
       for (auto keep : kKeptOnMerge) kept = kept || (k == keep && out->contains(k));
       if (kept) continue;
       if (k == "tags") {

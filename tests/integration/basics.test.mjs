@@ -35,14 +35,15 @@ for (const [label, start, pickUrl] of TARGETS) describe(`basic HTTP contract (${
     assert.equal(r.json?.status, 'ok', r.text);
   }));
 
-  it('GET /version → version + logs3_payload_max_bytes:null without auth', withLogs(async () => {
+  it('GET /version → version + logs3_payload_max_bytes (the /logs3 limit on a data plane, null on a control plane) without auth', withLogs(async () => {
     const r = await api(srv.url, '/version');
     assert.equal(r.status, 200, r.text);
     assert.ok(r.json && typeof r.json === 'object', r.text);
     assert.ok('version' in r.json, `no "version" key: ${r.text}`);
     assert.equal(typeof r.json.version, 'string', r.text);
     assert.ok('logs3_payload_max_bytes' in r.json, `no logs3_payload_max_bytes key: ${r.text}`);
-    assert.equal(r.json.logs3_payload_max_bytes, null);
+    const expected = r.json.role === 'control' ? null : 6 * 1024 * 1024;
+    assert.equal(r.json.logs3_payload_max_bytes, expected, r.text);
   }));
 
   it('GET /v1 → 200 "Hello, World!" without auth', withLogs(async () => {

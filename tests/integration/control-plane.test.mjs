@@ -267,7 +267,9 @@ describe('control plane on control + data', { skip: SKIP_NO_BINARY }, () => {
     }
     const v = await api(dep.dataUrl, '/version');
     assert.equal(v.status, 200, v.text);
-    assert.equal(v.json?.logs3_payload_max_bytes, null);
+    assert.equal(v.json?.logs3_payload_max_bytes, 6 * 1024 * 1024, 'the data plane advertises its /logs3 limit');
+    const c = await api(dep.controlUrl, '/version');
+    assert.equal(c.json?.logs3_payload_max_bytes, null, 'a control plane takes no rows');
     const name = uniqueName('split-rest');
     const viaData = ok(await api(dep.dataUrl, '/v1/project', { key: dep.apiKey, body: { name } }));
     const viaControl = ok(await api(dep.controlUrl, `/v1/project/${viaData.id}`, { key: dep.apiKey }));

@@ -75,9 +75,7 @@ describe('rows: merge rules', { skip: SKIP_NO_BINARY }, () => {
     assert.equal((await row('m')).tags, null, 'tags: null overwrites');
   }));
 
-  it('a merge cannot re-parent a span: span_parents of the existing row (none = a root) are kept', {
-    todo: 'BUG: a merge carrying span_parents onto a row that has none adds them (store/merge.cc keeps span_parents only when the existing row has the field), so a root becomes a child (is_root false); docs/storage-format.md says span_parents of the existing row are kept, rest-api-and-btql.md §4.2 says span ids are ignored on merges',
-  }, withLogs(async () => {
+  it('a merge cannot re-parent a span: span_parents of the existing row (none = a root) are kept', withLogs(async () => {
     await write([{ id: 'rootish', span_id: 'rs', root_span_id: 'rr', input: 1 }]);
     await write([{ id: 'rootish', _is_merge: true, span_parents: ['zzz'], output: 2 }]);
     const r = await row('rootish');

@@ -833,7 +833,9 @@ TEST_F(MergeTest, ResultsCarryXactIdAndIsRoot) {
   EXPECT_EQ(Str(*r, "_xact_id"), FormatXact(kX2));
   RowPtr m = ApplyVersion(r.get(), Obj(R"({"id":"a","_is_merge":true,"_xact_id":"123","span_parents":["p"]})"), kX2 + 1);
   EXPECT_EQ(Str(*m, "_xact_id"), FormatXact(kX2 + 1));
-  EXPECT_EQ(m->at("is_root"), false);
+  // A merge cannot re-parent a span: the root stays a root.
+  EXPECT_EQ(m->at("is_root"), true);
+  EXPECT_FALSE(m->contains("span_parents"));
 }
 
 TEST_F(MergeTest, ControlFieldsNeverAppearInResults) {
