@@ -11,22 +11,8 @@ DUR="${2:-10}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 
-free_port() { for p in $(shuf -i 20000-60000 -n 50); do ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }; done; return 1; }
-
-WORK=$(mktemp -d /tmp/tv-bench.XXXXXX)
-KEY="sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-PORT=$(free_port)
-TRACEVAULT_INIT_API_KEY="$KEY" "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" \
-  --log-level warn ${TV_BENCH_FLAGS:-} >"$WORK/access.log" 2>"$WORK/server.err" &
-TV_PID=$!
-PGPID=""
-cleanup() {
-  kill -TERM "$TV_PID" 2>/dev/null || true; wait "$TV_PID" 2>/dev/null || true
-  if [ -n "$PGPID" ]; then runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null || true; fi
-  rm -rf "$WORK" "${PGROOT:-/nonexistent}"
-}
-trap cleanup EXIT
-for i in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.05; done
+source "$HERE/../lib.sh"
+bench_start_tracevault "$BIN"
 
 run_wrk() {  # name, threads, connections, url, [script]
   local name=$1 t=$2 c=$3 url=$4 script=${5:-}
@@ -43,14 +29,7 @@ run_wrk login_c32 2 32 "http://127.0.0.1:$PORT/api/apikey/login" "$HERE/login.lu
 run_wrk login_c4 1 4 "http://127.0.0.1:$PORT/api/apikey/login" "$HERE/login.lua"
 
 # --- PostgreSQL peer: the same two lookups per login ------------------------
-PGBIN=/usr/lib/postgresql/15/bin
-if [ -x "$PGBIN/initdb" ]; then
-  PGPORT=$(free_port); PGROOT=$(mktemp -d /tmp/pgbench.XXXXXX); chown postgres:postgres "$PGROOT"
-  runuser -u postgres -- "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGROOT" start >/dev/null
-  PGPID=$(head -1 "$PGROOT/data/postmaster.pid")
-  PGURL="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
+if bench_start_postgres; then
   # The control plane's own schema (same SQL as SQLite), with one org, user and key.
   sqlite3 "$WORK/data/control/meta.db" .schema | grep -v sqlite_ | psql -q "$PGURL" >/dev/null 2>&1 || true
   psql -q "$PGURL" -c "INSERT INTO organizations (id,name,created) VALUES ('o1','bench','now');

@@ -12,22 +12,8 @@ DUR="${2:-10}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 
-free_port() { for p in $(shuf -i 20000-60000 -n 50); do ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }; done; return 1; }
-
-WORK=$(mktemp -d /tmp/tv-bench-ingest.XXXXXX)
-KEY="sk-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-PORT=$(free_port)
-TRACEVAULT_INIT_API_KEY="$KEY" "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" \
-  --log-level warn --no-access-log --worker-threads 32 ${TV_BENCH_FLAGS:-} >"$WORK/server.out" 2>"$WORK/server.err" &
-TV_PID=$!
-PGPID=""
-cleanup() {
-  kill -TERM "$TV_PID" 2>/dev/null || true; wait "$TV_PID" 2>/dev/null || true
-  if [ -n "$PGPID" ]; then runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null || true; fi
-  rm -rf "$WORK" "${PGROOT:-/nonexistent}"
-}
-trap cleanup EXIT
-for i in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.05; done
+source "$HERE/../lib.sh"
+bench_start_tracevault "$BIN" --no-access-log --worker-threads 32
 PROJECT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/project/register" -H "Authorization: Bearer $KEY" \
   -H 'Content-Type: application/json' -d '{"project_name":"bench"}' | sed -E 's/.*"project":\{"id":"([^"]+)".*/\1/')
 
@@ -48,14 +34,7 @@ run_case logs3_100spans_c1 100 1
 du -sh "$WORK/data/data" | awk '{print "store bytes on disk: " $1}'
 
 # --- PostgreSQL peer ---------------------------------------------------------
-PGBIN=/usr/lib/postgresql/15/bin
-if [ -x "$PGBIN/initdb" ]; then
-  PGPORT=$(free_port); PGROOT=$(mktemp -d /tmp/pgbench.XXXXXX); chown postgres:postgres "$PGROOT"
-  runuser -u postgres -- "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGROOT -c fsync=on -c synchronous_commit=on" start >/dev/null
-  PGPID=$(head -1 "$PGROOT/data/postmaster.pid")
-  PGURL="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
+if bench_start_postgres -c fsync=on -c synchronous_commit=on; then
   psql -q "$PGURL" -c "CREATE TABLE spans (id text, project_id text, root_span_id text, created timestamptz, row jsonb,
       PRIMARY KEY (project_id, id)); CREATE INDEX ON spans (project_id, root_span_id);" >/dev/null
   for spec in "1 8" "100 8" "100 1"; do
