@@ -53,4 +53,26 @@ Result<Cursor> DecodeCursor(std::string_view text) {
   return c;
 }
 
+Status ApplyCursor(std::string_view text, store::ScanSpec& spec) {
+  TV_ASSIGN_OR_RETURN(Cursor c, DecodeCursor(text));
+  spec.as_of = spec.as_of ? std::min(*spec.as_of, c.snapshot) : c.snapshot;
+  spec.after = std::move(c.after);
+  return Status::Ok();
+}
+
+Result<std::optional<store::XactId>> VersionField(const json::object& body) {
+  const auto* v = body.if_contains("version");
+  if (!v || v->is_null()) return std::optional<store::XactId>();
+  std::string text;
+  if (v->is_string()) {
+    text = v->as_string();
+  } else if (v->is_int64() || v->is_uint64()) {
+    text = json::serialize(*v);
+  } else {
+    return InvalidArgument("'version' must be a transaction id");
+  }
+  TV_ASSIGN_OR_RETURN(store::XactId x, store::ParseXact(text, "version"));
+  return std::optional<store::XactId>(x);
+}
+
 }  // namespace tv::data

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/json.h"
 #include "common/status.h"
 #include "store/scan.h"
 
@@ -20,5 +21,13 @@ struct Cursor {
 std::string EncodeCursor(const Cursor& c);
 // InvalidArgument for anything that is not a cursor this server issued.
 Result<Cursor> DecodeCursor(std::string_view text);
+
+// Pins `spec` to the cursor's snapshot (or to an older `version` already set)
+// and resumes after its key.
+Status ApplyCursor(std::string_view text, store::ScanSpec& spec);
+
+// A body's `version` field: a decimal or pretty transaction id, as a string or
+// a number; absent or null is nullopt.
+Result<std::optional<store::XactId>> VersionField(const json::object& body);
 
 }  // namespace tv::data

@@ -29,17 +29,6 @@ Result<btql::Query> ParseQuery(const json::object& body) {
   return InvalidArgument("'query' must be a string of BTQL or a query object");
 }
 
-Result<std::optional<store::XactId>> ParseVersion(const json::object& body) {
-  const auto* v = body.if_contains("version");
-  if (!v || v->is_null()) return std::optional<store::XactId>();
-  std::string text;
-  if (v->is_string()) text = v->as_string();
-  else if (v->is_int64() || v->is_uint64()) text = json::serialize(*v);
-  else return InvalidArgument("'version' must be a transaction id");
-  TV_ASSIGN_OR_RETURN(store::XactId x, store::ParseXact(text, "version"));
-  return std::optional<store::XactId>(x);
-}
-
 Result<store::ObjectRef> SourceObject(const btql::Source& from) {
   auto kind = store::ParseObjectKind(from.function);
   if (!kind || *kind == store::ObjectKind::kPromptSession)
@@ -58,7 +47,7 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(auto fmt, OptString(body, "fmt"));
   if (fmt && *fmt != "json") return InvalidArgument("BTQL: fmt '{}' is not supported yet (json)", *fmt);
   TV_ASSIGN_OR_RETURN(btql::Query query, ParseQuery(body));
-  TV_ASSIGN_OR_RETURN(std::optional<store::XactId> version, ParseVersion(body));
+  TV_ASSIGN_OR_RETURN(std::optional<store::XactId> version, VersionField(body));
   TV_ASSIGN_OR_RETURN(store::ObjectRef ref, SourceObject(query.from));
   TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
                       ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kRead));
@@ -69,11 +58,7 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
   spec.objects = {owner.object_id};
   spec.limit = static_cast<size_t>(limit);
   spec.as_of = version;
-  if (query.cursor && !query.cursor->empty()) {
-    TV_ASSIGN_OR_RETURN(Cursor c, DecodeCursor(*query.cursor));
-    spec.as_of = spec.as_of ? std::min(*spec.as_of, c.snapshot) : c.snapshot;
-    spec.after = c.after;
-  }
+  if (query.cursor && !query.cursor->empty()) TV_RETURN_IF_ERROR(ApplyCursor(*query.cursor, spec));
   if (query.filter) {
     btql::Pushdown push = btql::ExtractPushdown(*query.filter);
     spec.ids = std::move(push.ids);

@@ -20,7 +20,8 @@ constexpr size_t kMaxFetchLimit = 10000;
 
 struct FetchParams {
   std::optional<int64_t> limit;
-  std::optional<std::string> cursor, version, max_xact_id, max_root_span_id;
+  std::optional<store::XactId> version;
+  std::optional<std::string> cursor, max_xact_id, max_root_span_id;
 };
 
 Result<int64_t> ParseLimit(std::string_view text) {
@@ -37,7 +38,9 @@ Result<FetchParams> FromQuery(const http::Request& req) {
     TV_ASSIGN_OR_RETURN(p.limit, ParseLimit(*v));
   }
   p.cursor = http::QueryString(req, "cursor");
-  p.version = http::QueryString(req, "version");
+  if (auto v = req.QueryParam("version")) {
+    TV_ASSIGN_OR_RETURN(p.version, store::ParseXact(*v, "version"));
+  }
   p.max_xact_id = http::QueryString(req, "max_xact_id");
   p.max_root_span_id = http::QueryString(req, "max_root_span_id");
   return p;
@@ -51,11 +54,7 @@ Result<FetchParams> FromBody(const http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(p.cursor, OptString(body, "cursor"));
   TV_ASSIGN_OR_RETURN(p.max_xact_id, OptString(body, "max_xact_id"));
   TV_ASSIGN_OR_RETURN(p.max_root_span_id, OptString(body, "max_root_span_id"));
-  if (const auto* v = body.if_contains("version"); v && !v->is_null()) {
-    if (v->is_string()) p.version = std::string(v->as_string());
-    else if (v->is_int64() || v->is_uint64()) p.version = json::serialize(*v);
-    else return InvalidArgument("'version' must be a transaction id");
-  }
+  TV_ASSIGN_OR_RETURN(p.version, VersionField(body));
   return p;
 }
 
@@ -67,13 +66,9 @@ Result<http::Response> Fetch(DataPlane& dp, http::RequestContext& ctx, store::Ob
   spec.objects = {owner.object_id};
   spec.limit_unit = store::LimitUnit::kTraces;
   spec.limit = p.limit ? std::min<size_t>(static_cast<size_t>(*p.limit), kMaxFetchLimit) : kDefaultFetchLimit;
-  if (p.version) {
-    TV_ASSIGN_OR_RETURN(spec.as_of, store::ParseXact(*p.version, "version"));
-  }
+  spec.as_of = p.version;
   if (p.cursor) {
-    TV_ASSIGN_OR_RETURN(Cursor c, DecodeCursor(*p.cursor));
-    spec.as_of = spec.as_of ? std::min(*spec.as_of, c.snapshot) : c.snapshot;
-    spec.after = c.after;
+    TV_RETURN_IF_ERROR(ApplyCursor(*p.cursor, spec));
   } else if (p.max_xact_id || p.max_root_span_id) {
     if (!p.max_xact_id || !p.max_root_span_id)
       return InvalidArgument("pass both 'max_xact_id' and 'max_root_span_id', or neither");
@@ -97,8 +92,7 @@ Result<http::Response> DatasetSummary(DataPlane& dp, http::RequestContext& ctx) 
                       ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kRead));
   store::ScanSpec spec;
   spec.objects = {owner.object_id};
-  spec.limit = SIZE_MAX;
-  spec.projection = {"id"};
+  spec.limit = SIZE_MAX;  // the rows are shared, not copied: counting them is cheap
   TV_ASSIGN_OR_RETURN(store::ScanResult result, dp.store().Scan(spec));
   return http::JsonOk(json::object{{"total_records", static_cast<int64_t>(result.rows.size())}});
 }

@@ -14,10 +14,7 @@ namespace tv::data {
 namespace {
 
 Result<http::Response> Commit(DataPlane& dp, RowIntake& intake, json::object reply) {
-  if (intake.size() > 0) {
-    TV_ASSIGN_OR_RETURN(store::XactId xact, dp.store().Write(intake.Take()));
-    (void)xact;
-  }
+  if (intake.size() > 0) TV_RETURN_IF_ERROR(dp.store().Write(intake.Take()));
   return http::JsonOk(reply);
 }
 
@@ -56,8 +53,10 @@ Status AddFeedback(RowIntake& intake, const json::array& items, const store::Obj
   return Status::Ok();
 }
 
-// The rows of a /logs3 body: inline, or a reference to an overflow upload.
-Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::object& body) {
+// The rows of a /logs3 body: inline, or a reference to an overflow upload
+// (returned in `overflow`, to be consumed once its rows are stored).
+Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::object& body,
+                              std::optional<Upload>& overflow) {
   auto* rows = body.if_contains("rows");
   if (rows && rows->is_object()) {
     const json::object& ref = rows->as_object();
@@ -75,6 +74,7 @@ Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::ob
       auto* inner_rows = inner.if_contains("rows");
       if (!inner_rows || !inner_rows->is_array())
         return InvalidArgument("the overflow payload '{}' is not a logs3 body with a 'rows' array", key->as_string());
+      overflow = std::move(*upload);
       return std::move(inner_rows->as_array());
     }
     return NotFound("overflow upload '{}' not found", key->as_string());
@@ -91,7 +91,8 @@ Result<http::Response> PostLogs3(DataPlane& dp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   if (const auto* v = body.if_contains("api_version"); v && !v->is_null() && !(v->is_int64() || v->is_uint64()))
     return InvalidArgument("'api_version' must be an integer");
-  TV_ASSIGN_OR_RETURN(json::array rows, Logs3Rows(dp, ctx, body));
+  std::optional<Upload> overflow;
+  TV_ASSIGN_OR_RETURN(json::array rows, Logs3Rows(dp, ctx, body, overflow));
   RowIntake intake(ctx, dp.tenancy(), dp.store().catalog(), dp.clock());
   for (size_t i = 0; i < rows.size(); ++i) {
     std::string where = fmt::format("rows[{}]", i);
@@ -101,12 +102,7 @@ Result<http::Response> PostLogs3(DataPlane& dp, http::RequestContext& ctx) {
   json::object reply{{"row_ids", Strings(intake.row_ids())}};
   TV_ASSIGN_OR_RETURN(http::Response r, Commit(dp, intake, std::move(reply)));
   // An ingested overflow payload is no longer needed.
-  if (const auto* ref = body.if_contains("rows"); ref && ref->is_object()) {
-    for (const auto& org : ctx.principal().orgs) {
-      auto upload = dp.uploads().Overflow(org.org_id, ref->as_object().at("key").as_string());
-      if (upload.ok()) (void)dp.uploads().Consume(*upload);
-    }
-  }
+  if (overflow) (void)dp.uploads().Consume(*overflow);
   return r;
 }
 

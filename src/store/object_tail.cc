@@ -34,11 +34,10 @@ void ObjectTail::Apply(const json::object& version, XactId xact, size_t approx_b
   bytes_ += 2 * approx_bytes + 64;
 }
 
-RowPtr ObjectTail::AsOf(const History& h, XactId as_of) {
+const ObjectTail::State* ObjectTail::StateAsOf(const History& h, XactId as_of) {
   auto it = std::upper_bound(h.states.begin(), h.states.end(), as_of,
                              [](XactId x, const State& s) { return x < s.xact; });
-  if (it == h.states.begin()) return nullptr;
-  return std::prev(it)->row;
+  return it == h.states.begin() ? nullptr : &*std::prev(it);
 }
 
 const ObjectTail::History* ObjectTail::Find(std::string_view id) const {

@@ -33,8 +33,13 @@ class ObjectTail {
   void MarkLoaded(XactId through) { loaded_through_ = std::max(loaded_through_, through); }
   XactId loaded_through() const { return loaded_through_; }
 
+  // The newest state at or below snapshot `as_of`, or null when none.
+  static const State* StateAsOf(const History& h, XactId as_of);
   // The row as of snapshot `as_of`: null when absent or deleted.
-  static RowPtr AsOf(const History& h, XactId as_of);
+  static RowPtr AsOf(const History& h, XactId as_of) {
+    const State* s = StateAsOf(h, as_of);
+    return s ? s->row : nullptr;
+  }
 
   const std::unordered_map<std::string, History>& rows() const { return rows_; }
   const History* Find(std::string_view id) const;

@@ -62,15 +62,14 @@ Status CollectFrom(const ObjectTail& tail, const ScanSpec& spec, XactId snapshot
   for (const std::string* id : Candidates(tail, spec)) {
     const ObjectTail::History* h = tail.Find(*id);
     if (!h || h->is_comment) continue;
-    RowPtr row = ObjectTail::AsOf(*h, snapshot);
-    if (!row || !Matches(spec, *row)) continue;
+    const ObjectTail::State* state = ObjectTail::StateAsOf(*h, snapshot);
+    if (!state || !state->row || !Matches(spec, *state->row)) continue;
     Hit hit;
-    hit.row = row;
-    hit.id = StringOf(*row, "id");
-    hit.root = StringOf(*row, "root_span_id");
+    hit.row = state->row;
+    hit.xact = state->xact;
+    hit.id = StringOf(*hit.row, "id");
+    hit.root = StringOf(*hit.row, "root_span_id");
     if (hit.root.empty()) hit.root = hit.id;
-    for (const auto& s : h->states)
-      if (s.xact <= snapshot) hit.xact = s.xact;
     if (const auto* comment_ids = tail.CommentsOn(*id)) {
       for (const auto& cid : *comment_ids) {
         const ObjectTail::History* ch = tail.Find(cid);
