@@ -7,7 +7,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache mold pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev libzstd-dev libxxhash-dev
+  libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev libzstd-dev libxxhash-dev libroaring-dev libicu-dev
   libgtest-dev libgmock-dev
   curl wrk procps iproute2
 )

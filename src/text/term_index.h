@@ -1,0 +1,58 @@
+// The term dictionary and posting lists of one segment:
+// (field, term) → Roaring bitmap of row numbers. docs/storage-format.md,
+// "Full-text index" gives the byte layout of the `terms` and `postings` parts.
+//
+// Thread-safety: a built TermIndex is immutable and safe to share.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <roaring/roaring.hh>
+
+#include "common/json.h"
+#include "common/status.h"
+
+namespace tv::text {
+
+class TermIndexBuilder {
+ public:
+  // Indexes the tokens of `value`, the row's top-level field `field`, under
+  // row number `row`. Rows may come in any order.
+  void Add(std::string_view field, uint32_t row, const json::value& value);
+
+  struct Output {
+    std::vector<std::string> fields;  // `text_fields`, in field-number order
+    std::string terms;                // the `terms` part, uncompressed
+    std::string postings;             // the `postings` part
+  };
+  Output Finish();
+};
+
+struct PostingRef {
+  uint64_t offset = 0;  // within the `postings` part
+  uint32_t length = 0;
+};
+
+class TermIndex {
+ public:
+  // `terms` is the uncompressed `terms` part; fails on a malformed one.
+  static Result<TermIndex> Open(std::vector<std::string> fields, std::string terms);
+
+  // Where the posting list of (field, term) is, if the term occurs.
+  std::optional<PostingRef> Find(std::string_view field, std::string_view term) const;
+  const std::vector<std::string>& fields() const { return fields_; }
+  size_t term_count() const;
+
+ private:
+  std::vector<std::string> fields_;
+  std::string terms_;
+};
+
+// Decodes one posting list (portable Roaring) with bounds checks.
+Result<Roaring> DecodePostings(std::string_view bytes);
+
+}  // namespace tv::text
