@@ -7,7 +7,7 @@ DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
 export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
-.PHONY: all deps build run test test-unit test-node bench crash clean
+.PHONY: all deps build run test test-unit test-node bench bench-spans crash clean
 
 all: build
 
@@ -43,6 +43,13 @@ crash: deps $(BUILD_DIR)/build.ninja
 bench: build
 	bash bench/http/run.sh $(BUILD_DIR)/bin/tracevault
 	bash bench/ingest/run.sh $(BUILD_DIR)/bin/tracevault
+	BUILD_DIR=$(BUILD_DIR) bash bench/spans/run.sh $(BUILD_DIR)/bin/tracevault
+
+# The span-store benchmark against a PostgreSQL 15 peer (1M spans by default;
+# SPANS=100000 for a quick run). Builds only the server and the driver.
+bench-spans: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target tracevault spanbench
+	BUILD_DIR=$(BUILD_DIR) bash bench/spans/run.sh $(BUILD_DIR)/bin/tracevault
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Span-store benchmark: tracevault against a PostgreSQL 15 JSONB peer, side by
+# side in one run, on a deterministic corpus of ~2 KB spans (100 per trace)
+# generated in process by bench/spans/spanbench.cc. Phases: 1 ingest, 2
+# realtime lag (sampled during ingest), 3 trace lookup (warm and after a
+# restart), 4 full-text top 50, 5 storage per span, 6 compaction throughput.
+# docs/benchmarks.md describes the method. Not part of `make test`.
+#
+# Usage: [SPANS=1000000] [WORKERS=8] [QUERIES=200] [BUILD_DIR=build] bench/spans/run.sh [path/to/tracevault]
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-build}"
+BIN="${1:-$BUILD_DIR/bin/tracevault}"
+SPANS="${SPANS:-1000000}"
+WORKERS="${WORKERS:-8}"
+QUERIES="${QUERIES:-200}"
+TV_FLAGS=(--no-access-log --worker-threads 16)
+LOG="${LOG:-/tmp/spanbench-$(date +%Y%m%d-%H%M%S).log}"
+exec > >(tee "$LOG") 2>&1
+
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/tracevault-ccache}"
+[ -f "$ROOT/$BUILD_DIR/build.ninja" ] || cmake -S "$ROOT" -B "$ROOT/$BUILD_DIR" -G Ninja >/dev/null
+nice cmake --build "$ROOT/$BUILD_DIR" --target spanbench >/dev/null
+DRIVER="$ROOT/$BUILD_DIR/bin/spanbench"
+
+source "$HERE/../lib.sh"
+# A private copy of the server binary, so a rebuild during the run cannot
+# change what the restarts start.
+SNAP=$(mktemp -d /tmp/tv-bench-bin.XXXXXX)
+cp "$BIN" "$SNAP/tracevault"
+TVBIN="$SNAP/tracevault"
+bench_start_tracevault "$TVBIN" "${TV_FLAGS[@]}"
+trap 'bench_cleanup; rm -rf "$SNAP"' EXIT
+PROJECT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/project/register" -H "Authorization: Bearer $KEY" \
+  -H 'Content-Type: application/json' -d '{"project_name":"spanbench"}' | sed -E 's/.*"project":\{"id":"([^"]+)".*/\1/')
+
+# The peer, set up well: fsync and synchronous commit on (an ack is durable on
+# both sides), memory comparable to tracevault's 1 GB tail budget, and the
+# indexes its queries need: id, trace, time, and a GIN full-text index over
+# the string values of `output` ('simple' = whole words, case-folded, no
+# stemming, the semantics of tracevault's tokenizer).
+bench_start_postgres -c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_wal_size=8GB \
+  -c work_mem=64MB -c maintenance_work_mem=512MB -c effective_cache_size=8GB \
+  || { echo "postgresql-15 not installed (apt-get install postgresql-15): the peer is required" >&2; exit 1; }
+psql -qX "$PGURL" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE TABLE spans (id text PRIMARY KEY, root_span_id text NOT NULL, created timestamptz, row jsonb);
+CREATE INDEX spans_root ON spans (root_span_id);
+CREATE INDEX spans_created ON spans (created);
+CREATE INDEX spans_output_fts ON spans USING gin (jsonb_to_tsvector('simple', row->'output', '["string"]'));
+SQL
+
+TABLE="$SNAP/table"
+drive() { "$DRIVER" "$@" --spans "$SPANS" --tv "http://127.0.0.1:$PORT" --key "$KEY" --project "$PROJECT" --pg "$PGURL" \
+  | tee -a "$SNAP/driver.out" | while IFS= read -r l; do case "$l" in TABLE\|*) echo "${l#TABLE}" >>"$TABLE";; *) echo "$l";; esac; done; }
+row() { echo "| $1 | $2 | $3 | $4 | $5 |" >>"$TABLE"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.2f", a / b }'; }
+
+tv_restart() {
+  kill -TERM "$TV_PID"; wait "$TV_PID" 2>/dev/null || true
+  TRACEVAULT_INIT_API_KEY="$KEY" "$TVBIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" --log-level warn \
+    "${TV_FLAGS[@]}" >>"$WORK/server.out" 2>>"$WORK/server.err" &
+  TV_PID=$!
+  for _ in $(seq 1200); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return 0; sleep 0.05; done
+  echo "tracevault did not restart: $(tail -5 "$WORK/server.err")" >&2; return 1
+}
+pg_restart() {
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w restart >/dev/null
+  PGPID=$(head -1 "$PGROOT/data/postmaster.pid")
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+store_bytes() { { du -sb --apparent-size "$@" 2>/dev/null || true; } | awk '{s += $1} END {print s + 0}'; }
+pg_size() { psql -qXtA "$PGURL" -c "SELECT $1"; }
+
+echo "# spanbench: $SPANS spans, $WORKERS connections, $(nproc) cores, $(uname -r); tracevault $("$TVBIN" --version 2>/dev/null || git -C "$ROOT" rev-parse --short HEAD)"
+"$DRIVER" corpus --spans "$SPANS" --project "$PROJECT" | tail -1
+
+# --- 1 + 2: ingest, with the realtime-lag samplers running -------------------
+drive ingest --workers "$WORKERS"
+RAW=$(grep -oE '^RAW raw_bytes=[0-9]+' "$SNAP/driver.out" | tail -1 | cut -d= -f2)
+if curl -sf "http://127.0.0.1:$PORT/metrics" -H "Authorization: Bearer $KEY" >"$SNAP/metrics" 2>/dev/null; then
+  echo "# /metrics after ingest:"; grep -E '^tracevault_(store|segment|wal)' "$SNAP/metrics" | head -20 || true
+else
+  echo "# GET /metrics: not available (feature missing)"
+fi
+
+DATA="$WORK/data/data"
+WAL_BYTES=$(store_bytes "$DATA/objects")
+echo "# tracevault store before compaction: objects $WAL_BYTES bytes, catalog $(store_bytes "$DATA"/*.db*) bytes"
+
+# --- 3: warm trace lookup on the WAL tail (before compaction) ------------------
+drive lookup --label "warm, before compaction" --queries "$QUERIES"
+
+# --- 6: compaction; the peer's counterpart is VACUUM ANALYZE -----------------
+COMPACT_OK=0
+if "$TVBIN" admin --help 2>&1 | grep -qE '^ +compact( |$)'; then
+  c0=$(cpu_ticks "$TV_PID"); t0=$(date +%s.%N)
+  if REPORT=$("$TVBIN" admin compact --url "http://127.0.0.1:$PORT" --api-key "$KEY" --wait --json \
+      --object "project_logs:$PROJECT" 2>"$SNAP/compact.err"); then
+    t1=$(date +%s.%N); c1=$(cpu_ticks "$TV_PID"); COMPACT_OK=1
+    echo "# compaction report: $REPORT"
+    CPU_S=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
+    WALL_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+    read -r C_RAW C_SECS C_ROWS C_SEGS < <(echo "$REPORT" | python3 -c \
+      'import json,sys; r=json.load(sys.stdin); print(r.get("raw_bytes",0), r.get("seconds",0), r.get("rows",0), r.get("segments_written",0))')
+    echo "# compaction: wall ${WALL_S}s (report ${C_SECS}s), server CPU ${CPU_S}s, rows $C_ROWS, segments $C_SEGS"
+    row "6 compaction" "raw JSON MB/s (report: raw_bytes / seconds)" \
+      "$(awk -v r="$C_RAW" -v s="$C_SECS" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
+    row "6 compaction" "raw JSON MB/s per core (raw_bytes / server CPU seconds)" \
+      "$(awk -v r="$C_RAW" -v s="$CPU_S" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
+  else
+    echo "# admin compact failed: $(tail -3 "$SNAP/compact.err")"
+  fi
+fi
+[ "$COMPACT_OK" = 1 ] || row "6 compaction" "raw JSON MB/s per core" "not measured (feature missing)" "—" "—"
+t0=$(date +%s.%N)
+psql -qX "$PGURL" -c "VACUUM ANALYZE spans" >/dev/null
+VAC_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+row "6 compaction" "seconds (tracevault compact / PostgreSQL VACUUM ANALYZE)" "${WALL_S:-—}" "$VAC_S" "$(ratio "${WALL_S:-}" "$VAC_S")"
+
+# --- 5: storage ---------------------------------------------------------------
+SEG=$(store_bytes "$DATA/objects/seg"); WALNOW=$(store_bytes "$DATA/objects/wal"); CAT=$(store_bytes "$DATA"/*.db*)
+OBJ=$(store_bytes "$DATA/objects")
+PG_TOTAL=$(pg_size "pg_total_relation_size('spans')"); PG_IDX=$(pg_size "pg_indexes_size('spans')")
+echo "# tracevault after compaction: objects $OBJ (seg $SEG, wal $WALNOW awaiting the garbage grace), catalog $CAT bytes"
+echo "# PostgreSQL: total $PG_TOTAL bytes (table+toast $(pg_size "pg_table_size('spans')"), indexes $PG_IDX)"
+per() { awk -v b="$1" -v n="$SPANS" 'BEGIN { printf "%.0f", b / n }'; }
+row "5 storage" "raw JSON bytes/span" "$(per "$RAW")" "$(per "$RAW")" "1.00"
+if [ "$COMPACT_OK" = 1 ]; then
+  row "5 storage" "bytes/span after compaction (segments + catalog; PG table+indexes)" \
+    "$(per $((SEG + CAT)))" "$(per "$PG_TOTAL")" "$(ratio $((SEG + CAT)) "$PG_TOTAL")"
+  row "5 storage" "× raw JSON" "$(ratio $((SEG + CAT)) "$RAW")" "$(ratio "$PG_TOTAL" "$RAW")" "—"
+  row "5 storage" "bytes/span incl. WAL chunks not yet swept" "$(per $((OBJ + CAT)))" "—" "—"
+else
+  row "5 storage" "bytes/span after compaction" "not measured (feature missing)" "$(per "$PG_TOTAL")" "—"
+fi
+row "5 storage" "bytes/span as ingested (WAL chunks + catalog; PG after VACUUM)" \
+  "$(per $((WAL_BYTES + CAT)))" "$(per "$PG_TOTAL")" "$(ratio $((WAL_BYTES + CAT)) "$PG_TOTAL")"
+
+# --- 3: trace lookup, warm (after compaction) and cold (after restart) -------
+[ "$COMPACT_OK" = 1 ] && drive lookup --label "warm, after compaction" --queries "$QUERIES"
+tv_restart; pg_restart
+if sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then DROP="page cache dropped"; else DROP="drop_caches refused, OS page cache still warm"; fi
+echo "# both servers restarted; $DROP"
+drive lookup --label "cold: restart, $DROP" --queries "$QUERIES"
+
+# --- 4: full-text, newest 50 matches -------------------------------------------
+drive fts --queries 20
+
+echo
+echo "## spanbench results: SPANS=$SPANS, $WORKERS connections, $(nproc) cores (log: $LOG)"
+echo "| phase | metric | tracevault | PostgreSQL 15 | ratio tv/pg |"
+echo "|---|---|---|---|---|"
+sort -s -t'|' -k2.2,2.2 "$TABLE"
