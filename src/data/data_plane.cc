@@ -2,6 +2,7 @@
 
 #include "common/ids.h"
 #include "store/catalog.h"
+#include "store/segment_set.h"
 
 namespace tv::data {
 
@@ -14,6 +15,7 @@ CREATE TABLE data_plane_info (
 );
 )sql"},
       {2, "span store catalog", store::CatalogSchemaSql()},
+      {3, "segment sets", store::SegmentSchemaSql()},
   };
   return *migrations;
 }

@@ -46,6 +46,10 @@ class ObjectStore {
   virtual Result<std::vector<ObjectEntry>> List(std::string_view prefix) = 0;
   virtual Status Delete(std::string_view key) = 0;
 
+  // The object's file when this store keeps objects as local files (readers
+  // then read it in place instead of caching a copy); nullopt otherwise.
+  virtual std::optional<std::string> LocalPath(std::string_view key) const { return std::nullopt; }
+
   // A short description for logs ("local:/var/lib/tv/objects", "s3://bucket/prefix").
   virtual std::string Describe() const = 0;
 };

@@ -55,6 +55,7 @@ class Catalog {
   // The object's sections, oldest first.
   Result<std::vector<SectionRef>> Sections(std::string_view object_id);
   Result<std::optional<ObjectOwner>> Owner(std::string_view object_id);
+  meta::MetaStore& db() { return db_; }
 
  private:
   meta::MetaStore& db_;

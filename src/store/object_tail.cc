@@ -11,13 +11,18 @@ void AddUnique(std::vector<std::string>& v, std::string_view s) {
 
 }  // namespace
 
-void ObjectTail::Apply(const json::object& version, XactId xact, size_t approx_bytes) {
-  if (xact <= loaded_through_) return;
+Status ObjectTail::Apply(const json::object& version, XactId xact, size_t approx_bytes) {
+  if (xact <= loaded_through_) return Status::Ok();
   const auto* id_value = version.if_contains("id");
-  if (!id_value || !id_value->is_string()) return;  // the writer never stores such a row
+  if (!id_value || !id_value->is_string()) return Status::Ok();  // the writer never stores such a row
   std::string_view id = id_value->as_string();
-  History& h = rows_[std::string(id)];
-  const json::object* prev = h.states.empty() ? nullptr : h.states.back().row.get();
+  RowPtr base;
+  auto found = rows_.find(std::string(id));
+  if (found == rows_.end() && segments_ && !segments_->empty()) {
+    TV_ASSIGN_OR_RETURN(base, segments_->StateOf(id, segments_->through()));
+  }
+  History& h = found != rows_.end() ? found->second : rows_[std::string(id)];
+  const json::object* prev = h.states.empty() ? base.get() : h.states.back().row.get();
   RowPtr next = ApplyVersion(prev, version, xact);
   if (next) {
     std::string_view target = CommentTarget(*next);
@@ -32,6 +37,17 @@ void ObjectTail::Apply(const json::object& version, XactId xact, size_t approx_b
   max_xact_ = std::max(max_xact_, xact);
   // The version and the state it produced both stay in memory.
   bytes_ += 2 * approx_bytes + 64;
+  return Status::Ok();
+}
+
+void ObjectTail::Reset(std::shared_ptr<const OpenSet> segments) {
+  segments_ = std::move(segments);
+  rows_.clear();
+  ids_by_root_.clear();
+  comments_by_target_.clear();
+  loaded_through_ = 0;
+  max_xact_ = 0;
+  bytes_ = 0;
 }
 
 const ObjectTail::State* ObjectTail::StateAsOf(const History& h, XactId as_of) {

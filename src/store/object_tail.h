@@ -1,7 +1,10 @@
-// ObjectTail: one object's rows decoded in memory — every version folded into
-// a per-id history of states, so a read at any snapshot is a lookup, not a
-// re-parse. Lookup maps: id → history, root_span_id → ids, comment target →
-// comment ids.
+// ObjectTail: one object's rows that are not compacted yet, decoded in memory
+// — every version newer than the segment set folded into a per-id history of
+// states, so a read at any snapshot is a lookup, not a re-parse. Lookup maps:
+// id → history, root_span_id → ids, comment target → comment ids. A version
+// of an id the tail has not seen folds onto the id's newest state in the
+// segments. The tail and the segment set it was loaded with are one
+// consistent view of the object.
 //
 // Thread-safety: none of its own; the TailCache guards each tail with `mu`.
 #pragma once
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "store/merge.h"
+#include "store/open_set.h"
 
 namespace tv::store {
 
@@ -28,8 +32,12 @@ class ObjectTail {
   };
 
   // Folds one version in. Versions must arrive in xact order; a version at or
-  // below loaded_through() is already in and is skipped.
-  void Apply(const json::object& version, XactId xact, size_t approx_bytes);
+  // below loaded_through() is already in and is skipped. Fails only when the
+  // segment state it folds onto cannot be read.
+  Status Apply(const json::object& version, XactId xact, size_t approx_bytes);
+  // Empties the tail and gives it `segments` (a reload).
+  void Reset(std::shared_ptr<const OpenSet> segments);
+  const std::shared_ptr<const OpenSet>& segments() const { return segments_; }
   void MarkLoaded(XactId through) { loaded_through_ = std::max(loaded_through_, through); }
   XactId loaded_through() const { return loaded_through_; }
 
@@ -55,6 +63,7 @@ class ObjectTail {
   uint64_t last_used = 0;
 
  private:
+  std::shared_ptr<const OpenSet> segments_;
   std::unordered_map<std::string, History> rows_;
   std::unordered_map<std::string, std::vector<std::string>> ids_by_root_;
   std::unordered_map<std::string, std::vector<std::string>> comments_by_target_;

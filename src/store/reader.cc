@@ -2,20 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <boost/json/array.hpp>
 
+#include "text/tokenizer.h"
+
 namespace tv::store {
 namespace {
-
-struct Hit {
-  XactId xact = 0;
-  std::string_view id;
-  std::string_view root;
-  RowPtr row;
-  std::vector<RowPtr> comments;
-};
 
 std::string_view StringOf(const json::object& row, std::string_view key) {
   const auto* v = row.if_contains(key);
@@ -26,6 +21,65 @@ bool Contains(const std::optional<std::vector<std::string>>& set, std::string_vi
   return !set || std::find(set->begin(), set->end(), v) != set->end();
 }
 
+bool Before(XactId ax, std::string_view at, XactId bx, std::string_view bt) {
+  return ax != bx ? ax > bx : at > bt;  // newest first
+}
+
+bool IsAfterCursor(const std::optional<ScanKey>& after, XactId x, std::string_view tie) {
+  return !after || Before(after->xact, after->tie, x, tie);
+}
+
+// A MATCH with its query tokenized once.
+struct PreparedMatch {
+  const MatchTerm* term;
+  std::vector<std::string> tokens;
+  bool index_exact;  // the posting lists alone decide it (no deeper path)
+};
+
+std::vector<PreparedMatch> PrepareMatches(const ScanSpec& spec) {
+  std::vector<PreparedMatch> out;
+  for (const auto& m : spec.match) out.push_back({&m, text::Tokens(m.query), m.path.size() <= 1});
+  return out;
+}
+
+const json::value* AtPath(const json::object& row, const std::vector<std::string>& path) {
+  const json::value* v = row.if_contains(path[0]);
+  for (size_t i = 1; v && i < path.size(); ++i) {
+    if (v->is_object()) {
+      v = v->as_object().if_contains(path[i]);
+    } else if (v->is_array()) {
+      char* end = nullptr;
+      long idx = std::strtol(path[i].c_str(), &end, 10);
+      const auto& a = v->as_array();
+      if (idx < 0) idx += static_cast<long>(a.size());
+      v = (*end == '\0' && idx >= 0 && static_cast<size_t>(idx) < a.size()) ? &a[idx] : nullptr;
+    } else {
+      v = nullptr;
+    }
+  }
+  return v;
+}
+
+bool RowMatches(const PreparedMatch& m, const json::object& row) {
+  if (m.tokens.empty()) return false;
+  if (!m.term->path.empty()) {
+    const json::value* v = AtPath(row, m.term->path);
+    return v && text::ContainsAllTokens(*v, m.tokens);
+  }
+  for (const auto& token : m.tokens) {
+    bool found = false;
+    for (const auto& kv : row) {
+      if (text::IsTextField(kv.key()) && text::ContainsAllTokens(kv.value(), {token})) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+// Everything but the full-text terms, on the current row.
 bool Matches(const ScanSpec& spec, const json::object& row) {
   if (!Contains(spec.ids, StringOf(row, "id"))) return false;
   if (!Contains(spec.root_span_ids, StringOf(row, "root_span_id"))) return false;
@@ -37,60 +91,229 @@ bool Matches(const ScanSpec& spec, const json::object& row) {
   return !spec.filter || spec.filter(row);
 }
 
-// The ids worth looking at: narrowed by the id and trace sets when given.
-std::vector<const std::string*> Candidates(const ObjectTail& tail, const ScanSpec& spec) {
-  std::vector<const std::string*> out;
-  std::unordered_set<std::string_view> seen;
-  auto add = [&](const std::string& id) {
-    auto it = tail.rows().find(id);
-    if (it != tail.rows().end() && seen.insert(it->first).second) out.push_back(&it->first);
-  };
+// What a scan needs of one object, taken under its tail's lock so the scan
+// itself runs without holding it.
+struct ObjectView {
+  std::shared_ptr<const OpenSet> set;
+  std::vector<std::pair<XactId, RowPtr>> tail_rows;  // current, not comments; scan order
+  std::unordered_set<std::string> shadowed;          // ids with a tail state at or below the snapshot
+  std::unordered_map<std::string, std::vector<RowPtr>> tail_comments;  // by target
+};
+
+ObjectView TakeView(const ObjectTail& tail, const ScanSpec& spec, XactId snapshot) {
+  ObjectView view;
+  view.set = tail.segments();
+  std::unordered_set<std::string_view> wanted;
   if (spec.ids) {
-    for (const auto& id : *spec.ids) add(id);
+    for (const auto& id : *spec.ids) wanted.insert(id);
   } else if (spec.root_span_ids) {
     for (const auto& root : *spec.root_span_ids)
       if (const auto* ids = tail.IdsWithRoot(root))
-        for (const auto& id : *ids) add(id);
-  } else {
-    out.reserve(tail.rows().size());
-    for (const auto& [id, h] : tail.rows()) out.push_back(&id);
+        for (const auto& id : *ids) wanted.insert(id);
   }
+  bool narrowed = spec.ids || spec.root_span_ids;
+  for (const auto& [id, h] : tail.rows()) {
+    const ObjectTail::State* state = ObjectTail::StateAsOf(h, snapshot);
+    if (!state) continue;
+    view.shadowed.insert(id);
+    if (!state->row) continue;
+    if (h.is_comment) {
+      view.tail_comments[std::string(CommentTarget(*state->row))].push_back(state->row);
+    } else if (!narrowed || wanted.count(id)) {
+      view.tail_rows.emplace_back(state->xact, state->row);
+    }
+  }
+  std::sort(view.tail_rows.begin(), view.tail_rows.end(), [](const auto& a, const auto& b) {
+    return Before(a.first, StringOf(*a.second, "id"), b.first, StringOf(*b.second, "id"));
+  });
+  return view;
+}
+
+struct Hit {
+  XactId xact = 0;
+  std::string_view id, root;
+  RowPtr row;
+  const ObjectView* view = nullptr;
+};
+
+Hit MakeHit(XactId xact, RowPtr row, const ObjectView* view) {
+  Hit h;
+  h.xact = xact;
+  h.row = std::move(row);
+  h.id = StringOf(*h.row, "id");
+  h.root = StringOf(*h.row, "root_span_id");
+  if (h.root.empty()) h.root = h.id;
+  h.view = view;
+  return h;
+}
+
+// One object's current, matching rows in scan order, produced lazily: the
+// tail's rows first (they are newer than every segment), then each segment
+// from the newest.
+class ObjectStream {
+ public:
+  ObjectStream(const ObjectView& view, const ScanSpec& spec, const std::vector<PreparedMatch>& matches,
+               XactId snapshot, const std::optional<ScanKey>& skip_to)
+      : view_(view), spec_(spec), matches_(matches), snapshot_(snapshot), skip_to_(skip_to) {
+    seg_ = view.set ? view.set->segments().size() : 0;
+  }
+
+  Result<std::optional<Hit>> Next() {
+    while (tail_pos_ < view_.tail_rows.size()) {
+      const auto& [xact, row] = view_.tail_rows[tail_pos_++];
+      if (!IsAfterCursor(skip_to_, xact, StringOf(*row, "id")) || !Matches(spec_, *row)) continue;
+      bool ok = true;
+      for (const auto& m : matches_) ok = ok && RowMatches(m, *row);
+      if (ok) return std::optional<Hit>(MakeHit(xact, row, &view_));
+    }
+    for (;;) {
+      if (!rows_started_) {
+        if (seg_ == 0) return std::optional<Hit>();
+        --seg_;
+        TV_RETURN_IF_ERROR(StartSegment());
+      }
+      const Segment& seg = *view_.set->segments()[seg_];
+      while (NextRow()) {
+        uint32_t r = row_;
+        if (seg.tombstone(r) || seg.comment(r)) continue;
+        if (!IsAfterCursor(skip_to_, seg.xact(r), seg.id(r))) continue;
+        if (!view_.set->IsCurrent(seg_, r, snapshot_)) continue;
+        if (view_.shadowed.count(std::string(seg.id(r)))) continue;
+        TV_ASSIGN_OR_RETURN(RowPtr row, seg.Row(r));
+        if (!row || !Matches(spec_, *row)) continue;
+        bool ok = true;
+        for (const auto& m : matches_) ok = ok && (m.index_exact || RowMatches(m, *row));
+        if (ok) return std::optional<Hit>(MakeHit(seg.xact(r), std::move(row), &view_));
+      }
+      rows_started_ = false;
+    }
+  }
+
+ private:
+  // Which rows of the current segment can match: narrowed by ids, traces and
+  // posting lists when the spec has them, else all.
+  Status StartSegment() {
+    const Segment& seg = *view_.set->segments()[seg_];
+    std::optional<Roaring> only;
+    auto narrow = [&](Roaring r) { only = only ? (*only & r) : std::move(r); };
+    if (spec_.ids) {
+      Roaring r;
+      for (const auto& id : *spec_.ids)
+        for (uint32_t row : seg.RowsWithId(id)) r.add(row);
+      narrow(std::move(r));
+    }
+    if (spec_.root_span_ids) {
+      Roaring r;
+      for (const auto& root : *spec_.root_span_ids)
+        for (uint32_t row : seg.RowsWithRoot(root)) r.add(row);
+      narrow(std::move(r));
+    }
+    for (const auto& m : matches_) {
+      std::string field = m.term->path.empty() ? std::string() : m.term->path[0];
+      if (m.tokens.empty()) narrow(Roaring());
+      for (const auto& token : m.tokens) {
+        TV_ASSIGN_OR_RETURN(Roaring r, seg.Postings(field, token));
+        narrow(std::move(r));
+      }
+    }
+    only_.clear();
+    if (only) {
+      only_.resize(only->cardinality());
+      only->toUint32Array(only_.data());
+    }
+    restricted_ = only.has_value();
+    pos_ = 0;
+    rows_started_ = true;
+    return Status::Ok();
+  }
+
+  bool NextRow() {
+    size_t n = restricted_ ? only_.size() : view_.set->segments()[seg_]->rows();
+    if (pos_ >= n) return false;
+    row_ = restricted_ ? only_[pos_] : static_cast<uint32_t>(pos_);
+    ++pos_;
+    return true;
+  }
+
+  const ObjectView& view_;
+  const ScanSpec& spec_;
+  const std::vector<PreparedMatch>& matches_;
+  XactId snapshot_;
+  std::optional<ScanKey> skip_to_;
+  size_t tail_pos_ = 0;
+  size_t seg_ = 0;
+  bool rows_started_ = false;
+  bool restricted_ = false;
+  std::vector<uint32_t> only_;
+  size_t pos_ = 0;
+  uint32_t row_ = 0;
+};
+
+// Every object's stream merged in scan order.
+class MergedStream {
+ public:
+  MergedStream(const std::vector<ObjectView>& views, const ScanSpec& spec, const std::vector<PreparedMatch>& matches,
+               XactId snapshot, const std::optional<ScanKey>& skip_to) {
+    for (const auto& v : views) streams_.emplace_back(v, spec, matches, snapshot, skip_to);
+    heads_.resize(streams_.size());
+  }
+
+  Result<std::optional<Hit>> Next() {
+    if (!primed_) {
+      for (size_t i = 0; i < streams_.size(); ++i) {
+        TV_ASSIGN_OR_RETURN(heads_[i], streams_[i].Next());
+      }
+      primed_ = true;
+    }
+    size_t best = heads_.size();
+    for (size_t i = 0; i < heads_.size(); ++i) {
+      if (!heads_[i]) continue;
+      if (best == heads_.size() || Before(heads_[i]->xact, heads_[i]->id, heads_[best]->xact, heads_[best]->id)) best = i;
+    }
+    if (best == heads_.size()) return std::optional<Hit>();
+    std::optional<Hit> out = std::move(heads_[best]);
+    TV_ASSIGN_OR_RETURN(heads_[best], streams_[best].Next());
+    return out;
+  }
+
+ private:
+  std::vector<ObjectStream> streams_;
+  std::vector<std::optional<Hit>> heads_;
+  bool primed_ = false;
+};
+
+// The comments on `hit`'s row at the snapshot, oldest first.
+Result<std::vector<RowPtr>> CommentsFor(const Hit& hit, XactId snapshot) {
+  std::vector<RowPtr> out;
+  const ObjectView& view = *hit.view;
+  std::string id(hit.id);
+  if (auto it = view.tail_comments.find(id); it != view.tail_comments.end()) out = it->second;
+  if (view.set) {
+    const auto& segments = view.set->segments();
+    for (size_t s = 0; s < segments.size(); ++s) {
+      for (uint32_t r : segments[s]->CommentsOn(id)) {
+        if (segments[s]->tombstone(r) || !view.set->IsCurrent(s, r, snapshot)) continue;
+        if (view.shadowed.count(std::string(segments[s]->id(r)))) continue;
+        TV_ASSIGN_OR_RETURN(RowPtr c, segments[s]->Row(r));
+        if (c) out.push_back(std::move(c));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const RowPtr& a, const RowPtr& b) {
+    std::string_view ca = StringOf(*a, "created"), cb = StringOf(*b, "created");
+    return ca != cb ? ca < cb : StringOf(*a, "id") < StringOf(*b, "id");
+  });
   return out;
 }
 
-Status CollectFrom(const ObjectTail& tail, const ScanSpec& spec, XactId snapshot, std::vector<Hit>& hits) {
-  for (const std::string* id : Candidates(tail, spec)) {
-    const ObjectTail::History* h = tail.Find(*id);
-    if (!h || h->is_comment) continue;
-    const ObjectTail::State* state = ObjectTail::StateAsOf(*h, snapshot);
-    if (!state || !state->row || !Matches(spec, *state->row)) continue;
-    Hit hit;
-    hit.row = state->row;
-    hit.xact = state->xact;
-    hit.id = StringOf(*hit.row, "id");
-    hit.root = StringOf(*hit.row, "root_span_id");
-    if (hit.root.empty()) hit.root = hit.id;
-    if (const auto* comment_ids = tail.CommentsOn(*id)) {
-      for (const auto& cid : *comment_ids) {
-        const ObjectTail::History* ch = tail.Find(cid);
-        if (RowPtr c = ch ? ObjectTail::AsOf(*ch, snapshot) : nullptr) hit.comments.push_back(std::move(c));
-      }
-    }
-    hits.push_back(std::move(hit));
+Result<RowPtr> Present(const Hit& hit, const ScanSpec& spec, XactId snapshot) {
+  const auto& projection = spec.projection;
+  bool want_comments = projection.empty() || std::count(projection.begin(), projection.end(), "comments");
+  std::vector<RowPtr> comments;
+  if (want_comments) {
+    TV_ASSIGN_OR_RETURN(comments, CommentsFor(hit, snapshot));
   }
-  return Status::Ok();
-}
-
-bool Before(XactId ax, std::string_view at, XactId bx, std::string_view bt) {
-  return ax != bx ? ax > bx : at > bt;  // newest first
-}
-
-bool IsAfterCursor(const std::optional<ScanKey>& after, XactId x, std::string_view tie) {
-  return !after || Before(after->xact, after->tie, x, tie);
-}
-
-RowPtr Present(const Hit& hit, const std::vector<std::string>& projection) {
-  if (hit.comments.empty() && projection.empty()) return hit.row;
+  if (comments.empty() && projection.empty()) return hit.row;
   auto out = std::make_shared<json::object>();
   if (projection.empty()) {
     *out = *hit.row;
@@ -98,16 +321,29 @@ RowPtr Present(const Hit& hit, const std::vector<std::string>& projection) {
     for (const auto& f : projection)
       if (const auto* v = hit.row->if_contains(f)) (*out)[f] = *v;
   }
-  if (!hit.comments.empty() && (projection.empty() || std::count(projection.begin(), projection.end(), "comments"))) {
-    json::array comments;
-    for (const auto& c : hit.comments) {
+  if (!comments.empty()) {
+    json::array list;
+    for (const auto& c : comments) {
       json::object copy = *c;
       copy.erase("is_root");
-      comments.push_back(std::move(copy));
+      list.push_back(std::move(copy));
     }
-    (*out)["comments"] = std::move(comments);
+    (*out)["comments"] = std::move(list);
   }
-  return out;
+  return RowPtr(std::move(out));
+}
+
+Result<std::vector<Hit>> CollectRows(const std::vector<ObjectView>& views, const ScanSpec& spec,
+                                     const std::vector<PreparedMatch>& matches, XactId snapshot,
+                                     const std::optional<ScanKey>& after, size_t limit) {
+  std::vector<Hit> hits;
+  MergedStream stream(views, spec, matches, snapshot, after);
+  while (hits.size() < limit) {
+    TV_ASSIGN_OR_RETURN(std::optional<Hit> h, stream.Next());
+    if (!h) break;
+    hits.push_back(std::move(*h));
+  }
+  return hits;
 }
 
 }  // namespace
@@ -115,38 +351,68 @@ RowPtr Present(const Hit& hit, const std::vector<std::string>& projection) {
 Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapshot) {
   ScanResult result;
   result.snapshot = snapshot;
-  std::vector<Hit> hits;
-  // The Hits' string_views point into rows that the RowPtrs keep alive.
+  std::vector<ObjectView> views;
+  views.reserve(spec.objects.size());
   for (const auto& object_id : spec.objects) {
-    TV_RETURN_IF_ERROR(tails.With(object_id, [&](const ObjectTail& tail) { return CollectFrom(tail, spec, snapshot, hits); }));
+    TV_RETURN_IF_ERROR(tails.With(object_id, [&](const ObjectTail& tail) -> Status {
+      views.push_back(TakeView(tail, spec, snapshot));
+      return Status::Ok();
+    }));
+    const auto& set = views.back().set;
+    if (set && snapshot < set->meta().history_from)
+      return InvalidArgument("version {} is older than the history kept for {} (from version {}); ask for a newer one",
+                             FormatXact(snapshot), object_id, FormatXact(set->meta().history_from));
   }
+  std::vector<PreparedMatch> matches = PrepareMatches(spec);
+
   if (spec.limit_unit == LimitUnit::kRows) {
-    std::erase_if(hits, [&](const Hit& h) { return !IsAfterCursor(spec.after, h.xact, h.id); });
-    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return Before(a.xact, a.id, b.xact, b.id); });
+    TV_ASSIGN_OR_RETURN(std::vector<Hit> hits, CollectRows(views, spec, matches, snapshot, spec.after,
+                                                        spec.limit == SIZE_MAX ? SIZE_MAX : spec.limit + 1));
     size_t n = std::min(hits.size(), spec.limit);
-    for (size_t i = 0; i < n; ++i) result.rows.push_back(Present(hits[i], spec.projection));
+    for (size_t i = 0; i < n; ++i) {
+      TV_ASSIGN_OR_RETURN(result.rows.emplace_back(), Present(hits[i], spec, snapshot));
+    }
     if (n < hits.size() && n > 0) result.next = ScanKey{hits[n - 1].xact, std::string(hits[n - 1].id)};
     return result;
   }
-  // Traces: a trace's key is its newest matching row.
+
+  // Traces: a trace's key is its newest matching row. Walk rows newest first
+  // until limit + 1 traces after the cursor are seen; traces whose key is
+  // before the cursor were on earlier pages.
+  std::vector<ScanKey> traces;
+  std::unordered_set<std::string> seen;
+  MergedStream stream(views, spec, matches, snapshot, std::nullopt);
+  while (traces.size() <= spec.limit) {
+    TV_ASSIGN_OR_RETURN(std::optional<Hit> h, stream.Next());
+    if (!h) break;
+    if (!seen.insert(std::string(h->root)).second) continue;
+    if (IsAfterCursor(spec.after, h->xact, h->root)) traces.push_back(ScanKey{h->xact, std::string(h->root)});
+  }
+  size_t n = std::min(traces.size(), spec.limit);
+  if (n == 0) return result;
+  ScanSpec members = spec;
+  members.root_span_ids = std::vector<std::string>();
+  for (size_t t = 0; t < n; ++t) members.root_span_ids->push_back(traces[t].tie);
+  members.after.reset();
+  std::vector<ObjectView> member_views;
+  for (const auto& object_id : spec.objects) {
+    TV_RETURN_IF_ERROR(tails.With(object_id, [&](const ObjectTail& tail) -> Status {
+      member_views.push_back(TakeView(tail, members, snapshot));
+      return Status::Ok();
+    }));
+  }
+  TV_ASSIGN_OR_RETURN(std::vector<Hit> hits,
+                      CollectRows(member_views, members, matches, snapshot, std::nullopt, SIZE_MAX));
   std::map<std::string_view, std::vector<size_t>> by_root;
   for (size_t i = 0; i < hits.size(); ++i) by_root[hits[i].root].push_back(i);
-  std::vector<std::pair<ScanKey, const std::vector<size_t>*>> traces;
-  for (const auto& [root, idx] : by_root) {
-    XactId newest = 0;
-    for (size_t i : idx) newest = std::max(newest, hits[i].xact);
-    if (IsAfterCursor(spec.after, newest, root)) traces.push_back({ScanKey{newest, std::string(root)}, &idx});
-  }
-  std::sort(traces.begin(), traces.end(),
-            [](const auto& a, const auto& b) { return Before(a.first.xact, a.first.tie, b.first.xact, b.first.tie); });
-  size_t n = std::min(traces.size(), spec.limit);
   for (size_t t = 0; t < n; ++t) {
-    std::vector<size_t> idx = *traces[t].second;
-    std::sort(idx.begin(), idx.end(),
-              [&](size_t a, size_t b) { return Before(hits[a].xact, hits[a].id, hits[b].xact, hits[b].id); });
-    for (size_t i : idx) result.rows.push_back(Present(hits[i], spec.projection));
+    auto it = by_root.find(traces[t].tie);
+    if (it == by_root.end()) continue;
+    for (size_t i : it->second) {
+      TV_ASSIGN_OR_RETURN(result.rows.emplace_back(), Present(hits[i], members, snapshot));
+    }
   }
-  if (n < traces.size() && n > 0) result.next = traces[n - 1].first;
+  if (n < traces.size()) result.next = traces[n - 1];
   return result;
 }
 

@@ -1,8 +1,8 @@
 // ScanSpec: what the query engine asks of the span store — which objects, at
 // which snapshot, narrowed by ids, traces, time and a residual predicate,
-// ordered newest first and paged by a cursor key. Part 2 of the store adds the
-// full-text terms (an index lookup); until then a non-empty `match_terms` is
-// answered by the residual predicate alone.
+// ordered newest first and paged by a cursor key. Full-text terms are answered
+// by the segments' posting lists and, for rows still in the WAL, by the same
+// tokenizer on the row.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +25,13 @@ struct ScanKey {
 
 enum class LimitUnit { kRows, kTraces };
 
+// `path MATCH query`: every token of `query` occurs among the string values
+// under `path` (empty path: under any full-text field).
+struct MatchTerm {
+  std::vector<std::string> path;
+  std::string query;
+};
+
 struct ScanSpec {
   std::vector<std::string> objects;  // object ids, e.g. "experiment:<uuid>"
   std::optional<XactId> as_of;       // snapshot; default: the committed watermark
@@ -32,7 +39,7 @@ struct ScanSpec {
   std::optional<std::vector<std::string>> root_span_ids;
   std::optional<std::string> created_from;   // inclusive, RFC 3339
   std::optional<std::string> created_until;  // exclusive
-  std::vector<std::string> match_terms;      // full-text (part 2)
+  std::vector<MatchTerm> match;               // all must hold
   std::function<bool(const json::object&)> filter;  // residual predicate on the current row
   LimitUnit limit_unit = LimitUnit::kRows;
   size_t limit = 1000;

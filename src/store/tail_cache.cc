@@ -6,6 +6,8 @@
 
 #include "store/retry.h"
 
+#include <spdlog/spdlog.h>
+
 namespace tv::store {
 namespace {
 
@@ -47,9 +49,28 @@ Status TailCache::With(const std::string& object_id, const std::function<Status(
 }
 
 Status TailCache::Load(const std::string& object_id, ObjectTail& tail) {
+  // The set and the sections must be one view: a compaction that lands in
+  // between drops sections the old set does not cover, so check and retry.
+  for (int attempt = 0;; ++attempt) {
+    TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(catalog_.db(), object_id));
+    TV_RETURN_IF_ERROR(LoadOnce(object_id, set, tail));
+    TV_ASSIGN_OR_RETURN(SegmentSet again, LoadSegmentSet(catalog_.db(), object_id));
+    if (again.generation == set.generation) return Status::Ok();
+    if (attempt == 20) return Unavailable("the segment set of {} keeps changing; retry", object_id);
+  }
+}
+
+Status TailCache::LoadOnce(const std::string& object_id, const SegmentSet& set, ObjectTail& tail) {
+  std::vector<std::shared_ptr<const Segment>> open;
+  for (const auto& meta : set.segments) {
+    TV_ASSIGN_OR_RETURN(auto seg, segments_.Open(meta.key, meta.bytes));
+    open.push_back(std::move(seg));
+  }
+  tail.Reset(std::make_shared<const OpenSet>(set, std::move(open)));
   TV_ASSIGN_OR_RETURN(std::vector<SectionRef> sections, catalog_.Sections(object_id));
-  XactId through = 0;
+  XactId through = set.through;
   for (const auto& ref : sections) {
+    if (ref.max_xact <= set.through) continue;
     std::string bytes;
     TV_RETURN_IF_ERROR(RetryUnavailable("read " + ref.chunk_key, kReadDeadline, [&]() -> Status {
       TV_ASSIGN_OR_RETURN(bytes, objects_.Get(ref.chunk_key, objstore::ByteRange{ref.offset, ref.length}));
@@ -72,7 +93,7 @@ Status TailCache::Load(const std::string& object_id, ObjectTail& tail) {
       const auto* x = row.if_contains("_xact_id");
       if (!x || !x->is_string()) return Internal("WAL chunk {}: a row has no _xact_id", ref.chunk_key);
       TV_ASSIGN_OR_RETURN(XactId xact, ParseXact(x->as_string(), "_xact_id"));
-      tail.Apply(row, xact, line.size());
+      TV_RETURN_IF_ERROR(tail.Apply(row, xact, line.size()));
     }
     through = std::max(through, ref.max_xact);
   }
@@ -88,15 +109,39 @@ void TailCache::ApplyCommitted(const std::string& object_id, const std::vector<C
     if (it == tails_.end()) return;
     tail = it->second;
   }
+  Status applied = Status::Ok();
   {
     std::lock_guard<std::mutex> lock(tail->mu);
     // An unloaded tail's loader reads the catalog, which has the commit.
     if (!tail->loaded || tail->evicted) return;
     size_t before = tail->bytes();
-    for (const auto& v : versions) tail->Apply(*v.row, v.xact, v.bytes);
+    for (const auto& v : versions) {
+      applied = tail->Apply(*v.row, v.xact, v.bytes);
+      if (!applied.ok()) break;
+    }
     total_bytes_ += tail->bytes() - before;
   }
+  if (!applied.ok()) {
+    // The commit is durable; this tail just could not follow it. Reload it.
+    spdlog::warn("reloading the tail of {}: {}", object_id, applied.message());
+    Invalidate(object_id);
+    return;
+  }
   EvictIfOverBudget(object_id);
+}
+
+void TailCache::Invalidate(const std::string& object_id) {
+  std::shared_ptr<ObjectTail> tail;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tails_.find(object_id);
+    if (it == tails_.end()) return;
+    tail = it->second;
+    tails_.erase(it);
+  }
+  std::lock_guard<std::mutex> lock(tail->mu);
+  tail->evicted = true;
+  if (tail->loaded) total_bytes_ -= tail->bytes();
 }
 
 void TailCache::EvictIfOverBudget(const std::string& keep) {

@@ -1,7 +1,9 @@
 // TailCache: the decoded tails of the objects readers use, loaded on first
-// use from the catalog and object storage, kept current by the writer after
-// each commit, and evicted least-recently-used past a memory budget (an
-// evicted tail reloads on its next read; object storage is the truth).
+// use (the object's segment set, then its WAL sections newer than the set),
+// kept current by the writer after each commit, and evicted
+// least-recently-used past a memory budget (an evicted tail reloads on its
+// next read; object storage is the truth). Compaction invalidates a tail when
+// it replaces the object's segment set.
 //
 // Thread-safety: safe for concurrent use.
 #pragma once
@@ -17,6 +19,7 @@
 #include "objstore/object_store.h"
 #include "store/catalog.h"
 #include "store/object_tail.h"
+#include "store/segment_cache.h"
 
 namespace tv::store {
 
@@ -28,22 +31,28 @@ struct CommittedVersion {
 
 class TailCache {
  public:
-  TailCache(Catalog& catalog, objstore::ObjectStore& objects, size_t memory_budget)
-      : catalog_(catalog), objects_(objects), budget_(memory_budget) {}
+  TailCache(Catalog& catalog, objstore::ObjectStore& objects, SegmentCache& segments, size_t memory_budget)
+      : catalog_(catalog), objects_(objects), segments_(segments), budget_(memory_budget) {}
 
   // Runs `fn` with the object's loaded tail, locked.
   Status With(const std::string& object_id, const std::function<Status(const ObjectTail&)>& fn);
   // After a catalog commit: folds the new versions into the tail if loaded.
   void ApplyCommitted(const std::string& object_id, const std::vector<CommittedVersion>& versions);
 
+  // Drops the object's tail; the next read loads it afresh.
+  void Invalidate(const std::string& object_id);
+
   size_t bytes() const { return total_bytes_.load(); }
+  SegmentCache& segment_cache() { return segments_; }
 
  private:
   Status Load(const std::string& object_id, ObjectTail& tail);
+  Status LoadOnce(const std::string& object_id, const SegmentSet& set, ObjectTail& tail);
   void EvictIfOverBudget(const std::string& keep);
 
   Catalog& catalog_;
   objstore::ObjectStore& objects_;
+  SegmentCache& segments_;
   size_t budget_;
   std::mutex mu_;  // guards tails_ and tick_
   std::unordered_map<std::string, std::shared_ptr<ObjectTail>> tails_;

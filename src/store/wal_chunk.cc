@@ -1,5 +1,7 @@
 #include "store/wal_chunk.h"
 
+#include "store/codec.h"
+
 #include <cstring>
 
 #include <xxhash.h>
@@ -7,6 +9,9 @@
 
 namespace tv::store {
 namespace {
+
+using codec::GetLE;
+using codec::PutLE;
 
 constexpr std::string_view kChunkMagic = "TVWALCHK";
 constexpr std::string_view kSectionMagic = "TVWS";
@@ -18,18 +23,6 @@ constexpr size_t kSectionHeaderSize = 56;
 constexpr int kZstdLevel = 3;
 // Payloads smaller than this are stored raw: compression would not pay.
 constexpr size_t kMinCompressBytes = 256;
-
-template <typename T>
-void PutLE(std::string& out, T v) {
-  for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff));
-}
-
-template <typename T>
-T GetLE(const char* p) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-  return static_cast<T>(v);
-}
 
 uint64_t Checksum(std::string_view object_id, std::string_view payload) {
   XXH3_state_t* st = XXH3_createState();
@@ -54,12 +47,8 @@ void ChunkBuilder::AddSection(std::string_view object_id, std::string_view jsonl
   std::string stored;
   uint16_t flags = 0;
   if (jsonl.size() >= kMinCompressBytes) {
-    stored.resize(ZSTD_compressBound(jsonl.size()));
-    size_t n = ZSTD_compress(stored.data(), stored.size(), jsonl.data(), jsonl.size(), kZstdLevel);
-    if (!ZSTD_isError(n) && n < jsonl.size()) {
-      stored.resize(n);
-      flags |= kFlagZstd;
-    }
+    stored = codec::ZstdCompress(jsonl, kZstdLevel);
+    if (!stored.empty() && stored.size() < jsonl.size()) flags |= kFlagZstd;
   }
   std::string_view payload = (flags & kFlagZstd) ? std::string_view(stored) : jsonl;
 
@@ -107,9 +96,7 @@ Result<DecodedSection> DecodeSection(std::string_view bytes, std::string_view wh
   if (Checksum(object_id, payload) != checksum) return corrupt("checksum mismatch");
   out.object_id = std::string(object_id);
   if (flags & kFlagZstd) {
-    out.jsonl.resize(raw_len);
-    size_t n = ZSTD_decompress(out.jsonl.data(), raw_len, payload.data(), payload.size());
-    if (ZSTD_isError(n) || n != raw_len) return corrupt("zstd payload does not decompress to its recorded size");
+    TV_ASSIGN_OR_RETURN(out.jsonl, codec::ZstdDecompress(payload, raw_len, where));
   } else {
     if (raw_len != stored_len) return corrupt("raw length mismatch");
     out.jsonl = std::string(payload);

@@ -24,6 +24,13 @@ std::string PrettyXact(XactId x);
 // InvalidArgument naming `what`.
 Result<XactId> ParseXact(std::string_view text, std::string_view what = "version");
 
+// The smallest id handed out at or after `unix_micros`, and the Unix second an
+// id was handed out in (ids carry their time in bits 16..47).
+inline XactId XactAtTime(int64_t unix_micros) {
+  return kXactPrefix | (static_cast<XactId>(unix_micros / 1000000) << 16);
+}
+inline int64_t XactSeconds(XactId x) { return static_cast<int64_t>((x & ((XactId{1} << 48) - 1)) >> 16); }
+
 // Hands out ids: 0x0DE1 << 48 | max(last + 1, unix_seconds << 16). Not
 // thread-safe; the single committer owns it.
 class XactAllocator {

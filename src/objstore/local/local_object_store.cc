@@ -138,6 +138,10 @@ class LocalObjectStore final : public ObjectStore {
     return Status::Ok();
   }
 
+  std::optional<std::string> LocalPath(std::string_view key) const override {
+    if (!ValidateKey(key).ok()) return std::nullopt;
+    return (root_ / std::string(key)).string();
+  }
   std::string Describe() const override { return "local:" + root_.string(); }
 
  private:

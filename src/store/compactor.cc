@@ -1,0 +1,304 @@
+#include "store/compactor.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "crypto/crypto.h"
+#include "store/codec.h"
+#include "store/retry.h"
+
+namespace tv::store {
+namespace {
+
+constexpr std::chrono::milliseconds kStorageDeadline{20000};
+constexpr int kCasAttempts = 5;
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+}  // namespace
+
+void CompactReport::Add(const CompactReport& o) {
+  objects += o.objects;
+  segments_written += o.segments_written;
+  segments_merged += o.segments_merged;
+  rows += o.rows;
+  raw_bytes += o.raw_bytes;
+  bytes += o.bytes;
+  seconds += o.seconds;
+}
+
+json::object CompactReport::ToJson() const {
+  return json::object{{"objects", objects}, {"segments_written", segments_written},
+                      {"segments_merged", segments_merged}, {"rows", rows},
+                      {"raw_bytes", raw_bytes}, {"bytes", bytes}, {"seconds", seconds}};
+}
+
+Compactor::Compactor(Catalog& catalog, objstore::ObjectStore& objects, TailCache& tails, const Clock& clock,
+                     std::function<XactId()> watermark, CompactorOptions options)
+    : catalog_(catalog),
+      objects_(objects),
+      tails_(tails),
+      clock_(clock),
+      watermark_(std::move(watermark)),
+      options_(options) {
+  if (options_.background) thread_ = std::thread([this] { Loop(); });
+}
+
+Compactor::~Compactor() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string Compactor::Now() const { return FormatTimestamp(clock_.NowMicros()); }
+
+std::string Compactor::Later(std::chrono::seconds by) const {
+  return FormatTimestamp(clock_.NowMicros() + std::chrono::duration_cast<std::chrono::microseconds>(by).count());
+}
+
+Result<SegmentMeta> Compactor::WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label) {
+  SegmentMeta meta;
+  meta.key = fmt::format("seg/{:016x}/{}-{}.tvseg", codec::Hash64(object_id), FormatXact(built.max_xact),
+                         crypto::HexEncode(crypto::RandomBytes(4)));
+  meta.min_xact = built.min_xact;
+  meta.max_xact = built.max_xact;
+  meta.rows = built.rows;
+  meta.bytes = built.bytes.size();
+  meta.raw_bytes = built.raw_bytes;
+  TV_RETURN_IF_ERROR(RetryUnavailable(std::string(label) + " " + meta.key, kStorageDeadline,
+                                      [&] { return objects_.Put(meta.key, built.bytes); }));
+  return meta;
+}
+
+Result<CompactReport> Compactor::Fold(const std::string& object_id) {
+  for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
+    auto start = std::chrono::steady_clock::now();
+    XactId upto = watermark_();
+    std::vector<SegmentRow> rows;
+    SegmentSet from;
+    TV_RETURN_IF_ERROR(tails_.With(object_id, [&](const ObjectTail& tail) -> Status {
+      from = tail.segments() ? tail.segments()->meta() : SegmentSet{object_id};
+      for (const auto& [id, h] : tail.rows()) {
+        for (size_t i = 0; i < h.states.size(); ++i) {
+          const auto& s = h.states[i];
+          // Several versions of an id in one request: the last is the state.
+          if (i + 1 < h.states.size() && h.states[i + 1].xact == s.xact) continue;
+          if (s.xact <= upto && s.xact > from.through) rows.push_back({s.xact, id, s.row});
+        }
+      }
+      return Status::Ok();
+    }));
+    if (rows.empty()) return CompactReport{};
+    std::sort(rows.begin(), rows.end(), [](const SegmentRow& a, const SegmentRow& b) {
+      return a.xact != b.xact ? a.xact > b.xact : a.id > b.id;
+    });
+    XactId through = rows.front().xact;
+    SegmentWriter writer(object_id, from.through, through, options_.block_bytes);
+    for (const auto& r : rows) TV_RETURN_IF_ERROR(writer.Add(r));
+    rows.clear();
+    BuiltSegment built = writer.Finish();
+    CompactReport report;
+    report.objects = 1;
+    report.segments_written = 1;
+    report.rows = built.rows;
+    report.raw_bytes = built.raw_bytes;
+    report.bytes = built.bytes.size();
+    TV_ASSIGN_OR_RETURN(SegmentMeta meta, WriteSegment(object_id, std::move(built), "fold into"));
+    SetChange change;
+    change.add.push_back(meta);
+    change.through = through;
+    change.history_from = from.history_from;
+    change.now = Now();
+    change.delete_after = Later(options_.grace);
+    Status cas = CommitSetChange(catalog_.db(), from, change);
+    tails_.Invalidate(object_id);
+    if (cas.code() == StatusCode::kAlreadyExists) {
+      (void)objects_.Delete(meta.key);  // never part of a set
+      continue;
+    }
+    if (!cas.ok()) {
+      (void)objects_.Delete(meta.key);
+      return cas;
+    }
+    report.seconds = Seconds(start);
+    return report;
+  }
+  return Unavailable("compaction of {} kept losing to another compactor", object_id);
+}
+
+Result<CompactReport> Compactor::MergePair(const SegmentSet& set, size_t older) {
+  auto start = std::chrono::steady_clock::now();
+  const SegmentMeta& a = set.segments[older];
+  const SegmentMeta& b = set.segments[older + 1];
+  TV_ASSIGN_OR_RETURN(auto seg_a, tails_.segment_cache().Open(a.key, a.bytes));
+  TV_ASSIGN_OR_RETURN(auto seg_b, tails_.segment_cache().Open(b.key, b.bytes));
+  XactId horizon = XactAtTime(clock_.NowMicros() -
+                              std::chrono::duration_cast<std::chrono::microseconds>(options_.history_retention).count());
+  bool includes_oldest = older == 0;
+  bool dropped_history = false;
+  std::unordered_set<std::string> settled;  // ids whose newest state at or before the horizon was seen
+  SegmentWriter writer(set.object_id, a.min_xact, b.max_xact, options_.block_bytes);
+  for (const Segment* seg : {seg_b.get(), seg_a.get()}) {
+    for (uint32_t r = 0; r < seg->rows(); ++r) {
+      std::string id(seg->id(r));
+      if (seg->xact(r) <= horizon) {
+        if (!settled.insert(id).second) {
+          dropped_history = true;  // an older state than one already kept
+          continue;
+        }
+        if (seg->tombstone(r) && includes_oldest) {
+          dropped_history = true;
+          continue;
+        }
+      }
+      TV_ASSIGN_OR_RETURN(RowPtr row, seg->Row(r));
+      TV_RETURN_IF_ERROR(writer.Add({seg->xact(r), id, row}));
+    }
+  }
+  BuiltSegment built = writer.Finish();
+  CompactReport report;
+  report.objects = 1;
+  report.segments_written = 1;
+  report.segments_merged = 2;
+  report.rows = built.rows;
+  report.raw_bytes = built.raw_bytes;
+  report.bytes = built.bytes.size();
+  TV_ASSIGN_OR_RETURN(SegmentMeta meta, WriteSegment(set.object_id, std::move(built), "merge into"));
+  SetChange change;
+  change.remove = {a.key, b.key};
+  change.add.push_back(meta);
+  change.through = set.through;
+  change.history_from = dropped_history ? std::max(set.history_from, horizon) : set.history_from;
+  change.now = Now();
+  change.delete_after = Later(options_.grace);
+  Status cas = CommitSetChange(catalog_.db(), set, change);
+  if (!cas.ok()) {
+    (void)objects_.Delete(meta.key);
+    return cas;
+  }
+  tails_.Invalidate(set.object_id);
+  report.seconds = Seconds(start);
+  return report;
+}
+
+Result<CompactReport> Compactor::MergeTiers(const std::string& object_id) {
+  CompactReport total;
+  for (int conflicts = 0;;) {
+    TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(catalog_.db(), object_id));
+    size_t n = set.segments.size();
+    if (n < 2) return total;
+    size_t older = n - 2;
+    bool tiered = set.segments[n - 1].rows * 2 >= set.segments[n - 2].rows;
+    if (!tiered && n <= options_.max_segments) return total;
+    if (!tiered) {
+      // Too many segments: merge the adjacent pair with the fewest rows.
+      uint64_t best = UINT64_MAX;
+      for (size_t i = 0; i + 1 < n; ++i) {
+        uint64_t rows = set.segments[i].rows + set.segments[i + 1].rows;
+        if (rows < best) best = rows, older = i;
+      }
+    }
+    Result<CompactReport> r = MergePair(set, older);
+    if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists && ++conflicts < kCasAttempts) continue;
+    TV_RETURN_IF_ERROR(r.status());
+    total.Add(*r);
+  }
+}
+
+Result<CompactReport> Compactor::CompactObject(const std::string& object_id) {
+  std::lock_guard<std::mutex> run(run_mu_);
+  CompactReport report;
+  TV_ASSIGN_OR_RETURN(CompactReport folded, Fold(object_id));
+  report.Add(folded);
+  TV_ASSIGN_OR_RETURN(CompactReport merged, MergeTiers(object_id));
+  report.Add(merged);
+  report.objects = report.segments_written ? 1 : 0;
+  std::lock_guard<std::mutex> lock(totals_mu_);
+  totals_.Add(report);
+  return report;
+}
+
+Result<CompactReport> Compactor::CompactAll(const std::vector<std::string>* only) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> ids;
+  if (only) {
+    ids = *only;
+  } else {
+    TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
+    for (const auto& b : backlog) ids.push_back(b.object_id);
+  }
+  CompactReport total;
+  for (const auto& id : ids) {
+    TV_ASSIGN_OR_RETURN(CompactReport r, CompactObject(id));
+    total.Add(r);
+  }
+  total.seconds = Seconds(start);
+  TV_RETURN_IF_ERROR(RefreshBacklog());
+  return total;
+}
+
+Status Compactor::SweepGarbage() {
+  TV_ASSIGN_OR_RETURN(std::vector<Garbage> due, DueGarbage(catalog_.db(), Now(), 1000));
+  for (const auto& g : due) {
+    tails_.segment_cache().Forget(g.key);
+    TV_RETURN_IF_ERROR(objects_.Delete(g.key));
+    TV_RETURN_IF_ERROR(ForgetGarbage(catalog_.db(), g.key));
+  }
+  return Status::Ok();
+}
+
+Status Compactor::RefreshBacklog() {
+  TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
+  uint64_t rows = 0, bytes = 0;
+  XactId oldest = 0;
+  for (const auto& b : backlog) {
+    rows += b.rows;
+    bytes += b.bytes;
+    if (!oldest || b.oldest < oldest) oldest = b.oldest;
+  }
+  backlog_rows_ = rows;
+  backlog_bytes_ = bytes;
+  oldest_waiting_ = oldest;
+  return Status::Ok();
+}
+
+double Compactor::indexing_lag_seconds() const {
+  XactId oldest = oldest_waiting_.load();
+  if (!oldest) return 0;
+  double now = static_cast<double>(clock_.NowMicros()) / 1e6;
+  return std::max(0.0, now - static_cast<double>(XactSeconds(oldest)));
+}
+
+void Compactor::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cv_.wait_for(lock, options_.poll, [&] { return stop_; })) {
+    lock.unlock();
+    Status s = [&]() -> Status {
+      TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
+      int64_t now_s = clock_.NowMicros() / 1000000;
+      for (const auto& b : backlog) {
+        bool due = b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
+                   now_s - XactSeconds(b.oldest) >= options_.fold_age.count();
+        if (!due) continue;
+        TV_ASSIGN_OR_RETURN(CompactReport r, CompactObject(b.object_id));
+        if (r.segments_written)
+          spdlog::debug("compacted {}: {} rows, {} → {} bytes in {:.3f}s", b.object_id, r.rows, r.raw_bytes, r.bytes,
+                        r.seconds);
+      }
+      TV_RETURN_IF_ERROR(RefreshBacklog());
+      return SweepGarbage();
+    }();
+    if (!s.ok()) spdlog::warn("background compaction: {}", s.message());
+    lock.lock();
+  }
+}
+
+}  // namespace tv::store

@@ -1,0 +1,109 @@
+// Compactor: turns an object's WAL tail into segments and keeps the segment
+// set small — an LSM over immutable segments. Folding writes the tail's
+// states at or below the watermark as one new segment; merging joins the two
+// newest segments while the newer is at least half the older (or the set is
+// too long), dropping history older than the retention and tombstones with
+// nothing older under them. Every set change is a compare-and-swap on the
+// set's generation, so concurrent compactors cannot both win; superseded
+// objects are deleted after a grace period by the garbage sweep.
+// docs/storage-format.md, "Segment sets and compaction".
+//
+// Thread-safety: safe for concurrent use; compactions in one process run one
+// at a time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "objstore/object_store.h"
+#include "store/catalog.h"
+#include "store/segment_set.h"
+#include "store/segment_writer.h"
+#include "store/tail_cache.h"
+
+namespace tv::store {
+
+struct CompactorOptions {
+  bool background = true;
+  std::chrono::milliseconds poll{500};
+  // Fold an object's tail once this many rows or bytes wait, or once the
+  // oldest waiting row is this old.
+  uint64_t fold_rows = 20000;
+  uint64_t fold_bytes = 32u << 20;
+  std::chrono::seconds fold_age{10};
+  size_t max_segments = 8;
+  std::chrono::seconds history_retention{7 * 24 * 3600};
+  std::chrono::seconds grace{600};
+  size_t block_bytes = 512u << 10;
+};
+
+struct CompactReport {
+  uint64_t objects = 0;
+  uint64_t segments_written = 0;
+  uint64_t segments_merged = 0;  // segments replaced by merges
+  uint64_t rows = 0;             // rows written into new segments
+  uint64_t raw_bytes = 0;        // their JSON, uncompressed
+  uint64_t bytes = 0;            // segment bytes written
+  double seconds = 0;
+  void Add(const CompactReport& o);
+  json::object ToJson() const;
+};
+
+class Compactor {
+ public:
+  Compactor(Catalog& catalog, objstore::ObjectStore& objects, TailCache& tails, const Clock& clock,
+            std::function<XactId()> watermark, CompactorOptions options);
+  ~Compactor();
+
+  // Folds the object's tail and merges its set until no rule applies.
+  Result<CompactReport> CompactObject(const std::string& object_id);
+  // Every object with rows waiting (or every object in `only`, if given).
+  Result<CompactReport> CompactAll(const std::vector<std::string>* only = nullptr);
+  // Deletes superseded objects whose grace period has passed.
+  Status SweepGarbage();
+
+  // Metrics.
+  uint64_t backlog_rows() const { return backlog_rows_.load(); }
+  uint64_t backlog_bytes() const { return backlog_bytes_.load(); }
+  double indexing_lag_seconds() const;  // age of the oldest uncompacted row
+  CompactReport totals() const {
+    std::lock_guard<std::mutex> lock(totals_mu_);
+    return totals_;
+  }
+
+ private:
+  Result<CompactReport> Fold(const std::string& object_id);
+  Result<CompactReport> MergeTiers(const std::string& object_id);
+  Result<SegmentMeta> WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label);
+  Result<CompactReport> MergePair(const SegmentSet& set, size_t older);
+  std::string Now() const;
+  std::string Later(std::chrono::seconds by) const;
+  void Loop();
+  Status RefreshBacklog();
+
+  Catalog& catalog_;
+  objstore::ObjectStore& objects_;
+  TailCache& tails_;
+  const Clock& clock_;
+  std::function<XactId()> watermark_;
+  CompactorOptions options_;
+
+  std::mutex run_mu_;  // one compaction at a time
+  mutable std::mutex totals_mu_;
+  CompactReport totals_;
+  std::atomic<uint64_t> backlog_rows_{0}, backlog_bytes_{0};
+  std::atomic<XactId> oldest_waiting_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tv::store
