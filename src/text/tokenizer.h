@@ -24,7 +24,9 @@ inline constexpr size_t kMaxTokenBytes = 64;
 
 using TokenSink = std::function<void(std::string_view token)>;
 
-// Calls `emit` with each token of `utf8`, in order (repeats included).
+// Calls `emit` with each token of `utf8`, in order (repeats included). The
+// view is valid only during the call. A run longer than kMaxTokenBytes gives
+// one token of its first code points that fit; the rest of the run is dropped.
 void Tokenize(std::string_view utf8, const TokenSink& emit);
 std::vector<std::string> Tokens(std::string_view utf8);
 
