@@ -22,14 +22,15 @@ exec > >(tee "$LOG") 2>&1
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/tracevault-ccache}"
 [ -f "$ROOT/$BUILD_DIR/build.ninja" ] || cmake -S "$ROOT" -B "$ROOT/$BUILD_DIR" -G Ninja >/dev/null
 nice cmake --build "$ROOT/$BUILD_DIR" --target spanbench >/dev/null
-DRIVER="$ROOT/$BUILD_DIR/bin/spanbench"
 
 source "$HERE/../lib.sh"
-# A private copy of the server binary, so a rebuild during the run cannot
-# change what the restarts start.
+# Private copies of the server and the driver, so a rebuild during the run
+# cannot change what the restarts start.
 SNAP=$(mktemp -d /tmp/tv-bench-bin.XXXXXX)
 cp "$BIN" "$SNAP/tracevault"
+cp "$ROOT/$BUILD_DIR/bin/spanbench" "$SNAP/spanbench"
 TVBIN="$SNAP/tracevault"
+DRIVER="$SNAP/spanbench"
 bench_start_tracevault "$TVBIN" "${TV_FLAGS[@]}"
 trap 'bench_cleanup; rm -rf "$SNAP"' EXIT
 PROJECT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/project/register" -H "Authorization: Bearer $KEY" \
@@ -43,11 +44,13 @@ PROJECT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/project/register" -H "Aut
 bench_start_postgres -c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_wal_size=8GB \
   -c work_mem=64MB -c maintenance_work_mem=512MB -c effective_cache_size=8GB \
   || { echo "postgresql-15 not installed (apt-get install postgresql-15): the peer is required" >&2; exit 1; }
-psql -qX "$PGURL" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+# PG_GIN_OPTS="WITH (fastupdate = off)" trades ingest rate for full-text lag
+# (docs/benchmarks.md); the default is PostgreSQL's own (fastupdate on).
+psql -qX "$PGURL" -v ON_ERROR_STOP=1 >/dev/null <<SQL
 CREATE TABLE spans (id text PRIMARY KEY, root_span_id text NOT NULL, created timestamptz, row jsonb);
 CREATE INDEX spans_root ON spans (root_span_id);
 CREATE INDEX spans_created ON spans (created);
-CREATE INDEX spans_output_fts ON spans USING gin (jsonb_to_tsvector('simple', row->'output', '["string"]'));
+CREATE INDEX spans_output_fts ON spans USING gin (jsonb_to_tsvector('simple', row->'output', '["string"]')) ${PG_GIN_OPTS:-};
 SQL
 
 TABLE="$SNAP/table"
@@ -73,7 +76,6 @@ store_bytes() { { du -sb --apparent-size "$@" 2>/dev/null || true; } | awk '{s +
 pg_size() { psql -qXtA "$PGURL" -c "SELECT $1"; }
 
 echo "# spanbench: $SPANS spans, $WORKERS connections, $(nproc) cores, $(uname -r); tracevault $("$TVBIN" --version 2>/dev/null || git -C "$ROOT" rev-parse --short HEAD)"
-"$DRIVER" corpus --spans "$SPANS" --project "$PROJECT" | tail -1
 
 # --- 1 + 2: ingest, with the realtime-lag samplers running -------------------
 drive ingest --workers "$WORKERS"
@@ -101,8 +103,15 @@ if "$TVBIN" admin --help 2>&1 | grep -qE '^ +compact( |$)'; then
     echo "# compaction report: $REPORT"
     CPU_S=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
     WALL_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-    read -r C_RAW C_SECS C_ROWS C_SEGS < <(echo "$REPORT" | python3 -c \
-      'import json,sys; r=json.load(sys.stdin); print(r.get("raw_bytes",0), r.get("seconds",0), r.get("rows",0), r.get("segments_written",0))')
+    read -r C_RAW C_SECS C_ROWS C_SEGS < <(echo "$REPORT" | python3 -c '
+import json, sys
+text, r = sys.stdin.read(), {}
+try: r = json.loads(text)
+except ValueError:
+    for line in text.splitlines():  # else the last JSON line printed
+        try: r = json.loads(line) if line.strip().startswith("{") else r
+        except ValueError: pass
+print(r.get("raw_bytes", 0), r.get("seconds", 0), r.get("rows", 0), r.get("segments_written", 0))')
     echo "# compaction: wall ${WALL_S}s (report ${C_SECS}s), server CPU ${CPU_S}s, rows $C_ROWS, segments $C_SEGS"
     row "6 compaction" "raw JSON MB/s (report: raw_bytes / seconds)" \
       "$(awk -v r="$C_RAW" -v s="$C_SECS" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
