@@ -28,6 +28,7 @@ struct Expr {
     kAnd,        // all children (any count >= 1)
     kOr,         // any child
     kNot,        // !children[0]
+    kMatch,      // children[0] MATCH children[1]: full-text, whole words (text/tokenizer.h)
   };
   Op op = Op::kLiteral;
   json::value value;             // kLiteral

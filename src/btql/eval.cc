@@ -1,5 +1,7 @@
 #include "btql/eval.h"
 
+#include "text/tokenizer.h"
+
 #include <cmath>
 #include <optional>
 
@@ -112,6 +114,17 @@ Truth Junction(const std::vector<Expr>& children, Truth dominant, const json::ob
   return unknown ? Truth::kUnknown : Negate(dominant);
 }
 
+// `left MATCH 'words'`: every word of the right side occurs as a whole word
+// in the string values under the left side.
+Truth Match(const Expr& left, const Expr& right, const json::object& row) {
+  Operand query = Value(right, row);
+  if (query.IsNull()) return Truth::kUnknown;
+  if (!query.get()->is_string()) return Truth::kFalse;
+  Operand target = Value(left, row);
+  if (target.IsNull()) return Truth::kUnknown;
+  return FromBool(text::ContainsAllTokens(*target.get(), text::Tokens(query.get()->get_string())));
+}
+
 Truth Truthiness(const Operand& v) {
   if (v.IsNull()) return Truth::kUnknown;
   return v.get()->is_bool() ? FromBool(v.get()->get_bool()) : Truth::kUnknown;
@@ -126,6 +139,7 @@ Truth Eval(const Expr& e, const json::object& row) {
     case Expr::Op::kAnd: return Junction(e.children, Truth::kFalse, row);
     case Expr::Op::kOr: return Junction(e.children, Truth::kTrue, row);
     case Expr::Op::kNot: return Negate(Eval(e.children[0], row));
+    case Expr::Op::kMatch: return Match(e.children[0], e.children[1], row);
     case Expr::Op::kLiteral:
     case Expr::Op::kIdent: return Truthiness(Value(e, row));
   }

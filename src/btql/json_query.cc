@@ -219,6 +219,7 @@ Result<Expr> ParseJsonExpr(const json::value& value) {
   if (op == "ident") return ParseIdent(*node);
   if (op == "eq") return ParseBinary(*node, op, Op::kEq);
   if (op == "ne") return ParseBinary(*node, op, Op::kNe);
+  if (op == "match") return ParseBinary(*node, op, Op::kMatch);
   if (op == "is") return ParseIs(*node);
   if (op == "isnull") return ParseUnary(*node, op, Op::kIsNull);
   if (op == "isnotnull") return ParseUnary(*node, op, Op::kIsNotNull);

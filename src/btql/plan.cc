@@ -32,8 +32,24 @@ void CollectTerm(const Expr& eq, Pushdown& out) {
   }
 }
 
+void CollectMatch(const Expr& m, Pushdown& out) {
+  const Expr& target = m.children[0];
+  const json::string* query = StringLiteral(m.children[1]);
+  if (target.op != Expr::Op::kIdent || !query) return;
+  Pushdown::Match match{{}, std::string(*query)};
+  for (const auto& part : target.path) {
+    if (const std::string* key = std::get_if<std::string>(&part)) {
+      match.path.push_back(*key);
+    } else {
+      match.path.push_back(std::to_string(std::get<int64_t>(part)));
+    }
+  }
+  out.matches.push_back(std::move(match));
+}
+
 void Collect(const Expr& e, Pushdown& out) {
   if (e.op == Expr::Op::kEq) CollectTerm(e, out);
+  if (e.op == Expr::Op::kMatch) CollectMatch(e, out);
   if (e.op != Expr::Op::kAnd) return;
   for (const Expr& child : e.children) Collect(child, out);
 }

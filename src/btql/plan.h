@@ -17,10 +17,16 @@ struct Pushdown {
   std::optional<std::vector<std::string>> ids;
   // The same for `root_span_id`.
   std::optional<std::vector<std::string>> root_span_ids;
+  // `path MATCH 'words'` terms that every matching row satisfies.
+  struct Match {
+    std::vector<std::string> path;
+    std::string query;
+  };
+  std::vector<Match> matches;
 };
 
 // Collects `id = '<string>'` and `root_span_id = '<string>'` terms (either
-// operand order) from `filter` itself or, when it is an AND, from its
+// operand order) and `<key path> MATCH '<string>'` terms from `filter` itself or, when it is an AND, from its
 // children and nested ANDs. Terms under OR or NOT are not collected.
 Pushdown ExtractPushdown(const Expr& filter);
 

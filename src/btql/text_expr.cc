@@ -18,8 +18,7 @@ constexpr std::array<std::string_view, 7> kReservedWords = {"and", "or",   "not"
 // Operators of the full language, recognized only to be refused clearly.
 constexpr std::array<std::string_view, 10> kLaterSymbols = {"<",  "<=", ">", ">=", "+",
                                                             "-",  "*",  "/", "%",  "?"};
-constexpr std::array<std::string_view, 7> kLaterWords = {"like",     "ilike", "match",  "includes",
-                                                         "contains", "in",    "between"};
+constexpr std::array<std::string_view, 6> kLaterWords = {"like", "ilike", "includes", "contains", "in", "between"};
 
 template <size_t N>
 bool OneOf(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -97,6 +96,10 @@ class ExprParser {
       return MakeNode(kind, {std::move(left), std::move(right)});
     }
     if (c_.ConsumeWord("is")) return ParseIsNull(std::move(left));
+    if (c_.ConsumeWord("match")) {
+      TV_ASSIGN_OR_RETURN(Expr right, ParseOperand("a string after 'MATCH'"));
+      return MakeNode(Expr::Op::kMatch, {std::move(left), std::move(right)});
+    }
     if (t.kind == TokenKind::kSymbol && OneOf(kLaterSymbols, t.text)) {
       return Unsupported(t, t.text);
     }

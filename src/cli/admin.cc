@@ -154,6 +154,7 @@ Status List(const AdminArgs& a, const std::string& sql, const meta::SqlParams& p
 void AddAdminCommands(CLI::App& app, int* exit_code) {
   auto* admin = app.add_subcommand("admin", "Operator commands on a data directory (safe while serving)");
   admin->require_subcommand(1);
+  AddStoreAdminCommands(*admin, exit_code);
   auto args = std::make_shared<AdminArgs>();
   auto add = [&, args](const std::string& name, const std::string& help, std::function<Status()> fn) {
     auto* cmd = admin->add_subcommand(name, help);

@@ -12,5 +12,7 @@ int RunServer(const ServerFlags& flags, Role role);
 // Registers `admin ...` under `app`; the chosen command runs from its callback
 // and stores its exit code in *exit_code.
 void AddAdminCommands(CLI::App& app, int* exit_code);
+// Registers `admin compact` and `admin purge` (HTTP to a running server).
+void AddStoreAdminCommands(CLI::App& admin, int* exit_code);
 
 }  // namespace tv::cli

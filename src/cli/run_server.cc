@@ -75,13 +75,22 @@ Status Bootstrap(control::ControlPlane& cp, const DataDir& dir) {
   return Status::Ok();
 }
 
-data::DataPlaneOptions DataOptions(const StoreFlags& f) {
+data::DataPlaneOptions DataOptions(const StoreFlags& f, const DataDir& dir) {
   data::DataPlaneOptions o;
   o.logs3_payload_max_bytes = f.logs3_payload_max_bytes;
   o.store.writer.window = std::chrono::microseconds(f.group_commit_us);
   o.store.writer.max_chunk_bytes = f.group_commit_bytes;
   o.store.writer.deadline = std::chrono::milliseconds(f.commit_deadline_ms);
   o.store.tail_memory_bytes = f.tail_memory_mb << 20;
+  o.store.cache.disk_dir = f.cache_dir.empty() ? dir.root + "/data/cache" : f.cache_dir;
+  o.store.cache.disk_bytes = f.cache_disk_mb << 20;
+  o.store.cache.block_bytes = f.block_cache_mb << 20;
+  o.store.compactor.background = f.background_compaction;
+  o.store.compactor.fold_rows = f.compact_fold_rows;
+  o.store.compactor.fold_age = std::chrono::seconds(f.compact_fold_age_s);
+  o.store.compactor.history_retention = std::chrono::hours(f.history_retention_hours);
+  o.store.compactor.grace = std::chrono::seconds(f.gc_grace_s);
+  o.store.max_backlog_bytes = f.max_backlog_mb << 20;
   return o;
 }
 
@@ -132,7 +141,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.data_db()));
     TV_ASSIGN_OR_RETURN(auto objects, OpenObjectStore(flags.store, dir));
     TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
-                                                      DataOptions(flags.store)));
+                                                      DataOptions(flags.store, dir)));
     a.data->RegisterRoutes(a.router);
     a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
   }

@@ -75,6 +75,26 @@ void AddStoreFlags(CLI::App& cmd, StoreFlags& s) {
       ->envname("TRACEVAULT_COMMIT_DEADLINE_MS")->check(CLI::Range(0, 600000))->capture_default_str();
   cmd.add_option("--tail-memory-mb", s.tail_memory_mb, "Memory for decoded WAL tails (LRU by object)")
       ->envname("TRACEVAULT_TAIL_MEMORY_MB")->capture_default_str();
+  cmd.add_option("--cache-dir", s.cache_dir, "Local disk cache of segments from remote object storage (default DIR/data/cache)")
+      ->envname("TRACEVAULT_CACHE_DIR");
+  cmd.add_option("--cache-disk-mb", s.cache_disk_mb, "Size limit of the segment disk cache")
+      ->envname("TRACEVAULT_CACHE_DISK_MB")->capture_default_str();
+  cmd.add_option("--block-cache-mb", s.block_cache_mb, "Memory for decoded segment blocks")
+      ->envname("TRACEVAULT_BLOCK_CACHE_MB")->capture_default_str();
+  cmd.add_option("--compact-fold-rows", s.compact_fold_rows, "Compact an object once this many rows wait in the WAL")
+      ->envname("TRACEVAULT_COMPACT_FOLD_ROWS")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32))->capture_default_str();
+  cmd.add_option("--compact-fold-age-s", s.compact_fold_age_s, "... or once the oldest waiting row is this old")
+      ->envname("TRACEVAULT_COMPACT_FOLD_AGE_S")->check(CLI::Range(0, 86400))->capture_default_str();
+  cmd.add_option("--background-compaction", s.background_compaction, "Compact in the background (false: only on request)")
+      ->envname("TRACEVAULT_BACKGROUND_COMPACTION")->capture_default_str();
+  cmd.add_option("--history-retention-hours", s.history_retention_hours,
+                 "How long superseded row versions stay readable with ?version= (as-of reads)")
+      ->envname("TRACEVAULT_HISTORY_RETENTION_HOURS")->check(CLI::Range(0, 24 * 3650))->capture_default_str();
+  cmd.add_option("--gc-grace-s", s.gc_grace_s, "How long superseded segments and WAL chunks are kept before deletion")
+      ->envname("TRACEVAULT_GC_GRACE_S")->check(CLI::Range(0, 86400 * 7))->capture_default_str();
+  cmd.add_option("--max-backlog-mb", s.max_backlog_mb,
+                 "Ingest waits while more than this much WAL waits for compaction (back-pressure)")
+      ->envname("TRACEVAULT_MAX_BACKLOG_MB")->capture_default_str();
 }
 
 Result<ListenAddress> ParseListen(const std::string& listen) {

@@ -30,6 +30,16 @@ struct StoreFlags {
   uint64_t group_commit_bytes = uint64_t{16} << 20;
   int commit_deadline_ms = 20000;
   uint64_t tail_memory_mb = 1024;
+  // Segments, caches and compaction.
+  std::string cache_dir;  // default DIR/data/cache
+  uint64_t cache_disk_mb = 8192;
+  uint64_t block_cache_mb = 256;
+  uint64_t compact_fold_rows = 20000;
+  int compact_fold_age_s = 10;
+  bool background_compaction = true;
+  int history_retention_hours = 7 * 24;
+  int gc_grace_s = 600;
+  uint64_t max_backlog_mb = 1024;
 };
 
 struct ServerFlags {

@@ -53,6 +53,7 @@ void DataPlane::RegisterRoutes(http::Router& router) {
   AddReadRoutes(*this, router);
   AddBtqlRoutes(*this, router);
   AddUploadRoutes(*this, router);
+  AddAdminRoutes(*this, router);
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }

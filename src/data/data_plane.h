@@ -85,5 +85,6 @@ void AddWriteRoutes(DataPlane& dp, http::Router& router);   // routes_write.cc
 void AddReadRoutes(DataPlane& dp, http::Router& router);    // routes_read.cc
 void AddBtqlRoutes(DataPlane& dp, http::Router& router);    // routes_btql.cc
 void AddUploadRoutes(DataPlane& dp, http::Router& router);  // routes_uploads.cc
+void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
 
 }  // namespace tv::data

@@ -63,6 +63,7 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
     btql::Pushdown push = btql::ExtractPushdown(*query.filter);
     spec.ids = std::move(push.ids);
     spec.root_span_ids = std::move(push.root_span_ids);
+    for (auto& m : push.matches) spec.match.push_back({std::move(m.path), std::move(m.query)});
     spec.filter = [filter = *query.filter](const json::object& row) { return btql::EvalPredicate(filter, row); };
   }
   store::ScanResult result;

@@ -104,4 +104,12 @@ Result<std::optional<ObjectOwner>> Catalog::Owner(std::string_view object_id) {
                                                 rows.Text(0, "project_id")});
 }
 
+Result<std::vector<std::string>> Catalog::ObjectsOf(std::string_view org_id) {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT object_id FROM store_object WHERE org_id = $1 ORDER BY object_id",
+                                                 {std::string(org_id)}));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "object_id"));
+  return out;
+}
+
 }  // namespace tv::store

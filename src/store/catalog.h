@@ -55,6 +55,8 @@ class Catalog {
   // The object's sections, oldest first.
   Result<std::vector<SectionRef>> Sections(std::string_view object_id);
   Result<std::optional<ObjectOwner>> Owner(std::string_view object_id);
+  // Every object the organization has written to.
+  Result<std::vector<std::string>> ObjectsOf(std::string_view org_id);
   meta::MetaStore& db() { return db_; }
 
  private:

@@ -1,6 +1,7 @@
 #include "store/compactor.h"
 
 #include <algorithm>
+#include <utility>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -277,15 +278,26 @@ double Compactor::indexing_lag_seconds() const {
   return std::max(0.0, now - static_cast<double>(XactSeconds(oldest)));
 }
 
+void Compactor::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    forced_ = true;
+  }
+  cv_.notify_all();
+}
+
 void Compactor::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
-  while (!cv_.wait_for(lock, options_.poll, [&] { return stop_; })) {
+  for (;;) {
+    cv_.wait_for(lock, options_.poll, [&] { return stop_ || forced_; });
+    if (stop_) break;
+    bool forced = std::exchange(forced_, false);
     lock.unlock();
     Status s = [&]() -> Status {
       TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
       int64_t now_s = clock_.NowMicros() / 1000000;
       for (const auto& b : backlog) {
-        bool due = b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
+        bool due = forced || b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
                    now_s - XactSeconds(b.oldest) >= options_.fold_age.count();
         if (!due) continue;
         TV_ASSIGN_OR_RETURN(CompactReport r, CompactObject(b.object_id));

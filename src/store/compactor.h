@@ -65,6 +65,9 @@ class Compactor {
   Result<CompactReport> CompactObject(const std::string& object_id);
   // Every object with rows waiting (or every object in `only`, if given).
   Result<CompactReport> CompactAll(const std::vector<std::string>* only = nullptr);
+  // Asks the background loop to compact every object with rows waiting now,
+  // without waiting for the fold thresholds.
+  void Wake();
   // Deletes superseded objects whose grace period has passed.
   Status SweepGarbage();
 
@@ -103,6 +106,7 @@ class Compactor {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool forced_ = false;
   std::thread thread_;
 };
 

@@ -34,11 +34,16 @@ struct PreparedMatch {
   const MatchTerm* term;
   std::vector<std::string> tokens;
   bool index_exact;  // the posting lists alone decide it (no deeper path)
+  bool indexed;      // the posting lists narrow it
 };
 
 std::vector<PreparedMatch> PrepareMatches(const ScanSpec& spec) {
   std::vector<PreparedMatch> out;
-  for (const auto& m : spec.match) out.push_back({&m, text::Tokens(m.query), m.path.size() <= 1});
+  for (const auto& m : spec.match) {
+    // Only text fields have posting lists; other paths are checked on rows.
+    bool indexed = m.path.empty() || text::IsTextField(m.path[0]);
+    out.push_back({&m, text::Tokens(m.query), indexed && m.path.size() <= 1, indexed});
+  }
   return out;
 }
 
@@ -209,6 +214,7 @@ class ObjectStream {
       narrow(std::move(r));
     }
     for (const auto& m : matches_) {
+      if (!m.indexed) continue;
       std::string field = m.term->path.empty() ? std::string() : m.term->path[0];
       if (m.tokens.empty()) narrow(Roaring());
       for (const auto& token : m.tokens) {

@@ -45,6 +45,7 @@ class SpanStore {
   Result<ScanResult> Scan(const ScanSpec& spec);
 
   XactId watermark() const { return writer_->watermark(); }
+  const GroupCommitter& writer() const { return *writer_; }
   Catalog& catalog() { return catalog_; }
   objstore::ObjectStore& objects() { return objects_; }
   const TailCache& tails() const { return tails_; }

@@ -143,6 +143,10 @@ Status GroupCommitter::WriteChunk(std::vector<std::unique_ptr<Pending>>& group) 
   TV_RETURN_IF_ERROR(RetryUnavailable("commit " + commit.chunk_key, options_.deadline, [&] { return catalog_.Commit(commit); }));
   for (const auto& s : sections) tails_.ApplyCommitted(s.owner.object_id, s.versions);
   watermark_.store(last, std::memory_order_release);
+  last_lag_us_.store(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                           group.front()->arrived)
+                         .count(),
+                     std::memory_order_relaxed);
   return Status::Ok();
 }
 

@@ -55,6 +55,9 @@ class GroupCommitter {
   // Blocks until the batch is durable and visible; returns its _xact_id.
   Result<XactId> Commit(WriteBatch batch);
   XactId watermark() const { return watermark_.load(std::memory_order_acquire); }
+  // Realtime lag of the last group commit: from the oldest request's arrival
+  // to its rows being visible, in microseconds.
+  int64_t last_visible_lag_us() const { return last_lag_us_.load(std::memory_order_relaxed); }
 
  private:
   struct Pending {
@@ -62,6 +65,7 @@ class GroupCommitter {
     std::vector<std::vector<std::string>> lines;  // per object, per row: serialized without _xact_id
     size_t bytes = 0;
     XactId xact = 0;
+    std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();
     std::promise<Result<XactId>> done;
   };
 
@@ -76,6 +80,7 @@ class GroupCommitter {
   WriterOptions options_;
   XactAllocator xacts_;
   std::atomic<XactId> watermark_;
+  std::atomic<int64_t> last_lag_us_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

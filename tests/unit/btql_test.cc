@@ -241,7 +241,7 @@ TEST(JsonExprTest, IsNullForms) {
 }
 
 TEST(JsonExprTest, UnsupportedOpsAreNamed) {
-  for (std::string op : {"lt", "gt", "le", "ge", "like", "ilike", "match", "in", "add", "neg",
+  for (std::string op : {"lt", "gt", "le", "ge", "like", "ilike", "in", "add", "neg",
                          "if", "function", "interval", "star", "singlespanfilter", "frobnicate"}) {
     EXPECT_EQ(ErrorOf(JsonExpr(B(op, I("a"), L("1")))), "BTQL: '" + op + "' is not supported yet");
   }
@@ -399,6 +399,28 @@ TEST(EvalTest, NullAndAbsentAreUnknownInComparisons) {
   ASSERT_TRUE(json_not.ok());
   EXPECT_FALSE(Matches(*json_not, R"({"a":1})"));
   EXPECT_FALSE(Matches(*json_not, "{}"));
+}
+
+TEST(EvalTest, MatchIsWholeWordsCaseInsensitiveWithinThePath) {
+  const char* row = R"({"input":"only here: xylophone","output":"The Quick brown fox","metadata":{"note":"X-ray"}})";
+  EXPECT_TRUE(TextMatches("output MATCH 'quick'", row));
+  EXPECT_TRUE(TextMatches("output MATCH 'FOX quick'", row));
+  EXPECT_FALSE(TextMatches("output MATCH 'fox zebra'", row));  // every word must occur
+  EXPECT_FALSE(TextMatches("output MATCH 'here'", row));       // only in input
+  EXPECT_FALSE(TextMatches("input MATCH 'x'", row));           // x is not a word of xylophone
+  EXPECT_TRUE(TextMatches("metadata MATCH 'x'", row));         // X-ray: X and ray
+  EXPECT_TRUE(TextMatches("metadata.note MATCH 'RAY'", row));
+  EXPECT_FALSE(TextMatches("missing MATCH 'fox'", row));
+  EXPECT_FALSE(TextMatches("NOT output MATCH 'fox'", row));
+  Result<Expr> j = JsonExpr(R"({"op":"match","left":{"op":"ident","name":["output"]},
+                                "right":{"op":"literal","value":"brown"}})");
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_TRUE(Matches(*j, row));
+  Pushdown p = ExtractPushdown(*ParseTextExpr("output MATCH 'brown' and id = 'a'"));
+  ASSERT_EQ(p.matches.size(), 1u);
+  EXPECT_EQ(p.matches[0].path, std::vector<std::string>{"output"});
+  EXPECT_EQ(p.matches[0].query, "brown");
+  EXPECT_TRUE(ExtractPushdown(*ParseTextExpr("output MATCH 'a' or id = 'b'")).matches.empty());
 }
 
 TEST(EvalTest, KleeneAndOr) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,37 +50,37 @@ using objstore::ObjectStore;
 constexpr int64_t kStart = int64_t{1795425629} * 1000000 + 24000;
 constexpr int64_t kSecond = 1000000;
 
-json::object Obj(std::string_view text) {
+inline json::object Obj(std::string_view text) {
   Result<json::object> r = ParseJsonObject(text);
   EXPECT_TRUE(r.ok()) << r.status().ToString() << " in " << text;
   return r.ok() ? *r : json::object();
 }
 
-json::value Val(std::string_view text) {
+inline json::value Val(std::string_view text) {
   Result<json::value> r = ParseJson(text);
   EXPECT_TRUE(r.ok()) << r.status().ToString() << " in " << text;
   return r.ok() ? *r : json::value();
 }
 
-std::string Str(const json::object& o, std::string_view key) { return StringField(o, key); }
+inline std::string Str(const json::object& o, std::string_view key) { return StringField(o, key); }
 
-bool Is19Digits(std::string_view s) {
+inline bool Is19Digits(std::string_view s) {
   return s.size() == 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-XactId RowXact(const json::object& row) {
+inline XactId RowXact(const json::object& row) {
   Result<XactId> x = ParseXact(Str(row, "_xact_id"), "_xact_id");
   EXPECT_TRUE(x.ok()) << "row without a valid _xact_id: " << row;
   return x.ok() ? *x : 0;
 }
 
-std::vector<std::string> Ids(const std::vector<RowPtr>& rows) {
+inline std::vector<std::string> Ids(const std::vector<RowPtr>& rows) {
   std::vector<std::string> out;
   for (const auto& r : rows) out.push_back(Str(*r, "id"));
   return out;
 }
 
-std::map<std::string, RowPtr> ById(const std::vector<RowPtr>& rows) {
+inline std::map<std::string, RowPtr> ById(const std::vector<RowPtr>& rows) {
   std::map<std::string, RowPtr> out;
   for (const auto& r : rows) {
     bool fresh = out.emplace(Str(*r, "id"), r).second;
@@ -88,7 +89,7 @@ std::map<std::string, RowPtr> ById(const std::vector<RowPtr>& rows) {
   return out;
 }
 
-std::set<std::string> Sorted(std::vector<std::string> v) { return std::set<std::string>(v.begin(), v.end()); }
+inline std::set<std::string> Sorted(std::vector<std::string> v) { return std::set<std::string>(v.begin(), v.end()); }
 
 // The write-only control fields, none of which a read may return.
 const std::vector<std::string> kControlFields = {"_is_merge",      "_merge_paths",      "_array_delete",
@@ -129,7 +130,7 @@ class SwitchableStore final : public ObjectStore {
   std::unique_ptr<ObjectStore> bad_;
 };
 
-std::unique_ptr<ObjectStore> Local(const std::string& folder) {
+inline std::unique_ptr<ObjectStore> Local(const std::string& folder) {
   Result<std::unique_ptr<ObjectStore>> r = objstore::OpenLocalObjectStore(folder);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? std::move(r).value() : nullptr;
@@ -137,7 +138,7 @@ std::unique_ptr<ObjectStore> Local(const std::string& folder) {
 
 // A span row as the SDK sends it (ids are 16 / 32 hex in real life; any
 // string works for the store).
-json::object Span(std::string_view id, std::string_view root, std::optional<std::string_view> parent,
+inline json::object Span(std::string_view id, std::string_view root, std::optional<std::string_view> parent,
                   std::string_view output) {
   json::object row{{"id", id}, {"span_id", id}, {"root_span_id", root}, {"output", output}};
   if (parent) row["span_parents"] = json::array{json::value(*parent)};

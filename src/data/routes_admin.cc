@@ -1,0 +1,103 @@
+// Operator routes: POST /v1/admin/compact (compaction on request, what
+// `tracevault admin compact` calls) and GET /metrics (Prometheus text: the
+// store's backlog, indexing and realtime lag, caches, compaction totals).
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+#include <fmt/format.h>
+
+#include "common/ids.h"
+#include "data/data_plane.h"
+#include "data/object_access.h"
+#include "http/json_io.h"
+
+namespace tv::data {
+namespace {
+
+// "experiment:<uuid>" → the object, resolved for the caller (404 otherwise).
+Result<std::string> ResolveObjectId(DataPlane& dp, http::RequestContext& ctx, std::string_view object_id) {
+  size_t colon = object_id.find(':');
+  std::optional<store::ObjectKind> kind =
+      colon == std::string_view::npos ? std::nullopt : store::ParseObjectKind(object_id.substr(0, colon));
+  if (!kind) return InvalidArgument("'{}' is not an object id like experiment:<uuid>", object_id);
+  store::ObjectRef ref{*kind, std::string(object_id.substr(colon + 1))};
+  if (!IsUuid(ref.id) && *kind != store::ObjectKind::kPromptSession)
+    return NotFound("{} '{}' not found", store::ObjectKindName(*kind), ref.id);
+  TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
+                      ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kWrite));
+  return owner.object_id;
+}
+
+Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
+  json::object body;
+  if (!ctx.request().body.empty()) {
+    TV_ASSIGN_OR_RETURN(body, http::ParseBody(ctx));
+  }
+  TV_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> named, OptStringArray(body, "object_ids"));
+  std::vector<std::string> objects;
+  if (named) {
+    for (const auto& id : *named) {
+      TV_ASSIGN_OR_RETURN(objects.emplace_back(), ResolveObjectId(dp, ctx, id));
+    }
+  } else {
+    for (const auto& org : ctx.principal().orgs) {
+      if (!ctx.principal().api_key_org_id.empty() && ctx.principal().api_key_org_id != org.org_id) continue;
+      TV_ASSIGN_OR_RETURN(std::vector<std::string> ids, dp.store().catalog().ObjectsOf(org.org_id));
+      objects.insert(objects.end(), ids.begin(), ids.end());
+    }
+  }
+  TV_ASSIGN_OR_RETURN(std::optional<bool> wait, OptBool(body, "wait"));
+  if (wait && !*wait) {
+    dp.store().compactor().Wake();
+    return http::Response::Json(202, json::object{{"status", "started"}, {"object_ids", json::value_from(objects)}});
+  }
+  TV_ASSIGN_OR_RETURN(store::CompactReport report, dp.store().compactor().CompactAll(&objects));
+  json::object out = report.ToJson();
+  out["object_ids"] = json::value_from(objects);
+  return http::JsonOk(out);
+}
+
+void Gauge(std::string& out, std::string_view name, std::string_view help, double value, std::string_view type = "gauge") {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+
+http::Response Metrics(DataPlane& dp) {
+  store::SpanStore& s = dp.store();
+  store::Compactor& c = s.compactor();
+  store::CompactReport totals = c.totals();
+  std::string out;
+  Gauge(out, "tracevault_store_watermark_seconds", "Unix time of the newest committed transaction",
+        static_cast<double>(store::XactSeconds(s.watermark())));
+  Gauge(out, "tracevault_store_realtime_lag_seconds",
+        "Arrival to visibility of the last group commit (acks wait for visibility)",
+        static_cast<double>(s.writer().last_visible_lag_us()) / 1e6);
+  Gauge(out, "tracevault_store_indexing_lag_seconds", "Age of the oldest row not yet compacted into a segment",
+        c.indexing_lag_seconds());
+  Gauge(out, "tracevault_store_wal_backlog_rows", "Row versions waiting in the WAL for compaction",
+        static_cast<double>(c.backlog_rows()));
+  Gauge(out, "tracevault_store_wal_backlog_bytes", "WAL bytes waiting for compaction",
+        static_cast<double>(c.backlog_bytes()));
+  Gauge(out, "tracevault_store_tail_bytes", "Memory held by decoded WAL tails", static_cast<double>(s.tails().bytes()));
+  Gauge(out, "tracevault_store_block_cache_bytes", "Memory held by decoded segment blocks",
+        static_cast<double>(s.segment_cache().blocks().bytes()));
+  Gauge(out, "tracevault_store_open_segments_bytes", "Memory held by open segments' columns and maps",
+        static_cast<double>(s.segment_cache().open_bytes()));
+  Gauge(out, "tracevault_store_disk_cache_bytes", "Local disk cache of remote segments",
+        static_cast<double>(s.segment_cache().disk_bytes()));
+  Gauge(out, "tracevault_compaction_rows_total", "Rows written into segments", static_cast<double>(totals.rows),
+        "counter");
+  Gauge(out, "tracevault_compaction_raw_bytes_total", "Raw JSON bytes written into segments",
+        static_cast<double>(totals.raw_bytes), "counter");
+  Gauge(out, "tracevault_compaction_segment_bytes_total", "Segment bytes written", static_cast<double>(totals.bytes),
+        "counter");
+  Gauge(out, "tracevault_compaction_seconds_total", "Time spent compacting", totals.seconds, "counter");
+  return http::Response::Text(200, out, "text/plain; version=0.0.4");
+}
+
+}  // namespace
+
+void AddAdminRoutes(DataPlane& dp, http::Router& router) {
+  router.Add(http::Method::kPost, "/v1/admin/compact", [&dp](http::RequestContext& ctx) { return Compact(dp, ctx); });
+  router.Add(http::Method::kGet, "/metrics", [&dp](http::RequestContext&) -> Result<http::Response> { return Metrics(dp); });
+}
+
+}  // namespace tv::data
