@@ -32,7 +32,8 @@ cp "$ROOT/$BUILD_DIR/bin/spanbench" "$SNAP/spanbench"
 TVBIN="$SNAP/tracevault"
 DRIVER="$SNAP/spanbench"
 bench_start_tracevault "$TVBIN" "${TV_FLAGS[@]}"
-trap 'bench_cleanup; rm -rf "$SNAP"' EXIT
+C_PID=""; C_WORK=""
+trap 'bench_cleanup; [ -n "$C_PID" ] && kill -TERM "$C_PID" 2>/dev/null; rm -rf "$SNAP" ${C_WORK:+"$C_WORK"}' EXIT
 PROJECT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/project/register" -H "Authorization: Bearer $KEY" \
   -H 'Content-Type: application/json' -d '{"project_name":"spanbench"}' | sed -E 's/.*"project":\{"id":"([^"]+)".*/\1/')
 
@@ -74,6 +75,25 @@ pg_restart() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 store_bytes() { { du -sb --apparent-size "$@" 2>/dev/null || true; } | awk '{s += $1} END {print s + 0}'; }
 pg_size() { psql -qXtA "$PGURL" -c "SELECT $1"; }
+cpu_s() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }'; }
+metric() {  # NAME: its value in the main server's /metrics, or fails
+  curl -sf "http://127.0.0.1:$PORT/metrics" -H "Authorization: Bearer $KEY" | awk -v n="$1" '$1 == n {print $2; f=1} END {exit !f}'
+}
+have_compact() { "$TVBIN" admin --help 2>&1 | grep -qE '^ +compact( |$)'; }
+compact() {  # PORT PROJECT: prints the report (JSON)
+  "$TVBIN" admin compact --url "http://127.0.0.1:$1" --api-key "$KEY" --wait --json --object "project_logs:$2" 2>"$SNAP/compact.err"
+}
+report_field() {  # FIELD < report
+  python3 -c '
+import json, sys
+text, r = sys.stdin.read(), {}
+try: r = json.loads(text)
+except ValueError:
+    for line in text.splitlines():  # else the last JSON line printed
+        try: r = json.loads(line) if line.strip().startswith("{") else r
+        except ValueError: pass
+print(r.get(sys.argv[1], 0))' "$1"
+}
 
 echo "# spanbench: $SPANS spans, $WORKERS connections, $(nproc) cores, $(uname -r); tracevault $("$TVBIN" --version 2>/dev/null || git -C "$ROOT" rev-parse --short HEAD)"
 
@@ -87,67 +107,60 @@ else
 fi
 
 DATA="$WORK/data/data"
-WAL_BYTES=$(store_bytes "$DATA/objects")
-echo "# tracevault store before compaction: objects $WAL_BYTES bytes, catalog $(store_bytes "$DATA"/*.db*) bytes"
+WAL_BYTES=$(store_bytes "$DATA/objects/wal")
+echo "# tracevault WAL chunks after ingest: $WAL_BYTES bytes"
 
-# --- 3: warm trace lookup on the WAL tail (before compaction) ------------------
-drive lookup --label "warm, before compaction" --queries "$QUERIES"
+# --- 3: warm trace lookup right after ingest ----------------------------------
+drive lookup --label "warm, right after ingest" --queries "$QUERIES"
 
-# --- 6: compaction; the peer's counterpart is VACUUM ANALYZE -----------------
-COMPACT_OK=0
-if "$TVBIN" admin --help 2>&1 | grep -qE '^ +compact( |$)'; then
+# --- 6 (main server): compact what is left; the peer's counterpart is VACUUM ANALYZE
+COMPACT_OK=0; WALL_S=""
+if have_compact; then
   c0=$(cpu_ticks "$TV_PID"); t0=$(date +%s.%N)
-  if REPORT=$("$TVBIN" admin compact --url "http://127.0.0.1:$PORT" --api-key "$KEY" --wait --json \
-      --object "project_logs:$PROJECT" 2>"$SNAP/compact.err"); then
-    t1=$(date +%s.%N); c1=$(cpu_ticks "$TV_PID"); COMPACT_OK=1
-    echo "# compaction report: $REPORT"
-    CPU_S=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
-    WALL_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-    read -r C_RAW C_SECS C_ROWS C_SEGS < <(echo "$REPORT" | python3 -c '
-import json, sys
-text, r = sys.stdin.read(), {}
-try: r = json.loads(text)
-except ValueError:
-    for line in text.splitlines():  # else the last JSON line printed
-        try: r = json.loads(line) if line.strip().startswith("{") else r
-        except ValueError: pass
-print(r.get("raw_bytes", 0), r.get("seconds", 0), r.get("rows", 0), r.get("segments_written", 0))')
-    echo "# compaction: wall ${WALL_S}s (report ${C_SECS}s), server CPU ${CPU_S}s, rows $C_ROWS, segments $C_SEGS"
-    row "6 compaction" "raw JSON MB/s (report: raw_bytes / seconds)" \
-      "$(awk -v r="$C_RAW" -v s="$C_SECS" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
-    row "6 compaction" "raw JSON MB/s per core (raw_bytes / server CPU seconds)" \
-      "$(awk -v r="$C_RAW" -v s="$CPU_S" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
+  if REPORT=$(compact "$PORT" "$PROJECT"); then
+    WALL_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'); c1=$(cpu_ticks "$TV_PID"); COMPACT_OK=1
+    echo "# compaction after ingest: wall ${WALL_S}s, server CPU $(cpu_s "$c0" "$c1")s; report: $REPORT"
   else
     echo "# admin compact failed: $(tail -3 "$SNAP/compact.err")"
   fi
 fi
-[ "$COMPACT_OK" = 1 ] || row "6 compaction" "raw JSON MB/s per core" "not measured (feature missing)" "—" "—"
 t0=$(date +%s.%N)
 psql -qX "$PGURL" -c "VACUUM ANALYZE spans" >/dev/null
 VAC_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-row "6 compaction" "seconds (tracevault compact / PostgreSQL VACUUM ANALYZE)" "${WALL_S:-—}" "$VAC_S" "$(ratio "${WALL_S:-}" "$VAC_S")"
+row "6 compaction" "seconds to finish after ingest (admin compact --wait / VACUUM ANALYZE)" "${WALL_S:-—}" "$VAC_S" "$(ratio "$WALL_S" "$VAC_S")"
+if metric tracevault_compaction_seconds_total >/dev/null; then
+  M_RAW=$(metric tracevault_compaction_raw_bytes_total); M_S=$(metric tracevault_compaction_seconds_total)
+  echo "# compaction totals (/metrics, background during ingest + the request): raw $M_RAW bytes in $M_S s, segments $(metric tracevault_compaction_segment_bytes_total) bytes"
+  row "6 compaction" "raw JSON MB/s of compaction time, background under ingest (/metrics totals)" \
+    "$(awk -v r="$M_RAW" -v s="$M_S" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
+fi
 
 # --- 5: storage ---------------------------------------------------------------
-SEG=$(store_bytes "$DATA/objects/seg"); WALNOW=$(store_bytes "$DATA/objects/wal"); CAT=$(store_bytes "$DATA"/*.db*)
-OBJ=$(store_bytes "$DATA/objects")
+CAT=$(store_bytes "$DATA"/meta.db*); OBJ=$(store_bytes "$DATA/objects")
+SEG_DU=$(store_bytes "$DATA/objects/seg"); WALNOW=$(store_bytes "$DATA/objects/wal")
+# The live set, from the catalog: superseded segments and folded WAL chunks
+# stay on disk for the garbage grace (10 min) before the sweep deletes them.
+SEG_LIVE=$(sqlite3 -readonly "$DATA/meta.db" "SELECT coalesce(sum(bytes), 0) FROM segment" 2>/dev/null || echo 0)
+WAL_LIVE=$(sqlite3 -readonly "$DATA/meta.db" "SELECT coalesce(sum(bytes), 0) FROM wal_chunk WHERE chunk_key IN (SELECT chunk_key FROM wal_section)" 2>/dev/null || echo 0)
 PG_TOTAL=$(pg_size "pg_total_relation_size('spans')"); PG_IDX=$(pg_size "pg_indexes_size('spans')")
-echo "# tracevault after compaction: objects $OBJ (seg $SEG, wal $WALNOW awaiting the garbage grace), catalog $CAT bytes"
-echo "# PostgreSQL: total $PG_TOTAL bytes (table+toast $(pg_size "pg_table_size('spans')"), indexes $PG_IDX)"
+echo "# tracevault after compaction: data/objects $OBJ bytes on disk (seg $SEG_DU, of which live $SEG_LIVE; wal $WALNOW, of which still referenced $WAL_LIVE), catalog $CAT"
+echo "# PostgreSQL after VACUUM: total $PG_TOTAL bytes (table+toast $(pg_size "pg_table_size('spans')"), indexes $PG_IDX)"
 per() { awk -v b="$1" -v n="$SPANS" 'BEGIN { printf "%.0f", b / n }'; }
 row "5 storage" "raw JSON bytes/span" "$(per "$RAW")" "$(per "$RAW")" "1.00"
 if [ "$COMPACT_OK" = 1 ]; then
-  row "5 storage" "bytes/span after compaction (segments + catalog; PG table+indexes)" \
-    "$(per $((SEG + CAT)))" "$(per "$PG_TOTAL")" "$(ratio $((SEG + CAT)) "$PG_TOTAL")"
-  row "5 storage" "× raw JSON" "$(ratio $((SEG + CAT)) "$RAW")" "$(ratio "$PG_TOTAL" "$RAW")" "—"
-  row "5 storage" "bytes/span incl. WAL chunks not yet swept" "$(per $((OBJ + CAT)))" "—" "—"
+  LIVE=$((SEG_LIVE + WAL_LIVE + CAT))
+  row "5 storage" "bytes/span after compaction (live segments + catalog; PG table+toast+indexes)" \
+    "$(per $LIVE)" "$(per "$PG_TOTAL")" "$(ratio $LIVE "$PG_TOTAL")"
+  row "5 storage" "× raw JSON" "$(ratio $LIVE "$RAW")" "$(ratio "$PG_TOTAL" "$RAW")" "—"
+  row "5 storage" "bytes/span, du of data/objects + catalog (incl. garbage awaiting the sweep)" "$(per $((OBJ + CAT)))" "—" "—"
 else
   row "5 storage" "bytes/span after compaction" "not measured (feature missing)" "$(per "$PG_TOTAL")" "—"
 fi
-row "5 storage" "bytes/span as ingested (WAL chunks + catalog; PG after VACUUM)" \
-  "$(per $((WAL_BYTES + CAT)))" "$(per "$PG_TOTAL")" "$(ratio $((WAL_BYTES + CAT)) "$PG_TOTAL")"
+row "5 storage" "bytes/span of WAL chunks as ingested (zstd)" "$(per "$WAL_BYTES")" "—" "—"
 
 # --- 3: trace lookup, warm (after compaction) and cold (after restart) -------
 [ "$COMPACT_OK" = 1 ] && drive lookup --label "warm, after compaction" --queries "$QUERIES"
+echo "# /metrics before the restart:"; curl -sf "http://127.0.0.1:$PORT/metrics" -H "Authorization: Bearer $KEY" | grep -E '^tracevault_(store|compaction)' || true
 tv_restart; pg_restart
 if sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then DROP="page cache dropped"; else DROP="drop_caches refused, OS page cache still warm"; fi
 echo "# both servers restarted; $DROP"
@@ -155,6 +168,40 @@ drive lookup --label "cold: restart, $DROP" --queries "$QUERIES"
 
 # --- 4: full-text, newest 50 matches -------------------------------------------
 drive fts --queries 20
+
+# --- 6 (isolated): compaction throughput on its own ---------------------------
+# A second server with background compaction off takes the first CSPANS spans
+# of the same corpus, then compacts them in one request while nothing else
+# runs; MB/s per core = raw JSON bytes / the server's CPU seconds meanwhile.
+if have_compact; then
+  CSPANS=${CSPANS:-$(( SPANS < 200000 ? SPANS : 200000 ))}
+  C_WORK=$(mktemp -d /tmp/tv-bench-compact.XXXXXX); C_PORT=$(free_port)
+  TRACEVAULT_INIT_API_KEY="$KEY" "$TVBIN" serve --data-dir "$C_WORK/data" --listen "127.0.0.1:$C_PORT" --log-level warn \
+    "${TV_FLAGS[@]}" --background-compaction false >"$C_WORK/server.out" 2>"$C_WORK/server.err" &
+  C_PID=$!
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$C_PORT/health" >/dev/null && break; sleep 0.05; done
+  C_PROJECT=$(curl -sf -X POST "http://127.0.0.1:$C_PORT/api/project/register" -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -d '{"project_name":"spanbench-compact"}' | sed -E 's/.*"project":\{"id":"([^"]+)".*/\1/')
+  "$DRIVER" ingest --spans "$CSPANS" --workers "$WORKERS" --probes 1 --tv "http://127.0.0.1:$C_PORT" --key "$KEY" \
+    --project "$C_PROJECT" | grep '^FIG' | sed 's/^/# isolated: /'
+  c0=$(cpu_ticks "$C_PID"); t0=$(date +%s.%N)
+  if REPORT=$(compact "$C_PORT" "$C_PROJECT"); then
+    c1=$(cpu_ticks "$C_PID"); CW=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    CC=$(cpu_s "$c0" "$c1"); CR=$(echo "$REPORT" | report_field raw_bytes); CS=$(echo "$REPORT" | report_field seconds)
+    CB=$(echo "$REPORT" | report_field bytes)
+    echo "# isolated compaction of $CSPANS spans: wall ${CW}s, server CPU ${CC}s; report: $REPORT"
+    row "6 compaction" "isolated, $CSPANS spans: raw JSON MB/s (report raw_bytes / seconds)" \
+      "$(awk -v r="$CR" -v s="$CS" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
+    row "6 compaction" "isolated: raw JSON MB/s per core (raw_bytes / server CPU seconds)" \
+      "$(awk -v r="$CR" -v s="$CC" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
+    row "6 compaction" "isolated: segment bytes / raw JSON" "$(ratio "$CB" "$CR")" "—" "—"
+  else
+    echo "# isolated admin compact failed: $(tail -3 "$SNAP/compact.err")"
+  fi
+  kill -TERM "$C_PID"; wait "$C_PID" 2>/dev/null || true; rm -rf "$C_WORK"; C_PID=""
+else
+  row "6 compaction" "raw JSON MB/s per core" "not measured (feature missing)" "—" "—"
+fi
 
 echo
 echo "## spanbench results: SPANS=$SPANS, $WORKERS connections, $(nproc) cores (log: $LOG)"

@@ -490,8 +490,7 @@ class TvConn : public Conn {
     long n = Btql("filter: output MATCH " + Quote(term), err);
     return n == -3 ? Unsupported(err) : n;
   }
-  Http& http() { return http_; }
-  std::string& last_response() { return resp_; }
+  static bool sort_accepted() { return sort_ok_; }
 
  private:
   static long Unsupported(std::string* err) {
@@ -976,6 +975,10 @@ int PhaseFts(const Options& o) {
       }
     }
   }
+  if (res.count({"tracevault", kRareTerm}) && !res[{"tracevault", kRareTerm}].unsupported)
+    std::printf("  tracevault: %s\n", TvConn::sort_accepted()
+                                           ? "asked with 'sort: _xact_id desc'"
+                                           : "'sort' is not supported yet; asked without it (newest first is the store's order)");
   for (const auto& [term, count] : terms) {
     auto tv = res.find({"tracevault", term});
     // The peer's figure is its better form for this term.
