@@ -33,7 +33,7 @@ phase "unit tests (ctest)"
 s3_dir=$(mktemp -d /tmp/tv-s3rver.XXXXXX)
 trap 'bash scripts/s3rver.sh stop "$s3_dir"; rm -rf "$s3_dir"' EXIT
 if TV_TEST_S3_ENDPOINT=$(bash scripts/s3rver.sh start "$s3_dir"); then
-  export TV_TEST_S3_ENDPOINT
+  export TV_TEST_S3_ENDPOINT TV_TEST_S3_DATA_DIR="$s3_dir/s3data"
   echo "s3rver at $TV_TEST_S3_ENDPOINT"
 else
   echo "s3rver did not start: the S3 cases will skip, counted as one failure"; failed=$((failed + 1))

@@ -91,6 +91,8 @@ data::DataPlaneOptions DataOptions(const StoreFlags& f, const DataDir& dir) {
   o.store.compactor.history_retention = std::chrono::hours(f.history_retention_hours);
   o.store.compactor.grace = std::chrono::seconds(f.gc_grace_s);
   o.store.max_backlog_bytes = f.max_backlog_mb << 20;
+  o.store.writer.compress = f.compression;
+  o.store.compactor.compress = f.compression;
   return o;
 }
 

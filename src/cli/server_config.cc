@@ -95,6 +95,9 @@ void AddStoreFlags(CLI::App& cmd, StoreFlags& s) {
   cmd.add_option("--max-backlog-mb", s.max_backlog_mb,
                  "Ingest waits while more than this much WAL waits for compaction (back-pressure)")
       ->envname("TRACEVAULT_MAX_BACKLOG_MB")->capture_default_str();
+  cmd.add_option("--store-compression", s.compression,
+                 "zstd-compress WAL chunks and segments (false only for inspecting or grepping the bytes)")
+      ->envname("TRACEVAULT_STORE_COMPRESSION")->capture_default_str();
 }
 
 Result<ListenAddress> ParseListen(const std::string& listen) {

@@ -40,6 +40,7 @@ struct StoreFlags {
   int history_retention_hours = 7 * 24;
   int gc_grace_s = 600;
   uint64_t max_backlog_mb = 1024;
+  bool compression = true;
 };
 
 struct ServerFlags {

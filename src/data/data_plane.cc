@@ -54,6 +54,7 @@ void DataPlane::RegisterRoutes(http::Router& router) {
   AddBtqlRoutes(*this, router);
   AddUploadRoutes(*this, router);
   AddAdminRoutes(*this, router);
+  AddPurgeRoutes(*this, router);
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }

@@ -86,5 +86,6 @@ void AddReadRoutes(DataPlane& dp, http::Router& router);    // routes_read.cc
 void AddBtqlRoutes(DataPlane& dp, http::Router& router);    // routes_btql.cc
 void AddUploadRoutes(DataPlane& dp, http::Router& router);  // routes_uploads.cc
 void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
+void AddPurgeRoutes(DataPlane& dp, http::Router& router);   // routes_purge.cc
 
 }  // namespace tv::data

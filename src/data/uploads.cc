@@ -121,4 +121,17 @@ Status Uploads::Consume(const Upload& u) {
   return db_.Execute("DELETE FROM upload WHERE token = $1", {u.token}).status();
 }
 
+Result<bool> Uploads::DeleteAttachment(std::string_view org_id, std::string_view key) {
+  if (!ValidateUploadKey(key).ok()) return false;
+  Upload u;
+  u.kind = UploadKind::kAttachment;
+  u.org_id = std::string(org_id);
+  u.key = std::string(key);
+  TV_RETURN_IF_ERROR(objects_.Delete(ObjectKey(u)));
+  TV_ASSIGN_OR_RETURN(int64_t n, db_.Execute("DELETE FROM upload WHERE org_id = $1 AND ((kind = 'attachment' AND key = $2) "
+                                             "OR (kind = 'download' AND key LIKE $3))",
+                                             {u.org_id, u.key, u.key + "#%"}));
+  return n > 0;
+}
+
 }  // namespace tv::data

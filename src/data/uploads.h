@@ -49,6 +49,9 @@ class Uploads {
   Status SetStatus(const Upload& u, std::string_view status, std::string_view error_message);
   // Deletes an ingested overflow payload and its row.
   Status Consume(const Upload& u);
+  // Deletes an attachment's bytes and every row naming it (its upload and
+  // download tokens). Returns whether there was one.
+  Result<bool> DeleteAttachment(std::string_view org_id, std::string_view key);
 
   static std::string ObjectKey(const Upload& u);
 

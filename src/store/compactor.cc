@@ -102,7 +102,7 @@ Result<CompactReport> Compactor::Fold(const std::string& object_id) {
       return a.xact != b.xact ? a.xact > b.xact : a.id > b.id;
     });
     XactId through = rows.front().xact;
-    SegmentWriter writer(object_id, from.through, through, options_.block_bytes);
+    SegmentWriter writer(object_id, from.through, through, options_.block_bytes, options_.compress);
     for (const auto& r : rows) TV_RETURN_IF_ERROR(writer.Add(r));
     rows.clear();
     BuiltSegment built = writer.Finish();
@@ -146,7 +146,7 @@ Result<CompactReport> Compactor::MergePair(const SegmentSet& set, size_t older) 
   bool includes_oldest = older == 0;
   bool dropped_history = false;
   std::unordered_set<std::string> settled;  // ids whose newest state at or before the horizon was seen
-  SegmentWriter writer(set.object_id, a.min_xact, b.max_xact, options_.block_bytes);
+  SegmentWriter writer(set.object_id, a.min_xact, b.max_xact, options_.block_bytes, options_.compress);
   for (const Segment* seg : {seg_b.get(), seg_a.get()}) {
     for (uint32_t r = 0; r < seg->rows(); ++r) {
       std::string id(seg->id(r));

@@ -41,6 +41,7 @@ struct CompactorOptions {
   std::chrono::seconds history_retention{7 * 24 * 3600};
   std::chrono::seconds grace{600};
   size_t block_bytes = 512u << 10;
+  bool compress = true;  // zstd segment parts (off only for tests that grep the bytes)
 };
 
 struct CompactReport {
@@ -70,6 +71,10 @@ class Compactor {
   void Wake();
   // Deletes superseded objects whose grace period has passed.
   Status SweepGarbage();
+
+  // Holds off compaction in this process while the caller changes sets.
+  std::unique_lock<std::mutex> Exclusive() { return std::unique_lock<std::mutex>(run_mu_); }
+  const CompactorOptions& options() const { return options_; }
 
   // Metrics.
   uint64_t backlog_rows() const { return backlog_rows_.load(); }

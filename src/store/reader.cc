@@ -17,6 +17,12 @@ std::string_view StringOf(const json::object& row, std::string_view key) {
   return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
+// A row's trace: its root_span_id, or its own id when it has none.
+std::string_view EffectiveRoot(const json::object& row) {
+  std::string_view root = StringOf(row, "root_span_id");
+  return root.empty() ? StringOf(row, "id") : root;
+}
+
 bool Contains(const std::optional<std::vector<std::string>>& set, std::string_view v) {
   return !set || std::find(set->begin(), set->end(), v) != set->end();
 }
@@ -87,7 +93,7 @@ bool RowMatches(const PreparedMatch& m, const json::object& row) {
 // Everything but the full-text terms, on the current row.
 bool Matches(const ScanSpec& spec, const json::object& row) {
   if (!Contains(spec.ids, StringOf(row, "id"))) return false;
-  if (!Contains(spec.root_span_ids, StringOf(row, "root_span_id"))) return false;
+  if (!Contains(spec.root_span_ids, EffectiveRoot(row))) return false;
   if (spec.created_from || spec.created_until) {
     std::string_view created = StringOf(row, "created");
     if (spec.created_from && created < *spec.created_from) return false;
@@ -112,9 +118,11 @@ ObjectView TakeView(const ObjectTail& tail, const ScanSpec& spec, XactId snapsho
   if (spec.ids) {
     for (const auto& id : *spec.ids) wanted.insert(id);
   } else if (spec.root_span_ids) {
-    for (const auto& root : *spec.root_span_ids)
+    for (const auto& root : *spec.root_span_ids) {
       if (const auto* ids = tail.IdsWithRoot(root))
         for (const auto& id : *ids) wanted.insert(id);
+      wanted.insert(root);  // a row without root_span_id is its own trace
+    }
   }
   bool narrowed = spec.ids || spec.root_span_ids;
   for (const auto& [id, h] : tail.rows()) {
@@ -146,8 +154,7 @@ Hit MakeHit(XactId xact, RowPtr row, const ObjectView* view) {
   h.xact = xact;
   h.row = std::move(row);
   h.id = StringOf(*h.row, "id");
-  h.root = StringOf(*h.row, "root_span_id");
-  if (h.root.empty()) h.root = h.id;
+  h.root = EffectiveRoot(*h.row);
   h.view = view;
   return h;
 }
@@ -209,8 +216,11 @@ class ObjectStream {
     }
     if (spec_.root_span_ids) {
       Roaring r;
-      for (const auto& root : *spec_.root_span_ids)
+      for (const auto& root : *spec_.root_span_ids) {
         for (uint32_t row : seg.RowsWithRoot(root)) r.add(row);
+        for (uint32_t row : seg.RowsWithId(root))  // a row without root_span_id is its own trace
+          if (seg.root(row).empty()) r.add(row);
+      }
       narrow(std::move(r));
     }
     for (const auto& m : matches_) {

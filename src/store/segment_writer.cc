@@ -63,8 +63,13 @@ std::string NumericPart(const std::map<std::string, segfmt::NumericColumn, std::
 
 }  // namespace
 
-SegmentWriter::SegmentWriter(std::string object_id, XactId min_xact, XactId max_xact, size_t block_bytes)
-    : object_id_(std::move(object_id)), min_xact_(min_xact), max_xact_(max_xact), block_bytes_(block_bytes) {
+SegmentWriter::SegmentWriter(std::string object_id, XactId min_xact, XactId max_xact, size_t block_bytes,
+                             bool compress)
+    : object_id_(std::move(object_id)),
+      min_xact_(min_xact),
+      max_xact_(max_xact),
+      block_bytes_(block_bytes),
+      compress_(compress) {
   file_ = segfmt::Header();
 }
 
@@ -146,7 +151,7 @@ void SegmentWriter::FlushBlock() {
   json::object parts;
   for (size_t c = 0; c < kJsonColumnCount; ++c) {
     raw += block_lines_[c].size();
-    parts[kJsonColumns[c]] = segfmt::PartToJson(segfmt::AppendPart(file_, block_lines_[c]));
+    parts[kJsonColumns[c]] = segfmt::PartToJson(segfmt::AppendPart(file_, block_lines_[c], compress_));
     block_lines_[c].clear();
   }
   block["raw_bytes"] = raw;
@@ -171,7 +176,7 @@ BuiltSegment SegmentWriter::Finish() {
   dir["max_xact"] = FormatXact(max_xact_);
   json::object columns;
   auto part = [&](std::string_view name, std::string_view raw, bool compress = true) {
-    columns[name] = segfmt::PartToJson(segfmt::AppendPart(file_, raw, compress));
+    columns[name] = segfmt::PartToJson(segfmt::AppendPart(file_, raw, compress && compress_));
   };
   part("id", segfmt::EncodeStrings(Views(ids_blob_, id_ends_)));
   part("root_span_id", segfmt::EncodeStrings(Views(roots_blob_, root_ends_)));
@@ -192,7 +197,7 @@ BuiltSegment SegmentWriter::Finish() {
   json::array fields;
   for (const auto& f : index.fields) fields.emplace_back(f);
   dir["text_fields"] = std::move(fields);
-  dir["terms"] = segfmt::PartToJson(segfmt::AppendPart(file_, index.terms));
+  dir["terms"] = segfmt::PartToJson(segfmt::AppendPart(file_, index.terms, compress_));
   dir["postings"] = segfmt::PartToJson(segfmt::AppendPart(file_, index.postings, /*compress=*/false));
   std::string dir_text = json::serialize(dir);
   segfmt::PartRef d = segfmt::AppendPart(file_, dir_text);

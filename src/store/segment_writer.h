@@ -34,12 +34,14 @@ struct BuiltSegment {
 class SegmentWriter {
  public:
   // The segment covers (min_xact, max_xact] of `object_id`.
-  SegmentWriter(std::string object_id, XactId min_xact, XactId max_xact, size_t block_bytes = 512u << 10);
+  // `compress` false stores every part raw (tests that grep the bytes).
+  SegmentWriter(std::string object_id, XactId min_xact, XactId max_xact, size_t block_bytes = 512u << 10,
+                bool compress = true);
 
   // Rows must come newest first, by (xact, id) descending, inside the range.
   Status Add(const SegmentRow& row);
   BuiltSegment Finish();
-  uint64_t rows() const { return ids_.size(); }
+  uint64_t rows() const { return xacts_.size(); }
 
  private:
   void FlushBlock();
@@ -47,6 +49,7 @@ class SegmentWriter {
   std::string object_id_;
   XactId min_xact_, max_xact_;
   size_t block_bytes_;
+  bool compress_;
   std::string file_;
   // Per-row typed columns.
   std::string ids_blob_, roots_blob_, targets_blob_;

@@ -12,6 +12,7 @@
 #include "objstore/object_store.h"
 #include "store/catalog.h"
 #include "store/compactor.h"
+#include "store/purge.h"
 #include "store/scan.h"
 #include "store/segment_cache.h"
 #include "store/tail_cache.h"
@@ -43,6 +44,9 @@ class SpanStore {
   // Reads at spec.as_of, or at the committed watermark. A snapshot newer
   // than the watermark is clipped to it.
   Result<ScanResult> Scan(const ScanSpec& spec);
+
+  // Removes rows for good; see store/purge.h. Runs exclusive of compaction.
+  Result<PurgeReceipt> Purge(const PurgeRequest& request);
 
   XactId watermark() const { return writer_->watermark(); }
   const GroupCommitter& writer() const { return *writer_; }

@@ -36,7 +36,7 @@ uint64_t Checksum(std::string_view object_id, std::string_view payload) {
 
 }  // namespace
 
-ChunkBuilder::ChunkBuilder() {
+ChunkBuilder::ChunkBuilder(bool compress) : compress_(compress) {
   buf_.append(kChunkMagic);
   PutLE<uint32_t>(buf_, kChunkVersion);
   PutLE<uint32_t>(buf_, 0);  // section count, patched in Finish()
@@ -46,7 +46,7 @@ void ChunkBuilder::AddSection(std::string_view object_id, std::string_view jsonl
                               XactId min_xact, XactId max_xact) {
   std::string stored;
   uint16_t flags = 0;
-  if (jsonl.size() >= kMinCompressBytes) {
+  if (compress_ && jsonl.size() >= kMinCompressBytes) {
     stored = codec::ZstdCompress(jsonl, kZstdLevel);
     if (!stored.empty() && stored.size() < jsonl.size()) flags |= kFlagZstd;
   }

@@ -25,7 +25,8 @@ struct SectionInfo {
 // Builds a chunk section by section.
 class ChunkBuilder {
  public:
-  ChunkBuilder();
+  // `compress`: zstd section payloads that shrink (false: store them raw).
+  explicit ChunkBuilder(bool compress = true);
   // `jsonl` is the section's rows, one JSON object per line, in xact order.
   void AddSection(std::string_view object_id, std::string_view jsonl, uint32_t row_count, XactId min_xact,
                   XactId max_xact);
@@ -34,6 +35,7 @@ class ChunkBuilder {
   const std::vector<SectionInfo>& sections() const { return sections_; }
 
  private:
+  bool compress_;
   std::string buf_;
   std::vector<SectionInfo> sections_;
 };

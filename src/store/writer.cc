@@ -127,7 +127,7 @@ Status GroupCommitter::WriteChunk(std::vector<std::unique_ptr<Pending>>& group) 
       s.max_xact = p->xact;
     }
   }
-  ChunkBuilder builder;
+  ChunkBuilder builder(options_.compress);
   for (const auto& s : sections) builder.AddSection(s.owner.object_id, s.jsonl, s.rows, s.min_xact, s.max_xact);
   ChunkCommit commit;
   commit.chunk_key = fmt::format("wal/{}-{}.tvwal", FormatXact(first), crypto::HexEncode(crypto::RandomBytes(4)));

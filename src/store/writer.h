@@ -44,6 +44,8 @@ struct WriterOptions {
   // it fails the requests (the SDK gives up on a batch after a few seconds of
   // errors, so waiting beats refusing).
   std::chrono::milliseconds deadline{20000};
+  // zstd-compress WAL sections (off only for tests that grep the bytes).
+  bool compress = true;
 };
 
 class GroupCommitter {

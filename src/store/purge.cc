@@ -1,0 +1,258 @@
+#include "store/purge.h"
+
+#include <set>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value_from.hpp>
+#include <fmt/format.h>
+
+#include "crypto/crypto.h"
+#include "store/codec.h"
+#include "store/retry.h"
+#include "store/span_store.h"
+
+namespace tv::store {
+namespace {
+
+constexpr std::chrono::milliseconds kStorageDeadline{20000};
+
+// Attachment references anywhere in a row: {"type": "braintrust_attachment", "key": ...}.
+void CollectAttachments(const json::value& v, std::set<std::string>& keys) {
+  if (const json::object* o = v.if_object()) {
+    const auto* type = o->if_contains("type");
+    const auto* key = o->if_contains("key");
+    if (type && type->is_string() && type->get_string() == "braintrust_attachment" && key && key->is_string())
+      keys.insert(std::string(key->get_string()));
+    for (const auto& kv : *o) CollectAttachments(kv.value(), keys);
+  } else if (const json::array* a = v.if_array()) {
+    for (const auto& e : *a) CollectAttachments(e, keys);
+  }
+}
+
+std::vector<std::string_view> Lines(std::string_view jsonl) {
+  std::vector<std::string_view> out;
+  while (!jsonl.empty()) {
+    size_t nl = jsonl.find('\n');
+    std::string_view line = jsonl.substr(0, nl);
+    jsonl = nl == std::string_view::npos ? std::string_view() : jsonl.substr(nl + 1);
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+struct Line {
+  std::string_view text;
+  json::object row;
+};
+
+Result<std::vector<Line>> ParseLines(std::string_view jsonl, std::string_view where) {
+  std::vector<Line> out;
+  for (std::string_view text : Lines(jsonl)) {
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec || !v.is_object()) return Internal("WAL chunk {}: a row is not a JSON object", where);
+    out.push_back({text, std::move(v.as_object())});
+  }
+  return out;
+}
+
+}  // namespace
+
+json::object PurgeReceipt::ToJson() const {
+  return json::object{{"object_id", object_id},
+                      {"ids", json::value_from(ids)},
+                      {"versions_removed", versions_removed},
+                      {"segments_rewritten", segments_rewritten},
+                      {"chunks_rewritten", chunks_rewritten},
+                      {"objects_deleted", objects_deleted},
+                      {"bytes_deleted", bytes_deleted},
+                      {"attachment_keys", json::value_from(attachment_keys)}};
+}
+
+Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
+  auto exclusive = compactor_->Exclusive();
+  const std::string& object_id = req.object_id;
+  meta::MetaStore& db = catalog_.db();
+  PurgeReceipt receipt;
+  receipt.object_id = object_id;
+  std::set<std::string> purged(req.ids.begin(), req.ids.end());
+  std::set<std::string> attachments;
+  auto doomed = [&](std::string_view id) { return req.all || purged.count(std::string(id)); };
+
+  // What there is: the set's segments and the WAL sections of the object.
+  TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(db, object_id));
+  std::vector<std::shared_ptr<const Segment>> segments;
+  for (const auto& meta : set.segments) {
+    TV_ASSIGN_OR_RETURN(auto seg, segments_.Open(meta.key, meta.bytes));
+    segments.push_back(std::move(seg));
+  }
+  TV_ASSIGN_OR_RETURN(std::vector<SectionRef> sections, catalog_.Sections(object_id));
+  std::vector<std::vector<Line>> section_lines;
+  for (const auto& ref : sections) {
+    std::string bytes;
+    TV_RETURN_IF_ERROR(RetryUnavailable("read " + ref.chunk_key, kStorageDeadline, [&]() -> Status {
+      TV_ASSIGN_OR_RETURN(bytes, objects_.Get(ref.chunk_key, objstore::ByteRange{ref.offset, ref.length}));
+      return Status::Ok();
+    }));
+    TV_ASSIGN_OR_RETURN(DecodedSection section, DecodeSection(bytes, ref.chunk_key));
+    TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, ref.chunk_key));
+    // Keep the parsed rows but not views into the section we drop here.
+    for (auto& l : lines) l.text = {};
+    section_lines.push_back(std::move(lines));
+  }
+  // Comments on a purged row are purged with it.
+  if (!req.all) {
+    for (const auto& seg : segments)
+      for (uint32_t r = 0; r < seg->rows(); ++r)
+        if (seg->comment(r) && purged.count(std::string(seg->comment_target(r)))) purged.insert(std::string(seg->id(r)));
+    for (const auto& lines : section_lines)
+      for (const auto& l : lines)
+        if (std::string_view t = CommentTarget(l.row); !t.empty() && purged.count(std::string(t)))
+          purged.insert(StringField(l.row, "id"));
+  }
+
+  // 1. Segments: rewrite each one that holds a purged id.
+  std::string now = FormatTimestamp(clock_.NowMicros());
+  SetChange change;
+  change.through = set.through;
+  change.history_from = set.history_from;
+  change.now = now;
+  change.delete_after = now;
+  const CompactorOptions& copts = compactor_->options();
+  std::vector<std::string> written;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    const Segment& seg = *segments[s];
+    uint64_t drop = 0;
+    for (uint32_t r = 0; r < seg.rows(); ++r) drop += doomed(seg.id(r)) ? 1 : 0;
+    if (drop == 0) continue;
+    receipt.versions_removed += drop;
+    change.remove.push_back(set.segments[s].key);
+    SegmentWriter writer(object_id, seg.min_xact(), seg.max_xact(), copts.block_bytes, copts.compress);
+    for (uint32_t r = 0; r < seg.rows(); ++r) {
+      TV_ASSIGN_OR_RETURN(RowPtr row, seg.Row(r));
+      if (doomed(seg.id(r))) {
+        if (row) CollectAttachments(*row, attachments);
+        continue;
+      }
+      TV_RETURN_IF_ERROR(writer.Add({seg.xact(r), std::string(seg.id(r)), row}));
+    }
+    if (writer.rows() == 0) continue;  // nothing left: the segment just goes
+    BuiltSegment built = writer.Finish();
+    SegmentMeta meta{fmt::format("seg/{:016x}/{}-{}.tvseg", codec::Hash64(object_id), FormatXact(built.max_xact),
+                                 crypto::HexEncode(crypto::RandomBytes(4))),
+                     built.min_xact, built.max_xact, built.rows, built.bytes.size(), built.raw_bytes};
+    TV_RETURN_IF_ERROR(RetryUnavailable("put " + meta.key, kStorageDeadline, [&] { return objects_.Put(meta.key, built.bytes); }));
+    written.push_back(meta.key);
+    change.add.push_back(std::move(meta));
+    ++receipt.segments_rewritten;
+  }
+  if (!change.remove.empty()) {
+    Status cas = CommitSetChange(db, set, change);
+    if (!cas.ok()) {
+      for (const auto& key : written) (void)objects_.Delete(key);
+      return cas.code() == StatusCode::kAlreadyExists ? Unavailable("the object changed during the purge; retry it")
+                                                      : cas;
+    }
+  }
+
+  // 2. WAL chunks: rewrite each one with a version of a purged id.
+  std::set<std::string> chunks;
+  for (size_t i = 0; i < sections.size(); ++i)
+    for (const auto& l : section_lines[i])
+      if (doomed(StringField(l.row, "id"))) chunks.insert(sections[i].chunk_key);
+  for (const auto& chunk_key : chunks) {
+    std::string bytes;
+    TV_RETURN_IF_ERROR(RetryUnavailable("read " + chunk_key, kStorageDeadline, [&]() -> Status {
+      TV_ASSIGN_OR_RETURN(bytes, objects_.Get(chunk_key));
+      return Status::Ok();
+    }));
+    TV_ASSIGN_OR_RETURN(std::vector<DecodedSection> decoded, DecodeChunk(bytes, chunk_key));
+    ChunkBuilder builder(options_.writer.compress);
+    XactId first = 0;
+    for (const auto& section : decoded) {
+      if (section.object_id != object_id) {
+        builder.AddSection(section.object_id, section.jsonl, section.row_count, section.min_xact, section.max_xact);
+        first = first ? std::min(first, section.min_xact) : section.min_xact;
+        continue;
+      }
+      TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, chunk_key));
+      std::string kept;
+      uint32_t rows = 0;
+      XactId lo = 0, hi = 0;
+      for (const auto& l : lines) {
+        if (doomed(StringField(l.row, "id"))) {
+          CollectAttachments(l.row, attachments);
+          ++receipt.versions_removed;
+          continue;
+        }
+        TV_ASSIGN_OR_RETURN(XactId x, ParseXact(StringField(l.row, "_xact_id"), "_xact_id"));
+        lo = lo ? std::min(lo, x) : x;
+        hi = std::max(hi, x);
+        kept.append(l.text);
+        kept += '\n';
+        ++rows;
+      }
+      if (rows == 0) continue;
+      builder.AddSection(object_id, kept, rows, lo, hi);
+      first = first ? std::min(first, lo) : lo;
+    }
+    std::vector<SectionInfo> infos = builder.sections();
+    std::string rewritten = builder.Finish();
+    std::string new_key;
+    if (!infos.empty()) {
+      new_key = fmt::format("wal/{}-{}.tvwal", FormatXact(first), crypto::HexEncode(crypto::RandomBytes(4)));
+      TV_RETURN_IF_ERROR(
+          RetryUnavailable("put " + new_key, kStorageDeadline, [&] { return objects_.Put(new_key, rewritten); }));
+    }
+    TV_RETURN_IF_ERROR(db.Transaction([&](meta::MetaStore& tx) -> Status {
+      TV_ASSIGN_OR_RETURN(meta::Rows old, tx.Query("SELECT bytes, min_xact, max_xact, created FROM wal_chunk "
+                                                   "WHERE chunk_key = $1",
+                                                   {chunk_key}));
+      if (old.empty()) return Unavailable("WAL chunk {} changed during the purge; retry it", chunk_key);
+      TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM wal_section WHERE chunk_key = $1", {chunk_key}).status());
+      TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM wal_chunk WHERE chunk_key = $1", {chunk_key}).status());
+      if (!new_key.empty()) {
+        TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO wal_chunk (chunk_key, bytes, min_xact, max_xact, created) "
+                                      "VALUES ($1, $2, $3, $4, $5)",
+                                      {new_key, static_cast<int64_t>(rewritten.size()), old.Int(0, "min_xact"),
+                                       old.Int(0, "max_xact"), old.Text(0, "created")})
+                               .status());
+        for (const auto& s : infos) {
+          TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO wal_section (object_id, min_xact, chunk_key, byte_offset, "
+                                        "byte_length, max_xact, row_count) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                        {s.object_id, static_cast<int64_t>(s.min_xact), new_key,
+                                         static_cast<int64_t>(s.offset), static_cast<int64_t>(s.length),
+                                         static_cast<int64_t>(s.max_xact), static_cast<int64_t>(s.row_count)})
+                                 .status());
+        }
+      }
+      return AddGarbage(tx, chunk_key, now, "purged WAL chunk");
+    }));
+    ++receipt.chunks_rewritten;
+  }
+
+  // 3. The old bytes go now, and every cache forgets them: the objects this
+  // purge replaced, and any superseded object that may still hold the rows —
+  // every unreferenced WAL chunk and every old segment of this object — even
+  // before its grace period ends.
+  std::string segment_prefix = fmt::format("seg/{:016x}/", codec::Hash64(object_id));
+  TV_ASSIGN_OR_RETURN(std::vector<Garbage> garbage, DueGarbage(db, "9999", 1000000));
+  for (const auto& g : garbage) {
+    bool holds_rows = g.key.starts_with("wal/") || g.key.starts_with(segment_prefix);
+    if (!holds_rows) continue;
+    TV_ASSIGN_OR_RETURN(std::vector<objstore::ObjectEntry> listed, objects_.List(g.key));
+    for (const auto& e : listed)
+      if (e.key == g.key) receipt.bytes_deleted += e.size;
+    segments_.Forget(g.key);
+    TV_RETURN_IF_ERROR(RetryUnavailable("delete " + g.key, kStorageDeadline, [&] { return objects_.Delete(g.key); }));
+    TV_RETURN_IF_ERROR(ForgetGarbage(db, g.key));
+    ++receipt.objects_deleted;
+  }
+  segments.clear();
+  tails_.Invalidate(object_id);
+  receipt.ids.assign(purged.begin(), purged.end());
+  receipt.attachment_keys.assign(attachments.begin(), attachments.end());
+  return receipt;
+}
+
+}  // namespace tv::store
