@@ -4,11 +4,16 @@
 //   * no batch is half applied (every batch is all there or not there at all);
 //   * no row appears twice.
 // Optionally with object-store faults injected (TRACEVAULT_OBJECT_STORE_FAULTS).
+// Compaction runs all the time (a fold every few hundred rows, no grace
+// period for superseded objects), so kills land during compactions and
+// merges too; the report counts the segments on disk.
 //
 // Usage: node crash/crash.mjs [--cycles N] [--faults SPEC] [--writers N]
 // Prints one summary line per cycle and a final JSON report; exits 1 on loss.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startServe, sleep } from '../lib/server.mjs';
@@ -112,13 +117,26 @@ function verify(seen) {
 async function main() {
   const env = opt.faults ? { TRACEVAULT_OBJECT_STORE_FAULTS: opt.faults } : {};
   // Short commit deadline under faults so a stuck commit meets the kill too.
-  const extraArgs = ['--no-access-log', '--commit-deadline-ms', opt.faults ? '3000' : '20000'];
+  const extraArgs = ['--no-access-log', '--commit-deadline-ms', opt.faults ? '3000' : '20000',
+    '--compact-fold-rows', '300', '--compact-fold-age-s', '0', '--gc-grace-s', '0'];
   let dep = await startServe({ env, extraArgs });
   const dataDir = dep.dataDir, tmpDir = dep.tmpDir, apiKey = dep.apiKey;
   const reg = await post(dep.url, apiKey, '/api/project/register', { project_name: `crash-${Date.now()}` });
   const projectId = JSON.parse(reg.text).project.id;
   let totalAcked = 0;
-  const report = { cycles: 0, batches: 0, acked_batches: 0, acked_rows: 0, lost_rows: 0, half_applied: 0, corrupt_rows: 0, faults: opt.faults || null };
+  const segmentFiles = () => {
+    let n = 0;
+    const walk = (d) => {
+      if (!fs.existsSync(d)) return;
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else if (e.name.endsWith('.tvseg')) n++;
+      }
+    };
+    walk(path.join(dataDir, 'data', 'objects', 'seg'));
+    return n;
+  };
+  const report = { segments: 0, cycles: 0, batches: 0, acked_batches: 0, acked_rows: 0, lost_rows: 0, half_applied: 0, corrupt_rows: 0, faults: opt.faults || null };
   try {
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
       const stop = { now: false };
@@ -139,7 +157,8 @@ async function main() {
       report.lost_rows = v.lost;
       report.half_applied = v.half;
       report.corrupt_rows = v.corrupt;
-      console.log(`cycle ${cycle}: batches ${batches.size}, acked rows ${v.ackedRows}, rows stored ${seen.size}, lost ${v.lost}, half-applied ${v.half}, corrupt ${v.corrupt}`);
+      report.segments = segmentFiles();
+      console.log(`cycle ${cycle}: batches ${batches.size}, acked rows ${v.ackedRows}, rows stored ${seen.size}, lost ${v.lost}, half-applied ${v.half}, corrupt ${v.corrupt}, segments ${report.segments}`);
       if (v.lost || v.half || v.corrupt) break;
     }
   } finally {
