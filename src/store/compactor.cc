@@ -14,7 +14,6 @@
 namespace tv::store {
 namespace {
 
-constexpr std::chrono::milliseconds kStorageDeadline{20000};
 constexpr int kCasAttempts = 5;
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -74,7 +73,7 @@ Result<SegmentMeta> Compactor::WriteSegment(const std::string& object_id, BuiltS
   meta.rows = built.rows;
   meta.bytes = built.bytes.size();
   meta.raw_bytes = built.raw_bytes;
-  TV_RETURN_IF_ERROR(RetryUnavailable(std::string(label) + " " + meta.key, kStorageDeadline,
+  TV_RETURN_IF_ERROR(RetryUnavailable(std::string(label) + " " + meta.key, options_.storage_deadline,
                                       [&] { return objects_.Put(meta.key, built.bytes); }));
   return meta;
 }

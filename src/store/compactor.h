@@ -41,7 +41,10 @@ struct CompactorOptions {
   std::chrono::seconds history_retention{7 * 24 * 3600};
   std::chrono::seconds grace{600};
   size_t block_bytes = 512u << 10;
-  bool compress = true;  // zstd segment parts (off only for tests that grep the bytes)
+  bool compress = true;
+  // How long a compaction retries failing object storage before it gives up
+  // (the set is unchanged then; the next round starts over).
+  std::chrono::milliseconds storage_deadline{20000};  // zstd segment parts (off only for tests that grep the bytes)
 };
 
 struct CompactReport {
