@@ -6,17 +6,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { BIN, SKIP_NO_BINARY, startServe, withLogs } from '../lib/server.mjs';
+import { BIN, SKIP_NO_BINARY, restartServe, startServe, withLogs } from '../lib/server.mjs';
 import { api, ok } from '../lib/http.mjs';
 import { btql, fetchAll, insertRows, makeObjects } from '../lib/rows.mjs';
 
 const run = promisify(execFile);
-
-// Stops the server and starts it again on the same data directory.
-async function restart(dep) {
-  await dep.stop({ keepTmp: true });
-  return startServe({ ...dep.opts, dataDir: dep.dataDir, tmpDir: dep.tmpDir, apiKey: dep.apiKey });
-}
 
 describe('compaction over HTTP', { skip: SKIP_NO_BINARY }, () => {
   let dep;
@@ -72,7 +66,7 @@ describe('compaction over HTTP', { skip: SKIP_NO_BINARY }, () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /tracevault_store_wal_backlog_rows 0/);
     assert.match(metrics, /tracevault_store_indexing_lag_seconds 0/);
-    dep = await restart(dep);
+    dep = await restartServe(dep);
     url = dep.dataUrl;
     assert.deepEqual(await reads(), before, 'after a restart');
   }));

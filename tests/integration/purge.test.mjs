@@ -13,17 +13,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { BIN, SKIP_NO_BINARY, randomSuffix, startServe, uniqueName, withLogs } from '../lib/server.mjs';
+import { BIN, SKIP_NO_BINARY, randomSuffix, restartServe, startServe, uniqueName, withLogs } from '../lib/server.mjs';
 import { api, expectError, ok, rawRequest } from '../lib/http.mjs';
 import { byId, currentXact, fetchAll, insertRows, makeObjects } from '../lib/rows.mjs';
 
 const run = promisify(execFile);
-
-// Stops the server and starts it again on the same data directory.
-async function restart(dep) {
-  await dep.stop({ keepTmp: true });
-  return startServe({ ...dep.opts, dataDir: dep.dataDir, tmpDir: dep.tmpDir, apiKey: dep.apiKey });
-}
 
 // Every file under `dir` whose bytes contain `needle`.
 function grep(dir, needle) {
@@ -116,7 +110,7 @@ function definePurgeTests(label, { env = {}, storeDirs }) {
 
       // Still gone after compaction and a restart; the rest unchanged.
       await compact(dep);
-      dep = await restart(dep);
+      dep = await restartServe(dep);
       const after = byId((await fetchAll(dep.dataUrl, key, 'experiment', E)).rows);
       assert.deepEqual([...after.keys()].sort(), ['k1', 'k2']);
       assert.deepEqual(found(secret), []);

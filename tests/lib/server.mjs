@@ -356,6 +356,12 @@ export async function startServe(opts = {}) {
   return dep;
 }
 
+/** Stops a `startServe` deployment and starts it again on the same data directory. */
+export async function restartServe(dep) {
+  await dep.stop({ keepTmp: true });
+  return startServe({ ...dep.opts, dataDir: dep.dataDir, tmpDir: dep.tmpDir, apiKey: dep.apiKey });
+}
+
 /**
  * Starts `tracevault control` + `tracevault data` with separate data dirs.
  * `url`/`appUrl` = control plane, `dataUrl` = data plane.

@@ -47,12 +47,6 @@
 namespace tv::store {
 namespace {
 
-using tv::testing::TempDir;
-using tv::testing::FakeClock;
-
-namespace fs = std::filesystem;
-using objstore::ObjectStore;
-
 // ---------------------------------------------------------------------------
 // 1. Transaction ids
 // ---------------------------------------------------------------------------
