@@ -73,7 +73,7 @@ pg_restart() {
   PGPID=$(head -1 "$PGROOT/data/postmaster.pid")
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-store_bytes() { { du -sb --apparent-size "$@" 2>/dev/null || true; } | awk '{s += $1} END {print s + 0}'; }
+store_bytes() { { du -sb --apparent-size "$@" 2>/dev/null || true; } | awk '{s += $1} END {printf "%.0f\n", s}'; }
 pg_size() { psql -qXtA "$PGURL" -c "SELECT $1"; }
 cpu_s() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }'; }
 metric() {  # NAME: its value in the main server's /metrics, or fails
@@ -107,30 +107,16 @@ else
 fi
 
 DATA="$WORK/data/data"
-WAL_BYTES=$(store_bytes "$DATA/objects/wal")
-echo "# tracevault WAL chunks after ingest: $WAL_BYTES bytes"
 
-# --- 3: warm trace lookup right after ingest ----------------------------------
-drive lookup --label "warm, right after ingest" --queries "$QUERIES"
+# --- 3: warm trace lookup, after ingest and its drain -------------------------
+drive lookup --label "warm" --queries "$QUERIES"
 
-# --- 6 (main server): compact what is left; the peer's counterpart is VACUUM ANALYZE
-COMPACT_OK=0; WALL_S=""
-if have_compact; then
-  c0=$(cpu_ticks "$TV_PID"); t0=$(date +%s.%N)
-  if REPORT=$(compact "$PORT" "$PROJECT"); then
-    WALL_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'); c1=$(cpu_ticks "$TV_PID"); COMPACT_OK=1
-    echo "# compaction after ingest: wall ${WALL_S}s, server CPU $(cpu_s "$c0" "$c1")s; report: $REPORT"
-  else
-    echo "# admin compact failed: $(tail -3 "$SNAP/compact.err")"
-  fi
-fi
-t0=$(date +%s.%N)
-psql -qX "$PGURL" -c "VACUUM ANALYZE spans" >/dev/null
-VAC_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-row "6 compaction" "seconds to finish after ingest (admin compact --wait / VACUUM ANALYZE)" "${WALL_S:-—}" "$VAC_S" "$(ratio "$WALL_S" "$VAC_S")"
+# --- 6 (main server): the driver drained both sides after their ingest
+# (compaction caught up / VACUUM ANALYZE); the compactor's totals so far:
+COMPACT_OK=0; have_compact && COMPACT_OK=1
 if metric tracevault_compaction_seconds_total >/dev/null; then
   M_RAW=$(metric tracevault_compaction_raw_bytes_total); M_S=$(metric tracevault_compaction_seconds_total)
-  echo "# compaction totals (/metrics, background during ingest + the request): raw $M_RAW bytes in $M_S s, segments $(metric tracevault_compaction_segment_bytes_total) bytes"
+  echo "# compaction totals (/metrics, background during ingest + the drain): raw $M_RAW bytes in $M_S s, segments $(metric tracevault_compaction_segment_bytes_total) bytes"
   row "6 compaction" "raw JSON MB/s of compaction time, background under ingest (/metrics totals)" \
     "$(awk -v r="$M_RAW" -v s="$M_S" 'BEGIN { if (s > 0) printf "%.1f", r / s / 1e6; else print "—" }')" "—" "—"
 fi
@@ -156,10 +142,8 @@ if [ "$COMPACT_OK" = 1 ]; then
 else
   row "5 storage" "bytes/span after compaction" "not measured (feature missing)" "$(per "$PG_TOTAL")" "—"
 fi
-row "5 storage" "bytes/span of WAL chunks as ingested (zstd)" "$(per "$WAL_BYTES")" "—" "—"
 
 # --- 3: trace lookup, warm (after compaction) and cold (after restart) -------
-[ "$COMPACT_OK" = 1 ] && drive lookup --label "warm, after compaction" --queries "$QUERIES"
 echo "# /metrics before the restart:"; curl -sf "http://127.0.0.1:$PORT/metrics" -H "Authorization: Bearer $KEY" | grep -E '^tracevault_(store|compaction)' || true
 tv_restart; pg_restart
 if sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then DROP="page cache dropped"; else DROP="drop_caches refused, OS page cache still warm"; fi
@@ -182,8 +166,13 @@ if have_compact; then
   for _ in $(seq 200); do curl -sf "http://127.0.0.1:$C_PORT/health" >/dev/null && break; sleep 0.05; done
   C_PROJECT=$(curl -sf -X POST "http://127.0.0.1:$C_PORT/api/project/register" -H "Authorization: Bearer $KEY" \
     -H 'Content-Type: application/json' -d '{"project_name":"spanbench-compact"}' | sed -E 's/.*"project":\{"id":"([^"]+)".*/\1/')
-  "$DRIVER" ingest --spans "$CSPANS" --workers "$WORKERS" --probes 1 --tv "http://127.0.0.1:$C_PORT" --key "$KEY" \
-    --project "$C_PROJECT" | grep '^FIG' | sed 's/^/# isolated: /'
+  "$DRIVER" ingest --spans "$CSPANS" --workers "$WORKERS" --probes 1 --no-drain --tv "http://127.0.0.1:$C_PORT" \
+    --key "$KEY" --project "$C_PROJECT" | grep '^FIG' | sed 's/^/# isolated: /' | tee "$SNAP/isolated"
+  row "1 ingest" "spans/s with background compaction off (isolated server, $CSPANS spans)" \
+    "$(grep -oE 'spans_per_s=[0-9]+' "$SNAP/isolated" | cut -d= -f2 | python3 -c 'import sys; print(f"{int(sys.stdin.read()):,}")')" "—" "—"
+  C_WAL=$(store_bytes "$C_WORK/data/data/objects/wal")
+  row "5 storage" "WAL chunks as ingested, bytes/span (zstd; isolated server, $CSPANS spans)" \
+    "$(awk -v b="$C_WAL" -v n="$CSPANS" 'BEGIN { printf "%.0f", b / n }')" "—" "—"
   c0=$(cpu_ticks "$C_PID"); t0=$(date +%s.%N)
   if REPORT=$(compact "$C_PORT" "$C_PROJECT"); then
     c1=$(cpu_ticks "$C_PID"); CW=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
