@@ -48,7 +48,13 @@ Status AddFeedback(RowIntake& intake, const json::array& items, const store::Obj
     std::string where = fmt::format("{}[{}]", field, i);
     if (!items[i].is_object()) return InvalidArgument("{} must be an object", where);
     TV_ASSIGN_OR_RETURN(auto rows, store::FeedbackRows(items[i].as_object(), ref.kind, where));
-    for (auto& row : rows) TV_RETURN_IF_ERROR(intake.Add(std::move(row), ref, where));
+    for (auto& row : rows) {
+      // Comments list oldest first, by `created`: the comments of one request
+      // get times one microsecond apart, in the order they were sent.
+      if (!store::CommentTarget(row).empty() && !row.contains("created"))
+        row["created"] = FormatTimestamp(intake.now_micros() + static_cast<int64_t>(i));
+      TV_RETURN_IF_ERROR(intake.Add(std::move(row), ref, where));
+    }
   }
   return Status::Ok();
 }

@@ -29,6 +29,7 @@ class RowIntake {
   Status Add(json::object row, const std::optional<store::ObjectRef>& ref, std::string_view where);
 
   const std::vector<std::string>& row_ids() const { return row_ids_; }
+  int64_t now_micros() const { return now_; }  // the request's time, shared by its rows
   size_t size() const { return row_ids_.size(); }
   store::WriteBatch Take();
 

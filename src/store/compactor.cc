@@ -255,6 +255,37 @@ Status Compactor::SweepGarbage() {
   return Status::Ok();
 }
 
+Status Compactor::SweepOrphans(XactId started) {
+  std::lock_guard<std::mutex> run(run_mu_);
+  auto keys = [&](std::string_view sql) -> Result<std::unordered_set<std::string>> {
+    TV_ASSIGN_OR_RETURN(meta::Rows rows, catalog_.db().Query(sql));
+    std::unordered_set<std::string> out;
+    for (size_t i = 0; i < rows.size(); ++i) out.insert(rows.Text(i, "k"));
+    return out;
+  };
+  TV_ASSIGN_OR_RETURN(auto live_segments, keys("SELECT segment_key AS k FROM segment"));
+  TV_ASSIGN_OR_RETURN(auto live_chunks, keys("SELECT chunk_key AS k FROM wal_chunk"));
+  TV_ASSIGN_OR_RETURN(auto garbage, keys("SELECT object_key AS k FROM store_garbage"));
+  size_t deleted = 0;
+  TV_ASSIGN_OR_RETURN(auto segments, objects_.List("seg/"));
+  for (const auto& e : segments) {
+    if (live_segments.count(e.key) || garbage.count(e.key)) continue;
+    TV_RETURN_IF_ERROR(objects_.Delete(e.key));
+    ++deleted;
+  }
+  TV_ASSIGN_OR_RETURN(auto chunks, objects_.List("wal/"));
+  for (const auto& e : chunks) {
+    if (live_chunks.count(e.key) || garbage.count(e.key)) continue;
+    // wal/<first xact>-<8 hex>.tvwal
+    Result<XactId> first = ParseXact(std::string_view(e.key).substr(4, 19), "chunk key");
+    if (!first.ok() || *first > started) continue;
+    TV_RETURN_IF_ERROR(objects_.Delete(e.key));
+    ++deleted;
+  }
+  if (deleted) spdlog::info("deleted {} orphaned objects left by interrupted writes or compactions", deleted);
+  return Status::Ok();
+}
+
 Status Compactor::RefreshBacklog() {
   TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
   uint64_t rows = 0, bytes = 0;
@@ -286,6 +317,7 @@ void Compactor::Wake() {
 }
 
 void Compactor::Loop() {
+  if (Status s = SweepOrphans(watermark_()); !s.ok()) spdlog::warn("orphan sweep: {}", s.message());
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait_for(lock, options_.poll, [&] { return stop_ || forced_; });

@@ -74,6 +74,11 @@ class Compactor {
   void Wake();
   // Deletes superseded objects whose grace period has passed.
   Status SweepGarbage();
+  // Deletes what crashed writes and compactions left behind: segments no set
+  // lists, and WAL chunks the catalog never committed that are older than
+  // `started` (newer ones may be commits in flight). Run before this
+  // process compacts anything (the background loop runs it first).
+  Status SweepOrphans(XactId started);
 
   // Holds off compaction in this process while the caller changes sets.
   std::unique_lock<std::mutex> Exclusive() { return std::unique_lock<std::mutex>(run_mu_); }

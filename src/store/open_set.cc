@@ -32,10 +32,10 @@ const std::vector<Roaring>& OpenSet::Latest() const {
   return latest_;
 }
 
-bool OpenSet::IsCurrent(size_t s, uint32_t r, XactId as_of) const {
+bool OpenSet::IsCurrent(size_t s, uint32_t r, XactId as_of, bool bulk) const {
   const Segment& seg = *segments_[s];
   if (seg.xact(r) > as_of) return false;
-  if (as_of >= meta_.through) return Latest()[s].contains(r);
+  if (bulk && as_of >= meta_.through) return Latest()[s].contains(r);
   // An older snapshot: the newest state at or below as_of must be this one.
   std::string_view id = seg.id(r);
   for (size_t n = segments_.size(); n-- > s + 1;) {

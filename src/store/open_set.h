@@ -35,7 +35,9 @@ class OpenSet {
 
   // Whether row `r` of segment `s` is the current state of its id at
   // snapshot `as_of` among the segments (the tail is checked by the caller).
-  bool IsCurrent(size_t s, uint32_t r, XactId as_of) const;
+  // `bulk`: the caller will ask about most rows, so computing the per-set
+  // bitmaps once pays; otherwise each row is checked through the id maps.
+  bool IsCurrent(size_t s, uint32_t r, XactId as_of, bool bulk) const;
 
  private:
   const std::vector<Roaring>& Latest() const;

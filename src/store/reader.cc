@@ -189,7 +189,7 @@ class ObjectStream {
         uint32_t r = row_;
         if (seg.tombstone(r) || seg.comment(r)) continue;
         if (!IsAfterCursor(skip_to_, seg.xact(r), seg.id(r))) continue;
-        if (!view_.set->IsCurrent(seg_, r, snapshot_)) continue;
+        if (!view_.set->IsCurrent(seg_, r, snapshot_, !restricted_)) continue;
         if (view_.shadowed.count(std::string(seg.id(r)))) continue;
         TV_ASSIGN_OR_RETURN(RowPtr row, seg.Row(r));
         if (!row || !Matches(spec_, *row)) continue;
@@ -308,7 +308,7 @@ Result<std::vector<RowPtr>> CommentsFor(const Hit& hit, XactId snapshot) {
     const auto& segments = view.set->segments();
     for (size_t s = 0; s < segments.size(); ++s) {
       for (uint32_t r : segments[s]->CommentsOn(id)) {
-        if (segments[s]->tombstone(r) || !view.set->IsCurrent(s, r, snapshot)) continue;
+        if (segments[s]->tombstone(r) || !view.set->IsCurrent(s, r, snapshot, false)) continue;
         if (view.shadowed.count(std::string(segments[s]->id(r)))) continue;
         TV_ASSIGN_OR_RETURN(RowPtr c, segments[s]->Row(r));
         if (c) out.push_back(std::move(c));

@@ -446,5 +446,26 @@ TEST_F(CompactionTest, SupersededObjectsAreSweptAfterTheGracePeriod) {
   EXPECT_EQ(t.Answer(All(ref_)), before);
 }
 
+TEST_F(CompactionTest, OrphansOfInterruptedWritesAndCompactionsAreSwept) {
+  Twin t("tv-orphans");
+  for (int i = 0; i < 10; ++i) t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "o"}}}, kStart + i));
+  t.Compact(ref_.ObjectId());
+  XactId started = t.store_->watermark();
+  std::string before = t.Answer(All(ref_));
+  ASSERT_TRUE(t.objects_->Put("seg/0000000000000000/1-deadbeef.tvseg", "half a segment").ok());
+  std::string old_chunk = "wal/" + FormatXact(started - 5) + "-deadbeef.tvwal";
+  std::string new_chunk = "wal/" + FormatXact(started + 5) + "-cafebabe.tvwal";  // a commit in flight
+  ASSERT_TRUE(t.objects_->Put(old_chunk, "never committed").ok());
+  ASSERT_TRUE(t.objects_->Put(new_chunk, "being committed").ok());
+  size_t live = Files(t.dir_.File("objects")).size();
+  ASSERT_TRUE(t.store_->compactor().SweepOrphans(started).ok());
+  EXPECT_FALSE(fs::exists(t.dir_.File("objects/seg/0000000000000000/1-deadbeef.tvseg")));
+  EXPECT_FALSE(fs::exists(t.dir_.File("objects/" + old_chunk)));
+  EXPECT_TRUE(fs::exists(t.dir_.File("objects/" + new_chunk)));
+  EXPECT_EQ(Files(t.dir_.File("objects")).size(), live - 2);
+  t.Restart();
+  EXPECT_EQ(t.Answer(All(ref_)), before);
+}
+
 }  // namespace
 }  // namespace tv::store
