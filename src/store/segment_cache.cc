@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "crypto/crypto.h"
 #include "store/codec.h"
 #include "store/retry.h"
 
@@ -80,7 +81,8 @@ Result<std::shared_ptr<const SegmentFile>> SegmentCache::File(const std::string&
   }));
   if (bytes.size() != size) return Internal("segment {} is {} bytes where the catalog says {}", key, bytes.size(), size);
   if (options_.disk_dir.empty()) return std::shared_ptr<const SegmentFile>(new MemoryFile(std::move(bytes)));
-  std::string path = DiskPath(key), tmp = path + ".tmp";
+  // Two readers may fetch one segment at once: each writes its own temp file.
+  std::string path = DiskPath(key), tmp = path + "." + crypto::HexEncode(crypto::RandomBytes(4)) + ".tmp";
   {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     bool ok = fd >= 0 && ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
