@@ -78,6 +78,12 @@ Result<SegmentMeta> Compactor::WriteSegment(const std::string& object_id, BuiltS
   return meta;
 }
 
+void Compactor::MoveTail(const SegmentSet& from) {
+  Result<SegmentSet> to = LoadSegmentSet(catalog_.db(), from.object_id);
+  if (!to.ok() || to->generation != from.generation + 1) return tails_.Invalidate(from.object_id);
+  tails_.Rebase(from.object_id, from.generation, *to);
+}
+
 Result<CompactReport> Compactor::Fold(const std::string& object_id) {
   for (int attempt = 0; attempt < kCasAttempts; ++attempt) {
     auto start = std::chrono::steady_clock::now();
@@ -119,15 +125,16 @@ Result<CompactReport> Compactor::Fold(const std::string& object_id) {
     change.now = Now();
     change.delete_after = Later(options_.grace);
     Status cas = CommitSetChange(catalog_.db(), from, change);
-    tails_.Invalidate(object_id);
     if (cas.code() == StatusCode::kAlreadyExists) {
       (void)objects_.Delete(meta.key);  // never part of a set
+      tails_.Invalidate(object_id);
       continue;
     }
     if (!cas.ok()) {
       (void)objects_.Delete(meta.key);
       return cas;
     }
+    MoveTail(from);
     report.seconds = Seconds(start);
     return report;
   }
@@ -184,7 +191,7 @@ Result<CompactReport> Compactor::MergePair(const SegmentSet& set, size_t older) 
     (void)objects_.Delete(meta.key);
     return cas;
   }
-  tails_.Invalidate(set.object_id);
+  MoveTail(set);
   report.seconds = Seconds(start);
   return report;
 }

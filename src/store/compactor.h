@@ -98,6 +98,8 @@ class Compactor {
   Result<CompactReport> MergeTiers(const std::string& object_id);
   Result<SegmentMeta> WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label);
   Result<CompactReport> MergePair(const SegmentSet& set, size_t older);
+  // After a set change from `from`: the loaded tail moves onto the new set.
+  void MoveTail(const SegmentSet& from);
   std::string Now() const;
   std::string Later(std::chrono::seconds by) const;
   void Loop();

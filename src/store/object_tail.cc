@@ -40,6 +40,35 @@ Status ObjectTail::Apply(const json::object& version, XactId xact, size_t approx
   return Status::Ok();
 }
 
+void ObjectTail::Rebase(std::shared_ptr<const OpenSet> segments) {
+  XactId through = segments->through();
+  size_t before = 0, after = 0;
+  ids_by_root_.clear();
+  comments_by_target_.clear();
+  for (auto it = rows_.begin(); it != rows_.end();) {
+    auto& states = it->second.states;
+    before += states.size();
+    std::erase_if(states, [&](const State& s) { return s.xact <= through; });
+    after += states.size();
+    if (states.empty()) {
+      it = rows_.erase(it);
+      continue;
+    }
+    for (const auto& s : states) {
+      if (!s.row) continue;
+      std::string_view target = CommentTarget(*s.row);
+      if (!target.empty()) {
+        AddUnique(comments_by_target_[std::string(target)], it->first);
+      } else if (const auto* root = s.row->if_contains("root_span_id"); root && root->is_string()) {
+        AddUnique(ids_by_root_[std::string(root->as_string())], it->first);
+      }
+    }
+    ++it;
+  }
+  bytes_ = before ? bytes_ / before * after : 0;
+  segments_ = std::move(segments);
+}
+
 void ObjectTail::Reset(std::shared_ptr<const OpenSet> segments) {
   segments_ = std::move(segments);
   rows_.clear();

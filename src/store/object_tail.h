@@ -37,6 +37,10 @@ class ObjectTail {
   Status Apply(const json::object& version, XactId xact, size_t approx_bytes);
   // Empties the tail and gives it `segments` (a reload).
   void Reset(std::shared_ptr<const OpenSet> segments);
+  // Moves the tail onto a new set of the same object after compaction:
+  // states the set now covers (xact <= its through) leave the tail, the rest
+  // stay as folded.
+  void Rebase(std::shared_ptr<const OpenSet> segments);
   const std::shared_ptr<const OpenSet>& segments() const { return segments_; }
   void MarkLoaded(XactId through) { loaded_through_ = std::max(loaded_through_, through); }
   XactId loaded_through() const { return loaded_through_; }

@@ -130,6 +130,37 @@ void TailCache::ApplyCommitted(const std::string& object_id, const std::vector<C
   EvictIfOverBudget(object_id);
 }
 
+void TailCache::Rebase(const std::string& object_id, int64_t from_generation, const SegmentSet& to) {
+  std::vector<std::shared_ptr<const Segment>> open;
+  for (const auto& meta : to.segments) {
+    Result<std::shared_ptr<const Segment>> seg = segments_.Open(meta.key, meta.bytes);
+    if (!seg.ok()) return Invalidate(object_id);
+    open.push_back(std::move(*seg));
+  }
+  auto set = std::make_shared<const OpenSet>(to, std::move(open));
+  std::shared_ptr<ObjectTail> tail;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = tails_.find(object_id);
+    if (it == tails_.end()) return;
+    tail = it->second;
+  }
+  bool stale = false;
+  {
+    std::lock_guard<std::mutex> lock(tail->mu);
+    if (!tail->loaded || tail->evicted) return;
+    int64_t current = tail->segments() ? tail->segments()->meta().generation : 0;
+    if (current != from_generation) {
+      stale = true;
+    } else {
+      size_t before = tail->bytes();
+      tail->Rebase(std::move(set));
+      total_bytes_ -= before - tail->bytes();
+    }
+  }
+  if (stale) Invalidate(object_id);
+}
+
 void TailCache::Invalidate(const std::string& object_id) {
   std::shared_ptr<ObjectTail> tail;
   {

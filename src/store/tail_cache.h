@@ -41,6 +41,10 @@ class TailCache {
 
   // Drops the object's tail; the next read loads it afresh.
   void Invalidate(const std::string& object_id);
+  // After a compaction replaced the object's set `from` with `to`: moves a
+  // loaded tail onto `to` in place (no reload), or drops it when it was not
+  // on `from` or `to` cannot be opened.
+  void Rebase(const std::string& object_id, int64_t from_generation, const SegmentSet& to);
 
   size_t bytes() const { return total_bytes_.load(); }
   SegmentCache& segment_cache() { return segments_; }
