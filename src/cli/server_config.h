@@ -39,7 +39,7 @@ struct StoreFlags {
   bool background_compaction = true;
   int history_retention_hours = 7 * 24;
   int gc_grace_s = 600;
-  uint64_t max_backlog_mb = 1024;
+  uint64_t max_backlog_mb = 256;
   bool compression = true;
 };
 

@@ -1,6 +1,7 @@
 #include "store/compactor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <unordered_set>
 
@@ -141,19 +142,24 @@ Result<CompactReport> Compactor::Fold(const std::string& object_id) {
   return Unavailable("compaction of {} kept losing to another compactor", object_id);
 }
 
-Result<CompactReport> Compactor::MergePair(const SegmentSet& set, size_t older) {
+Result<CompactReport> Compactor::MergeRun(const SegmentSet& set, size_t first, size_t count) {
   auto start = std::chrono::steady_clock::now();
-  const SegmentMeta& a = set.segments[older];
-  const SegmentMeta& b = set.segments[older + 1];
-  TV_ASSIGN_OR_RETURN(auto seg_a, tails_.segment_cache().Open(a.key, a.bytes));
-  TV_ASSIGN_OR_RETURN(auto seg_b, tails_.segment_cache().Open(b.key, b.bytes));
+  std::vector<std::shared_ptr<const Segment>> run;  // newest first
+  for (size_t i = first + count; i-- > first;) {
+    const SegmentMeta& m = set.segments[i];
+    TV_ASSIGN_OR_RETURN(auto seg, tails_.segment_cache().Open(m.key, m.bytes));
+    run.push_back(std::move(seg));
+  }
   XactId horizon = XactAtTime(clock_.NowMicros() -
                               std::chrono::duration_cast<std::chrono::microseconds>(options_.history_retention).count());
-  bool includes_oldest = older == 0;
+  bool includes_oldest = first == 0;
   bool dropped_history = false;
   std::unordered_set<std::string> settled;  // ids whose newest state at or before the horizon was seen
-  SegmentWriter writer(set.object_id, a.min_xact, b.max_xact, options_.block_bytes, options_.compress);
-  for (const Segment* seg : {seg_b.get(), seg_a.get()}) {
+  SegmentWriter writer(set.object_id, set.segments[first].min_xact, set.segments[first + count - 1].max_xact,
+                       options_.block_bytes, options_.compress);
+  // The segments tile the xact range, so newest-first segments of
+  // newest-first rows are one newest-first stream.
+  for (const auto& seg : run) {
     for (uint32_t r = 0; r < seg->rows(); ++r) {
       std::string id(seg->id(r));
       if (seg->xact(r) <= horizon) {
@@ -174,13 +180,13 @@ Result<CompactReport> Compactor::MergePair(const SegmentSet& set, size_t older) 
   CompactReport report;
   report.objects = 1;
   report.segments_written = 1;
-  report.segments_merged = 2;
+  report.segments_merged = count;
   report.rows = built.rows;
   report.raw_bytes = built.raw_bytes;
   report.bytes = built.bytes.size();
   TV_ASSIGN_OR_RETURN(SegmentMeta meta, WriteSegment(set.object_id, std::move(built), "merge into"));
   SetChange change;
-  change.remove = {a.key, b.key};
+  for (size_t i = first; i < first + count; ++i) change.remove.push_back(set.segments[i].key);
   change.add.push_back(meta);
   change.through = set.through;
   change.history_from = dropped_history ? std::max(set.history_from, horizon) : set.history_from;
@@ -196,24 +202,33 @@ Result<CompactReport> Compactor::MergePair(const SegmentSet& set, size_t older) 
   return report;
 }
 
+// Size tiers: a segment of `rows` rows is in tier floor(log_F(rows / fold_rows)).
+// When the F newest segments share a tier they merge into one of the next
+// tier, so a row is rewritten about log_F(object rows / fold rows) times.
+// A set longer than max_segments merges its newest F regardless.
 Result<CompactReport> Compactor::MergeTiers(const std::string& object_id) {
   CompactReport total;
+  const size_t fanin = std::max<size_t>(2, options_.merge_fanin);
+  auto tier = [&](uint64_t rows) {
+    double base = static_cast<double>(std::max<uint64_t>(1, options_.fold_rows));
+    return rows <= base ? 0 : static_cast<int>(std::log(static_cast<double>(rows) / base) / std::log(double(fanin)));
+  };
   for (int conflicts = 0;;) {
     TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(catalog_.db(), object_id));
     size_t n = set.segments.size();
     if (n < 2) return total;
-    size_t older = n - 2;
-    bool tiered = set.segments[n - 1].rows * 2 >= set.segments[n - 2].rows;
-    if (!tiered && n <= options_.max_segments) return total;
-    if (!tiered) {
-      // Too many segments: merge the adjacent pair with the fewest rows.
-      uint64_t best = UINT64_MAX;
-      for (size_t i = 0; i + 1 < n; ++i) {
-        uint64_t rows = set.segments[i].rows + set.segments[i + 1].rows;
-        if (rows < best) best = rows, older = i;
-      }
+    int t = tier(set.segments[n - 1].rows);
+    size_t same = 1;
+    while (same < n && tier(set.segments[n - 1 - same].rows) == t) ++same;
+    size_t count = 0;
+    if (same >= fanin) {
+      count = fanin;
+    } else if (n > options_.max_segments) {
+      count = std::min(n, fanin);
+    } else {
+      return total;
     }
-    Result<CompactReport> r = MergePair(set, older);
+    Result<CompactReport> r = MergeRun(set, n - count, count);
     if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists && ++conflicts < kCasAttempts) continue;
     TV_RETURN_IF_ERROR(r.status());
     total.Add(*r);

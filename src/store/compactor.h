@@ -1,7 +1,7 @@
 // Compactor: turns an object's WAL tail into segments and keeps the segment
 // set small — an LSM over immutable segments. Folding writes the tail's
-// states at or below the watermark as one new segment; merging joins the two
-// newest segments while the newer is at least half the older (or the set is
+// states at or below the watermark as one new segment; merging joins the
+// newest segments once `merge_fanin` of them share a size tier (or the set is
 // too long), dropping history older than the retention and tombstones with
 // nothing older under them. Every set change is a compare-and-swap on the
 // set's generation, so concurrent compactors cannot both win; superseded
@@ -37,7 +37,10 @@ struct CompactorOptions {
   uint64_t fold_rows = 20000;
   uint64_t fold_bytes = 32u << 20;
   std::chrono::seconds fold_age{10};
-  size_t max_segments = 8;
+  // Merge the newest `merge_fanin` segments once they share a size tier; a
+  // set longer than `max_segments` merges its newest ones regardless.
+  size_t merge_fanin = 8;
+  size_t max_segments = 24;
   std::chrono::seconds history_retention{7 * 24 * 3600};
   std::chrono::seconds grace{600};
   size_t block_bytes = 512u << 10;
@@ -97,7 +100,8 @@ class Compactor {
   Result<CompactReport> Fold(const std::string& object_id);
   Result<CompactReport> MergeTiers(const std::string& object_id);
   Result<SegmentMeta> WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label);
-  Result<CompactReport> MergePair(const SegmentSet& set, size_t older);
+  // Merges segments [first, first + count) of `set` into one.
+  Result<CompactReport> MergeRun(const SegmentSet& set, size_t first, size_t count);
   // After a set change from `from`: the loaded tail moves onto the new set.
   void MoveTail(const SegmentSet& from);
   std::string Now() const;

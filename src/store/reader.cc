@@ -111,30 +111,52 @@ struct ObjectView {
   std::unordered_map<std::string, std::vector<RowPtr>> tail_comments;  // by target
 };
 
+// Adds the tail's state of `id` at the snapshot to the view: it shadows the
+// id's segment states; a live row is a candidate, a comment is listed.
+void TakeState(const ObjectTail& tail, const std::string& id, const ObjectTail::History& h, XactId snapshot,
+               ObjectView& view) {
+  const ObjectTail::State* state = ObjectTail::StateAsOf(h, snapshot);
+  if (!state) return;
+  view.shadowed.insert(id);
+  if (!state->row) return;
+  if (h.is_comment) {
+    view.tail_comments[std::string(CommentTarget(*state->row))].push_back(state->row);
+  } else {
+    view.tail_rows.emplace_back(state->xact, state->row);
+  }
+}
+
+// The ids a narrowed scan can reach: the ids asked for, or every id of the
+// traces asked for, in the tail and in the segments.
+std::unordered_set<std::string> ReachableIds(const ObjectTail& tail, const ScanSpec& spec) {
+  std::unordered_set<std::string> ids;
+  if (spec.ids) {
+    ids.insert(spec.ids->begin(), spec.ids->end());
+    return ids;
+  }
+  for (const auto& root : *spec.root_span_ids) {
+    ids.insert(root);  // a row without root_span_id is its own trace
+    if (const auto* in_tail = tail.IdsWithRoot(root)) ids.insert(in_tail->begin(), in_tail->end());
+    if (!tail.segments()) continue;
+    for (const auto& seg : tail.segments()->segments())
+      for (uint32_t r : seg->RowsWithRoot(root)) ids.emplace(seg->id(r));
+  }
+  return ids;
+}
+
 ObjectView TakeView(const ObjectTail& tail, const ScanSpec& spec, XactId snapshot) {
   ObjectView view;
   view.set = tail.segments();
-  std::unordered_set<std::string_view> wanted;
-  if (spec.ids) {
-    for (const auto& id : *spec.ids) wanted.insert(id);
-  } else if (spec.root_span_ids) {
-    for (const auto& root : *spec.root_span_ids) {
-      if (const auto* ids = tail.IdsWithRoot(root))
-        for (const auto& id : *ids) wanted.insert(id);
-      wanted.insert(root);  // a row without root_span_id is its own trace
+  if (spec.ids || spec.root_span_ids) {
+    // Only what the scan can reach: cheap however large the tail is.
+    for (const auto& id : ReachableIds(tail, spec)) {
+      if (const ObjectTail::History* h = tail.Find(id); h && !h->is_comment) TakeState(tail, id, *h, snapshot, view);
+      if (const auto* comments = tail.CommentsOn(id))
+        for (const auto& cid : *comments)
+          if (const ObjectTail::History* ch = tail.Find(cid)) TakeState(tail, cid, *ch, snapshot, view);
     }
-  }
-  bool narrowed = spec.ids || spec.root_span_ids;
-  for (const auto& [id, h] : tail.rows()) {
-    const ObjectTail::State* state = ObjectTail::StateAsOf(h, snapshot);
-    if (!state) continue;
-    view.shadowed.insert(id);
-    if (!state->row) continue;
-    if (h.is_comment) {
-      view.tail_comments[std::string(CommentTarget(*state->row))].push_back(state->row);
-    } else if (!narrowed || wanted.count(id)) {
-      view.tail_rows.emplace_back(state->xact, state->row);
-    }
+  } else {
+    for (const auto& [id, h] : tail.rows()) TakeState(tail, id, h, snapshot, view);
   }
   std::sort(view.tail_rows.begin(), view.tail_rows.end(), [](const auto& a, const auto& b) {
     return Before(a.first, StringOf(*a.second, "id"), b.first, StringOf(*b.second, "id"));

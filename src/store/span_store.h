@@ -28,7 +28,7 @@ struct SpanStoreOptions {
   // Ingest waits (up to the writer's deadline, then 503) while more than this
   // many bytes of WAL wait for compaction: back-pressure instead of an
   // unbounded tail.
-  uint64_t max_backlog_bytes = uint64_t{1} << 30;
+  uint64_t max_backlog_bytes = uint64_t{256} << 20;
 };
 
 class SpanStore {

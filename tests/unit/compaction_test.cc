@@ -188,7 +188,10 @@ std::string Sentence(std::mt19937& rng, int n) {
 }
 
 TEST_F(CompactionTest, CompactedTwinAnswersExactlyLikeTheUncompactedOne) {
-  Twin plain("tv-plain"), compacted("tv-compacted");
+  CompactorOptions merging;  // small tiers so that merges happen often
+  merging.fold_rows = 4;
+  merging.merge_fanin = 3;
+  Twin plain("tv-plain"), compacted("tv-compacted", merging);
   std::mt19937 rng(42);
   std::vector<std::string> ids, roots;
   std::vector<XactId> snapshots;
@@ -249,6 +252,7 @@ TEST_F(CompactionTest, CompactedTwinAnswersExactlyLikeTheUncompactedOne) {
   }
   CompactReport last = compacted.Compact(ref_.ObjectId());
   (void)last;
+  EXPECT_GT(compacted.store_->compactor().totals().segments_merged, 0u) << "the workload must exercise merges";
   Result<SegmentSet> set = LoadSegmentSet(*compacted.db_, ref_.ObjectId());
   ASSERT_TRUE(set.ok());
   EXPECT_GE(set->segments.size(), 1u);
@@ -351,6 +355,7 @@ TEST_F(CompactionTest, TwoCompactorsCannotBothWin) {
 TEST_F(CompactionTest, HistoryOlderThanTheRetentionIsRefusedClearly) {
   CompactorOptions o;
   o.history_retention = std::chrono::hours(1);
+  o.merge_fanin = 2;
   Twin t("tv-history", o);
   XactId v1 = t.Write(W({json::object{{"id", "x"}, {"output", "first"}}}, kStart));
   t.clock_.Advance(kSecond);

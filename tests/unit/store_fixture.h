@@ -168,6 +168,7 @@ class StoreTestBase : public ::testing::Test {
   static SpanStoreOptions Options(std::chrono::milliseconds deadline = std::chrono::milliseconds(5000)) {
     SpanStoreOptions o;
     o.writer.deadline = deadline;
+    o.compactor.background = false;  // these tests look at the WAL as written
     return o;
   }
 
