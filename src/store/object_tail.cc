@@ -1,5 +1,7 @@
 #include "store/object_tail.h"
 
+#include "text/tokenizer.h"
+
 #include <algorithm>
 
 namespace tv::store {
@@ -21,7 +23,11 @@ Status ObjectTail::Apply(const json::object& version, XactId xact, size_t approx
   if (found == rows_.end() && segments_ && !segments_->empty()) {
     TV_ASSIGN_OR_RETURN(base, segments_->StateOf(id, segments_->through()));
   }
-  History& h = found != rows_.end() ? found->second : rows_[std::string(id)];
+  if (found == rows_.end()) {
+    found = rows_.emplace(std::string(id), History{}).first;
+    found->second.number = next_number_++;
+  }
+  History& h = found->second;
   const json::object* prev = h.states.empty() ? base.get() : h.states.back().row.get();
   RowPtr next = ApplyVersion(prev, version, xact);
   if (next) {
@@ -33,6 +39,7 @@ Status ObjectTail::Apply(const json::object& version, XactId xact, size_t approx
       AddUnique(ids_by_root_[std::string(root->as_string())], id);
     }
   }
+  if (next) IndexTerms(h.number, *next);
   h.states.push_back({xact, std::move(next)});
   max_xact_ = std::max(max_xact_, xact);
   // The version and the state it produced both stay in memory.
@@ -40,11 +47,33 @@ Status ObjectTail::Apply(const json::object& version, XactId xact, size_t approx
   return Status::Ok();
 }
 
+void ObjectTail::IndexTerms(uint32_t number, const json::object& row) {
+  for (const auto& kv : row) {
+    if (!text::IsTextField(kv.key())) continue;
+    auto& field = terms_[std::string(kv.key())];
+    text::TokenizeJson(kv.value(), [&](std::string_view token) {
+      auto it = field.find(std::string(token));
+      if (it == field.end()) it = field.emplace(std::string(token), Roaring()).first;
+      it->second.add(number);
+    });
+  }
+}
+
+Roaring ObjectTail::TermIds(std::string_view field, std::string_view token) const {
+  Roaring out;
+  for (const auto& [name, tokens] : terms_) {
+    if (!field.empty() && name != field) continue;
+    if (auto it = tokens.find(std::string(token)); it != tokens.end()) out |= it->second;
+  }
+  return out;
+}
+
 void ObjectTail::Rebase(std::shared_ptr<const OpenSet> segments) {
   XactId through = segments->through();
   size_t before = 0, after = 0;
   ids_by_root_.clear();
   comments_by_target_.clear();
+  terms_.clear();
   for (auto it = rows_.begin(); it != rows_.end();) {
     auto& states = it->second.states;
     before += states.size();
@@ -56,6 +85,7 @@ void ObjectTail::Rebase(std::shared_ptr<const OpenSet> segments) {
     }
     for (const auto& s : states) {
       if (!s.row) continue;
+      IndexTerms(it->second.number, *s.row);
       std::string_view target = CommentTarget(*s.row);
       if (!target.empty()) {
         AddUnique(comments_by_target_[std::string(target)], it->first);
@@ -72,6 +102,8 @@ void ObjectTail::Rebase(std::shared_ptr<const OpenSet> segments) {
 void ObjectTail::Reset(std::shared_ptr<const OpenSet> segments) {
   segments_ = std::move(segments);
   rows_.clear();
+  terms_.clear();
+  next_number_ = 0;
   ids_by_root_.clear();
   comments_by_target_.clear();
   loaded_through_ = 0;

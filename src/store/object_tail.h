@@ -29,6 +29,7 @@ class ObjectTail {
   struct History {
     std::vector<State> states;  // xact order
     bool is_comment = false;
+    uint32_t number = 0;  // this id's number in the tail's term index
   };
 
   // Folds one version in. Versions must arrive in xact order; a version at or
@@ -58,6 +59,11 @@ class ObjectTail {
   const std::vector<std::string>* IdsWithRoot(std::string_view root_span_id) const;
   const std::vector<std::string>* CommentsOn(std::string_view id) const;
 
+  // The numbers (History::number) of ids some state of which has `token` in
+  // the top-level field `field` (any text field when empty): a superset of
+  // the matches, to be confirmed on the row. The same tokenizer as segments.
+  Roaring TermIds(std::string_view field, std::string_view token) const;
+
   size_t bytes() const { return bytes_; }
   XactId max_xact() const { return max_xact_; }
 
@@ -67,8 +73,13 @@ class ObjectTail {
   uint64_t last_used = 0;
 
  private:
+  void IndexTerms(uint32_t number, const json::object& row);
+
   std::shared_ptr<const OpenSet> segments_;
   std::unordered_map<std::string, History> rows_;
+  uint32_t next_number_ = 0;
+  // field → token → id numbers: the tail's full-text index.
+  std::unordered_map<std::string, std::unordered_map<std::string, Roaring>> terms_;
   std::unordered_map<std::string, std::vector<std::string>> ids_by_root_;
   std::unordered_map<std::string, std::vector<std::string>> comments_by_target_;
   XactId loaded_through_ = 0;

@@ -113,17 +113,34 @@ struct ObjectView {
 
 // Adds the tail's state of `id` at the snapshot to the view: it shadows the
 // id's segment states; a live row is a candidate, a comment is listed.
+// `candidate`: false when the row cannot match (the tail's term index says so).
 void TakeState(const ObjectTail& tail, const std::string& id, const ObjectTail::History& h, XactId snapshot,
-               ObjectView& view) {
+               ObjectView& view, bool candidate = true) {
   const ObjectTail::State* state = ObjectTail::StateAsOf(h, snapshot);
   if (!state) return;
   view.shadowed.insert(id);
   if (!state->row) return;
   if (h.is_comment) {
     view.tail_comments[std::string(CommentTarget(*state->row))].push_back(state->row);
-  } else {
+  } else if (candidate) {
     view.tail_rows.emplace_back(state->xact, state->row);
   }
+}
+
+// The tail ids that can satisfy the indexed MATCH terms, or nullopt when
+// there are none to narrow by.
+std::optional<Roaring> TailMatchCandidates(const ObjectTail& tail, const std::vector<PreparedMatch>& matches) {
+  std::optional<Roaring> out;
+  for (const auto& m : matches) {
+    if (!m.indexed) continue;
+    std::string field = m.term->path.empty() ? std::string() : m.term->path[0];
+    if (m.tokens.empty()) return Roaring();
+    for (const auto& token : m.tokens) {
+      Roaring ids = tail.TermIds(field, token);
+      out = out ? (*out & ids) : std::move(ids);
+    }
+  }
+  return out;
 }
 
 // The ids a narrowed scan can reach: the ids asked for, or every id of the
@@ -144,7 +161,8 @@ std::unordered_set<std::string> ReachableIds(const ObjectTail& tail, const ScanS
   return ids;
 }
 
-ObjectView TakeView(const ObjectTail& tail, const ScanSpec& spec, XactId snapshot) {
+ObjectView TakeView(const ObjectTail& tail, const ScanSpec& spec, const std::vector<PreparedMatch>& matches,
+                    XactId snapshot) {
   ObjectView view;
   view.set = tail.segments();
   if (spec.ids || spec.root_span_ids) {
@@ -156,7 +174,9 @@ ObjectView TakeView(const ObjectTail& tail, const ScanSpec& spec, XactId snapsho
           if (const ObjectTail::History* ch = tail.Find(cid)) TakeState(tail, cid, *ch, snapshot, view);
     }
   } else {
-    for (const auto& [id, h] : tail.rows()) TakeState(tail, id, h, snapshot, view);
+    std::optional<Roaring> candidates = TailMatchCandidates(tail, matches);
+    for (const auto& [id, h] : tail.rows())
+      TakeState(tail, id, h, snapshot, view, !candidates || candidates->contains(h.number));
   }
   std::sort(view.tail_rows.begin(), view.tail_rows.end(), [](const auto& a, const auto& b) {
     return Before(a.first, StringOf(*a.second, "id"), b.first, StringOf(*b.second, "id"));
@@ -389,11 +409,12 @@ Result<std::vector<Hit>> CollectRows(const std::vector<ObjectView>& views, const
 Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapshot) {
   ScanResult result;
   result.snapshot = snapshot;
+  std::vector<PreparedMatch> matches = PrepareMatches(spec);
   std::vector<ObjectView> views;
   views.reserve(spec.objects.size());
   for (const auto& object_id : spec.objects) {
     TV_RETURN_IF_ERROR(tails.With(object_id, [&](const ObjectTail& tail) -> Status {
-      views.push_back(TakeView(tail, spec, snapshot));
+      views.push_back(TakeView(tail, spec, matches, snapshot));
       return Status::Ok();
     }));
     const auto& set = views.back().set;
@@ -401,7 +422,6 @@ Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapsh
       return InvalidArgument("version {} is older than the history kept for {} (from version {}); ask for a newer one",
                              FormatXact(snapshot), object_id, FormatXact(set->meta().history_from));
   }
-  std::vector<PreparedMatch> matches = PrepareMatches(spec);
 
   if (spec.limit_unit == LimitUnit::kRows) {
     TV_ASSIGN_OR_RETURN(std::vector<Hit> hits, CollectRows(views, spec, matches, snapshot, spec.after,
@@ -435,7 +455,7 @@ Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapsh
   std::vector<ObjectView> member_views;
   for (const auto& object_id : spec.objects) {
     TV_RETURN_IF_ERROR(tails.With(object_id, [&](const ObjectTail& tail) -> Status {
-      member_views.push_back(TakeView(tail, members, snapshot));
+      member_views.push_back(TakeView(tail, members, matches, snapshot));
       return Status::Ok();
     }));
   }
