@@ -79,6 +79,29 @@ Result<SegmentMeta> Compactor::WriteSegment(const std::string& object_id, BuiltS
   return meta;
 }
 
+CompactReport Compactor::Report(const BuiltSegment& built, uint64_t merged) {
+  CompactReport r;
+  r.objects = 1;
+  r.segments_written = 1;
+  r.segments_merged = merged;
+  r.rows = built.rows;
+  r.raw_bytes = built.raw_bytes;
+  r.bytes = built.bytes.size();
+  return r;
+}
+
+Status Compactor::Swap(const SegmentSet& from, SetChange change) {
+  change.now = Now();
+  change.delete_after = Later(options_.grace);
+  Status cas = CommitSetChange(catalog_.db(), from, change);
+  if (!cas.ok()) {
+    for (const auto& s : change.add) (void)objects_.Delete(s.key);  // never part of a set
+    return cas;
+  }
+  MoveTail(from);
+  return Status::Ok();
+}
+
 void Compactor::MoveTail(const SegmentSet& from) {
   Result<SegmentSet> to = LoadSegmentSet(catalog_.db(), from.object_id);
   if (!to.ok() || to->generation != from.generation + 1) return tails_.Invalidate(from.object_id);
@@ -92,7 +115,11 @@ Result<CompactReport> Compactor::Fold(const std::string& object_id) {
     std::vector<SegmentRow> rows;
     SegmentSet from;
     TV_RETURN_IF_ERROR(tails_.With(object_id, [&](const ObjectTail& tail) -> Status {
-      from = tail.segments() ? tail.segments()->meta() : SegmentSet{object_id};
+      if (tail.segments()) {
+        from = tail.segments()->meta();
+      } else {
+        from.object_id = object_id;
+      }
       for (const auto& [id, h] : tail.rows()) {
         for (size_t i = 0; i < h.states.size(); ++i) {
           const auto& s = h.states[i];
@@ -112,30 +139,18 @@ Result<CompactReport> Compactor::Fold(const std::string& object_id) {
     for (const auto& r : rows) TV_RETURN_IF_ERROR(writer.Add(r));
     rows.clear();
     BuiltSegment built = writer.Finish();
-    CompactReport report;
-    report.objects = 1;
-    report.segments_written = 1;
-    report.rows = built.rows;
-    report.raw_bytes = built.raw_bytes;
-    report.bytes = built.bytes.size();
+    CompactReport report = Report(built, 0);
     TV_ASSIGN_OR_RETURN(SegmentMeta meta, WriteSegment(object_id, std::move(built), "fold into"));
     SetChange change;
     change.add.push_back(meta);
     change.through = through;
     change.history_from = from.history_from;
-    change.now = Now();
-    change.delete_after = Later(options_.grace);
-    Status cas = CommitSetChange(catalog_.db(), from, change);
-    if (cas.code() == StatusCode::kAlreadyExists) {
-      (void)objects_.Delete(meta.key);  // never part of a set
-      tails_.Invalidate(object_id);
+    Status swapped = Swap(from, std::move(change));
+    if (swapped.code() == StatusCode::kAlreadyExists) {
+      tails_.Invalidate(object_id);  // it was on a set another compactor replaced
       continue;
     }
-    if (!cas.ok()) {
-      (void)objects_.Delete(meta.key);
-      return cas;
-    }
-    MoveTail(from);
+    TV_RETURN_IF_ERROR(swapped);
     report.seconds = Seconds(start);
     return report;
   }
@@ -177,27 +192,14 @@ Result<CompactReport> Compactor::MergeRun(const SegmentSet& set, size_t first, s
     }
   }
   BuiltSegment built = writer.Finish();
-  CompactReport report;
-  report.objects = 1;
-  report.segments_written = 1;
-  report.segments_merged = count;
-  report.rows = built.rows;
-  report.raw_bytes = built.raw_bytes;
-  report.bytes = built.bytes.size();
+  CompactReport report = Report(built, count);
   TV_ASSIGN_OR_RETURN(SegmentMeta meta, WriteSegment(set.object_id, std::move(built), "merge into"));
   SetChange change;
   for (size_t i = first; i < first + count; ++i) change.remove.push_back(set.segments[i].key);
   change.add.push_back(meta);
   change.through = set.through;
   change.history_from = dropped_history ? std::max(set.history_from, horizon) : set.history_from;
-  change.now = Now();
-  change.delete_after = Later(options_.grace);
-  Status cas = CommitSetChange(catalog_.db(), set, change);
-  if (!cas.ok()) {
-    (void)objects_.Delete(meta.key);
-    return cas;
-  }
-  MoveTail(set);
+  TV_RETURN_IF_ERROR(Swap(set, std::move(change)));
   report.seconds = Seconds(start);
   return report;
 }

@@ -102,6 +102,10 @@ class Compactor {
   Result<SegmentMeta> WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label);
   // Merges segments [first, first + count) of `set` into one.
   Result<CompactReport> MergeRun(const SegmentSet& set, size_t first, size_t count);
+  static CompactReport Report(const BuiltSegment& built, uint64_t merged);
+  // Commits `change` against `from` (CAS). On success the loaded tail moves
+  // onto the new set; on failure the segments it would add are deleted.
+  Status Swap(const SegmentSet& from, SetChange change);
   // After a set change from `from`: the loaded tail moves onto the new set.
   void MoveTail(const SegmentSet& from);
   std::string Now() const;

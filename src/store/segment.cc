@@ -24,7 +24,23 @@ Result<XactId> XactField(const json::object& o, std::string_view key, std::strin
   return ParseXact(v->as_string(), key);
 }
 
+class MemoryFile : public SegmentFile {
+ public:
+  explicit MemoryFile(std::string bytes) : bytes_(std::move(bytes)) {}
+  Result<std::string> Read(uint64_t offset, uint64_t length) const override {
+    if (offset > bytes_.size() || length > bytes_.size() - offset) return Internal("segment read past its end");
+    return bytes_.substr(offset, length);
+  }
+
+ private:
+  std::string bytes_;
+};
+
 }  // namespace
+
+std::shared_ptr<const SegmentFile> MemorySegmentFile(std::string bytes) {
+  return std::make_shared<MemoryFile>(std::move(bytes));
+}
 
 Result<std::string> Segment::ReadPart(const segfmt::PartRef& ref) const {
   TV_ASSIGN_OR_RETURN(std::string stored, file_->Read(ref.offset, ref.length));

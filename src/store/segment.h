@@ -26,6 +26,9 @@ class SegmentFile {
   virtual Result<std::string> Read(uint64_t offset, uint64_t length) const = 0;
 };
 
+// A segment held in memory (a remote segment without a disk cache; tests).
+std::shared_ptr<const SegmentFile> MemorySegmentFile(std::string bytes);
+
 class Segment {
  public:
   // Opens the segment `key` of `size` bytes; `blocks` may be shared by

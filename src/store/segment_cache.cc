@@ -45,18 +45,6 @@ class LocalFile : public SegmentFile {
   std::string path_;
 };
 
-class MemoryFile : public SegmentFile {
- public:
-  explicit MemoryFile(std::string bytes) : bytes_(std::move(bytes)) {}
-  Result<std::string> Read(uint64_t offset, uint64_t length) const override {
-    if (offset + length > bytes_.size()) return Internal("segment read past its end");
-    return bytes_.substr(offset, length);
-  }
-
- private:
-  std::string bytes_;
-};
-
 }  // namespace
 
 SegmentCache::SegmentCache(objstore::ObjectStore& objects, SegmentCacheOptions options)
@@ -80,7 +68,7 @@ Result<std::shared_ptr<const SegmentFile>> SegmentCache::File(const std::string&
     return Status::Ok();
   }));
   if (bytes.size() != size) return Internal("segment {} is {} bytes where the catalog says {}", key, bytes.size(), size);
-  if (options_.disk_dir.empty()) return std::shared_ptr<const SegmentFile>(new MemoryFile(std::move(bytes)));
+  if (options_.disk_dir.empty()) return MemorySegmentFile(std::move(bytes));
   // Two readers may fetch one segment at once: each writes its own temp file.
   std::string path = DiskPath(key), tmp = path + "." + crypto::HexEncode(crypto::RandomBytes(4)) + ".tmp";
   {
@@ -89,7 +77,7 @@ Result<std::shared_ptr<const SegmentFile>> SegmentCache::File(const std::string&
     if (fd >= 0) ::close(fd);
     std::error_code ec;
     if (!ok || (fs::rename(tmp, path, ec), ec))  // a full cache disk still answers, from memory
-      return std::shared_ptr<const SegmentFile>(new MemoryFile(std::move(bytes)));
+      return MemorySegmentFile(std::move(bytes));
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -488,13 +488,7 @@ std::string EverythingStored(const std::string& folder, BlockCache& blocks) {
       if (sections.ok())
         for (const auto& s : *sections) out += s.jsonl;
     } else if (path.ends_with(".tvseg")) {
-      class Bytes : public SegmentFile {
-       public:
-        explicit Bytes(std::string b) : b_(std::move(b)) {}
-        Result<std::string> Read(uint64_t o, uint64_t n) const override { return b_.substr(o, n); }
-        std::string b_;
-      };
-      auto seg = Segment::Open(path, bytes.size(), std::make_shared<Bytes>(bytes), blocks);
+      auto seg = Segment::Open(path, bytes.size(), MemorySegmentFile(bytes), blocks);
       EXPECT_TRUE(seg.ok()) << path;
       if (!seg.ok()) continue;
       for (size_t r = 0; r < (*seg)->rows(); ++r) {

@@ -16,18 +16,6 @@
 namespace tv::store {
 namespace {
 
-class BytesFile : public SegmentFile {
- public:
-  explicit BytesFile(std::string b) : bytes_(std::move(b)) {}
-  Result<std::string> Read(uint64_t offset, uint64_t length) const override {
-    if (offset + length > bytes_.size()) return Internal("read past the end");
-    return bytes_.substr(offset, length);
-  }
-
- private:
-  std::string bytes_;
-};
-
 constexpr XactId kBase = kXactPrefix | (XactId{1795425629} << 16);
 
 RowPtr Row(std::string_view text) {
@@ -55,7 +43,7 @@ class SegmentTest : public ::testing::Test {
     for (const auto& r : SampleRows()) ASSERT_TRUE(w.Add(r).ok());
     built_ = w.Finish();
     Result<std::shared_ptr<const Segment>> s =
-        Segment::Open("seg/test", built_.bytes.size(), std::make_shared<BytesFile>(built_.bytes), blocks_);
+        Segment::Open("seg/test", built_.bytes.size(), MemorySegmentFile(built_.bytes), blocks_);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     seg_ = *s;
   }
@@ -149,7 +137,9 @@ TEST_F(SegmentTest, SmallBlocksSplitRowsAcrossBlocks) {
   for (size_t r = 0; r < rows.size(); ++r) {
     Result<RowPtr> got = seg_->Row(r);
     ASSERT_TRUE(got.ok());
-    if (rows[r].row) EXPECT_EQ(json::serialize(**got), json::serialize(*rows[r].row));
+    if (rows[r].row) {
+      EXPECT_EQ(json::serialize(**got), json::serialize(*rows[r].row));
+    }
   }
 }
 
@@ -166,7 +156,7 @@ TEST_F(SegmentTest, TruncatedOrDamagedFilesAreRefused) {
   Build();
   std::string b = built_.bytes;
   auto open = [&](const std::string& bytes) {
-    return Segment::Open("seg/bad", bytes.size(), std::make_shared<BytesFile>(bytes), blocks_).status();
+    return Segment::Open("seg/bad", bytes.size(), MemorySegmentFile(bytes), blocks_).status();
   };
   EXPECT_FALSE(open(b.substr(0, b.size() - 1)).ok());
   std::string bad_trailer = b;
