@@ -29,6 +29,10 @@ struct Expr {
     kOr,         // any child
     kNot,        // !children[0]
     kMatch,      // children[0] MATCH children[1]: full-text, whole words (text/tokenizer.h)
+    kLt,         // children[0] < children[1]
+    kLe,         // children[0] <= children[1]
+    kGt,         // children[0] > children[1]
+    kGe,         // children[0] >= children[1]
   };
   Op op = Op::kLiteral;
   json::value value;             // kLiteral

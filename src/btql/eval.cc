@@ -125,6 +125,47 @@ Truth Match(const Expr& left, const Expr& right, const json::object& row) {
   return FromBool(text::ContainsAllTokens(*target.get(), text::Tokens(query.get()->get_string())));
 }
 
+// Orders two numbers exactly where both are integers: -1, 0 or 1.
+int CompareNumbers(const json::value& a, const json::value& b) {
+  if (a.is_double() || b.is_double()) {
+    double x = a.to_number<double>(), y = b.to_number<double>();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a.is_int64() && b.is_int64()) return a.get_int64() < b.get_int64() ? -1 : a.get_int64() > b.get_int64() ? 1 : 0;
+  if (a.is_uint64() && b.is_uint64())
+    return a.get_uint64() < b.get_uint64() ? -1 : a.get_uint64() > b.get_uint64() ? 1 : 0;
+  if (a.is_int64()) return a.get_int64() < 0 ? -1 : -CompareNumbers(b, json::value(static_cast<uint64_t>(a.get_int64())));
+  return -CompareNumbers(b, a);
+}
+
+// `left <op> right` for <, <=, >, >=: numbers by value, strings byte by byte,
+// booleans false < true; null or values of different kinds are unknown.
+Truth Order(const Expr& e, const json::object& row) {
+  Operand a = Value(e.children[0], row), b = Value(e.children[1], row);
+  if (a.IsNull() || b.IsNull()) return Truth::kUnknown;
+  const json::value& x = *a.get();
+  const json::value& y = *b.get();
+  int c;
+  if (IsNumber(x) && IsNumber(y)) {
+    if ((x.is_double() && std::isnan(x.get_double())) || (y.is_double() && std::isnan(y.get_double())))
+      return Truth::kUnknown;
+    c = CompareNumbers(x, y);
+  } else if (x.is_string() && y.is_string()) {
+    int r = std::string_view(x.get_string()).compare(std::string_view(y.get_string()));
+    c = r < 0 ? -1 : r > 0 ? 1 : 0;
+  } else if (x.is_bool() && y.is_bool()) {
+    c = static_cast<int>(x.get_bool()) - static_cast<int>(y.get_bool());
+  } else {
+    return Truth::kUnknown;
+  }
+  switch (e.op) {
+    case Expr::Op::kLt: return FromBool(c < 0);
+    case Expr::Op::kLe: return FromBool(c <= 0);
+    case Expr::Op::kGt: return FromBool(c > 0);
+    default: return FromBool(c >= 0);
+  }
+}
+
 Truth Truthiness(const Operand& v) {
   if (v.IsNull()) return Truth::kUnknown;
   return v.get()->is_bool() ? FromBool(v.get()->get_bool()) : Truth::kUnknown;
@@ -140,6 +181,10 @@ Truth Eval(const Expr& e, const json::object& row) {
     case Expr::Op::kOr: return Junction(e.children, Truth::kTrue, row);
     case Expr::Op::kNot: return Negate(Eval(e.children[0], row));
     case Expr::Op::kMatch: return Match(e.children[0], e.children[1], row);
+    case Expr::Op::kLt:
+    case Expr::Op::kLe:
+    case Expr::Op::kGt:
+    case Expr::Op::kGe: return Order(e, row);
     case Expr::Op::kLiteral:
     case Expr::Op::kIdent: return Truthiness(Value(e, row));
   }

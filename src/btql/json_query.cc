@@ -220,6 +220,10 @@ Result<Expr> ParseJsonExpr(const json::value& value) {
   if (op == "eq") return ParseBinary(*node, op, Op::kEq);
   if (op == "ne") return ParseBinary(*node, op, Op::kNe);
   if (op == "match") return ParseBinary(*node, op, Op::kMatch);
+  if (op == "lt") return ParseBinary(*node, op, Op::kLt);
+  if (op == "le") return ParseBinary(*node, op, Op::kLe);
+  if (op == "gt") return ParseBinary(*node, op, Op::kGt);
+  if (op == "ge") return ParseBinary(*node, op, Op::kGe);
   if (op == "is") return ParseIs(*node);
   if (op == "isnull") return ParseUnary(*node, op, Op::kIsNull);
   if (op == "isnotnull") return ParseUnary(*node, op, Op::kIsNotNull);

@@ -16,8 +16,7 @@ namespace {
 constexpr std::array<std::string_view, 7> kReservedWords = {"and", "or",   "not",  "is",
                                                             "null", "true", "false"};
 // Operators of the full language, recognized only to be refused clearly.
-constexpr std::array<std::string_view, 10> kLaterSymbols = {"<",  "<=", ">", ">=", "+",
-                                                            "-",  "*",  "/", "%",  "?"};
+constexpr std::array<std::string_view, 6> kLaterSymbols = {"+", "-", "*", "/", "%", "?"};
 constexpr std::array<std::string_view, 6> kLaterWords = {"like", "ilike", "includes", "contains", "in", "between"};
 
 template <size_t N>
@@ -93,6 +92,12 @@ class ExprParser {
       std::string op = c_.Next().text;
       TV_ASSIGN_OR_RETURN(Expr right, ParseOperand(fmt::format("a value after '{}'", op)));
       Expr::Op kind = op == "=" ? Expr::Op::kEq : Expr::Op::kNe;
+      return MakeNode(kind, {std::move(left), std::move(right)});
+    }
+    if (c_.IsSymbol("<") || c_.IsSymbol("<=") || c_.IsSymbol(">") || c_.IsSymbol(">=")) {
+      std::string op = c_.Next().text;
+      TV_ASSIGN_OR_RETURN(Expr right, ParseOperand(fmt::format("a value after '{}'", op)));
+      Expr::Op kind = op == "<" ? Expr::Op::kLt : op == "<=" ? Expr::Op::kLe : op == ">" ? Expr::Op::kGt : Expr::Op::kGe;
       return MakeNode(kind, {std::move(left), std::move(right)});
     }
     if (c_.ConsumeWord("is")) return ParseIsNull(std::move(left));

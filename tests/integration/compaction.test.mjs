@@ -49,6 +49,7 @@ describe('compaction over HTTP', { skip: SKIP_NO_BINARY }, () => {
         matchX: `select: * | from: experiment('${E}') | filter: output MATCH 'x'`,
         root: `select: * | from: experiment('${E}') | filter: root_span_id = 'root3'`,
         meta: `select: * | from: experiment('${E}') | filter: metadata.model = 'large'`,
+        range: `select: * | from: experiment('${E}') | filter: scores.acc >= 0.3 and scores.acc < 0.5`,
       })) {
         out[name] = ok(await btql(url, key, q), name).data;
       }
@@ -57,6 +58,7 @@ describe('compaction over HTTP', { skip: SKIP_NO_BINARY }, () => {
     const before = await reads();
     assert.equal(before.match.length, 6);
     assert.equal(before.matchX.length, 12, "'x' matches the word x, not xylophone");
+    assert.deepEqual(before.range.map((r) => r.id).sort(), ['root3', 'root4']);
     const { stdout } = await run(BIN, ['admin', 'compact', '--url', url, '--api-key', key, '--wait', '--object', `experiment:${E}`]);
     const report = JSON.parse(stdout);
     assert.equal(report.objects, 1);
