@@ -67,7 +67,7 @@ std::string Compactor::Later(std::chrono::seconds by) const {
 
 Result<SegmentMeta> Compactor::WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label) {
   SegmentMeta meta;
-  meta.key = fmt::format("seg/{:016x}/{}-{}.tvseg", codec::Hash64(object_id), FormatXact(built.max_xact),
+  meta.key = fmt::format("{}{}-{}.tvseg", SegmentPrefix(object_id), FormatXact(built.max_xact),
                          crypto::HexEncode(crypto::RandomBytes(4)));
   meta.min_xact = built.min_xact;
   meta.max_xact = built.max_xact;
@@ -98,14 +98,26 @@ Status Compactor::Swap(const SegmentSet& from, SetChange change) {
     for (const auto& s : change.add) (void)objects_.Delete(s.key);  // never part of a set
     return cas;
   }
-  MoveTail(from);
+  // The set the CAS made: the loaded tail moves onto it in place.
+  SegmentSet to = from;
+  ++to.generation;
+  to.through = change.through;
+  to.history_from = change.history_from;
+  std::erase_if(to.segments, [&](const SegmentMeta& m) {
+    return std::find(change.remove.begin(), change.remove.end(), m.key) != change.remove.end();
+  });
+  to.segments.insert(to.segments.end(), change.add.begin(), change.add.end());
+  std::sort(to.segments.begin(), to.segments.end(),
+            [](const SegmentMeta& a, const SegmentMeta& b) { return a.min_xact < b.min_xact; });
+  tails_.Rebase(from.object_id, from.generation, to);
   return Status::Ok();
 }
 
-void Compactor::MoveTail(const SegmentSet& from) {
-  Result<SegmentSet> to = LoadSegmentSet(catalog_.db(), from.object_id);
-  if (!to.ok() || to->generation != from.generation + 1) return tails_.Invalidate(from.object_id);
-  tails_.Rebase(from.object_id, from.generation, *to);
+Status Compactor::DeleteGarbage(const std::string& key) {
+  tails_.segment_cache().Forget(key);
+  TV_RETURN_IF_ERROR(
+      RetryUnavailable("delete " + key, options_.storage_deadline, [&] { return objects_.Delete(key); }));
+  return ForgetGarbage(catalog_.db(), key);
 }
 
 Result<CompactReport> Compactor::Fold(const std::string& object_id) {
@@ -271,11 +283,7 @@ Result<CompactReport> Compactor::CompactAll(const std::vector<std::string>* only
 
 Status Compactor::SweepGarbage() {
   TV_ASSIGN_OR_RETURN(std::vector<Garbage> due, DueGarbage(catalog_.db(), Now(), 1000));
-  for (const auto& g : due) {
-    tails_.segment_cache().Forget(g.key);
-    TV_RETURN_IF_ERROR(objects_.Delete(g.key));
-    TV_RETURN_IF_ERROR(ForgetGarbage(catalog_.db(), g.key));
-  }
+  for (const auto& g : due) TV_RETURN_IF_ERROR(DeleteGarbage(g.key));
   return Status::Ok();
 }
 

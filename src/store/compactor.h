@@ -77,6 +77,11 @@ class Compactor {
   void Wake();
   // Deletes superseded objects whose grace period has passed.
   Status SweepGarbage();
+  // Deletes one object of the garbage list now, from storage, caches and the list.
+  Status DeleteGarbage(const std::string& key);
+  // Puts a built segment of `object_id` under a new key (retrying failing
+  // storage) and returns its catalog entry.
+  Result<SegmentMeta> WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label);
   // Deletes what crashed writes and compactions left behind: segments no set
   // lists, and WAL chunks the catalog never committed that are older than
   // `started` (newer ones may be commits in flight). Run before this
@@ -99,15 +104,12 @@ class Compactor {
  private:
   Result<CompactReport> Fold(const std::string& object_id);
   Result<CompactReport> MergeTiers(const std::string& object_id);
-  Result<SegmentMeta> WriteSegment(const std::string& object_id, BuiltSegment built, std::string_view label);
   // Merges segments [first, first + count) of `set` into one.
   Result<CompactReport> MergeRun(const SegmentSet& set, size_t first, size_t count);
   static CompactReport Report(const BuiltSegment& built, uint64_t merged);
   // Commits `change` against `from` (CAS). On success the loaded tail moves
   // onto the new set; on failure the segments it would add are deleted.
   Status Swap(const SegmentSet& from, SetChange change);
-  // After a set change from `from`: the loaded tail moves onto the new set.
-  void MoveTail(const SegmentSet& from);
   std::string Now() const;
   std::string Later(std::chrono::seconds by) const;
   void Loop();

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "crypto/crypto.h"
-#include "store/codec.h"
 #include "store/retry.h"
 #include "store/span_store.h"
 
@@ -29,17 +28,6 @@ void CollectAttachments(const json::value& v, std::set<std::string>& keys) {
   }
 }
 
-std::vector<std::string_view> Lines(std::string_view jsonl) {
-  std::vector<std::string_view> out;
-  while (!jsonl.empty()) {
-    size_t nl = jsonl.find('\n');
-    std::string_view line = jsonl.substr(0, nl);
-    jsonl = nl == std::string_view::npos ? std::string_view() : jsonl.substr(nl + 1);
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 struct Line {
   std::string_view text;
   json::object row;
@@ -47,7 +35,7 @@ struct Line {
 
 Result<std::vector<Line>> ParseLines(std::string_view jsonl, std::string_view where) {
   std::vector<Line> out;
-  for (std::string_view text : Lines(jsonl)) {
+  for (std::string_view text : JsonLines(jsonl)) {
     boost::system::error_code ec;
     json::value v = json::parse(text, ec);
     if (ec || !v.is_object()) return Internal("WAL chunk {}: a row is not a JSON object", where);
@@ -138,10 +126,7 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
     }
     if (writer.rows() == 0) continue;  // nothing left: the segment just goes
     BuiltSegment built = writer.Finish();
-    SegmentMeta meta{fmt::format("seg/{:016x}/{}-{}.tvseg", codec::Hash64(object_id), FormatXact(built.max_xact),
-                                 crypto::HexEncode(crypto::RandomBytes(4))),
-                     built.min_xact, built.max_xact, built.rows, built.bytes.size(), built.raw_bytes};
-    TV_RETURN_IF_ERROR(RetryUnavailable("put " + meta.key, kStorageDeadline, [&] { return objects_.Put(meta.key, built.bytes); }));
+    TV_ASSIGN_OR_RETURN(SegmentMeta meta, compactor_->WriteSegment(object_id, std::move(built), "purge into"));
     written.push_back(meta.key);
     change.add.push_back(std::move(meta));
     ++receipt.segments_rewritten;
@@ -235,7 +220,7 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
   // purge replaced, and any superseded object that may still hold the rows —
   // every unreferenced WAL chunk and every old segment of this object — even
   // before its grace period ends.
-  std::string segment_prefix = fmt::format("seg/{:016x}/", codec::Hash64(object_id));
+  std::string segment_prefix = SegmentPrefix(object_id);
   TV_ASSIGN_OR_RETURN(std::vector<Garbage> garbage, DueGarbage(db, "9999", 1000000));
   for (const auto& g : garbage) {
     bool holds_rows = g.key.starts_with("wal/") || g.key.starts_with(segment_prefix);
@@ -243,9 +228,7 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
     TV_ASSIGN_OR_RETURN(std::vector<objstore::ObjectEntry> listed, objects_.List(g.key));
     for (const auto& e : listed)
       if (e.key == g.key) receipt.bytes_deleted += e.size;
-    segments_.Forget(g.key);
-    TV_RETURN_IF_ERROR(RetryUnavailable("delete " + g.key, kStorageDeadline, [&] { return objects_.Delete(g.key); }));
-    TV_RETURN_IF_ERROR(ForgetGarbage(db, g.key));
+    TV_RETURN_IF_ERROR(compactor_->DeleteGarbage(g.key));
     ++receipt.objects_deleted;
   }
   segments.clear();

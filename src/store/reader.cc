@@ -102,12 +102,18 @@ bool Matches(const ScanSpec& spec, const json::object& row) {
   return !spec.filter || spec.filter(row);
 }
 
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
 // What a scan needs of one object, taken under its tail's lock so the scan
 // itself runs without holding it.
 struct ObjectView {
   std::shared_ptr<const OpenSet> set;
   std::vector<std::pair<XactId, RowPtr>> tail_rows;  // current, not comments; scan order
-  std::unordered_set<std::string> shadowed;          // ids with a tail state at or below the snapshot
+  // Ids with a tail state at or below the snapshot; looked up by string_view.
+  std::unordered_set<std::string, StringHash, std::equal_to<>> shadowed;
   std::unordered_map<std::string, std::vector<RowPtr>> tail_comments;  // by target
 };
 
@@ -232,7 +238,7 @@ class ObjectStream {
         if (seg.tombstone(r) || seg.comment(r)) continue;
         if (!IsAfterCursor(skip_to_, seg.xact(r), seg.id(r))) continue;
         if (!view_.set->IsCurrent(seg_, r, snapshot_, !restricted_)) continue;
-        if (view_.shadowed.count(std::string(seg.id(r)))) continue;
+        if (view_.shadowed.contains(seg.id(r))) continue;
         TV_ASSIGN_OR_RETURN(RowPtr row, seg.Row(r));
         if (!row || !Matches(spec_, *row)) continue;
         bool ok = true;
@@ -351,7 +357,7 @@ Result<std::vector<RowPtr>> CommentsFor(const Hit& hit, XactId snapshot) {
     for (size_t s = 0; s < segments.size(); ++s) {
       for (uint32_t r : segments[s]->CommentsOn(id)) {
         if (segments[s]->tombstone(r) || !view.set->IsCurrent(s, r, snapshot, false)) continue;
-        if (view.shadowed.count(std::string(segments[s]->id(r)))) continue;
+        if (view.shadowed.contains(segments[s]->id(r))) continue;
         TV_ASSIGN_OR_RETURN(RowPtr c, segments[s]->Row(r));
         if (c) out.push_back(std::move(c));
       }

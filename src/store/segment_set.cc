@@ -1,5 +1,9 @@
 #include "store/segment_set.h"
 
+#include <fmt/format.h>
+
+#include "store/codec.h"
+
 namespace tv::store {
 
 std::string_view SegmentSchemaSql() {
@@ -29,6 +33,10 @@ CREATE TABLE store_garbage (
 );
 CREATE INDEX wal_section_chunk ON wal_section (chunk_key);
 )sql";
+}
+
+std::string SegmentPrefix(std::string_view object_id) {
+  return fmt::format("seg/{:016x}/", codec::Hash64(object_id));
 }
 
 Result<SegmentSet> LoadSegmentSet(meta::MetaStore& db, std::string_view object_id) {

@@ -36,6 +36,9 @@ struct SegmentSet {
   std::vector<SegmentMeta> segments;  // oldest first
 };
 
+// The folder of an object's segments: "seg/<16 hex of XXH3(object id)>/".
+std::string SegmentPrefix(std::string_view object_id);
+
 Result<SegmentSet> LoadSegmentSet(meta::MetaStore& db, std::string_view object_id);
 
 // One replacement of a set, applied only if the set is still at `from`.

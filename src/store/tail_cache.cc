@@ -80,12 +80,7 @@ Status TailCache::LoadOnce(const std::string& object_id, const SegmentSet& set, 
     if (section.object_id != object_id)
       return Internal("WAL chunk {} holds '{}' where the catalog expects '{}'", ref.chunk_key, section.object_id,
                       object_id);
-    std::string_view rest = section.jsonl;
-    while (!rest.empty()) {
-      size_t nl = rest.find('\n');
-      std::string_view line = rest.substr(0, nl);
-      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-      if (line.empty()) continue;
+    for (std::string_view line : JsonLines(section.jsonl)) {
       boost::system::error_code ec;
       json::value v = json::parse(line, ec);
       if (ec || !v.is_object()) return Internal("WAL chunk {}: a row of '{}' is not a JSON object", ref.chunk_key, object_id);

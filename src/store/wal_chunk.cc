@@ -104,6 +104,17 @@ Result<DecodedSection> DecodeSection(std::string_view bytes, std::string_view wh
   return out;
 }
 
+std::vector<std::string_view> JsonLines(std::string_view jsonl) {
+  std::vector<std::string_view> out;
+  while (!jsonl.empty()) {
+    size_t nl = jsonl.find('\n');
+    std::string_view line = jsonl.substr(0, nl);
+    jsonl = nl == std::string_view::npos ? std::string_view() : jsonl.substr(nl + 1);
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
 Result<std::vector<DecodedSection>> DecodeChunk(std::string_view bytes, std::string_view where) {
   if (bytes.size() < kChunkHeaderSize || bytes.substr(0, 8) != kChunkMagic)
     return Internal("corrupt WAL chunk {}: bad header", where);

@@ -53,6 +53,9 @@ struct DecodedSection {
 // `where` (the chunk key).
 Result<DecodedSection> DecodeSection(std::string_view bytes, std::string_view where);
 
+// The non-empty lines of a section's JSON Lines payload.
+std::vector<std::string_view> JsonLines(std::string_view jsonl);
+
 // Decodes a whole chunk (recovery tools and tests).
 Result<std::vector<DecodedSection>> DecodeChunk(std::string_view bytes, std::string_view where);
 
