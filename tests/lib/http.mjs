@@ -159,3 +159,21 @@ export function asArray(x) {
   }
   return [];
 }
+
+/**
+ * A fetch to hand an SDK under test: refuses any host but 127.0.0.1 and
+ * records each call as {method, url, path, status} in `calls`;
+ * `annotate(entry, url, init)` adds fields from the request.
+ */
+export function recordingFetch(calls, annotate = () => {}) {
+  return (input, init) => {
+    const u = new URL(typeof input === 'string' || input instanceof URL ? String(input) : input.url);
+    if (u.hostname !== '127.0.0.1') throw new Error(`SDK tried to contact ${u.href}`);
+    const entry = { method: init?.method ?? 'GET', url: u.href, path: u.pathname, status: undefined };
+    annotate(entry, u, init);
+    calls.push(entry);
+    const p = fetch(input, init);
+    p.then((r) => { entry.status = r.status; }, (e) => { entry.status = `error: ${e.message}`; });
+    return p;
+  };
+}

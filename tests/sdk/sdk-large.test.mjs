@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as bt from 'braintrust';
 import { SKIP_NO_BINARY, makeTmpDir, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
-import { api, ok } from '../lib/http.mjs';
+import { api, ok, recordingFetch } from '../lib/http.mjs';
 import { assertXact, ast, btqlAll, fetchAll } from '../lib/rows.mjs';
 
 const ENV_KEYS = ['BRAINTRUST_APP_URL', 'BRAINTRUST_API_KEY', 'BRAINTRUST_ORG_NAME', 'BRAINTRUST_API_URL', 'BRAINTRUST_PROXY_URL', 'BRAINTRUST_APP_PUBLIC_URL', 'BRAINTRUST_QUEUE_DROP_EXCEEDING_MAXSIZE'];
@@ -28,10 +28,7 @@ function defineLargeSuite(mode) {
     const savedCwd = process.cwd();
     let cwdTmp;
 
-    function recFetch(input, init) {
-      const u = new URL(typeof input === 'string' || input instanceof URL ? String(input) : input.url);
-      if (u.hostname !== '127.0.0.1') throw new Error(`SDK tried to contact ${u.href}`);
-      const entry = { method: init?.method ?? 'GET', url: u.href, path: u.pathname, status: undefined };
+    const recFetch = recordingFetch(calls, (entry, u, init) => {
       if (u.pathname === '/logs3' && typeof init?.body === 'string') {
         // Keep only what the assertions need from (possibly huge) bodies.
         const body = JSON.parse(init.body);
@@ -40,11 +37,7 @@ function defineLargeSuite(mode) {
         entry.bytes = Buffer.byteLength(init.body);
       }
       if (u.pathname.startsWith('/upload/')) entry.bytes = typeof init?.body === 'string' ? Buffer.byteLength(init.body) : undefined;
-      calls.push(entry);
-      const p = fetch(input, init);
-      p.then((r) => { entry.status = r.status; }, (e) => { entry.status = `error: ${e.message}`; });
-      return p;
-    }
+    });
     const failedWrites = () => calls.filter((c) => (c.path.startsWith('/logs3') || c.path.startsWith('/upload/')) && !(c.status >= 200 && c.status < 300))
       .map((c) => `${c.method} ${c.path} → ${c.status}`);
 

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as bt from 'braintrust';
 import { SKIP_NO_BINARY, makeTmpDir, sleep, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
-import { api, assertUuid, ok } from '../lib/http.mjs';
+import { api, assertUuid, ok, recordingFetch } from '../lib/http.mjs';
 import { assertXact, ast, btqlAll, byId, fetchAll, prettyXact, waitForAccessLog } from '../lib/rows.mjs';
 
 const ENV_KEYS = ['BRAINTRUST_APP_URL', 'BRAINTRUST_API_KEY', 'BRAINTRUST_ORG_NAME', 'BRAINTRUST_API_URL', 'BRAINTRUST_PROXY_URL', 'BRAINTRUST_APP_PUBLIC_URL'];
@@ -34,16 +34,9 @@ export function defineSdkSuite(mode) {
     const savedCwd = process.cwd();
     let cwdTmp;
 
-    function recFetch(input, init) {
-      const u = new URL(typeof input === 'string' || input instanceof URL ? String(input) : input.url);
-      if (u.hostname !== '127.0.0.1') throw new Error(`SDK tried to contact ${u.href}`);
-      const entry = { method: init?.method ?? 'GET', url: u.href, path: u.pathname, status: undefined };
+    const recFetch = recordingFetch(calls, (entry, u, init) => {
       if (typeof init?.body === 'string' && init.body.length < 100_000) entry.body = init.body;
-      calls.push(entry);
-      const p = fetch(input, init);
-      p.then((r) => { entry.status = r.status; }, (e) => { entry.status = `error: ${e.message}`; });
-      return p;
-    }
+    });
     const callsTo = (path) => calls.filter((c) => c.path === path);
     async function collect(iter) {
       const out = [];
