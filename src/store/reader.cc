@@ -410,12 +410,10 @@ Result<std::vector<Hit>> CollectRows(const std::vector<ObjectView>& views, const
   return hits;
 }
 
-}  // namespace
-
-Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapshot) {
-  ScanResult result;
-  result.snapshot = snapshot;
-  std::vector<PreparedMatch> matches = PrepareMatches(spec);
+// Every object's view at the snapshot, refusing a snapshot older than the
+// history a set keeps.
+Result<std::vector<ObjectView>> TakeViews(TailCache& tails, const ScanSpec& spec,
+                                          const std::vector<PreparedMatch>& matches, XactId snapshot) {
   std::vector<ObjectView> views;
   views.reserve(spec.objects.size());
   for (const auto& object_id : spec.objects) {
@@ -428,6 +426,27 @@ Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapsh
       return InvalidArgument("version {} is older than the history kept for {} (from version {}); ask for a newer one",
                              FormatXact(snapshot), object_id, FormatXact(set->meta().history_from));
   }
+  return views;
+}
+
+}  // namespace
+
+Status RunVisit(TailCache& tails, const ScanSpec& spec, XactId snapshot, const RowVisitor& visit) {
+  std::vector<PreparedMatch> matches = PrepareMatches(spec);
+  TV_ASSIGN_OR_RETURN(std::vector<ObjectView> views, TakeViews(tails, spec, matches, snapshot));
+  MergedStream stream(views, spec, matches, snapshot, spec.after);
+  for (;;) {
+    TV_ASSIGN_OR_RETURN(std::optional<Hit> h, stream.Next());
+    if (!h) return Status::Ok();
+    TV_RETURN_IF_ERROR(visit(*h->row, h->xact));
+  }
+}
+
+Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapshot) {
+  ScanResult result;
+  result.snapshot = snapshot;
+  std::vector<PreparedMatch> matches = PrepareMatches(spec);
+  TV_ASSIGN_OR_RETURN(std::vector<ObjectView> views, TakeViews(tails, spec, matches, snapshot));
 
   if (spec.limit_unit == LimitUnit::kRows) {
     TV_ASSIGN_OR_RETURN(std::vector<Hit> hits, CollectRows(views, spec, matches, snapshot, spec.after,
@@ -454,19 +473,14 @@ Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapsh
   }
   size_t n = std::min(traces.size(), spec.limit);
   if (n == 0) return result;
-  ScanSpec members = spec;
+  // Every span of the chosen traces, matching or not.
+  ScanSpec members;
+  members.objects = spec.objects;
+  members.projection = spec.projection;
   members.root_span_ids = std::vector<std::string>();
   for (size_t t = 0; t < n; ++t) members.root_span_ids->push_back(traces[t].tie);
-  members.after.reset();
-  std::vector<ObjectView> member_views;
-  for (const auto& object_id : spec.objects) {
-    TV_RETURN_IF_ERROR(tails.With(object_id, [&](const ObjectTail& tail) -> Status {
-      member_views.push_back(TakeView(tail, members, matches, snapshot));
-      return Status::Ok();
-    }));
-  }
-  TV_ASSIGN_OR_RETURN(std::vector<Hit> hits,
-                      CollectRows(member_views, members, matches, snapshot, std::nullopt, SIZE_MAX));
+  TV_ASSIGN_OR_RETURN(std::vector<ObjectView> member_views, TakeViews(tails, members, {}, snapshot));
+  TV_ASSIGN_OR_RETURN(std::vector<Hit> hits, CollectRows(member_views, members, {}, snapshot, std::nullopt, SIZE_MAX));
   std::map<std::string_view, std::vector<size_t>> by_root;
   for (size_t i = 0; i < hits.size(); ++i) by_root[hits[i].root].push_back(i);
   for (size_t t = 0; t < n; ++t) {

@@ -47,6 +47,9 @@ struct ScanSpec {
   std::vector<std::string> projection;  // top-level fields; empty: all
 };
 
+// Receives one current row (no comments) and its transaction id.
+using RowVisitor = std::function<Status(const json::object& row, XactId xact)>;
+
 struct ScanResult {
   XactId snapshot = 0;
   std::vector<RowPtr> rows;     // current rows, with `comments` attached

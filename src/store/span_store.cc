@@ -48,4 +48,11 @@ Result<ScanResult> SpanStore::Scan(const ScanSpec& spec) {
   return RunScan(tails_, spec, snapshot);
 }
 
+Result<XactId> SpanStore::Visit(const ScanSpec& spec, const RowVisitor& visit) {
+  XactId now = watermark();
+  XactId snapshot = spec.as_of ? std::min(*spec.as_of, now) : now;
+  TV_RETURN_IF_ERROR(RunVisit(tails_, spec, snapshot, visit));
+  return snapshot;
+}
+
 }  // namespace tv::store

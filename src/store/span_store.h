@@ -44,6 +44,9 @@ class SpanStore {
   // Reads at spec.as_of, or at the committed watermark. A snapshot newer
   // than the watermark is clipped to it.
   Result<ScanResult> Scan(const ScanSpec& spec);
+  // Visits every row `spec` matches, newest first, without collecting them
+  // (store/reader.h RunVisit); returns the snapshot read.
+  Result<XactId> Visit(const ScanSpec& spec, const RowVisitor& visit);
 
   // Removes rows for good; see store/purge.h. Runs exclusive of compaction.
   Result<PurgeReceipt> Purge(const PurgeRequest& request);
