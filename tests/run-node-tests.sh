@@ -14,7 +14,7 @@ fi
 if [ "$#" -gt 0 ]; then
   files="$*"
 else
-  files=$(find integration sdk crash -name '*.test.mjs' | sort)
+  files=$(find integration sdk crash btql -name '*.test.mjs' | sort)
 fi
 # shellcheck disable=SC2086
 exec node --test --test-concurrency=1 --test-timeout=600000 $files
