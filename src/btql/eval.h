@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "btql/ast.h"
+#include "btql/functions.h"
 #include "common/json.h"
 
 namespace tv::btql {
@@ -17,11 +18,23 @@ namespace tv::btql {
 // An empty path is nullptr. The pointer borrows from `row`.
 const json::value* Lookup(const json::object& row, const std::vector<PathPart>& path);
 
+// The value of `e` for `row`: null for unknown and for anything that cannot
+// be computed (a missing field, 1/0, a function applied to the wrong kind).
+// A boolean expression gives true, false or null. An aggregate call gives
+// null here; the executor (aggregate.h) evaluates aggregates. An interval
+// that is not added to a time gives its text ("1 day").
+json::value EvalValue(const Expr& e, const json::object& row, const EvalContext& ctx = {});
+
 // True when `e` is true for `row`; false when it is false or unknown.
 //   = / !=   unknown if either side is null or absent; numbers compare by
 //            value (1 = 1.0), strings byte for byte, arrays and objects deeply.
 //   IS NULL  true for absent and JSON null.
 //   AND/OR   Kleene logic; a bare operand is true only if it is boolean true.
-bool EvalPredicate(const Expr& e, const json::object& row);
+bool EvalPredicate(const Expr& e, const json::object& row, const EvalContext& ctx = {});
+
+// `text LIKE pattern`: % any run, _ one character (a UTF-8 code point),
+// backslash escapes the next character. Linear in practice: a failed match
+// backtracks only to the last %. `fold_case` folds ASCII letters (ILIKE).
+bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case);
 
 }  // namespace tv::btql

@@ -5,6 +5,8 @@
 // executor (aggregate.h) implements the aggregates.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,28 @@ Status CheckCall(std::string_view lowercase_name, size_t arg_count, std::string_
 // REQUIRES: CheckCall(name, args.size()) is OK and the name is not an aggregate.
 json::value CallScalar(std::string_view lowercase_name, const std::vector<json::value>& args,
                        const EvalContext& ctx);
+
+// A span of calendar time: months (years are 12) plus exact microseconds.
+struct Interval {
+  int64_t months = 0;
+  int64_t micros = 0;
+};
+
+// `amount unit` (unit as IntervalUnit returns it); nullopt for an unknown
+// unit or an amount out of range.
+std::optional<Interval> MakeInterval(double amount, std::string_view unit);
+// "1 day", "-2 hours", "3 month": nullopt when it is not such text.
+std::optional<Interval> ParseInterval(std::string_view text);
+std::string IntervalText(const Interval& iv);
+
+// A time value as microseconds since the epoch: an RFC 3339 string, or a
+// number of seconds (the form of metrics.start / metrics.end).
+std::optional<int64_t> TimeMicros(const json::value& v);
+// `micros` moved by `sign` (+1 or -1) times `iv`, months on the UTC calendar
+// (Jan 31 + 1 month is the last day of February).
+int64_t ShiftMicros(int64_t micros, const Interval& iv, int sign);
+// RFC 3339 UTC, with a fraction only when it is not zero: 2024-11-09T00:00:00Z.
+std::string FormatTime(int64_t micros);
 
 // Interval units, singular and lowercase: year, month, week, day, hour,
 // minute, second, millisecond, microsecond. Plural forms are accepted by
