@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
@@ -96,6 +98,22 @@ data::DataPlaneOptions DataOptions(const StoreFlags& f, const DataDir& dir) {
   return o;
 }
 
+// The default model prices, extended by the --model-prices file when given.
+Result<btql::PriceTable> LoadPrices(const std::string& path) {
+  btql::PriceTable prices = btql::PriceTable::Defaults();
+  if (path.empty()) return prices;
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("--model-prices: cannot read '{}'", path);
+  std::stringstream text;
+  text << in.rdbuf();
+  Result<json::value> doc = ParseJson(text.str());
+  if (!doc.ok()) return InvalidArgument("--model-prices '{}': {}", path, doc.status().message());
+  Result<btql::PriceTable> file = btql::PriceTable::FromJson(*doc);
+  if (!file.ok()) return InvalidArgument("--model-prices '{}': {}", path, file.status().message());
+  prices.Override(*file);
+  return prices;
+}
+
 boost::json::object VersionBody(Role role, const StoreFlags& store) {
   bool data = role != Role::kControl;
   return boost::json::object{
@@ -142,8 +160,10 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
   if (role != Role::kControl) {
     TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.data_db()));
     TV_ASSIGN_OR_RETURN(auto objects, OpenObjectStore(flags.store, dir));
+    data::DataPlaneOptions options = DataOptions(flags.store, dir);
+    TV_ASSIGN_OR_RETURN(options.prices, LoadPrices(flags.store.model_prices));
     TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
-                                                      DataOptions(flags.store, dir)));
+                                                      std::move(options)));
     a.data->RegisterRoutes(a.router);
     a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
   }

@@ -98,6 +98,9 @@ void AddStoreFlags(CLI::App& cmd, StoreFlags& s) {
   cmd.add_option("--store-compression", s.compression,
                  "zstd-compress WAL chunks and segments (false only for inspecting or grepping the bytes)")
       ->envname("TRACEVAULT_STORE_COMPRESSION")->capture_default_str();
+  cmd.add_option("--model-prices", s.model_prices,
+                 "JSON file of model prices (USD per million tokens) for estimated_cost; extends the defaults")
+      ->envname("TRACEVAULT_MODEL_PRICES");
 }
 
 Result<ListenAddress> ParseListen(const std::string& listen) {

@@ -41,6 +41,7 @@ struct StoreFlags {
   int gc_grace_s = 600;
   uint64_t max_backlog_mb = 256;
   bool compression = true;
+  std::string model_prices;  // JSON file of model prices added to the defaults (btql/prices.h)
 };
 
 struct ServerFlags {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "btql/prices.h"
 #include "common/clock.h"
 #include "data/control_plane_client.h"
 #include "data/uploads.h"
@@ -31,6 +32,9 @@ struct DataPlaneOptions {
   // Advertised in /version; a larger /logs3 body is refused (413) and the
   // SDK sends it through the overflow upload instead.
   uint64_t logs3_payload_max_bytes = 6u << 20;
+  // Model list prices for `estimated_cost` in experiment summaries, when a
+  // span did not log its own (--model-prices FILE extends the defaults).
+  btql::PriceTable prices = btql::PriceTable::Defaults();
 };
 
 class DataPlane {
@@ -87,5 +91,6 @@ void AddBtqlRoutes(DataPlane& dp, http::Router& router);    // routes_btql.cc
 void AddUploadRoutes(DataPlane& dp, http::Router& router);  // routes_uploads.cc
 void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
 void AddPurgeRoutes(DataPlane& dp, http::Router& router);   // routes_purge.cc
+void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
 
 }  // namespace tv::data
