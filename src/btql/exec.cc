@@ -1,0 +1,209 @@
+#include "btql/exec.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "btql/eval.h"
+#include "btql/values.h"
+
+namespace tv::btql {
+
+struct Pipeline::Kept {
+  std::vector<json::value> sort_values;
+  RowKey key;
+  json::object row;
+  uint64_t hash = 0;
+  size_t bytes = 0;
+};
+
+namespace {
+
+uint64_t SampleHash(const Sample& sample, std::string_view id) {
+  return XXH3_64bits_withSeed(id.data(), id.size(), sample.seed.value_or(0));
+}
+
+std::string_view IdOf(const json::object& row) {
+  const json::value* v = row.if_contains("id");
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
+// Newest first: a larger transaction id, then a larger tie, comes first.
+bool KeyBefore(const RowKey& a, const RowKey& b) { return a.xact != b.xact ? a.xact > b.xact : a.tie > b.tie; }
+
+// Sort order: nulls after every value ascending, before them descending.
+int SortCompare(const json::value& a, const json::value& b) {
+  if (a.is_null() || b.is_null()) return static_cast<int>(a.is_null()) - static_cast<int>(b.is_null());
+  return CompareForSort(a, b);
+}
+
+// `expr AS (key, value)` over an object, `expr AS elem` over an array: the
+// row once per entry with the alias(es) bound at the top level.
+void ExpandUnpivot(const Query& q, size_t i, json::object row, const EvalContext& ctx, std::vector<json::object>& out) {
+  if (i == q.unpivot.size()) {
+    out.push_back(std::move(row));
+    return;
+  }
+  const auto& u = q.unpivot[i];
+  json::value v = EvalValue(u.expr, row, ctx);
+  if (u.aliases.size() == 2 && v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      json::object copy = row;
+      copy[u.aliases[0]] = kv.key();
+      copy[u.aliases[1]] = kv.value();
+      ExpandUnpivot(q, i + 1, std::move(copy), ctx, out);
+    }
+  } else if (u.aliases.size() == 1 && v.is_array()) {
+    for (const auto& elem : v.get_array()) {
+      json::object copy = row;
+      copy[u.aliases[0]] = elem;
+      ExpandUnpivot(q, i + 1, std::move(copy), ctx, out);
+    }
+  }
+}
+
+bool IsAliasRef(const Query& q, const Expr& e) {
+  if (q.select_star || e.op != Expr::Op::kIdent || e.path.empty()) return false;
+  const std::string* first = std::get_if<std::string>(&e.path[0]);
+  if (!first) return false;
+  return std::any_of(q.select.begin(), q.select.end(), [&](const AliasExpr& a) { return a.alias == *first; });
+}
+
+}  // namespace
+
+json::object Project(const Query& query, const json::object& row, const EvalContext& ctx) {
+  if (query.select_star && query.select.empty()) return row;
+  json::object out;
+  if (query.select_star) out = row;
+  for (const auto& item : query.select) out[item.alias] = EvalValue(item.expr, row, ctx);
+  return out;
+}
+
+bool SampledIn(const Sample& sample, std::string_view id) {
+  if (!sample.is_rate) return true;
+  if (sample.value >= 1) return true;
+  if (sample.value <= 0) return false;
+  return static_cast<double>(SampleHash(sample, id)) < sample.value * 18446744073709551616.0;
+}
+
+Pipeline::Pipeline(const Query& query, const EvalContext& ctx, ExecLimits limits, size_t limit,
+                   std::optional<RowKey> after)
+    : query_(query), ctx_(ctx), limits_(limits), limit_(limit), after_(std::move(after)) {}
+Pipeline::~Pipeline() = default;
+
+Result<std::unique_ptr<Pipeline>> Pipeline::Make(const Query& query, const EvalContext& ctx, ExecLimits limits,
+                                                 size_t limit, std::optional<RowKey> after) {
+  std::unique_ptr<Pipeline> p(new Pipeline(query, ctx, limits, limit, std::move(after)));
+  if (query.IsAggregate() || !query.pivot.empty()) {
+    TV_ASSIGN_OR_RETURN(p->aggregator_, Aggregator::Make(query, ctx));
+  }
+  return p;
+}
+
+Status Pipeline::Charge(size_t bytes) {
+  memory_bytes_ += bytes;
+  size_t total = memory_bytes_ + (aggregator_ ? aggregator_->memory_bytes() : 0);
+  if (total > limits_.memory_budget_bytes)
+    return InvalidArgument(
+        "BTQL: the query needs more than its memory budget of {} MiB; narrow it with a filter, fewer "
+        "dimensions or a smaller limit",
+        limits_.memory_budget_bytes >> 20);
+  return Status::Ok();
+}
+
+bool Pipeline::Full() const {
+  if (aggregator_ || !query_.sort.empty() || (query_.sample && !query_.sample->is_rate)) return false;
+  return kept_.size() > limit_;
+}
+
+Status Pipeline::Add(const json::object& row, RowKey key) {
+  if ((++added_ & 255) == 0 && std::chrono::steady_clock::now() > limits_.deadline)
+    return DeadlineExceeded("BTQL: the query ran past its timeout of {} ms; narrow it with a filter or a limit",
+                            limits_.timeout.count());
+  if (after_ && query_.sort.empty() && !KeyBefore(*after_, key)) return Status::Ok();
+  if (query_.sample && query_.sample->is_rate && !SampledIn(*query_.sample, IdOf(row))) return Status::Ok();
+  std::vector<json::object> rows;
+  if (query_.unpivot.empty()) {
+    rows.push_back(row);
+  } else {
+    ExpandUnpivot(query_, 0, row, ctx_, rows);
+  }
+  for (auto& r : rows) {
+    if (aggregator_) {
+      aggregator_->Add(r);
+      TV_RETURN_IF_ERROR(Charge(0));
+      continue;
+    }
+    Emit(Project(query_, r, ctx_), r, key);
+    TV_RETURN_IF_ERROR(Charge(kept_.back().bytes));
+    // Keep the working set bounded: only the best `cap` rows can be output.
+    bool count_sample = query_.sample && !query_.sample->is_rate;
+    if (query_.sort.empty() && !count_sample) continue;
+    size_t cap = count_sample ? static_cast<size_t>(query_.sample->value) : limit_;
+    if (kept_.size() <= 2 * cap + 64) continue;
+    auto better = [&](const Kept& a, const Kept& b) {
+      if (count_sample) return a.hash < b.hash;
+      for (size_t i = 0; i < query_.sort.size(); ++i) {
+        int c = SortCompare(a.sort_values[i], b.sort_values[i]);
+        if (c != 0) return query_.sort[i].descending ? c > 0 : c < 0;
+      }
+      return KeyBefore(a.key, b.key);
+    };
+    std::nth_element(kept_.begin(), kept_.begin() + static_cast<ptrdiff_t>(cap), kept_.end(), better);
+    for (size_t i = cap; i < kept_.size(); ++i) memory_bytes_ -= kept_[i].bytes;
+    kept_.resize(cap);
+  }
+  return Status::Ok();
+}
+
+void Pipeline::Emit(json::object row, const json::object& source, RowKey key) {
+  Kept k;
+  for (const auto& s : query_.sort) k.sort_values.push_back(EvalValue(s.expr, IsAliasRef(query_, s.expr) ? row : source, ctx_));
+  if (query_.sample && !query_.sample->is_rate) k.hash = SampleHash(*query_.sample, IdOf(source));
+  k.bytes = ApproxBytes(row) + 64;
+  k.key = std::move(key);
+  k.row = std::move(row);
+  kept_.push_back(std::move(k));
+}
+
+Pipeline::Output Pipeline::Finish() {
+  Output out;
+  if (aggregator_) {
+    json::array groups = aggregator_->Finish();
+    kept_.clear();
+    for (auto& g : groups) {
+      Kept k;
+      for (const auto& s : query_.sort) k.sort_values.push_back(EvalValue(s.expr, g.as_object(), ctx_));
+      k.row = std::move(g.as_object());
+      kept_.push_back(std::move(k));
+    }
+  }
+  bool count_sample = query_.sample && !query_.sample->is_rate && !aggregator_;
+  if (count_sample) {
+    auto n = static_cast<size_t>(query_.sample->value);
+    std::stable_sort(kept_.begin(), kept_.end(), [](const Kept& a, const Kept& b) { return a.hash < b.hash; });
+    if (kept_.size() > n) kept_.resize(n);
+    if (query_.sort.empty())
+      std::stable_sort(kept_.begin(), kept_.end(), [](const Kept& a, const Kept& b) { return KeyBefore(a.key, b.key); });
+  }
+  if (!query_.sort.empty()) {
+    std::stable_sort(kept_.begin(), kept_.end(), [&](const Kept& a, const Kept& b) {
+      for (size_t i = 0; i < query_.sort.size(); ++i) {
+        int c = SortCompare(a.sort_values[i], b.sort_values[i]);
+        if (c != 0) return query_.sort[i].descending ? c > 0 : c < 0;
+      }
+      return !aggregator_ && KeyBefore(a.key, b.key);
+    });
+  }
+  bool pageable = !aggregator_ && query_.sort.empty() && !count_sample;
+  if (kept_.size() > limit_) {
+    if (pageable && limit_ > 0) out.next = kept_[limit_ - 1].key;
+    kept_.resize(limit_);
+  }
+  out.rows.reserve(kept_.size());
+  for (auto& k : kept_) out.rows.push_back(std::move(k.row));
+  return out;
+}
+
+}  // namespace tv::btql
