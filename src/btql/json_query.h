@@ -1,7 +1,9 @@
 // The JSON AST front end: the structured `{"query": {...}}` object the SDKs
-// post to /btql (reference §5.6). This slice accepts select [star], from a
-// source function, filter, limit and cursor; every other clause or op is
-// InvalidArgument "BTQL: '<name>' is not supported yet", never ignored.
+// post to /btql (reference §5.6). Every clause and op of the language is read
+// into the same Query the text front ends produce; AST-only clauses this
+// server lacks (infer, comparison_key, ...) are InvalidArgument
+// "BTQL: '<name>' is not supported yet", never ignored. Errors name the bad
+// node ("BTQL: 'in' needs 'right'", "... (in measures[1])").
 #pragma once
 
 #include "btql/ast.h"
@@ -14,8 +16,8 @@ namespace tv::btql {
 // null (or an empty list) count as absent. `from` is required.
 Result<Query> ParseJsonQuery(const json::object& query);
 
-// One expression node: literal, ident, eq, ne, is (null), isnull, isnotnull,
-// not, and/or (`left`/`right` and/or `children`), or `{"btql": "<text>"}`.
+// One expression node (docs/btql.md lists them), nested at most
+// kMaxExprDepth (text_expr.h) levels deep.
 Result<Expr> ParseJsonExpr(const json::value& node);
 
 }  // namespace tv::btql

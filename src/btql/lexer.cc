@@ -16,7 +16,7 @@ bool IsWordChar(char c) { return IsWordStart(c) || std::isdigit(static_cast<unsi
 bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 
 constexpr std::string_view kTwoCharSymbols[] = {"!=", "<>", "<=", ">="};
-constexpr std::string_view kOneCharSymbols = "()[].,:|*=<>+-/%?{}";
+constexpr std::string_view kOneCharSymbols = "()[].,:;|*=<>+-/%?{}";
 
 class Scanner {
  public:

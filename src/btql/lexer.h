@@ -17,7 +17,7 @@ enum class TokenKind {
   kQuotedName,  // `name` or "name" (a field key, never a string value)
   kString,      // 'text'
   kNumber,      // 12, 1.5, 2e-3 (a leading '-' is a separate symbol)
-  kSymbol,      // ( ) [ ] . , : | * = != <> < <= > >= + - / % ?
+  kSymbol,      // ( ) [ ] { } . , : ; | * = != <> < <= > >= + - / % ?
   kEnd,         // end of input; always the last token
 };
 
