@@ -67,7 +67,7 @@ TraceValues FromSummaryRow(const json::object& row) {
 // Every trace of `experiment_id`, read page by page through the cursor.
 Result<Experiment> LoadExperiment(DataPlane& dp, http::RequestContext& ctx, const std::string& experiment_id) {
   QueryOptions options;
-  options.default_preview_length = 0;  // only scores, metrics and the key are read
+  options.default_preview_length = 1;  // only scores, metrics and the key are read (0 would keep whole values)
   btql::Query query;
   query.from.function = "experiment";
   query.from.ids = {experiment_id};
