@@ -143,21 +143,16 @@ TEST(JsonQueryTest, SourcesShapesAndSeveralIds) {
   EXPECT_EQ(q->from.shape, Shape::kSummary);
 }
 
-TEST(JsonQueryTest, ClausesThisSliceLacksAreRejectedByName) {
+TEST(JsonQueryTest, AstOnlyAndUnknownClausesAreRejectedByName) {
   std::string from =
       R"("from":{"op":"function","name":{"op":"ident","name":["dataset"]},
           "args":[{"op":"literal","value":"d"}]})";
-  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"sort":[{"expr":{"op":"ident","name":["id"]},
-                                                 "dir":"asc"}]})")),
-            "BTQL: 'sort' is not supported yet");
-  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"sample":{"method":{"type":"rate","value":0.5}}})")),
-            "BTQL: 'sample' is not supported yet");
-  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"measures":[{"expr":{"op":"literal","value":1},
-                                                 "alias":"n"}]})")),
-            "BTQL: 'measures' is not supported yet");
-  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"select":[{"expr":{"op":"ident","name":["id"]},
-                                                 "alias":"id"}]})")),
-            "BTQL: 'select' is not supported yet with anything but [{\"op\":\"star\"}]");
+  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"infer":[{"op":"star"}]})")),
+            "BTQL: 'infer' is not supported yet");
+  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"span_filter":{"op":"literal","value":true}})")),
+            "BTQL: 'span_filter' is not supported yet");
+  EXPECT_NE(ErrorOf(JsonQuery("{" + from + R"(,"wibble":1})")).find("unknown query clause 'wibble'"),
+            std::string::npos);
 }
 
 TEST(JsonQueryTest, SourceErrors) {
@@ -165,10 +160,13 @@ TEST(JsonQueryTest, SourceErrors) {
     return JsonQuery(fmt::format(R"({{"from":{{"op":"function","name":{{"op":"ident",
         "name":["{}"]}},"args":[{{"op":"literal","value":"x"}}]}}}})", name));
   };
-  EXPECT_EQ(ErrorOf(with_source("playground_logs")),
-            "BTQL: 'playground_logs' is not supported yet");
-  EXPECT_EQ(ErrorOf(with_source("project_prompts")),
-            "BTQL: 'project_prompts' is not supported yet");
+  for (std::string_view source : {"playground_logs", "prompt", "function", "project_prompts",
+                                  "project_functions", "org_prompts", "org_functions"}) {
+    Result<Query> q = with_source(source);
+    ASSERT_TRUE(q.ok()) << source << ": " << q.status().ToString();
+    EXPECT_EQ(q->from.function, source);
+  }
+  EXPECT_EQ(ErrorOf(with_source("view")), "BTQL: 'view' is not supported yet");
   EXPECT_NE(ErrorOf(with_source("nonsense")).find("unknown source 'nonsense'"),
             std::string::npos);
   EXPECT_EQ(ErrorOf(JsonQuery(R"({"from":{"op":"ident","name":["experiment","e1"]}})")),
@@ -235,24 +233,23 @@ TEST(JsonExprTest, IsNullForms) {
   EXPECT_TRUE(Matches(*is, R"({"error":null})"));
   EXPECT_FALSE(Matches(*is, R"({"error":"boom"})"));
   EXPECT_TRUE(Matches(*notnull, R"({"error":"boom"})"));
-  EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"is","left":{"op":"ident","name":["a"]},
-                                 "right":{"op":"literal","value":true}})")),
-            "BTQL: 'is' is not supported yet with a right side other than null");
+  // IS with a non-null right side compares like eq.
+  Result<Expr> is_true = JsonExpr(R"({"op":"is","left":{"op":"ident","name":["a"]},
+                                      "right":{"op":"literal","value":true}})");
+  ASSERT_TRUE(is_true.ok());
+  EXPECT_EQ(is_true->op, Op::kEq);
+  EXPECT_EQ(is_true->children.size(), 2u);
 }
 
-TEST(JsonExprTest, UnsupportedOpsAreNamed) {
-  for (std::string op : {"like", "ilike", "in", "add", "neg",
-                         "if", "function", "interval", "star", "singlespanfilter", "frobnicate"}) {
-    EXPECT_EQ(ErrorOf(JsonExpr(B(op, I("a"), L("1")))), "BTQL: '" + op + "' is not supported yet");
-  }
-  EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"includes","haystack":{"op":"ident","name":["tags"]},
-                                 "needle":{"op":"literal","value":"x"}})")),
-            "BTQL: 'includes' is not supported yet");
-  // Nested deep inside a supported op, still rejected.
+TEST(JsonExprTest, UnknownOpsAreNamed) {
+  EXPECT_EQ(ErrorOf(JsonExpr(B("frobnicate", I("a"), L("1")))),
+            "BTQL: unknown expression op 'frobnicate'");
+  // Nested deep inside other ops, still rejected.
   EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"and","children":[{"op":"literal","value":true},
-            {"op":"not","expr":{"op":"like","left":{"op":"ident","name":["a"]},
+            {"op":"not","expr":{"op":"wobble","left":{"op":"ident","name":["a"]},
                                  "right":{"op":"literal","value":1}}}]})")),
-            "BTQL: 'like' is not supported yet");
+            "BTQL: unknown expression op 'wobble'");
+  EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"star"})")), "BTQL: 'star' is allowed only as a select item");
 }
 
 TEST(JsonExprTest, MalformedNodes) {
@@ -602,8 +599,8 @@ TEST(TextErrorTest, ParseErrorsNameLineColumnAndExpectation) {
             "BTQL parse error at line 1, column 14: expected a value after '=', found end of "
             "input");
   EXPECT_EQ(ErrorOf(ParseTextQuery("from: experiment('e')\nfilter: a = 1 b")),
-            "BTQL parse error at line 2, column 15: expected AND, OR, '|', a new clause or end of "
-            "input, found 'b'");
+            "BTQL parse error at line 2, column 15: expected an operator, '|', a new clause or end "
+            "of input, found 'b'");
   EXPECT_EQ(ErrorOf(ParseTextQuery("")),
             "BTQL parse error at line 1, column 1: expected a clause such as 'from:', found end "
             "of input");
@@ -628,15 +625,17 @@ TEST(TextErrorTest, ParseErrorsNameLineColumnAndExpectation) {
             "BTQL parse error at line 1, column 22: expected ',' or ')' after the id, found "
             "string 'b'");
   EXPECT_EQ(ErrorOf(ParseTextQuery("from: experiment('e') | wibble: 1")),
-            "BTQL parse error at line 1, column 25: expected a clause (select, from, filter, "
-            "limit, cursor), found 'wibble'");
+            "BTQL parse error at line 1, column 25: expected a clause (select, dimensions, "
+            "measures, pivot, unpivot, from, filter, sort, limit, cursor, sample, "
+            "preview_length), found 'wibble'");
   EXPECT_EQ(ErrorOf(ParseTextQuery("from: experiment('e') | limit: 1 | limit: 2")),
             "BTQL parse error at line 1, column 36: the 'limit:' clause appears twice");
   EXPECT_EQ(ErrorOf(ParseTextQuery("from: experiment('e') limit 5")),
-            "BTQL parse error at line 1, column 23: expected '|', a new clause or end of input, "
-            "found 'limit'");
+            "BTQL parse error at line 1, column 23: expected a shape (spans, traces, summary), '|', "
+            "a new clause or end of input, found 'limit'");
   EXPECT_EQ(ErrorOf(ParseTextQuery("select:\nfrom: experiment('e')")),
-            "BTQL parse error at line 2, column 1: expected '*' after 'select:', found 'from'");
+            "BTQL parse error at line 2, column 1: expected '*' or a list of expressions after "
+            "'select:', found 'from'");
 }
 
 TEST(TextErrorTest, ExpressionErrors) {
@@ -646,7 +645,7 @@ TEST(TextErrorTest, ExpressionErrors) {
             "BTQL parse error at line 1, column 7: expected ')' or an operator, found end of "
             "input");
   EXPECT_EQ(ErrorOf(ParseTextExpr("a = 1)")),
-            "BTQL parse error at line 1, column 6: expected AND, OR or end of input, found ')'");
+            "BTQL parse error at line 1, column 6: expected an operator or end of input, found ')'");
   EXPECT_EQ(ErrorOf(ParseTextExpr("a is 'x'")),
             "BTQL parse error at line 1, column 6: expected NULL or NOT NULL after 'IS', found "
             "string 'x'");
@@ -689,33 +688,20 @@ TEST(TextErrorTest, ExpressionErrors) {
 TEST(TextErrorTest, UnsupportedSyntaxIsNamedWithItsPosition) {
   EXPECT_EQ(ErrorOf(ParseTextExpr("a < ")),
             "BTQL parse error at line 1, column 5: expected a value after '<', found end of input");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("name LIKE 'a%'")),
-            "BTQL: 'like' is not supported yet (at line 1, column 6)");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("tags includes 'x'")),
-            "BTQL: 'includes' is not supported yet (at line 1, column 6)");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("a not in [1]")),
-            "BTQL: 'not in' is not supported yet (at line 1, column 3)");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("a + 1 = 2")),
-            "BTQL: '+' is not supported yet (at line 1, column 3)");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("lower(a) = 'x'")),
-            "BTQL: 'lower()' is not supported yet (at line 1, column 1)");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("a = [1, 2]")),
-            "BTQL: '[' is not supported yet (at line 1, column 5)");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("a = -b")),
-            "BTQL: '-' is not supported yet (at line 1, column 5)");
-  EXPECT_EQ(ErrorOf(ParseTextQuery("from: experiment('e')\nsort: created desc")),
-            "BTQL: 'sort' is not supported yet (at line 2, column 1)");
-  EXPECT_EQ(ErrorOf(ParseTextQuery("dimensions: a | from: experiment('e')")),
-            "BTQL: 'dimensions' is not supported yet (at line 1, column 1)");
-  EXPECT_EQ(ErrorOf(ParseTextQuery("select: id | from: experiment('e')")),
-            "BTQL: 'select: <fields>' is not supported yet (at line 1, column 9); use 'select: *'");
-  EXPECT_EQ(ErrorOf(ParseTextQuery("from: prompt('p')")),
-            "BTQL: 'prompt' is not supported yet (at line 1, column 7)");
+  EXPECT_EQ(ErrorOf(ParseTextExpr("a = {'k': 1}")),
+            "BTQL: 'object literals' is not supported yet (at line 1, column 5)");
+  EXPECT_EQ(ErrorOf(ParseTextQuery("from: experiment('e')\ninfer: *")),
+            "BTQL: 'infer' is not supported yet (at line 2, column 1)");
+  EXPECT_EQ(ErrorOf(ParseTextQuery("final_filter: a | from: experiment('e')")),
+            "BTQL: 'final_filter' is not supported yet (at line 1, column 1)");
+  EXPECT_EQ(ErrorOf(ParseTextQuery("select: *, id | from: experiment('e')")),
+            "BTQL: 'select: *, <fields>' is not supported yet (at line 1, column 10)");
+  EXPECT_EQ(ErrorOf(ParseTextQuery("from: view('p')")),
+            "BTQL: 'view' is not supported yet (at line 1, column 7)");
   EXPECT_EQ(ErrorOf(ParseTextQuery("from: widgets('p')")),
-            "BTQL: unknown source 'widgets' (at line 1, column 7); expected experiment, dataset "
-            "or project_logs");
-  EXPECT_EQ(ErrorOf(ParseTextQuery("SELECT * FROM experiment('e')")),
-            "BTQL: 'SQL syntax' is not supported yet (at line 1, column 1)");
+            "BTQL: unknown source 'widgets' (at line 1, column 7); expected one of experiment, "
+            "dataset, project_logs, playground_logs, prompt, function, project_prompts, "
+            "project_functions, org_prompts, org_functions");
 }
 
 // --- Lexer ---
