@@ -176,7 +176,7 @@ std::string Unparenthesized(const Expr& e) {
     case Op::kCall: return e.name + "(" + ListText(e.children) + ")";
     case Op::kAnySpan: return "any_span(" + ListText(e.children) + ")";
     case Op::kArray: return "[" + ListText(e.children) + "]";
-    case Op::kInterval: return fmt::format("interval {} {}", ToJson(e.value), e.name);
+    case Op::kInterval: return fmt::format("interval {} {}", LiteralText(e.value), e.name);
     case Op::kIf: return IfText(e);
     case Op::kOr: return JunctionText(e, kAndPrec);
     case Op::kAnd: return JunctionText(e, kNotPrec);
