@@ -55,6 +55,7 @@ void DataPlane::RegisterRoutes(http::Router& router) {
   AddUploadRoutes(*this, router);
   AddAdminRoutes(*this, router);
   AddPurgeRoutes(*this, router);
+  AddSummaryRoutes(*this, router);
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }
