@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SKIP_NO_BINARY, makeTmpDir, startServe, uniqueName, withLogs } from '../lib/server.mjs';
+import { SKIP_NO_BINARY, makeTmpDir, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
 import { api, expectError, ok } from '../lib/http.mjs';
 import { insertRows, makeObjects } from '../lib/rows.mjs';
 import { assertPathResponse } from '../lib/schema.mjs';
@@ -250,5 +250,29 @@ describe('experiment and dataset summaries', { skip: SKIP_NO_BINARY }, () => {
     fs.writeFileSync(bad, JSON.stringify({ 'my-model': { input: -1, output: 2 } }));
     await assert.rejects(startServe({ extraArgs: ['--model-prices', bad] }), /'my-model'\.input must not be negative/);
     await assert.rejects(startServe({ extraArgs: ['--model-prices', path.join(tmp, 'missing.json')] }), /--model-prices: cannot read/);
+  }));
+});
+
+describe('summaries on a split data plane', { skip: SKIP_NO_BINARY }, () => {
+  let dep;
+  after(async () => {
+    await dep?.stop();
+  });
+
+  it('the data plane answers the summary routes itself (not the control-plane proxy)', withLogs(async () => {
+    dep = await startSplit();
+    const url = dep.dataUrl;
+    const key = dep.apiKey;
+    const objs = await makeObjects(url, key, 'summary-split');
+    await insertRows(url, key, 'experiment', objs.experiment.id, CURRENT.flat());
+    const cmp = ok(await api(url, '/experiment-comparison2', { key, query: { experiment_id: objs.experiment.id } }));
+    near(cmp.scores.acc.score, mean([1, 0, 0.5]), 'acc');
+    const sum = ok(await api(url, `/v1/experiment/${objs.experiment.id}/summarize`, { key, query: { summarize_scores: true } }));
+    assertPathResponse('/v1/experiment/{experiment_id}/summarize', 'get', sum);
+    assert.equal(sum.experiment_name, objs.experiment.name);
+    assert.ok(sum.experiment_url.startsWith(`${url}/app/`), sum.experiment_url);
+    assert.deepEqual(sum.scores, cmp.scores);
+    const ds = ok(await api(url, `/v1/dataset/${objs.dataset.id}/summarize`, { key, query: { summarize_data: true } }));
+    assert.deepEqual(ds.data_summary, { total_records: 0 });
   }));
 });
