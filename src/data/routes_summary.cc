@@ -189,7 +189,7 @@ Result<bool> BoolParam(const http::Request& req, std::string_view name, bool fal
 
 // The comparison of an experiment with an optional base, each id checked
 // against the caller's organizations first.
-Result<json::object> Comparison2(DataPlane& dp, http::RequestContext& ctx, const std::string& experiment_id,
+Result<json::object> CompareById(DataPlane& dp, http::RequestContext& ctx, const std::string& experiment_id,
                                  const std::optional<std::string>& base_id) {
   TV_RETURN_IF_ERROR(dp.tenancy().Require(ctx, ObjectType::kExperiment, experiment_id).status());
   if (base_id) TV_RETURN_IF_ERROR(dp.tenancy().Require(ctx, ObjectType::kExperiment, *base_id).status());
@@ -203,7 +203,7 @@ Result<http::Response> GetComparison2(DataPlane& dp, http::RequestContext& ctx) 
   TV_ASSIGN_OR_RETURN(std::optional<std::string> id, OptionalParam(ctx.request(), "experiment_id"));
   if (!id) return InvalidArgument("'experiment_id' is required");
   TV_ASSIGN_OR_RETURN(std::optional<std::string> base, OptionalParam(ctx.request(), "base_experiment_id"));
-  TV_ASSIGN_OR_RETURN(json::object body, Comparison2(dp, ctx, *id, base));
+  TV_ASSIGN_OR_RETURN(json::object body, CompareById(dp, ctx, *id, base));
   return http::JsonOk(body);
 }
 
@@ -252,7 +252,7 @@ Result<http::Response> SummarizeExperiment(DataPlane& dp, http::RequestContext& 
   } else {
     body["comparison_experiment_name"] = nullptr;
   }
-  TV_ASSIGN_OR_RETURN(json::object compared, Comparison2(dp, ctx, id, comparison_id));
+  TV_ASSIGN_OR_RETURN(json::object compared, CompareById(dp, ctx, id, comparison_id));
   body["scores"] = std::move(compared["scores"]);
   body["metrics"] = std::move(compared["metrics"]);
   return http::JsonOk(body);
