@@ -7,7 +7,7 @@ DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
 export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
-.PHONY: all deps build run test test-unit test-node bench bench-spans crash clean
+.PHONY: all deps build run test test-unit test-node bench bench-spans crash fuzz fuzz-short clean
 
 all: build
 
@@ -39,6 +39,14 @@ crash: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) --target tracevault
 	cd tests && node crash/crash.mjs --cycles $${CYCLES:-50}
 	cd tests && node crash/crash.mjs --cycles $${FAULT_CYCLES:-20} --faults "error=0.2,torn=0.05,lost=0.05,latency_ms=2"
+
+# libFuzzer over the BTQL parsers (text/SQL and JSON AST), built with clang in
+# build-fuzz/. `make test` runs fuzz-short; the long run is FUZZ_SECONDS per harness.
+fuzz-short: deps
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} bash fuzz/run.sh
+
+fuzz: deps
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-1800} bash fuzz/run.sh
 
 bench: build
 	bash bench/http/run.sh $(BUILD_DIR)/bin/tracevault

@@ -59,5 +59,10 @@ passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0}))
 phase_end "node suites (integration + official SDK)"
 bash scripts/s3rver.sh stop "$s3_dir"
 
+phase "fuzz (BTQL parsers, libFuzzer)"
+# One pass/fail: a clang build of the parsers and 60 s per harness.
+if FUZZ_SECONDS=60 bash fuzz/run.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+phase_end "fuzz (BTQL parsers, libFuzzer)"
+
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
