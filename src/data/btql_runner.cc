@@ -214,6 +214,8 @@ class Runner {
     btql::TraceFilter filter(q_.filter, ctx_);
     btql::SummaryOptions options;
     options.preview_length = q_.preview_length.value_or(o_.default_preview_length);
+    options.price = [&prices = dp_.options().prices](std::string_view model, double prompt, double completion,
+                                                     double cached) { return prices.Cost(model, prompt, completion, cached); };
     btql::TraceSummarizer summarizer(filter, options);
     size_t n = 0;
     TV_ASSIGN_OR_RETURN(store::XactId snapshot,
