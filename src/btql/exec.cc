@@ -93,8 +93,10 @@ Pipeline::Pipeline(const Query& query, const EvalContext& ctx, ExecLimits limits
 Pipeline::~Pipeline() = default;
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Make(const Query& query, const EvalContext& ctx, ExecLimits limits,
-                                                 size_t limit, std::optional<RowKey> after) {
+                                                 size_t limit, std::optional<RowKey> after,
+                                                 bool filter_after_unpivot) {
   std::unique_ptr<Pipeline> p(new Pipeline(query, ctx, limits, limit, std::move(after)));
+  p->filter_after_unpivot_ = filter_after_unpivot && query.filter && !query.unpivot.empty();
   if (query.IsAggregate() || !query.pivot.empty()) {
     TV_ASSIGN_OR_RETURN(p->aggregator_, Aggregator::Make(query, ctx));
   }
@@ -130,6 +132,7 @@ Status Pipeline::Add(const json::object& row, RowKey key) {
     ExpandUnpivot(query_, 0, row, ctx_, rows);
   }
   for (auto& r : rows) {
+    if (filter_after_unpivot_ && !EvalPredicate(*query_.filter, r, ctx_)) continue;
     if (aggregator_) {
       aggregator_->Add(r);
       TV_RETURN_IF_ERROR(Charge(0));

@@ -42,8 +42,11 @@ class Pipeline {
  public:
   // `limit`: output rows to keep (counted after grouping); `after`: with no
   // sort, rows at or before this key were on earlier pages.
+  // `filter_after_unpivot`: the query's filter applies to the unpivoted rows
+  // here (spans shape with unpivot), not to the store's rows.
   static Result<std::unique_ptr<Pipeline>> Make(const Query& query, const EvalContext& ctx, ExecLimits limits,
-                                                size_t limit, std::optional<RowKey> after);
+                                                size_t limit, std::optional<RowKey> after,
+                                                bool filter_after_unpivot = false);
   ~Pipeline();
 
   // Feeds one input row. Errors: the memory budget or the deadline was hit.
@@ -73,6 +76,7 @@ class Pipeline {
   std::vector<Kept> kept_;
   size_t memory_bytes_ = 0;
   size_t added_ = 0;
+  bool filter_after_unpivot_ = false;
 };
 
 }  // namespace tv::btql

@@ -126,7 +126,11 @@ json::value TimeOrNull(std::optional<int64_t> micros) {
   return micros ? json::value(FormatTime(*micros)) : json::value(nullptr);
 }
 
-std::string AsText(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : ToJson(v); }
+std::string AsText(const json::value& v) {
+  if (v.is_string()) return std::string(v.get_string());
+  if (v.is_double()) return fmt::format("{}", v.get_double());  // shortest round-trip form, not 2.5E0
+  return ToJson(v);
+}
 
 std::string MapAscii(std::string_view s, bool upper) {
   std::string out(s);

@@ -281,6 +281,11 @@ class ExprParser {
       return ParseInterval();
     }
     if (lower == "case" && after.kind != TokenKind::kSymbol) return ParseCase();
+    if (lower == "match" && after.kind == TokenKind::kString) {
+      // A bare search: `MATCH 'words'` looks in every full-text field.
+      c_.Next();
+      return MakeNode(Op::kMatch, {MakeIdent({}), MakeLiteral(json::value(c_.Next().text))});
+    }
     if (c_.IsSymbol("(", 1)) {
       if (lower == "cast") return ParseCast();
       return ParseCall();

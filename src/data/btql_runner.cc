@@ -162,9 +162,12 @@ class Runner {
   // flows through the executor, which keeps only what can be output.
   Result<QueryOutput> Spans() {
     store::ScanSpec spec = base_;
-    Narrow(spec);
-    spec.filter = Residual();
-    TV_ASSIGN_OR_RETURN(auto pipeline, btql::Pipeline::Make(q_, ctx_, limits_, limit_, std::nullopt));
+    bool unpivot = !q_.unpivot.empty();  // the filter may read the unpivoted columns: it runs after
+    if (!unpivot) {
+      Narrow(spec);
+      spec.filter = Residual();
+    }
+    TV_ASSIGN_OR_RETURN(auto pipeline, btql::Pipeline::Make(q_, ctx_, limits_, limit_, std::nullopt, unpivot));
     TV_ASSIGN_OR_RETURN(store::XactId snapshot,
                         dp_.store().Visit(spec, [&](const json::object& row, store::XactId xact) {
                           return pipeline->Add(row, {xact, std::string(IdOf(row))});
@@ -231,7 +234,6 @@ class Runner {
     auto rows = summarizer.Finish();
     TV_ASSIGN_OR_RETURN(auto pipeline, btql::Pipeline::Make(q_, ctx_, limits_, limit_, CursorKey()));
     for (auto& [key, row] : rows) {
-      if (q_.sample && q_.sample->is_rate && !btql::SampledIn(*q_.sample, key.root)) continue;
       TV_RETURN_IF_ERROR(pipeline->Add(row, {key.xact, key.root}));
     }
     btql::Pipeline::Output result = pipeline->Finish();
