@@ -79,7 +79,8 @@ class Runner {
       TV_ASSIGN_OR_RETURN(store::ObjectRef ref, SourceRef(q_.from, id));
       TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
                           ResolveObject(ctx, dp_.tenancy(), dp_.store().catalog(), ref, Access::kRead));
-      base_.objects.push_back(owner.object_id);
+      if (std::find(base_.objects.begin(), base_.objects.end(), owner.object_id) == base_.objects.end())
+        base_.objects.push_back(owner.object_id);
     }
     int64_t limit = q_.limit.value_or(o_.default_limit);
     if (limit < 0 || limit > o_.max_limit) return InvalidArgument("BTQL: limit must be between 0 and {}", o_.max_limit);
