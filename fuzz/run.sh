@@ -16,7 +16,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/tracevault-ccache}"
 CC=$(command -v clang-14 || command -v clang) || { echo "fuzz: clang not found (scripts/install-deps.sh)"; exit 1; }
 CXX=$(command -v clang++-14 || command -v clang++)
 if [ ! -f "$BUILD/build.ninja" ]; then
-  CC="$CC" CXX="$CXX" cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTV_FUZZ=ON >/dev/null || exit 1
+  CC="$CC" CXX="$CXX" cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz -DTV_FUZZ=ON >/dev/null || exit 1
 fi
 cmake --build "$BUILD" || exit 1
 
