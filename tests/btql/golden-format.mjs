@@ -37,7 +37,7 @@ function splitNote(rest) {
 }
 
 /**
- * Parses a golden file. Returns {setups: [{type, name, line, rows: [text]}],
+ * Parses a golden file. Returns {setups: [{type, name, foreign, line, rows: [text]}],
  * cases: [{line, note, kind: 'text'|'json'|'sql', query, expect}]} where
  * expect is {kind: 'rows', unordered, text, line, endLine} |
  * {kind: 'count', n, line, endLine} | {kind: 'error', status, substring, line, endLine}.
@@ -57,7 +57,7 @@ export function parseGolden(file, source) {
     const b = cur;
     cur = null;
     if (b.directive === 'setup') {
-      setups.push({ type: b.type, name: b.name, line: b.line, rows: b.body });
+      setups.push({ type: b.type, name: b.name, foreign: b.foreign, line: b.line, rows: b.body });
       return;
     }
     if (b.directive === 'query') {
@@ -108,8 +108,9 @@ export function parseGolden(file, source) {
       if (!OBJECT_TYPES.includes(type)) fail(lineNo, `setup needs one of ${OBJECT_TYPES.join(', ')}, got '${type}'`);
       if (!name || !NAME_RE.test(name)) fail(lineNo, `setup ${type} needs a name ([A-Za-z_][A-Za-z0-9_]*)`);
       if (RESERVED_NAMES.includes(name)) fail(lineNo, `'${name}' is reserved`);
-      if (extra.length) fail(lineNo, `unexpected '${extra.join(' ')}'`);
-      cur = { directive, type, name, line: lineNo, body: [] };
+      const foreign = extra[0] === 'foreign';
+      if (extra.length > (foreign ? 1 : 0)) fail(lineNo, `unexpected '${extra.join(' ')}' (only 'foreign' may follow the name)`);
+      cur = { directive, type, name, foreign, line: lineNo, body: [] };
     } else if (directive === 'query') {
       const kind = words[0] ?? 'text';
       if (!['text', 'json', 'sql'].includes(kind) || words.length > 1) fail(lineNo, `query takes 'json', 'sql' or nothing, got '${words.join(' ')}'`);

@@ -11,6 +11,7 @@
 //   {"id":"r1","created":"2026-01-01T00:00:00Z","input":"hello"}     one JSON row per line
 //   setup experiment e1        the same name again: its rows are a later transaction
 //   {"id":"r1","_is_merge":true,"metadata":{"reviewed":true}}
+//   setup experiment x foreign  an object of another organization (queries still use ours)
 //   query -- optional note     BTQL text until the next directive (`query json`: the
 //   select: id | from: experiment('$e1') | sort: id        JSON AST object; `query sql`: SQL text)
 //   expect                     the expected `data` array, exact and in order
@@ -117,10 +118,31 @@ function normalize(value, reverse) {
 // ---------------------------------------------------------------------------
 // Setup: objects and rows
 
-async function createObjects(url, key, f) {
+/**
+ * The key of a second organization, created once per run with the admin CLI,
+ * for `setup ... foreign` objects.
+ */
+let foreignKey = null;
+async function foreignOrgKey(dep) {
+  if (!foreignKey) {
+    const suffix = Math.random().toString(16).slice(2, 10);
+    const out = await dep.admin(['create-org', '--org-name', `golden-foreign-${suffix}`, '--user-email', `foreign-${suffix}@example.test`]);
+    foreignKey = out.api_key;
+  }
+  return foreignKey;
+}
+
+async function createObjects(dep, f) {
+  const url = dep.dataUrl;
   const tag = `${f.name.replace(/\.test$/, '')}-${Math.random().toString(16).slice(2, 8)}`;
-  const project = ok(await api(url, '/v1/project', { key, body: { name: `golden-${tag}` } }), 'create project');
+  const projects = new Map(); // api key → the file's project in that key's org
+  const projectFor = async (key) => {
+    if (!projects.has(key)) projects.set(key, ok(await api(url, '/v1/project', { key, body: { name: `golden-${tag}` } }), 'create project'));
+    return projects.get(key);
+  };
+  const project = await projectFor(dep.apiKey);
   const ids = new Map([['project', project.id], ['org', project.org_id]]);
+  const keys = new Map();
   const kinds = new Map();
   for (const s of f.setups) {
     if (kinds.has(s.name)) {
@@ -128,15 +150,18 @@ async function createObjects(url, key, f) {
       continue;
     }
     kinds.set(s.name, s.type);
+    const key = s.foreign ? await foreignOrgKey(dep) : dep.apiKey;
     let obj;
     if (s.type === 'project_logs') {
       obj = ok(await api(url, '/v1/project', { key, body: { name: `golden-${tag}-${s.name}` } }), 'create logs project');
     } else {
-      obj = ok(await api(url, `/v1/${s.type}`, { key, body: { project_id: project.id, name: `${tag}-${s.name}` } }), `create ${s.type}`);
+      const home = await projectFor(key);
+      obj = ok(await api(url, `/v1/${s.type}`, { key, body: { project_id: home.id, name: `${tag}-${s.name}` } }), `create ${s.type}`);
     }
     ids.set(s.name, obj.id);
+    keys.set(s.name, key);
   }
-  return { ids, kinds };
+  return { ids, keys };
 }
 
 function setupRow(f, s, line, ids) {
@@ -158,13 +183,13 @@ function setupRow(f, s, line, ids) {
   return row;
 }
 
-async function loadFile(url, key, f) {
-  const { ids } = await createObjects(url, key, f);
+async function loadFile(dep, f) {
+  const { ids, keys } = await createObjects(dep, f);
   f.ids = ids;
   f.reverse = [...ids.entries()].map(([name, id]) => [id, name]).sort((a, b) => b[0].length - a[0].length);
   for (const s of f.setups) {
     const rows = s.rows.map((line) => setupRow(f, s, line, ids));
-    if (rows.length) await insertRows(url, key, s.type, ids.get(s.name), rows);
+    if (rows.length) await insertRows(dep.dataUrl, keys.get(s.name), s.type, ids.get(s.name), rows);
   }
 }
 
@@ -276,7 +301,7 @@ describe('BTQL golden files', { skip: SKIP_NO_BINARY || (files.length === 0 && '
     dep = await startServe({ env: { TRACEVAULT_BACKGROUND_COMPACTION: 'false' } });
     for (const f of files) {
       try {
-        await loadFile(dep.dataUrl, dep.apiKey, f);
+        await loadFile(dep, f);
       } catch (e) {
         f.setupError = e;
       }
