@@ -80,6 +80,8 @@ Status Bootstrap(control::ControlPlane& cp, const DataDir& dir) {
 data::DataPlaneOptions DataOptions(const StoreFlags& f, const DataDir& dir) {
   data::DataPlaneOptions o;
   o.logs3_payload_max_bytes = f.logs3_payload_max_bytes;
+  o.query_memory_bytes = f.query_memory_mb << 20;
+  o.query_timeout = std::chrono::milliseconds(f.query_timeout_ms);
   o.store.writer.window = std::chrono::microseconds(f.group_commit_us);
   o.store.writer.max_chunk_bytes = f.group_commit_bytes;
   o.store.writer.deadline = std::chrono::milliseconds(f.commit_deadline_ms);

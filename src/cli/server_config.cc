@@ -101,6 +101,11 @@ void AddStoreFlags(CLI::App& cmd, StoreFlags& s) {
   cmd.add_option("--model-prices", s.model_prices,
                  "JSON file of model prices (USD per million tokens) for estimated_cost; extends the defaults")
       ->envname("TRACEVAULT_MODEL_PRICES");
+  cmd.add_option("--query-memory-mb", s.query_memory_mb,
+                 "Working memory one BTQL query may use (groups, sorts, summaries) before it fails with a 400")
+      ->envname("TRACEVAULT_QUERY_MEMORY_MB")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20))->capture_default_str();
+  cmd.add_option("--query-timeout-ms", s.query_timeout_ms, "How long one BTQL query may run before it fails with a 504")
+      ->envname("TRACEVAULT_QUERY_TIMEOUT_MS")->check(CLI::Range(uint64_t{1}, uint64_t{3600} * 1000))->capture_default_str();
 }
 
 Result<ListenAddress> ParseListen(const std::string& listen) {

@@ -42,6 +42,8 @@ struct StoreFlags {
   uint64_t max_backlog_mb = 256;
   bool compression = true;
   std::string model_prices;  // JSON file of model prices added to the defaults (btql/prices.h)
+  uint64_t query_memory_mb = 512;
+  uint64_t query_timeout_ms = 30000;
 };
 
 struct ServerFlags {

@@ -71,6 +71,7 @@ class Runner {
     limits_.memory_budget_bytes = o.memory_budget_bytes;
     limits_.deadline = std::chrono::steady_clock::now() + o.timeout;
     limits_.timeout = o.timeout;
+    base_.deadline = limits_.deadline;
   }
 
   Result<QueryOutput> Run(http::RequestContext& ctx) {
@@ -199,6 +200,7 @@ class Runner {
     TV_ASSIGN_OR_RETURN(auto candidates, CandidateTraces());
     store::ScanSpec spec;
     spec.objects = base_.objects;
+    spec.deadline = base_.deadline;
     spec.as_of = base_.as_of;
     if (candidates) {
       if (candidates->empty()) {
@@ -306,8 +308,15 @@ class Runner {
 }  // namespace
 
 Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btql::Query& query,
-                             const QueryOptions& options) {
-  return Runner(dp, query, options).Run(ctx);
+                             const QueryOptions& given) {
+  QueryOptions options = given;
+  if (options.memory_budget_bytes == 0) options.memory_budget_bytes = dp.options().query_memory_bytes;
+  if (options.timeout.count() == 0) options.timeout = dp.options().query_timeout;
+  Result<QueryOutput> out = Runner(dp, query, options).Run(ctx);
+  if (!out.ok() && out.status().code() == StatusCode::kDeadlineExceeded)
+    return DeadlineExceeded("BTQL: the query ran past its timeout of {} ms; narrow it with a filter or a limit",
+                            options.timeout.count());
+  return out;
 }
 
 }  // namespace tv::data

@@ -23,8 +23,9 @@ struct QueryOptions {
   // Budgets: a query that needs more memory for its working state (groups,
   // sorted rows, traces) or more time fails with a clear error naming the
   // budget instead of hurting the server.
-  size_t memory_budget_bytes = size_t{512} << 20;
-  std::chrono::milliseconds timeout{30'000};
+  // 0: the data plane's (--query-memory-mb, --query-timeout-ms).
+  size_t memory_budget_bytes = 0;
+  std::chrono::milliseconds timeout{0};
   // `limit` when the query has none, and the largest accepted.
   int64_t default_limit = 1000;
   int64_t max_limit = 100'000;

@@ -10,6 +10,7 @@
 // Thread-safety: safe for concurrent use after Open() and set_public_url().
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +36,9 @@ struct DataPlaneOptions {
   // Model list prices for `estimated_cost` in experiment summaries, when a
   // span did not log its own (--model-prices FILE extends the defaults).
   btql::PriceTable prices = btql::PriceTable::Defaults();
+  // Budgets of one BTQL query (btql_runner.h QueryOptions).
+  size_t query_memory_bytes = size_t{512} << 20;
+  std::chrono::milliseconds query_timeout{30'000};
 };
 
 class DataPlane {

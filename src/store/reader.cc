@@ -219,6 +219,8 @@ class ObjectStream {
   }
 
   Result<std::optional<Hit>> Next() {
+    if (spec_.deadline && (++steps_ & 1023) == 0 && std::chrono::steady_clock::now() > *spec_.deadline)
+      return DeadlineExceeded("the scan ran past its deadline");
     while (tail_pos_ < view_.tail_rows.size()) {
       const auto& [xact, row] = view_.tail_rows[tail_pos_++];
       if (!IsAfterCursor(skip_to_, xact, StringOf(*row, "id")) || !Matches(spec_, *row)) continue;
@@ -234,6 +236,8 @@ class ObjectStream {
       }
       const Segment& seg = *view_.set->segments()[seg_];
       while (NextRow()) {
+        if (spec_.deadline && (++steps_ & 1023) == 0 && std::chrono::steady_clock::now() > *spec_.deadline)
+          return DeadlineExceeded("the scan ran past its deadline");
         uint32_t r = row_;
         if (seg.tombstone(r) || seg.comment(r)) continue;
         if (!IsAfterCursor(skip_to_, seg.xact(r), seg.id(r))) continue;
@@ -311,6 +315,7 @@ class ObjectStream {
   std::vector<uint32_t> only_;
   size_t pos_ = 0;
   uint32_t row_ = 0;
+  uint64_t steps_ = 0;
 };
 
 // Every object's stream merged in scan order.
@@ -477,6 +482,7 @@ Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapsh
   ScanSpec members;
   members.objects = spec.objects;
   members.projection = spec.projection;
+  members.deadline = spec.deadline;
   members.root_span_ids = std::vector<std::string>();
   for (size_t t = 0; t < n; ++t) members.root_span_ids->push_back(traces[t].tie);
   TV_ASSIGN_OR_RETURN(std::vector<ObjectView> member_views, TakeViews(tails, members, {}, snapshot));

@@ -5,6 +5,7 @@
 // tokenizer on the row.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -45,6 +46,8 @@ struct ScanSpec {
   size_t limit = 1000;
   std::optional<ScanKey> after;  // resume strictly after this key
   std::vector<std::string> projection;  // top-level fields; empty: all
+  // A scan still running at this time stops with DeadlineExceeded.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 // Receives one current row (no comments) and its transaction id.
