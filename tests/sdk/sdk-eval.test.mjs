@@ -6,13 +6,12 @@
 // from the data. Eval writes scores only on scorer child spans, so these only
 // pass when summaries aggregate each trace's spans.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
+import { sdkSandbox } from '../lib/sdk-sandbox.mjs';
 import { after, before, describe, it } from 'node:test';
 import * as bt from 'braintrust';
-import { SKIP_NO_BINARY, makeTmpDir, sleep, startServe, uniqueName, withLogs } from '../lib/server.mjs';
+import { SKIP_NO_BINARY, sleep, startServe, uniqueName, withLogs } from '../lib/server.mjs';
 import { api, ok, recordingFetch } from '../lib/http.mjs';
 
-const ENV_KEYS = ['BRAINTRUST_APP_URL', 'BRAINTRUST_API_KEY', 'BRAINTRUST_ORG_NAME', 'BRAINTRUST_API_URL', 'BRAINTRUST_PROXY_URL', 'BRAINTRUST_APP_PUBLIC_URL'];
 const TICK = 15;
 
 const near = (actual, expected, what) =>
@@ -104,31 +103,19 @@ describe('braintrust SDK summaries and Eval against tracevault serve', { skip: S
   let key;
   let state;
   const calls = [];
-  const savedEnv = {};
-  const savedCwd = process.cwd();
-  let cwdTmp;
+  const sandbox = sdkSandbox('sdk-eval');
   const recFetch = recordingFetch(calls);
   const callsTo = (path) => calls.filter((c) => c.path === path);
 
   before(async () => {
-    for (const k of ENV_KEYS) {
-      savedEnv[k] = process.env[k];
-      delete process.env[k];
-    }
-    cwdTmp = makeTmpDir('tracevault-sdk-eval-cwd-');
-    process.chdir(cwdTmp); // no git metadata
+    sandbox.enter();
     dep = await startServe();
     appUrl = dep.appUrl;
     key = dep.apiKey;
     state = await bt.loginToState({ appUrl, apiKey: key, orgName: dep.orgName, fetch: recFetch });
   });
   after(async () => {
-    process.chdir(savedCwd);
-    for (const k of ENV_KEYS) {
-      if (savedEnv[k] === undefined) delete process.env[k];
-      else process.env[k] = savedEnv[k];
-    }
-    if (cwdTmp) fs.rmSync(cwdTmp, { recursive: true, force: true });
+    sandbox.leave();
     await dep?.stop();
   });
 

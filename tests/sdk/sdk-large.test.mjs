@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { sdkSandbox } from '../lib/sdk-sandbox.mjs';
 import { after, before, describe, it } from 'node:test';
 import * as bt from 'braintrust';
-import { SKIP_NO_BINARY, makeTmpDir, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
+import { SKIP_NO_BINARY, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
 import { api, ok, recordingFetch } from '../lib/http.mjs';
 import { assertXact, ast, btqlAll, fetchAll } from '../lib/rows.mjs';
 
-const ENV_KEYS = ['BRAINTRUST_APP_URL', 'BRAINTRUST_API_KEY', 'BRAINTRUST_ORG_NAME', 'BRAINTRUST_API_URL', 'BRAINTRUST_PROXY_URL', 'BRAINTRUST_APP_PUBLIC_URL', 'BRAINTRUST_QUEUE_DROP_EXCEEDING_MAXSIZE'];
 const BIG_CHARS = 20_000_000;
 const SPANS = 10_000;
 
@@ -24,9 +24,7 @@ function defineLargeSuite(mode) {
     let key;
     let state;
     const calls = []; // {method, path, url, status, rows?, overflowRef?}
-    const savedEnv = {};
-    const savedCwd = process.cwd();
-    let cwdTmp;
+    const sandbox = sdkSandbox('sdk-large');
 
     const recFetch = recordingFetch(calls, (entry, u, init) => {
       if (u.pathname === '/logs3' && typeof init?.body === 'string') {
@@ -42,27 +40,17 @@ function defineLargeSuite(mode) {
       .map((c) => `${c.method} ${c.path} → ${c.status}`);
 
     before(async () => {
-      for (const k of ENV_KEYS) {
-        savedEnv[k] = process.env[k];
-        delete process.env[k];
-      }
+      sandbox.enter();
       // initLogger enforces the SDK's in-memory queue limit (15,000 items by
       // default; a span costs 2-3 items until flushed): raise it so a single
       // flush of 10,000 spans drops nothing on the client side.
       process.env.BRAINTRUST_QUEUE_DROP_EXCEEDING_MAXSIZE = '200000';
-      cwdTmp = makeTmpDir('tracevault-sdk-large-cwd-');
-      process.chdir(cwdTmp);
       dep = mode === 'serve' ? await startServe() : await startSplit();
       key = dep.apiKey;
       state = await bt.loginToState({ appUrl: dep.appUrl, apiKey: key, fetch: recFetch });
     });
     after(async () => {
-      process.chdir(savedCwd);
-      for (const k of ENV_KEYS) {
-        if (savedEnv[k] === undefined) delete process.env[k];
-        else process.env[k] = savedEnv[k];
-      }
-      if (cwdTmp) fs.rmSync(cwdTmp, { recursive: true, force: true });
+      sandbox.leave();
       await dep?.stop();
     });
 

@@ -11,14 +11,13 @@
 // span and the 10,000-span trace live in sdk-large.test.mjs.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
+import { sdkSandbox } from '../lib/sdk-sandbox.mjs';
 import { after, before, describe, it } from 'node:test';
 import * as bt from 'braintrust';
-import { SKIP_NO_BINARY, makeTmpDir, sleep, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
+import { SKIP_NO_BINARY, sleep, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
 import { api, assertUuid, ok, recordingFetch } from '../lib/http.mjs';
 import { assertXact, ast, btqlAll, byId, fetchAll, prettyXact, waitForAccessLog } from '../lib/rows.mjs';
 
-const ENV_KEYS = ['BRAINTRUST_APP_URL', 'BRAINTRUST_API_KEY', 'BRAINTRUST_ORG_NAME', 'BRAINTRUST_API_URL', 'BRAINTRUST_PROXY_URL', 'BRAINTRUST_APP_PUBLIC_URL'];
 const TICK = 15;
 
 export function defineSdkSuite(mode) {
@@ -30,9 +29,7 @@ export function defineSdkSuite(mode) {
     let orgB; // {id, name}: second org of the same user
     let stateA;
     const calls = []; // {method, url, path, status, body (small string bodies only)}
-    const savedEnv = {};
-    const savedCwd = process.cwd();
-    let cwdTmp;
+    const sandbox = sdkSandbox('sdk');
 
     const recFetch = recordingFetch(calls, (entry, u, init) => {
       if (typeof init?.body === 'string' && init.body.length < 100_000) entry.body = init.body;
@@ -47,13 +44,8 @@ export function defineSdkSuite(mode) {
     const rest = (path, opts = {}) => api(dep.dataUrl, path, { key, ...opts });
 
     before(async () => {
-      for (const k of ENV_KEYS) {
-        savedEnv[k] = process.env[k];
-        delete process.env[k];
-      }
       // Keep git metadata collection hermetic: run from a non-repo temp dir.
-      cwdTmp = makeTmpDir('tracevault-sdk-cwd-');
-      process.chdir(cwdTmp);
+      sandbox.enter();
       dep = mode === 'serve' ? await startServe() : await startSplit();
       appUrl = dep.appUrl;
       key = dep.apiKey;
@@ -68,12 +60,7 @@ export function defineSdkSuite(mode) {
       stateA = await login({ orgName: orgA.name });
     });
     after(async () => {
-      process.chdir(savedCwd);
-      for (const k of ENV_KEYS) {
-        if (savedEnv[k] === undefined) delete process.env[k];
-        else process.env[k] = savedEnv[k];
-      }
-      if (cwdTmp) fs.rmSync(cwdTmp, { recursive: true, force: true });
+      sandbox.leave();
       await dep?.stop();
     });
 
