@@ -3,10 +3,11 @@
 # side in one run, on a deterministic corpus of ~2 KB spans (100 per trace)
 # generated in process by bench/spans/spanbench.cc. Phases: 1 ingest, 2
 # realtime lag (sampled during ingest), 3 trace lookup (warm and after a
-# restart), 4 full-text top 50, 5 storage per span, 6 compaction throughput.
+# restart), 4 full-text top 50, 5 storage per span, 6 compaction throughput,
+# 7 BTQL summary (one row per trace), 8 BTQL group-by (model x day).
 # docs/benchmarks.md describes the method. Not part of `make test`.
 #
-# Usage: [SPANS=1000000] [WORKERS=8] [QUERIES=200] [BUILD_DIR=build] bench/spans/run.sh [path/to/tracevault]
+# Usage: [SPANS=1000000] [WORKERS=8] [QUERIES=200] [BTQL_QUERIES=30] [BUILD_DIR=build] bench/spans/run.sh [path/to/tracevault]
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -152,6 +153,15 @@ drive lookup --label "cold: restart, $DROP" --queries "$QUERIES"
 
 # --- 4: full-text, newest 50 matches -------------------------------------------
 drive fts --queries 20
+
+# --- 7 + 8: BTQL summary and group-by, warm, against the peer's SQL -----------
+# The peer gets the index a DBA would add for the group-by's filter (built
+# here, after the ingest figures, then ANALYZE for its statistics).
+psql -qX "$PGURL" -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE INDEX spans_env ON spans ((row->'metadata'->>'env'));
+ANALYZE spans;
+SQL
+drive btql --queries "${BTQL_QUERIES:-30}"
 
 # --- 6 (isolated): compaction throughput on its own ---------------------------
 # A second server with background compaction off takes the first CSPANS spans

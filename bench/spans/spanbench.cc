@@ -8,6 +8,7 @@
 //   spanbench ingest  [--workers W]                     phase 1 + 2 (realtime lag)
 //   spanbench lookup  [--queries Q] [--label warm|cold] phase 3
 //   spanbench fts     [--queries Q]                     phase 4
+//   spanbench btql    [--queries Q] [--budget S]        phases 7 + 8 (summary, group-by)
 // Sides: --tv URL --key KEY --project UUID  and/or  --pg CONNINFO.
 // SPANS (env or --spans, default 1,000,000, rounded down to whole traces) and
 // --seed must match between phases: every id is derived from them.
@@ -50,6 +51,7 @@ struct Options {
   std::string label = "warm";
   std::string tv_url, key, project, pg;
   double fts_budget_s = 30;  // per term and side
+  double btql_budget_s = 60; // per BTQL query and side
   int probes = 200;          // realtime-lag probe batches offered
   bool drain = true;         // after ingest, wait for compaction / VACUUM ANALYZE
 };
@@ -62,7 +64,7 @@ struct Options {
 Options ParseArgs(int argc, char** argv) {
   Options o;
   if (const char* s = std::getenv("SPANS"); s && *s) o.spans = std::strtoull(s, nullptr, 10);
-  if (argc < 2) Die("usage: spanbench corpus|ingest|lookup|fts [--options]");
+  if (argc < 2) Die("usage: spanbench corpus|ingest|lookup|fts|btql [--options]");
   o.phase = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -80,6 +82,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--project") o.project = val();
     else if (a == "--pg") o.pg = val();
     else if (a == "--fts-budget") o.fts_budget_s = std::stod(val());
+    else if (a == "--budget") o.btql_budget_s = std::stod(val());
     else if (a == "--probes") o.probes = std::stoi(val());
     else if (a == "--no-drain") o.drain = false;
     else Die("unknown option " + a);
@@ -289,7 +292,7 @@ class Corpus {
                                 {"end", start + 0.05 + rng.Unit() * 3},
                                 {"prompt_tokens", prompt},
                                 {"completion_tokens", completion},
-                                {"tokens", prompt + completion}};
+                                {"total_tokens", prompt + completion}};
     static const char* kTypes[] = {"llm", "tool", "function", "llm"};
     r["span_attributes"] = json::object{{"name", j == 0 ? std::string("handle_request") : "step_" + std::to_string(j)},
                                         {"type", j == 0 ? "task" : kTypes[rng.Below(4)]}};
@@ -483,8 +486,8 @@ class TvConn : public Conn {
     // while the server accepts it and dropped once it says it is unsupported.
     std::string base = "filter: output MATCH " + Quote(term);
     std::string lim = " | limit: " + std::to_string(limit);
-    if (sort_ok_) {
-      long n = Btql(base + " | sort: _xact_id desc" + lim, err, ids);
+    if (sort_ok_ && !sort_.empty()) {
+      long n = Btql(base + " | sort: " + sort_ + lim, err, ids);
       if (n != -3) return n;
       if (err->find("sort") == std::string::npos) return Unsupported(err);
       sort_ok_ = false;
@@ -497,6 +500,8 @@ class TvConn : public Conn {
     return n == -3 ? Unsupported(err) : n;
   }
   static bool sort_accepted() { return sort_ok_; }
+  // The full-text sort clause; empty asks without one (the store's order).
+  void set_sort(std::string sort) { sort_ = std::move(sort); }
 
  private:
   static long Unsupported(std::string* err) {
@@ -505,6 +510,7 @@ class TvConn : public Conn {
   }
   Http http_;
   std::string project_, resp_;
+  std::string sort_ = "_xact_id desc";
   static inline std::atomic<bool> sort_ok_{true};
 };
 
@@ -965,6 +971,11 @@ int PhaseLookup(const Options& o) {
 
 // ---------------------------------------------------------------- phase 4: full text
 
+// tracevault's other full-text forms: the peer's own order (its answer must
+// be the peer's 50 spans), and no sort clause (the store's order, newest
+// transaction first, which needs no sort of the matches).
+constexpr const char* kTvFtsForms[] = {"tracevault, sort: created desc", "tracevault, no sort"};
+
 int PhaseFts(const Options& o) {
   Corpus corpus(o.seed, o.spans, o.project);
   struct Cell {
@@ -981,8 +992,11 @@ int PhaseFts(const Options& o) {
     auto conn = s->Connect();
     std::vector<std::string> runs = {s->name()};
     if (s->name() == "postgres") runs.push_back("postgres, GIN first");
+    if (s->name() == "tracevault") runs.insert(runs.end(), std::begin(kTvFtsForms), std::end(kTvFtsForms));
     for (const auto& run : runs) {
       if (auto* pc = dynamic_cast<PgConn*>(conn.get())) pc->set_gin_first(run != "postgres");
+      if (auto* tc = dynamic_cast<TvConn*>(conn.get()))
+        tc->set_sort(run == kTvFtsForms[0] ? "created desc" : run == kTvFtsForms[1] ? "" : "_xact_id desc");
       for (const auto& [term, count] : terms) {
         Cell& c = res[{run, term}];
         std::string err;
@@ -1020,7 +1034,6 @@ int PhaseFts(const Options& o) {
                                            ? "asked with 'sort: _xact_id desc'"
                                            : "'sort' is not supported yet; asked without it (newest first is the store's order)");
   for (const auto& [term, count] : terms) {
-    auto tv = res.find({"tracevault", term});
     // The peer's figure is its better form for this term.
     auto pg = res.find({"postgres", term}), pg2 = res.find({"postgres, GIN first", term});
     bool gin_better = false;
@@ -1028,28 +1041,297 @@ int PhaseFts(const Options& o) {
       pg = pg2;
       gin_better = true;
     }
-    if (tv != res.end() && pg != res.end() && !tv->second.unsupported) {
-      std::set<std::string> a(tv->second.ids.begin(), tv->second.ids.end());
-      size_t same = 0;
-      for (const auto& id : pg->second.ids) same += a.count(id);
-      std::printf("  '%s': %zu of the 50 newest are the same spans on both sides (order: xact vs created)\n",
-                  term.c_str(), same);
+    for (const char* form : {"tracevault", kTvFtsForms[0], kTvFtsForms[1]}) {
+      auto tv = res.find({form, term});
+      if (tv == res.end()) continue;
+      const std::string suffix = tv->first.first == "tracevault" ? "" : " (" + tv->first.first.substr(12) + ")";
+      if (pg != res.end() && !tv->second.unsupported) {
+        std::set<std::string> a(tv->second.ids.begin(), tv->second.ids.end());
+        size_t same = 0;
+        for (const auto& id : pg->second.ids) same += a.count(id);
+        std::printf("  '%s'%s: %zu of the peer's %zu newest (by created) are in tracevault's answer\n", term.c_str(),
+                    suffix.c_str(), same, pg->second.ids.size());
+        if (tv->first.first == kTvFtsForms[0] && same != pg->second.ids.size())
+          std::printf("  warning: '%s' sorted by created differs from the peer's answer\n", term.c_str());
+      }
+      for (double pct : {50.0, 99.0}) {
+        auto cell = [&](decltype(tv) it, double* v) -> std::string {
+          *v = NAN;
+          if (it == res.end()) return "—";
+          if (it->second.unsupported) return "not measured (feature missing)";
+          *v = it->second.st.Pct(pct);
+          return Fmt(*v, 2);
+        };
+        double a, b;
+        std::string ca = cell(tv, &a), cb = cell(pg, &b);
+        if (!std::isnan(b)) cb += gin_better ? " (GIN first)" : " (plain)";
+        char metric[200];
+        std::snprintf(metric, sizeof metric, "%s (%s of %zu spans) newest 50%s %s ms", term == kRareTerm ? "rare" : "common",
+                      Thousands(double(count)).c_str(), corpus.spans(), suffix.c_str(), pct == 50 ? "p50" : "p99");
+        Row("4 full-text", metric, ca, cb, a, b);
+      }
     }
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- phases 7 + 8: BTQL aggregates
+
+// The filter of the group-by: one span in five is 'staging' (spans are drawn
+// independently), and the peer has an expression index on that field.
+constexpr const char* kGroupField = "env";
+constexpr const char* kGroupValue = "staging";
+
+std::string SummaryBtql(const std::string& project) {
+  // preview_length 1: the root previews are cut as /experiment-comparison2
+  // cuts them; `select` keeps the answer to what a comparison reads.
+  return "select: root_span_id, scores, metrics | from: project_logs(" + Quote(project) +
+         ") summary | limit: 100000 | preview_length: 1";
+}
+
+std::string GroupByBtql(const std::string& project) {
+  return "dimensions: metadata.model as model, day(created) as d | measures: count(1) as n, "
+         "avg(scores.accuracy) as s, percentile(metrics.end - metrics.start, 0.95) as p95, "
+         "sum(metrics.total_tokens) as tok | from: project_logs(" + Quote(project) + ") | filter: metadata." +
+         kGroupField + " = " + Quote(kGroupValue);
+}
+
+// The peer's equivalents (docs/benchmarks.md quotes them), written the way a
+// DBA would tune them: each row's JSONB is read once (jsonb_to_record) rather
+// than once per `->` (every `row->...` decompresses the whole value again),
+// which halves the peer's time; the score fields are named, which a generic
+// jsonb_each would not need to.
+constexpr const char* kPgSummarySql =
+    "SELECT root_span_id, avg(sc.accuracy) AS accuracy, avg(sc.relevance) AS relevance, "
+    "sum(m.prompt_tokens) AS prompt_tokens, sum(m.completion_tokens) AS completion_tokens, "
+    "sum(m.total_tokens) AS total_tokens, min(m.start) AS start, max(m.\"end\") AS \"end\", "
+    "max(m.\"end\" - m.start) AS duration, count(*) AS num_spans "
+    "FROM (SELECT root_span_id, created, r.scores, r.metrics FROM spans, "
+    "jsonb_to_record(row) AS r(scores jsonb, metrics jsonb)) s, "
+    "jsonb_to_record(coalesce(s.scores, '{}')) AS sc(accuracy float8, relevance float8), "
+    "jsonb_to_record(s.metrics) AS m(start float8, \"end\" float8, prompt_tokens float8, "
+    "completion_tokens float8, total_tokens float8) "
+    "GROUP BY root_span_id ORDER BY max(created) DESC";
+
+std::string PgGroupBySql() {
+  return std::string(
+             "SELECT s.model, date_trunc('day', s.created) AS d, count(*) AS n, avg(sc.accuracy) AS s, "
+             "percentile_cont(0.95) WITHIN GROUP (ORDER BY m.\"end\" - m.start) AS p95, sum(m.total_tokens) AS tok "
+             "FROM (SELECT created, r.scores, r.metrics, r.metadata->>'model' AS model FROM spans, "
+             "jsonb_to_record(row) AS r(scores jsonb, metrics jsonb, metadata jsonb) "
+             "WHERE row->'metadata'->>'") +
+         kGroupField + "' = '" + kGroupValue +
+         "') s, jsonb_to_record(coalesce(s.scores, '{}')) AS sc(accuracy float8), "
+         "jsonb_to_record(s.metrics) AS m(start float8, \"end\" float8, total_tokens float8) "
+         "GROUP BY 1, 2 ORDER BY 1, 2";
+}
+
+// An answer reduced for comparison: key → numbers (NaN = null or absent).
+using Answer = std::map<std::string, std::vector<double>>;
+
+double JsonNumber(const json::object* o, std::string_view key) {
+  const json::value* v = o ? o->if_contains(key) : nullptr;
+  return v && v->is_number() ? v->to_number<double>() : NAN;
+}
+
+const json::object* JsonObject(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v ? v->if_object() : nullptr;
+}
+
+std::string JsonText(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return "";
+  return v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
+}
+
+// One query kind: how tracevault's rows and the peer's rows reduce to an Answer.
+struct AggQuery {
+  std::string phase, what, btql, sql;
+  std::function<void(const json::object&, Answer&)> tv_row;
+  std::function<void(PGresult*, int, Answer&)> pg_row;
+};
+
+double PgNumber(PGresult* r, int row, const char* col) {
+  int c = PQfnumber(r, col);
+  return c < 0 || PQgetisnull(r, row, c) ? NAN : std::atof(PQgetvalue(r, row, c));
+}
+
+AggQuery SummaryQuery(const Options& o) {
+  AggQuery q{"7 BTQL summary", "", SummaryBtql(o.project), kPgSummarySql, nullptr, nullptr};
+  q.tv_row = [](const json::object& row, Answer& a) {
+    const json::object *sc = JsonObject(row, "scores"), *m = JsonObject(row, "metrics");
+    a[JsonText(row, "root_span_id")] = {JsonNumber(sc, "accuracy"), JsonNumber(sc, "relevance"),
+                                        JsonNumber(m, "total_tokens"), JsonNumber(m, "duration")};
+  };
+  q.pg_row = [](PGresult* r, int i, Answer& a) {
+    a[PQgetvalue(r, i, 0)] = {PgNumber(r, i, "accuracy"), PgNumber(r, i, "relevance"), PgNumber(r, i, "total_tokens"),
+                              PgNumber(r, i, "duration")};
+  };
+  return q;
+}
+
+AggQuery GroupByQuery(const Options& o) {
+  AggQuery q{"8 BTQL group-by", "", GroupByBtql(o.project), PgGroupBySql(), nullptr, nullptr};
+  // Keyed by model and the date (the first 10 characters of either side's day).
+  q.tv_row = [](const json::object& row, Answer& a) {
+    a[JsonText(row, "model") + " " + JsonText(row, "d").substr(0, 10)] = {
+        JsonNumber(&row, "n"), JsonNumber(&row, "s"), JsonNumber(&row, "p95"), JsonNumber(&row, "tok")};
+  };
+  q.pg_row = [](PGresult* r, int i, Answer& a) {
+    a[std::string(PQgetvalue(r, i, 0)) + " " + std::string(PQgetvalue(r, i, 1)).substr(0, 10)] = {
+        PgNumber(r, i, "n"), PgNumber(r, i, "s"), PgNumber(r, i, "p95"), PgNumber(r, i, "tok")};
+  };
+  return q;
+}
+
+// Runs one side's query: returns false with `err` set on failure.
+class AggRunner {
+ public:
+  explicit AggRunner(const Options& o) : o_(o) {
+    if (!o.tv_url.empty()) http_ = std::make_unique<Http>(o.tv_url, o.key);
+    if (!o.pg.empty()) {
+      pg_ = PQconnectdb(o.pg.c_str());
+      if (PQstatus(pg_) != CONNECTION_OK) Die(std::string("PostgreSQL: ") + PQerrorMessage(pg_));
+      PQclear(PQexec(pg_, "SET TimeZone = 'UTC'"));
+    }
+  }
+  ~AggRunner() {
+    if (pg_) PQfinish(pg_);
+  }
+  bool has(const std::string& side) const { return side == "tracevault" ? http_ != nullptr : pg_ != nullptr; }
+
+  bool Run(const std::string& side, const AggQuery& q, Answer* answer, std::string* err) {
+    return side == "tracevault" ? RunTv(q, answer, err) : RunPg(q, answer, err);
+  }
+
+ private:
+  bool RunTv(const AggQuery& q, Answer* answer, std::string* err) {
+    std::string body = json::serialize(json::object{{"query", q.btql}, {"fmt", "json"}});
+    long st = http_->Request("POST", "/btql", &body, &resp_);
+    if (st != 200) {
+      *err = "HTTP " + std::to_string(st) + ": " + resp_.substr(0, 300);
+      return false;
+    }
+    if (!answer) return true;  // a timed run: the answer was checked on the warm-up
+    boost::system::error_code ec;
+    json::value v = json::parse(resp_, ec);
+    const json::value* d = !ec && v.is_object() ? v.as_object().if_contains("data") : nullptr;
+    if (!d || !d->is_array()) {
+      *err = "no data array in " + resp_.substr(0, 300);
+      return false;
+    }
+    for (const auto& row : d->as_array())
+      if (row.is_object()) q.tv_row(row.as_object(), *answer);
+    return true;
+  }
+  bool RunPg(const AggQuery& q, Answer* answer, std::string* err) {
+    PGresult* r = PQexec(pg_, q.sql.c_str());
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) *err = PQresultErrorMessage(r);
+    if (ok && answer)
+      for (int i = 0; i < PQntuples(r); ++i) q.pg_row(r, i, *answer);
+    PQclear(r);
+    return ok;
+  }
+
+  const Options& o_;
+  std::unique_ptr<Http> http_;
+  PGconn* pg_ = nullptr;
+  std::string resp_;
+};
+
+bool Close(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::fabs(a - b) <= 1e-6 * std::max(1.0, std::max(std::fabs(a), std::fabs(b)));
+}
+
+// Prints the first differences; returns how many keys differ.
+size_t CompareAnswers(const std::string& what, const Answer& tv, const Answer& pg) {
+  size_t wrong = 0;
+  auto show = [&](const std::string& key, const std::string& how) {
+    if (++wrong <= 3) std::printf("  warning: %s: %s %s\n", what.c_str(), key.c_str(), how.c_str());
+  };
+  auto list = [](const std::vector<double>& v) {
+    std::string s = "[";
+    for (double x : v) s += (s.size() > 1 ? ", " : "") + Fmt(x, 6);
+    return s + "]";
+  };
+  for (const auto& [key, values] : pg) {
+    auto it = tv.find(key);
+    if (it == tv.end()) {
+      show(key, "missing from tracevault's answer");
+      continue;
+    }
+    bool same = it->second.size() == values.size();
+    for (size_t i = 0; same && i < values.size(); ++i) same = Close(it->second[i], values[i]);
+    if (!same) show(key, "tracevault " + list(it->second) + " vs postgres " + list(values));
+  }
+  for (const auto& [key, values] : tv)
+    if (!pg.count(key)) show(key, "only in tracevault's answer");
+  return wrong;
+}
+
+int PhaseBtql(const Options& o) {
+  Corpus corpus(o.seed, o.spans, o.project);
+  AggRunner runner(o);
+  const std::vector<std::string> sides = {"tracevault", "postgres"};
+  for (const AggQuery& q : {SummaryQuery(o), GroupByQuery(o)}) {
+    std::printf("# %s\n#   tracevault: %s\n#   postgres:   %s\n", q.phase.c_str(), q.btql.c_str(), q.sql.c_str());
+    std::map<std::string, Stats> st;
+    std::map<std::string, Answer> answers;
+    std::map<std::string, std::string> failed;
+    for (const auto& side : sides) {
+      if (!runner.has(side)) continue;
+      std::string err;
+      Answer& a = answers[side];
+      auto w0 = Clock::now();
+      if (!runner.Run(side, q, &a, &err)) {  // the warm-up, whose answer is checked
+        failed[side] = err;
+        std::printf("FIG phase=%s side=%s failed: %s\n", q.phase.c_str(), side.c_str(), err.c_str());
+        continue;
+      }
+      const double first = MsSince(w0);
+      // A query that takes seconds is timed by its warm-up alone.
+      if (first > 5000) st[side].Add(first);
+      auto t_end = Clock::now() + std::chrono::duration<double>(o.btql_budget_s);
+      for (int i = 0; i < o.queries && first <= 5000 && Clock::now() < t_end; ++i) {
+        auto t0 = Clock::now();
+        if (!runner.Run(side, q, nullptr, &err)) {
+          failed[side] = err;
+          break;
+        }
+        st[side].Add(MsSince(t0));
+      }
+      std::printf("FIG phase=%s side=%s rows=%zu queries=%zu first_ms=%.1f p50_ms=%.2f p99_ms=%.2f\n",
+                  q.phase.c_str(), side.c_str(), a.size(), st[side].ms.size(), first, st[side].Pct(50),
+                  st[side].Pct(99));
+      std::fflush(stdout);
+    }
+    size_t wrong = SIZE_MAX;
+    if (answers.count("tracevault") && answers.count("postgres") && failed.empty()) {
+      wrong = CompareAnswers(q.phase, answers["tracevault"], answers["postgres"]);
+      std::printf("  %s: %zu rows on each side expected; tracevault %zu, postgres %zu; wrong_rows=%zu\n",
+                  q.phase.c_str(), answers["postgres"].size(), answers["tracevault"].size(), answers["postgres"].size(),
+                  wrong);
+    }
+    bool summary = q.phase[0] == '7';
+    std::string base = summary ? "all " + Thousands(double(corpus.traces())) + " traces, one row each"
+                               : Thousands(double(answers["postgres"].size())) + " groups, filter metadata." +
+                                     kGroupField + " = '" + kGroupValue + "'";
+    std::string check = wrong == SIZE_MAX ? " (not compared)" : wrong ? " (" + std::to_string(wrong) + " rows differ)" : "";
     for (double pct : {50.0, 99.0}) {
-      auto cell = [&](decltype(tv) it, double* v) -> std::string {
+      auto cell = [&](const std::string& side, double* v) -> std::string {
         *v = NAN;
-        if (it == res.end()) return "—";
-        if (it->second.unsupported) return "not measured (feature missing)";
-        *v = it->second.st.Pct(pct);
-        return Fmt(*v, 2);
+        if (!runner.has(side)) return "—";
+        if (failed.count(side) && st[side].ms.empty()) return "failed";
+        *v = st[side].Pct(pct);
+        return Fmt(*v, 2) + (st[side].ms.size() == 1 ? " (n=1)" : "");
       };
       double a, b;
-      std::string ca = cell(tv, &a), cb = cell(pg, &b);
-      if (!std::isnan(b)) cb += gin_better ? " (GIN first)" : " (plain)";
-      char metric[160];
-      std::snprintf(metric, sizeof metric, "%s (%s of %zu spans) newest 50 %s ms", term == kRareTerm ? "rare" : "common",
-                    Thousands(double(count)).c_str(), corpus.spans(), pct == 50 ? "p50" : "p99");
-      Row("4 full-text", metric, ca, cb, a, b);
+      std::string ca = cell("tracevault", &a), cb = cell("postgres", &b);
+      if (!std::isnan(a) && !std::isnan(b) && a > 0) std::printf("RATIO %s p%.0f postgres/tracevault = %.2f\n", q.phase.c_str(), pct, b / a);
+      Row(q.phase, base + ", " + (pct == 50 ? "p50" : "p99") + " ms" + (pct == 50 ? check : ""), ca, cb, a, b);
     }
   }
   return 0;
@@ -1090,6 +1372,7 @@ int main(int argc, char** argv) {
   else if (o.phase == "ingest") rc = PhaseIngest(o);
   else if (o.phase == "lookup") rc = PhaseLookup(o);
   else if (o.phase == "fts") rc = PhaseFts(o);
+  else if (o.phase == "btql") rc = PhaseBtql(o);
   else Die("unknown phase " + o.phase);
   curl_global_cleanup();
   return rc;
