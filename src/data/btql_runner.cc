@@ -307,8 +307,23 @@ class Runner {
 
 }  // namespace
 
-Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btql::Query& query,
+// `sort: _xact_id desc` is the store's own order: such a query streams and
+// stops at its limit instead of sorting every match.
+bool SortsInStoreOrder(const btql::Query& q) {
+  if (q.sort.size() != 1 || !q.sort[0].descending) return false;
+  const btql::Expr& e = q.sort[0].expr;
+  return e.op == btql::Expr::Op::kIdent && e.path.size() == 1 && e.path[0] == btql::PathPart(std::string("_xact_id")) &&
+         !q.IsAggregate() && q.pivot.empty() && q.from.shape != Shape::kSummary;
+}
+
+Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btql::Query& given_query,
                              const QueryOptions& given) {
+  std::optional<btql::Query> unsorted;
+  if (SortsInStoreOrder(given_query)) {
+    unsorted = given_query;
+    unsorted->sort.clear();
+  }
+  const btql::Query& query = unsorted ? *unsorted : given_query;
   QueryOptions options = given;
   if (options.memory_budget_bytes == 0) options.memory_budget_bytes = dp.options().query_memory_bytes;
   if (options.timeout.count() == 0) options.timeout = dp.options().query_timeout;
