@@ -169,7 +169,7 @@ function defineErrorTests(label, start) {
       expectError(await api(url, `/v1/experiment/${E}/fetch`, { key, query: { limit: 'ten' } }), 400, 'limit ten');
       expectError(await api(url, `/v1/experiment/${E}/fetch`, { key, body: { limit: 'ten' } }), 400, 'POST limit ten');
       expectError(await api(url, `/v1/experiment/${E}/fetch`, { key, query: { max_xact_id: '1000000000000000000' } }), 400, 'max_xact_id without max_root_span_id');
-      expectError(await api(url, '/btql', { key, body: { query: btqlAst('experiment', E, { limit: 10_001 }) } }), 400, 'btql limit over 10000');
+      expectError(await api(url, '/btql', { key, body: { query: btqlAst('experiment', E, { limit: 100_001 }) } }), 400, 'btql limit over 100000');
       expectError(await api(url, '/btql', { key, body: { query: btqlAst('experiment', E, { limit: -5 }) } }), 400, 'btql negative limit');
 
       // Parse errors carry a position.
