@@ -199,24 +199,6 @@ void Aggregator::Add(const json::object& row) {
 
 namespace {
 
-json::value Final(const Aggregator::Slot& s, Accumulator& acc);
-
-// The measure with each aggregate call replaced by its group's result.
-Expr Substitute(const Expr& e, const std::vector<json::value>& results) {
-  if (e.op == Expr::Op::kCall && IsAggregateFunction(e.name)) {
-    Expr lit;
-    lit.op = Expr::Op::kLiteral;
-    lit.value = results[static_cast<size_t>(e.value.as_int64())];
-    return lit;
-  }
-  Expr out = e;
-  for (auto& c : out.children) c = Substitute(c, results);
-  return out;
-}
-
-}  // namespace
-
-namespace {
 json::value Final(const Aggregator::Slot& s, Accumulator& acc) {
   switch (s.kind) {
     case AggKind::kCount: return json::value(acc.count);
@@ -233,6 +215,20 @@ json::value Final(const Aggregator::Slot& s, Accumulator& acc) {
   }
   return nullptr;
 }
+
+// The measure with each aggregate call replaced by its group's result.
+Expr Substitute(const Expr& e, const std::vector<json::value>& results) {
+  if (e.op == Expr::Op::kCall && IsAggregateFunction(e.name)) {
+    Expr lit;
+    lit.op = Expr::Op::kLiteral;
+    lit.value = results[static_cast<size_t>(e.value.as_int64())];
+    return lit;
+  }
+  Expr out = e;
+  for (auto& c : out.children) c = Substitute(c, results);
+  return out;
+}
+
 }  // namespace
 
 json::array Aggregator::Finish() {
