@@ -141,20 +141,7 @@ class Evaluator {
     if (query.IsNull()) return Truth::kUnknown;
     if (!query.get()->is_string()) return Truth::kFalse;
     std::vector<std::string> tokens = text::Tokens(query.get()->get_string());
-    if (left.op == Op::kIdent && left.path.empty()) {
-      if (tokens.empty()) return Truth::kFalse;
-      for (const auto& token : tokens) {
-        bool found = false;
-        for (const auto& kv : row_) {
-          if (text::IsTextField(kv.key()) && text::ContainsAllTokens(kv.value(), {token})) {
-            found = true;
-            break;
-          }
-        }
-        if (!found) return Truth::kFalse;
-      }
-      return Truth::kTrue;
-    }
+    if (left.op == Op::kIdent && left.path.empty()) return FromBool(text::RowContainsAllTokens(row_, tokens));
     Operand target = Value(left);
     if (target.IsNull()) return Truth::kUnknown;
     return FromBool(text::ContainsAllTokens(*target.get(), tokens));

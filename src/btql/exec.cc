@@ -24,11 +24,6 @@ uint64_t SampleHash(const Sample& sample, std::string_view id) {
   return XXH3_64bits_withSeed(id.data(), id.size(), sample.seed.value_or(0));
 }
 
-std::string_view IdOf(const json::object& row) {
-  const json::value* v = row.if_contains("id");
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
 // Newest first: a larger transaction id, then a larger tie, comes first.
 bool KeyBefore(const RowKey& a, const RowKey& b) { return a.xact != b.xact ? a.xact > b.xact : a.tie > b.tie; }
 
@@ -103,28 +98,32 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Make(const Query& query, const EvalC
   return p;
 }
 
-Status Pipeline::Charge(size_t bytes) {
-  memory_bytes_ += bytes;
-  size_t total = memory_bytes_ + (aggregator_ ? aggregator_->memory_bytes() : 0);
-  if (total > limits_.memory_budget_bytes)
-    return InvalidArgument(
-        "BTQL: the query needs more than its memory budget of {} MiB; narrow it with a filter, fewer "
-        "dimensions or a smaller limit",
-        limits_.memory_budget_bytes >> 20);
-  return Status::Ok();
+Status ExecLimits::CheckMemory(size_t bytes) const {
+  if (bytes <= memory_budget_bytes) return Status::Ok();
+  return InvalidArgument(
+      "BTQL: the query needs more than its memory budget of {} MiB; narrow it with a filter, fewer dimensions or a "
+      "smaller limit",
+      memory_budget_bytes >> 20);
 }
 
-bool Pipeline::Full() const {
-  if (aggregator_ || !query_.sort.empty() || (query_.sample && !query_.sample->is_rate)) return false;
-  return kept_.size() > limit_;
+Status ExecLimits::CheckTime() const {
+  return std::chrono::steady_clock::now() <= deadline ? Status::Ok() : TimedOut();
+}
+
+Status ExecLimits::TimedOut() const {
+  return DeadlineExceeded("BTQL: the query ran past its timeout of {} ms; narrow it with a filter or a limit",
+                          timeout.count());
+}
+
+Status Pipeline::Charge(size_t bytes) {
+  memory_bytes_ += bytes;
+  return limits_.CheckMemory(memory_bytes_ + (aggregator_ ? aggregator_->memory_bytes() : 0));
 }
 
 Status Pipeline::Add(const json::object& row, RowKey key) {
-  if ((++added_ & 255) == 0 && std::chrono::steady_clock::now() > limits_.deadline)
-    return DeadlineExceeded("BTQL: the query ran past its timeout of {} ms; narrow it with a filter or a limit",
-                            limits_.timeout.count());
+  if ((++added_ & 255) == 0) TV_RETURN_IF_ERROR(limits_.CheckTime());
   if (after_ && query_.sort.empty() && !KeyBefore(*after_, key)) return Status::Ok();
-  if (query_.sample && query_.sample->is_rate && !SampledIn(*query_.sample, IdOf(row))) return Status::Ok();
+  if (query_.sample && query_.sample->is_rate && !SampledIn(*query_.sample, StringAt(row, "id"))) return Status::Ok();
   std::vector<json::object> rows;
   if (query_.unpivot.empty()) {
     rows.push_back(row);
@@ -163,7 +162,7 @@ Status Pipeline::Add(const json::object& row, RowKey key) {
 void Pipeline::Emit(json::object row, const json::object& source, RowKey key) {
   Kept k;
   for (const auto& s : query_.sort) k.sort_values.push_back(EvalValue(s.expr, IsAliasRef(query_, s.expr) ? row : source, ctx_));
-  if (query_.sample && !query_.sample->is_rate) k.hash = SampleHash(*query_.sample, IdOf(source));
+  if (query_.sample && !query_.sample->is_rate) k.hash = SampleHash(*query_.sample, StringAt(source, "id"));
   k.bytes = ApproxBytes(row) + 64;
   k.key = std::move(key);
   k.row = std::move(row);

@@ -28,6 +28,12 @@ struct ExecLimits {
   size_t memory_budget_bytes = size_t{512} << 20;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::chrono::milliseconds timeout{0};  // for the message only
+
+  // The one wording of each budget's failure: InvalidArgument (400) past the
+  // memory budget, DeadlineExceeded (504) past the deadline.
+  Status CheckMemory(size_t bytes) const;
+  Status CheckTime() const;
+  Status TimedOut() const;
 };
 
 // Project one row by the select list: `*` keeps it whole (plus any extra
@@ -51,9 +57,6 @@ class Pipeline {
 
   // Feeds one input row. Errors: the memory budget or the deadline was hit.
   Status Add(const json::object& row, RowKey key);
-  // True once more rows cannot change the answer (no sort, no grouping, no
-  // count sample, and `limit` + 1 rows kept): the caller may stop reading.
-  bool Full() const;
 
   struct Output {
     json::array rows;
@@ -63,7 +66,7 @@ class Pipeline {
 
  private:
   Pipeline(const Query& query, const EvalContext& ctx, ExecLimits limits, size_t limit, std::optional<RowKey> after);
-  Status Charge(size_t bytes);
+  Status Charge(size_t bytes);  // adds to the working memory and checks the budget
   void Emit(json::object row, const json::object& source, RowKey key);
 
   struct Kept;

@@ -10,11 +10,6 @@ namespace tv::btql {
 
 namespace {
 
-std::string_view Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
 const json::value* Field(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v && !v->is_null() ? v : nullptr;
@@ -58,14 +53,14 @@ constexpr std::string_view kPreviewFields[] = {"input", "output", "expected", "e
 }  // namespace
 
 std::string_view TraceOf(const json::object& row) {
-  std::string_view root = Str(row, "root_span_id");
-  return root.empty() ? Str(row, "id") : root;
+  std::string_view root = StringAt(row, "root_span_id");
+  return root.empty() ? StringAt(row, "id") : root;
 }
 
 bool IsRootRow(const json::object& row) {
   if (const json::value* r = row.if_contains("is_root"); r && r->is_bool()) return r->get_bool();
-  std::string_view root = Str(row, "root_span_id");
-  return root.empty() || root == Str(row, "span_id");
+  std::string_view root = StringAt(row, "root_span_id");
+  return root.empty() || root == StringAt(row, "span_id");
 }
 
 TraceFilter::TraceFilter(const std::optional<Expr>& filter, const EvalContext& ctx) : ctx_(ctx) {
@@ -173,7 +168,7 @@ void TraceSummarizer::Add(const json::object& span, uint64_t xact) {
   double ttft = Num(metrics, "time_to_first_token", &has_ttft);
   if (has_ttft) t.ttft_sum += ttft, ++t.ttft_count;
   const json::value* attrs = Field(span, "span_attributes");
-  std::string_view type = attrs && attrs->is_object() ? Str(attrs->get_object(), "type") : std::string_view();
+  std::string_view type = attrs && attrs->is_object() ? StringAt(attrs->get_object(), "type") : std::string_view();
   bool error = Field(span, "error") != nullptr;
   t.errors += error;
   if (type == "llm") {
@@ -188,7 +183,7 @@ void TraceSummarizer::Add(const json::object& span, uint64_t xact) {
   double cost = Num(metrics, "estimated_cost", &has_cost);
   if (!has_cost && type == "llm" && options_.price) {
     const json::value* md = Field(span, "metadata");
-    std::string_view model = md && md->is_object() ? Str(md->get_object(), "model") : std::string_view();
+    std::string_view model = md && md->is_object() ? StringAt(md->get_object(), "model") : std::string_view();
     bool p = false, c = false;
     double prompt = Num(metrics, "prompt_tokens", &p), completion = Num(metrics, "completion_tokens", &c);
     if (!model.empty() && (p || c)) {

@@ -175,6 +175,11 @@ std::string CanonicalHash(const json::value& v) {
   return fmt::format("{:016x}", XXH3_64bits(text.data(), text.size()));
 }
 
+std::string_view StringAt(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+}
+
 json::value NumberValue(double d) {
   if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return json::value(static_cast<int64_t>(d));
   return json::value(d);

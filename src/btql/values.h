@@ -34,6 +34,9 @@ std::string CanonicalJson(const json::value& v);
 // 16 lowercase hex digits of a 64-bit hash of CanonicalJson(v).
 std::string CanonicalHash(const json::value& v);
 
+// The string at `key`, or "" when it is absent or not a string.
+std::string_view StringAt(const json::object& o, std::string_view key);
+
 // Integers stay integers when the result fits; otherwise doubles.
 json::value NumberValue(double d);
 

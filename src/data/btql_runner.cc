@@ -6,6 +6,7 @@
 #include "btql/exec.h"
 #include "btql/plan.h"
 #include "btql/traces.h"
+#include "btql/values.h"
 #include "common/ids.h"
 #include "data/cursor.h"
 #include "data/object_access.h"
@@ -59,11 +60,6 @@ std::vector<std::string> ProjectionOf(const btql::Query& q) {
   return fields;
 }
 
-std::string_view IdOf(const json::object& row) {
-  const json::value* v = row.if_contains("id");
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-}
-
 class Runner {
  public:
   Runner(DataPlane& dp, const btql::Query& q, const QueryOptions& o)
@@ -108,6 +104,8 @@ class Runner {
     return Spans();
   }
 
+  const btql::ExecLimits& limits() const { return limits_; }
+
  private:
   void Narrow(store::ScanSpec& spec) const {
     if (!q_.filter) return;
@@ -117,33 +115,24 @@ class Runner {
     for (auto& m : push.matches) spec.match.push_back({std::move(m.path), std::move(m.query)});
   }
 
-  std::function<bool(const json::object&)> Residual() const {
+  // The filter as the store's residual predicate; with `sample` also the
+  // rate sample (streamed queries, which have no executor to sample them).
+  std::function<bool(const json::object&)> Residual(bool sample) const {
     const btql::Query& q = q_;
     const btql::EvalContext& ctx = ctx_;
-    if (!q.filter && !(q.sample && q.sample->is_rate)) return nullptr;
-    return [&q, &ctx](const json::object& row) {
-      if (q.sample && q.sample->is_rate && !btql::SampledIn(*q.sample, IdOf(row))) return false;
+    sample = sample && q.sample && q.sample->is_rate;
+    if (!q.filter && !sample) return nullptr;
+    return [&q, &ctx, sample](const json::object& row) {
+      if (sample && !btql::SampledIn(*q.sample, btql::StringAt(row, "id"))) return false;
       return !q.filter || btql::EvalPredicate(*q.filter, row, ctx);
     };
-  }
-
-  Status CheckTime() const {
-    if (std::chrono::steady_clock::now() <= limits_.deadline) return Status::Ok();
-    return DeadlineExceeded("BTQL: the query ran past its timeout of {} ms; narrow it with a filter or a limit",
-                            o_.timeout.count());
-  }
-
-  Status CheckMemory(size_t bytes) const {
-    if (bytes <= o_.memory_budget_bytes) return Status::Ok();
-    return InvalidArgument("BTQL: the query needs more than its memory budget of {} MiB; narrow it with a filter "
-                           "or a smaller limit", o_.memory_budget_bytes >> 20);
   }
 
   // spans / traces with no sort or grouping: the store filters, pages and stops at the limit.
   Result<QueryOutput> Stream(store::LimitUnit unit) {
     store::ScanSpec spec = base_;
     Narrow(spec);
-    spec.filter = Residual();
+    spec.filter = Residual(true);
     spec.limit_unit = unit;
     spec.limit = limit_;
     spec.projection = ProjectionOf(q_);
@@ -167,12 +156,12 @@ class Runner {
     bool unpivot = !q_.unpivot.empty();  // the filter may read the unpivoted columns: it runs after
     if (!unpivot) {
       Narrow(spec);
-      spec.filter = Residual();
+      spec.filter = Residual(false);
     }
     TV_ASSIGN_OR_RETURN(auto pipeline, btql::Pipeline::Make(q_, ctx_, limits_, limit_, std::nullopt, unpivot));
     TV_ASSIGN_OR_RETURN(store::XactId snapshot,
                         dp_.store().Visit(spec, [&](const json::object& row, store::XactId xact) {
-                          return pipeline->Add(row, {xact, std::string(IdOf(row))});
+                          return pipeline->Add(row, {xact, std::string(btql::StringAt(row, "id"))});
                         }));
     QueryOutput out;
     out.snapshot = snapshot;
@@ -190,7 +179,7 @@ class Runner {
     std::vector<std::string> roots;
     TV_RETURN_IF_ERROR(dp_.store().Visit(spec, [&](const json::object& row, store::XactId) -> Status {
       if (seen.insert(std::string(btql::TraceOf(row))).second) roots.emplace_back(btql::TraceOf(row));
-      return CheckTime();
+      return limits_.CheckTime();
     }).status());
     return std::optional<std::vector<std::string>>(std::move(roots));
   }
@@ -228,12 +217,12 @@ class Runner {
                         VisitTraces([&](const json::object& row, store::XactId xact) -> Status {
                           summarizer.Add(row, xact);
                           if ((++n & 255) == 0) {
-                            TV_RETURN_IF_ERROR(CheckTime());
-                            TV_RETURN_IF_ERROR(CheckMemory(summarizer.memory_bytes()));
+                            TV_RETURN_IF_ERROR(limits_.CheckTime());
+                            TV_RETURN_IF_ERROR(limits_.CheckMemory(summarizer.memory_bytes()));
                           }
                           return Status::Ok();
                         }));
-    TV_RETURN_IF_ERROR(CheckMemory(summarizer.memory_bytes()));
+    TV_RETURN_IF_ERROR(limits_.CheckMemory(summarizer.memory_bytes()));
     auto rows = summarizer.Finish();
     TV_ASSIGN_OR_RETURN(auto pipeline, btql::Pipeline::Make(q_, ctx_, limits_, limit_, CursorKey()));
     for (auto& [key, row] : rows) {
@@ -266,12 +255,12 @@ class Runner {
                           t.spans.push_back(row);
                           bytes += btql::ApproxBytes(row);
                           if ((++n & 63) == 0) {
-                            TV_RETURN_IF_ERROR(CheckTime());
-                            TV_RETURN_IF_ERROR(CheckMemory(bytes));
+                            TV_RETURN_IF_ERROR(limits_.CheckTime());
+                            TV_RETURN_IF_ERROR(limits_.CheckMemory(bytes));
                           }
                           return Status::Ok();
                         }));
-    TV_RETURN_IF_ERROR(CheckMemory(bytes));
+    TV_RETURN_IF_ERROR(limits_.CheckMemory(bytes));
     std::vector<btql::TraceKey> keys;
     for (const auto& [root, t] : traces) {
       if (t.bits != filter.all_bits()) continue;
@@ -290,7 +279,7 @@ class Runner {
                         btql::Pipeline::Make(q_, ctx_, limits_, pageable ? SIZE_MAX : limit_, std::nullopt));
     for (size_t i = 0; i < take; ++i) {
       auto& spans = traces.find(keys[i].root)->second.spans;
-      for (auto& span : spans) TV_RETURN_IF_ERROR(pipeline->Add(span, {keys[i].xact, std::string(IdOf(span))}));
+      for (auto& span : spans) TV_RETURN_IF_ERROR(pipeline->Add(span, {keys[i].xact, std::string(btql::StringAt(span, "id"))}));
     }
     out.data = std::move(pipeline->Finish().rows);
     return out;
@@ -327,10 +316,10 @@ Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btq
   QueryOptions options = given;
   if (options.memory_budget_bytes == 0) options.memory_budget_bytes = dp.options().query_memory_bytes;
   if (options.timeout.count() == 0) options.timeout = dp.options().query_timeout;
-  Result<QueryOutput> out = Runner(dp, query, options).Run(ctx);
-  if (!out.ok() && out.status().code() == StatusCode::kDeadlineExceeded)
-    return DeadlineExceeded("BTQL: the query ran past its timeout of {} ms; narrow it with a filter or a limit",
-                            options.timeout.count());
+  Runner runner(dp, query, options);
+  Result<QueryOutput> out = runner.Run(ctx);
+  // The store's scans stop at the same deadline with their own wording.
+  if (!out.ok() && out.status().code() == StatusCode::kDeadlineExceeded) return runner.limits().TimedOut();
   return out;
 }
 

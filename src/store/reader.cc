@@ -77,17 +77,7 @@ bool RowMatches(const PreparedMatch& m, const json::object& row) {
     const json::value* v = AtPath(row, m.term->path);
     return v && text::ContainsAllTokens(*v, m.tokens);
   }
-  for (const auto& token : m.tokens) {
-    bool found = false;
-    for (const auto& kv : row) {
-      if (text::IsTextField(kv.key()) && text::ContainsAllTokens(kv.value(), {token})) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
+  return text::RowContainsAllTokens(row, m.tokens);
 }
 
 // Everything but the full-text terms, on the current row.

@@ -229,6 +229,21 @@ bool ContainsAllTokens(const json::value& v, const std::vector<std::string>& tok
   return missing == 0;
 }
 
+bool RowContainsAllTokens(const json::object& row, const std::vector<std::string>& tokens) {
+  if (tokens.empty()) return false;
+  for (const auto& token : tokens) {
+    bool found = false;
+    for (const auto& kv : row) {
+      if (IsTextField(kv.key()) && ContainsAllTokens(kv.value(), {token})) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
 bool IsTextField(std::string_view key) {
   return std::find(kNonTextFields.begin(), kNonTextFields.end(), key) == kNonTextFields.end();
 }

@@ -38,6 +38,11 @@ void TokenizeJson(const json::value& v, const TokenSink& emit);
 // matches nothing.
 bool ContainsAllTokens(const json::value& v, const std::vector<std::string>& tokens);
 
+// True when every one of `tokens` occurs in some full-text field of `row`
+// (each token may be in a different field): a MATCH with no path. An empty
+// list matches nothing.
+bool RowContainsAllTokens(const json::object& row, const std::vector<std::string>& tokens);
+
 // Whether the top-level row field `key` is full-text indexed: every field
 // except the ids and system fields.
 bool IsTextField(std::string_view key);
