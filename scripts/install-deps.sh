@@ -34,8 +34,17 @@ fi
 # Test tooling from npm, pinned, installed into tests/node_modules.
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -f "$ROOT/tests/package.json" ]; then
-  if [ ! -d "$ROOT/tests/node_modules/braintrust" ] || [ ! -d "$ROOT/tests/node_modules/ajv" ] \
-     || [ "$ROOT/tests/package.json" -nt "$ROOT/tests/node_modules/.install-stamp" ]; then
+  # Every pinned devDependency must be installed at its pinned version (a package added to
+  # package.json later is installed on a machine that already has node_modules).
+  npm_stale=$(cd "$ROOT/tests" && node -e '
+    const fs = require("fs");
+    const deps = require("./package.json").devDependencies || {};
+    const bad = Object.entries(deps).filter(([name, want]) => {
+      const f = `node_modules/${name}/package.json`;
+      return !fs.existsSync(f) || JSON.parse(fs.readFileSync(f, "utf8")).version !== want;
+    });
+    process.stdout.write(bad.map(([n]) => n).join(" "));')
+  if [ -n "$npm_stale" ] || [ "$ROOT/tests/package.json" -nt "$ROOT/tests/node_modules/.install-stamp" ]; then
     echo "install-deps: npm install (tests/)"
     (cd "$ROOT/tests" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
     touch "$ROOT/tests/node_modules/.install-stamp"

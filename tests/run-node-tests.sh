@@ -8,7 +8,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 case "${TRACEVAULT_BIN:-/}" in /*) ;; *) TRACEVAULT_BIN="$(pwd)/$TRACEVAULT_BIN"; export TRACEVAULT_BIN ;; esac
 case "${TRACEVAULT_OPENAPI_SPEC:-/}" in /*) ;; *) TRACEVAULT_OPENAPI_SPEC="$(pwd)/$TRACEVAULT_OPENAPI_SPEC"; export TRACEVAULT_OPENAPI_SPEC ;; esac
 cd "$here"
-if [ ! -d node_modules/braintrust ] || [ ! -d node_modules/ajv ] || [ ! -d node_modules/ajv-formats ]; then
+# Installs when any pinned devDependency is missing or at another version.
+if ! node -e '
+  const fs = require("fs");
+  const deps = require("./package.json").devDependencies || {};
+  const ok = Object.entries(deps).every(([name, want]) => {
+    const f = `node_modules/${name}/package.json`;
+    return fs.existsSync(f) && JSON.parse(fs.readFileSync(f, "utf8")).version === want;
+  });
+  process.exit(ok ? 0 : 1);'; then
   npm install --no-audit --no-fund
 fi
 if [ "$#" -gt 0 ]; then
