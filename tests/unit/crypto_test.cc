@@ -4,7 +4,12 @@
 #include <cctype>
 #include <set>
 
+#include <sys/stat.h>
+
 #include "crypto/crypto.h"
+#include "crypto/envelope.h"
+#include "crypto/master_key.h"
+#include "test_support.h"
 
 namespace tv::crypto {
 namespace {
@@ -121,6 +126,159 @@ TEST(CryptoTest, ConstantTimeEquals) {
   EXPECT_FALSE(ConstantTimeEquals("secret", "secreT"));
   EXPECT_FALSE(ConstantTimeEquals("secret", "secret2"));
   EXPECT_FALSE(ConstantTimeEquals("", "x"));
+}
+
+// --- Envelope encryption (docs/security.md) ---
+
+std::string Key(char fill) { return std::string(kMasterKeyBytes, fill); }
+
+TEST(AeadTest, RoundTripAndTamper) {
+  std::string key = RandomBytes(kMasterKeyBytes);
+  auto sealed = AeadSeal(key, "hello world", "aad");
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(sealed->size(), 12 + 11 + 16u);
+  auto opened = AeadOpen(key, *sealed, "aad");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(*opened, "hello world");
+  for (size_t i = 0; i < sealed->size(); ++i) {
+    std::string bad = *sealed;
+    bad[i] ^= 0x01;
+    EXPECT_FALSE(AeadOpen(key, bad, "aad").ok()) << "flipped byte " << i;
+  }
+  EXPECT_FALSE(AeadOpen(key, *sealed, "aae").ok());
+  EXPECT_FALSE(AeadOpen(RandomBytes(kMasterKeyBytes), *sealed, "aad").ok());
+  EXPECT_FALSE(AeadOpen(key, sealed->substr(0, 20), "aad").ok());
+}
+
+TEST(AeadTest, FreshNonceEachTime) {
+  std::string key = RandomBytes(kMasterKeyBytes);
+  EXPECT_NE(*AeadSeal(key, "same", ""), *AeadSeal(key, "same", ""));
+}
+
+TEST(EnvelopeTest, SealOpenAndFormat) {
+  Keyring keys(Key('a'));
+  std::string ctx = SecretContext("ai_secret", "org-1", "id-1");
+  auto stored = SealSecret(keys, "sk-very-secret-value", ctx);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->rfind("tvs1$" + keys.current_id() + "$", 0), 0u);
+  EXPECT_EQ(stored->find("sk-very"), std::string::npos);
+  EXPECT_EQ(*StoredKeyId(*stored), keys.current_id());
+  EXPECT_EQ(keys.current_id().size(), 16u);
+  EXPECT_EQ(*OpenSecret(keys, *stored, ctx), "sk-very-secret-value");
+  EXPECT_EQ(*OpenSecret(keys, *SealSecret(keys, "", ctx), ctx), "");
+}
+
+TEST(EnvelopeTest, WrongAadFails) {
+  Keyring keys(Key('a'));
+  auto stored = *SealSecret(keys, "value", SecretContext("ai_secret", "org-1", "id-1"));
+  EXPECT_FALSE(OpenSecret(keys, stored, SecretContext("ai_secret", "org-2", "id-1")).ok());
+  EXPECT_FALSE(OpenSecret(keys, stored, SecretContext("ai_secret", "org-1", "id-2")).ok());
+  EXPECT_FALSE(OpenSecret(keys, stored, SecretContext("env_var", "org-1", "id-1")).ok());
+}
+
+TEST(EnvelopeTest, WrongKeyFailsWithClearError) {
+  Keyring keys(Key('a'));
+  std::string ctx = SecretContext("env_var", "project:p", "x");
+  auto stored = *SealSecret(keys, "value", ctx);
+  Keyring other(Key('b'));
+  auto r = OpenSecret(other, stored, ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(keys.current_id()), std::string::npos);
+  // Same key id recorded but a different key: forged id must still fail.
+  std::string forged = stored;
+  forged.replace(5, 16, other.current_id());
+  EXPECT_FALSE(OpenSecret(other, forged, ctx).ok());
+  EXPECT_FALSE(CheckKeyIds(other, {stored}, "the test database").ok());
+  EXPECT_TRUE(CheckKeyIds(keys, {stored}, "the test database").ok());
+}
+
+TEST(EnvelopeTest, TamperedPartsFail) {
+  Keyring keys(Key('a'));
+  std::string ctx = SecretContext("ai_secret", "o", "i");
+  std::string stored = *SealSecret(keys, "value-value", ctx);
+  for (size_t i = 22; i < stored.size(); ++i) {
+    if (stored[i] == '$' || stored[i] == '=') continue;
+    std::string bad = stored;
+    bad[i] = bad[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(OpenSecret(keys, bad, ctx).ok()) << "changed char " << i;
+  }
+  EXPECT_FALSE(OpenSecret(keys, "tvs1$abc", ctx).ok());
+  EXPECT_FALSE(OpenSecret(keys, "plain text", ctx).ok());
+  // The sealed value cannot be moved under another row's wrapped key.
+  std::string other = *SealSecret(keys, "other-value", ctx);
+  std::string mixed = stored.substr(0, stored.rfind('$')) + other.substr(other.rfind('$'));
+  EXPECT_FALSE(OpenSecret(keys, mixed, ctx).ok());
+}
+
+TEST(EnvelopeTest, RotationRoundTrip) {
+  Keyring old_keys(Key('a'));
+  std::string ctx = SecretContext("ai_secret", "o", "i");
+  std::string stored = *SealSecret(old_keys, "rotate-me-please", ctx);
+  Keyring new_keys(Key('b'));
+  EXPECT_FALSE(RewrapSecret(new_keys, stored).ok());  // old key unknown
+  new_keys.AddOld(Key('a'));
+  auto rewrapped = RewrapSecret(new_keys, stored);
+  ASSERT_TRUE(rewrapped.ok());
+  EXPECT_EQ(*StoredKeyId(*rewrapped), new_keys.current_id());
+  // Only the wrapped key changed; the sealed value is the same bytes.
+  EXPECT_EQ(rewrapped->substr(rewrapped->rfind('$')), stored.substr(stored.rfind('$')));
+  EXPECT_EQ(*RewrapSecret(new_keys, *rewrapped), *rewrapped);
+  Keyring only_new(Key('b'));
+  EXPECT_EQ(*OpenSecret(only_new, *rewrapped, ctx), "rotate-me-please");
+  EXPECT_FALSE(OpenSecret(old_keys, *rewrapped, ctx).ok());
+}
+
+TEST(EnvelopeTest, Preview) {
+  EXPECT_EQ(PreviewSecret("sk-abcdefghijklmnop"), "sk********op");
+  EXPECT_EQ(PreviewSecret("short"), "********");
+  EXPECT_EQ(PreviewSecret(""), "********");
+}
+
+TEST(MasterKeyTest, ParseFormats) {
+  std::string key = RandomBytes(kMasterKeyBytes);
+  EXPECT_EQ(*ParseMasterKey(Base64Encode(key) + "\n", "x"), key);
+  EXPECT_EQ(*ParseMasterKey(" " + HexEncode(key) + " ", "x"), key);
+  EXPECT_FALSE(ParseMasterKey(Base64Encode(key.substr(1)), "x").ok());
+  EXPECT_FALSE(ParseMasterKey("not a key", "x").ok());
+}
+
+TEST(MasterKeyTest, GenerateOnceWithMode0600AndKeyring) {
+  tv::testing::TempDir dir;
+  MasterKeyConfig c;
+  c.keys_dir = dir.File("keys");
+  auto first = LoadKeys(c);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_TRUE(first->generated);
+  ASSERT_TRUE(PersistGeneratedKey(c, first->keyring.current()).ok());
+  struct stat st{};
+  ASSERT_EQ(stat(c.managed_key_file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(c.keys_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  auto again = LoadKeys(c);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->generated);
+  EXPECT_EQ(again->keyring.current_id(), first->keyring.current_id());
+  // A second generated key cannot replace the file.
+  EXPECT_FALSE(PersistGeneratedKey(c, RandomBytes(kMasterKeyBytes)).ok());
+  ASSERT_TRUE(WriteKeyring(c, {Key('z')}).ok());
+  auto with_ring = LoadKeys(c);
+  ASSERT_TRUE(with_ring.ok());
+  EXPECT_NE(with_ring->keyring.Find(MasterKeyId(Key('z'))), nullptr);
+  ASSERT_TRUE(WriteKeyring(c, {}).ok());
+  EXPECT_NE(stat(c.keyring_file().c_str(), &st), 0);
+}
+
+TEST(MasterKeyTest, ExclusiveLockExcludesServers) {
+  tv::testing::TempDir dir;
+  MasterKeyConfig c;
+  c.keys_dir = dir.File("keys");
+  {
+    auto shared = KeysLock::Acquire(c, false);
+    ASSERT_TRUE(shared.ok());
+    EXPECT_FALSE(KeysLock::Acquire(c, true).ok());
+  }
+  EXPECT_TRUE(KeysLock::Acquire(c, true).ok());
 }
 
 }  // namespace
