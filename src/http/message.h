@@ -3,6 +3,7 @@
 // tree compiles fast and does not care how bytes reach the socket.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,10 +61,27 @@ struct Request {
   std::optional<std::string_view> BearerToken() const;
 };
 
+// Where a streamed response body goes. Each Write() reaches the client as one
+// HTTP chunk, in order, as soon as the connection can take it.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Blocks while too much is queued for a slow client. Returns false once the
+  // client has gone (or the server is stopping): stop producing then.
+  virtual bool Write(std::string_view bytes) = 0;
+};
+
+// Produces a streamed body. The server sends the response head (with chunked
+// transfer encoding), then runs the producer on a worker thread; the body ends
+// when the producer returns. It runs after the handler and the pipeline have
+// finished, so it must own (or share) everything it touches.
+using BodyProducer = std::function<void(BodyWriter&)>;
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  BodyProducer stream;  // when set, `body` is ignored and the body is streamed
 
   static Response Json(int status, const boost::json::value& body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -1,8 +1,11 @@
 #include "http/server.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <optional>
 #include <unordered_map>
 
@@ -20,7 +23,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -61,6 +67,75 @@ struct Dispatch {
   bool finished = false;             // strand only
 };
 
+// Hand-off of a streamed body from the producer (a worker thread) to the
+// connection strand. The producer blocks while more than kMaxQueued bytes wait;
+// the strand is woken by cancelling `timer`, always from the strand itself, and
+// checks the queue before every wait, so no wake-up is lost.
+class StreamChannel : public BodyWriter, public std::enable_shared_from_this<StreamChannel> {
+ public:
+  static constexpr size_t kMaxQueued = size_t{1} << 20;
+
+  explicit StreamChannel(asio::any_io_executor strand) : timer(strand) {}
+
+  bool Write(std::string_view bytes) override {
+    if (bytes.empty()) return !Closed();
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      room_.wait(lock, [&] { return closed_ || queued_ < kMaxQueued; });
+      if (closed_) return false;
+      queued_ += bytes.size();
+      queue_.emplace_back(bytes);
+    }
+    Wake();
+    return true;
+  }
+
+  // The producer returned.
+  void Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      finished_ = true;
+    }
+    Wake();
+  }
+
+  // The client went away: the producer's next Write() returns false.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    room_.notify_all();
+  }
+
+  bool Closed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closed_;
+  }
+
+  // Strand only. Everything queued, and whether the producer has finished.
+  std::pair<std::deque<std::string>, bool> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::deque<std::string> out;
+    out.swap(queue_);
+    queued_ = 0;
+    room_.notify_all();
+    return {std::move(out), finished_};
+  }
+
+  asio::steady_timer timer;  // strand only
+
+ private:
+  void Wake() {
+    asio::post(timer.get_executor(), [self = shared_from_this()] { self->timer.cancel(); });
+  }
+
+  std::mutex mu_;
+  std::condition_variable room_;
+  std::deque<std::string> queue_;  // guarded by mu_
+  size_t queued_ = 0;              // guarded by mu_
+  bool finished_ = false;          // guarded by mu_
+  bool closed_ = false;            // guarded by mu_
+};
+
 Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
   Request req;
   req.method = ParseMethod(msg.method_string());
@@ -88,6 +163,10 @@ struct Server::Impl {
   awaitable<Response> Run(std::shared_ptr<const Request> req);
   awaitable<bool> Write(Conn& c, const Request& req, Response res, unsigned version, bool keep_alive,
                         std::chrono::steady_clock::time_point start);
+  // Sends a response whose body comes from res.stream; returns the body bytes
+  // sent, or an error when the client went away.
+  awaitable<std::pair<beast::error_code, size_t>> WriteStreamed(Conn& c, Response& res, unsigned version,
+                                                                bool keep_alive);
   Response Reject(const Status& s, const Request* req);
   void BeginShutdown();
   void PollDrain();
@@ -167,16 +246,22 @@ awaitable<Response> Server::Impl::Run(std::shared_ptr<const Request> shared_req)
 awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, unsigned version,
                                     bool keep_alive, std::chrono::steady_clock::time_point start) {
   keep_alive = keep_alive && !draining;
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-  for (const auto& [k, v] : res.headers) out.set(k, v);
-  out.set(bhttp::field::server, "tracevault");
+  beast::error_code ec;
   size_t body_bytes = res.body.size();
-  out.body() = std::move(res.body);
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
-  if (req.method == Method::kHead) out.body().clear();
-  c.stream.expires_after(opt.request_timeout);
-  auto [ec, n] = co_await bhttp::async_write(c.stream, out, kTuple);
+  if (res.stream && req.method != Method::kHead) {
+    std::tie(ec, body_bytes) = co_await WriteStreamed(c, res, version, keep_alive);
+  } else {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+    for (const auto& [k, v] : res.headers) out.set(k, v);
+    out.set(bhttp::field::server, "tracevault");
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    if (req.method == Method::kHead) out.body().clear();
+    c.stream.expires_after(opt.request_timeout);
+    auto [wec, n] = co_await bhttp::async_write(c.stream, out, kTuple);
+    ec = wec;
+  }
   if (opt.access_log) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     boost::json::object line{
@@ -193,6 +278,58 @@ awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, u
     WriteAccessLogLine(boost::json::serialize(line));
   }
   co_return !ec && keep_alive;
+}
+
+awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn& c, Response& res, unsigned version,
+                                                                            bool keep_alive) {
+  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.status), version};
+  for (const auto& [k, v] : res.headers) head.set(k, v);
+  head.set(bhttp::field::server, "tracevault");
+  head.keep_alive(keep_alive);
+  head.chunked(true);
+  bhttp::response_serializer<bhttp::empty_body> sr(head);
+  c.stream.expires_after(opt.request_timeout);
+  auto [hec, hn] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
+  if (hec) co_return std::pair{hec, size_t{0}};
+
+  auto channel = std::make_shared<StreamChannel>(co_await asio::this_coro::executor);
+  running_handlers.fetch_add(1);  // a draining server waits for producers too
+  asio::post(workers, [this, channel, producer = std::move(res.stream)] {
+    try {
+      producer(*channel);
+    } catch (const std::exception& e) {
+      spdlog::error("streamed response: producer failed: {}", e.what());
+    }
+    channel->Finish();
+    running_handlers.fetch_sub(1);
+  });
+
+  beast::error_code ec;
+  size_t sent = 0;
+  for (;;) {
+    auto [chunks, finished] = channel->Take();
+    if (chunks.empty() && !finished) {
+      // Checked and waited for in one strand turn: a wake-up cannot slip in between.
+      channel->timer.expires_after(std::chrono::hours(24));
+      co_await channel->timer.async_wait(kTuple);
+      continue;
+    }
+    for (const std::string& chunk : chunks) {
+      c.stream.expires_after(opt.request_timeout);
+      auto [wec, wn] = co_await asio::async_write(c.stream, bhttp::make_chunk(asio::buffer(chunk)), kTuple);
+      ec = wec;
+      if (ec) break;
+      sent += chunk.size();
+    }
+    if (ec || finished) break;
+  }
+  if (ec) {
+    channel->Close();  // the producer stops at its next Write
+    co_return std::pair{ec, sent};
+  }
+  c.stream.expires_after(opt.request_timeout);
+  auto [lec, ln] = co_await asio::async_write(c.stream, bhttp::make_chunk_last(), kTuple);
+  co_return std::pair{lec, sent};
 }
 
 namespace {

@@ -11,6 +11,12 @@
 // client too slow to send its request → 408. Keep-alive connections idle for
 // keep_alive_timeout are closed.
 //
+// A Response with `stream` set is sent with chunked transfer encoding: the head
+// first, then each BodyWriter::Write() as one chunk as soon as the socket takes
+// it (at most 1 MiB queued per response; the producer blocks beyond that). The
+// producer runs on a worker thread and learns that the client left from a
+// false Write().
+//
 // Shutdown() stops accepting, closes idle connections, lets in-flight requests
 // finish (their responses carry "Connection: close") and returns from Run()
 // once all are done or drain_timeout passes.

@@ -80,6 +80,13 @@ class RawConnection {
     return r;
   }
 
+  // Reads until `needle` has arrived; returns everything read so far.
+  std::optional<std::string> ReadUntil(std::string_view needle) {
+    while (buf_.find(needle) == std::string::npos)
+      if (!Fill()) return std::nullopt;
+    return buf_;
+  }
+
   // True when the server closed the connection (EOF before any byte).
   bool ClosedByPeer() {
     char c;
@@ -127,6 +134,37 @@ class ServerTest : public ::testing::Test {
       cv_.notify_all();
       cv_.wait_for(lock, std::chrono::seconds(10), [this] { return release_slow_; });
       return Response::Text(200, "late");
+    });
+    router_.Add(Method::kGet, "/stream", [this](RequestContext&) -> Result<Response> {
+      Response r;
+      r.headers.Set("Content-Type", "text/event-stream");
+      r.stream = [this](BodyWriter& out) {
+        out.Write("data: first\n\n");
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, std::chrono::seconds(10), [this] { return release_stream_; });
+        lock.unlock();
+        out.Write("data: second\n\n");
+      };
+      return r;
+    });
+    router_.Add(Method::kGet, "/stream-many", [](RequestContext&) -> Result<Response> {
+      Response r;
+      r.stream = [](BodyWriter& out) {
+        for (int i = 0; i < 200; ++i) out.Write("chunk " + std::to_string(i) + "\n");
+      };
+      return r;
+    });
+    router_.Add(Method::kGet, "/stream-forever", [this](RequestContext&) -> Result<Response> {
+      Response r;
+      r.stream = [this](BodyWriter& out) {
+        std::string block(64 * 1024, 'x');
+        for (int i = 0; i < 100000 && out.Write(block); ++i) {
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        producer_stopped_ = true;
+        cv_.notify_all();
+      };
+      return r;
     });
     pipeline_ = std::make_unique<Pipeline>(router_, [](std::string_view) -> Result<Principal> {
       return Unauthenticated("no auth in this test");
@@ -191,7 +229,53 @@ class ServerTest : public ::testing::Test {
   std::condition_variable cv_;
   bool release_slow_ = false;
   bool slow_entered_ = false;
+  bool release_stream_ = false;
+  bool producer_stopped_ = false;
 };
+
+TEST_F(ServerTest, StreamedBodyReachesTheClientBeforeTheProducerEnds) {
+  RawConnection conn(port_);
+  ASSERT_TRUE(conn.connected());
+  conn.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  // The first event arrives while the producer is still blocked on the test.
+  std::optional<std::string> got = conn.ReadUntil("data: first");
+  ASSERT_TRUE(got.has_value());
+  std::string head = *got;
+  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_NE(head.find("transfer-encoding: chunked"), std::string::npos) << head;
+  EXPECT_NE(head.find("content-type: text/event-stream"), std::string::npos) << head;
+  EXPECT_EQ(got->find("second"), std::string::npos);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    release_stream_ = true;
+    cv_.notify_all();
+  }
+  got = conn.ReadUntil("\r\n0\r\n\r\n");  // the last chunk ends the body
+  ASSERT_TRUE(got.has_value());
+  EXPECT_NE(got->find("data: second"), std::string::npos);
+}
+
+TEST_F(ServerTest, StreamedBodyIsDecodedByAnHttpClient) {
+  Result<ClientResponse> r =
+      Fetch({Method::kGet, Url("/stream-many"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  std::string want;
+  for (int i = 0; i < 200; ++i) want += "chunk " + std::to_string(i) + "\n";
+  EXPECT_EQ(r->body, want);
+}
+
+TEST_F(ServerTest, ProducerStopsWhenTheClientGoesAway) {
+  {
+    RawConnection conn(port_);
+    ASSERT_TRUE(conn.connected());
+    conn.Send("GET /stream-forever HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(conn.ReadUntil("xxxx").has_value());
+  }  // closed with unread data: the server's writes fail
+  std::unique_lock<std::mutex> lock(mu_);
+  EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(10), [this] { return producer_stopped_; }))
+      << "the producer kept writing after the client left";
+}
 
 TEST_F(ServerTest, FetchGetAndPost) {
   Result<ClientResponse> get = Fetch({Method::kGet, Url("/hello"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
