@@ -13,6 +13,13 @@ class InProcessClient final : public data::ControlPlaneClient {
     return cp_.Resolve(type, id);
   }
 
+  Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
+    if (!caller.FindOrg(std::string(org_id))) return NotFound("organization '{}' not found", org_id);
+    control::AiSecretStore* store = cp_.ai_secrets();
+    if (!store) return Unavailable("AI secrets are unavailable: the control plane has no master key");
+    return store->Reveal(std::string(org_id));
+  }
+
   Status Health() override { return cp_.db().Query("SELECT 1 AS ok").status(); }
 
  private:

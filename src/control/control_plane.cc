@@ -53,6 +53,14 @@ void ControlPlane::RegisterRoutes(http::Router& router) {
   AddDatasetRoutes(router, *this);
   AddOrganizationRoutes(router, *this);
   AddApiKeyRoutes(router, *this);
+  AddAiSecretRoutes(router, *this);
+}
+
+Status ControlPlane::EnableSecrets(crypto::Keyring keys) {
+  auto store = std::make_unique<AiSecretStore>(*db_, clock_, std::move(keys));
+  TV_RETURN_IF_ERROR(store->CheckKeys());
+  ai_secrets_ = std::move(store);
+  return Status::Ok();
 }
 
 }  // namespace tv::control

@@ -19,6 +19,7 @@
 #include "common/object_info.h"
 #include "common/principal.h"
 #include "control/accounts.h"
+#include "control/ai_secrets.h"
 #include "control/registry.h"
 #include "http/router.h"
 #include "http/tenancy.h"
@@ -66,6 +67,15 @@ class ControlPlane {
 
   void RegisterRoutes(http::Router& router);
 
+  // Turns on /v1/ai_secret with this master keyring; fails when a stored
+  // secret is sealed under a key it lacks. REQUIRES: called before serving.
+  Status EnableSecrets(crypto::Keyring keys);
+  AiSecretStore* ai_secrets() { return ai_secrets_.get(); }  // null until EnableSecrets
+  // The shared token a data plane must present to reveal org-level secrets
+  // (docs/security.md); empty: never. REQUIRES: called before serving.
+  void set_plane_token(std::string token) { plane_token_ = std::move(token); }
+  const std::string& plane_token() const { return plane_token_; }
+
   const ControlPlaneOptions& options() const { return options_; }
   // REQUIRES: called before serving starts (options are read without locks).
   void set_options(ControlPlaneOptions options) { options_ = std::move(options); }
@@ -85,6 +95,8 @@ class ControlPlane {
   Accounts accounts_;
   Registry registry_;
   http::Tenancy tenancy_;
+  std::unique_ptr<AiSecretStore> ai_secrets_;
+  std::string plane_token_;
 };
 
 // Route groups (routes_*.cc).
@@ -94,5 +106,6 @@ void AddExperimentRoutes(http::Router& router, ControlPlane& cp);
 void AddDatasetRoutes(http::Router& router, ControlPlane& cp);
 void AddOrganizationRoutes(http::Router& router, ControlPlane& cp);
 void AddApiKeyRoutes(http::Router& router, ControlPlane& cp);
+void AddAiSecretRoutes(http::Router& router, ControlPlane& cp);
 
 }  // namespace tv::control

@@ -91,6 +91,23 @@ CREATE TABLE datasets (
 CREATE UNIQUE INDEX datasets_project_name ON datasets(project_id, name) WHERE deleted_at IS NULL;
 CREATE INDEX datasets_project_created ON datasets(project_id, created, id);
 )sql"},
+      {2, "org-level AI provider secrets", R"sql(
+CREATE TABLE ai_secrets (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  type TEXT,
+  metadata TEXT,
+  secret_sealed TEXT,
+  preview_secret TEXT,
+  created TEXT NOT NULL,
+  updated_at TEXT,
+  secret_updated_at TEXT,
+  secret_updated_by_user_id TEXT
+);
+CREATE UNIQUE INDEX ai_secrets_org_name ON ai_secrets(org_id, name);
+CREATE INDEX ai_secrets_org_created ON ai_secrets(org_id, created, id);
+)sql"},
   };
   return *migrations;
 }

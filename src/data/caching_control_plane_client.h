@@ -34,6 +34,10 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   Result<Principal> Authenticate(std::string_view token) override;
   Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) override;
   Status Health() override { return inner_->Health(); }
+  // Plaintext secrets are never cached.
+  Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
+    return inner_->OrgProviderSecrets(org_id, caller);
+  }
 
   void InvalidateKey(const std::string& api_key_id);
   // Drops a deleted object (and, for a project, everything cached under it).

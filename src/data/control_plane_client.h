@@ -10,9 +10,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/object_info.h"
 #include "common/principal.h"
+#include "common/provider_secret.h"
 #include "common/status.h"
 
 namespace tv::data {
@@ -27,9 +29,18 @@ class ControlPlaneClient {
   // NotFound when absent or not visible to `caller`.
   virtual Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) = 0;
   virtual Status Health() = 0;
+  // The organization's AI provider secrets in plaintext, for the AI proxy
+  // (data/secrets.h). NotFound when `caller` is not a member of `org_id`;
+  // PermissionDenied or Unavailable when this deployment does not share them
+  // (docs/security.md). Implementations must not cache the answer.
+  virtual Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) {
+    (void)caller;
+    return Unavailable("Org-level AI secrets of '{}' are not available through this control plane client", org_id);
+  }
 };
 
 // A client for a control plane at `base_url` (e.g. http://10.0.0.5:8100).
-std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url);
+// `plane_token` (--plane-token) lets it reveal org-level secrets; empty: never.
+std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url, std::string plane_token = {});
 
 }  // namespace tv::data

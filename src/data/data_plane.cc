@@ -16,6 +16,7 @@ CREATE TABLE data_plane_info (
 )sql"},
       {2, "span store catalog", store::CatalogSchemaSql()},
       {3, "segment sets", store::SegmentSchemaSql()},
+      {5, "project-level provider secrets (env_vars)", EnvVarSchemaSql()},
   };
   return *migrations;
 }
@@ -45,6 +46,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaSto
       new DataPlane(std::move(db), control, std::move(objects), clock, options, rows.Text(0, "value")));
   TV_ASSIGN_OR_RETURN(dp->store_, store::SpanStore::Open(*dp->db_, *dp->objects_, clock, options.store));
   dp->uploads_ = std::make_unique<Uploads>(*dp->db_, *dp->objects_, clock);
+  dp->secrets_ = std::make_unique<Secrets>(*dp->db_, dp->control_, dp->tenancy_, clock);
   return dp;
 }
 
@@ -56,6 +58,7 @@ void DataPlane::RegisterRoutes(http::Router& router) {
   AddAdminRoutes(*this, router);
   AddPurgeRoutes(*this, router);
   AddSummaryRoutes(*this, router);
+  AddEnvVarRoutes(*this, router);
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }

@@ -19,6 +19,7 @@
 #include "btql/prices.h"
 #include "common/clock.h"
 #include "data/control_plane_client.h"
+#include "data/secrets.h"
 #include "data/uploads.h"
 #include "http/router.h"
 #include "http/tenancy.h"
@@ -68,6 +69,9 @@ class DataPlane {
   const Clock& clock() const { return clock_; }
   const DataPlaneOptions& options() const { return options_; }
   Uploads& uploads() { return *uploads_; }
+  // Provider secrets: /v1/env_var and ResolveProviderSecrets (secrets.h);
+  // unavailable until secrets().Enable(keyring).
+  Secrets& secrets() { return *secrets_; }
 
  private:
   DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
@@ -84,6 +88,7 @@ class DataPlane {
   std::string public_url_;
   std::unique_ptr<store::SpanStore> store_;
   std::unique_ptr<Uploads> uploads_;
+  std::unique_ptr<Secrets> secrets_;
 };
 
 const std::vector<meta::Migration>& DataMigrations();
@@ -96,5 +101,6 @@ void AddUploadRoutes(DataPlane& dp, http::Router& router);  // routes_uploads.cc
 void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
 void AddPurgeRoutes(DataPlane& dp, http::Router& router);   // routes_purge.cc
 void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
+void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
 
 }  // namespace tv::data

@@ -9,7 +9,8 @@ namespace {
 
 class HttpControlPlaneClient final : public ControlPlaneClient {
  public:
-  explicit HttpControlPlaneClient(std::string base_url) : base_(std::move(base_url)) {
+  HttpControlPlaneClient(std::string base_url, std::string plane_token)
+      : base_(std::move(base_url)), plane_token_(std::move(plane_token)) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
   }
 
@@ -66,6 +67,39 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     return info;
   }
 
+  Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
+    if (plane_token_.empty())
+      return Unavailable("Org-level AI secrets are unavailable: this data plane has no --plane-token "
+                         "(TRACEVAULT_PLANE_TOKEN) shared with its control plane");
+    http::ClientRequest req;
+    req.method = http::Method::kPost;
+    req.url = base_ + "/api/secret/reveal";
+    req.headers.Add("Authorization", "Bearer " + caller.bearer_token);
+    req.headers.Add("x-tracevault-plane-token", plane_token_);
+    req.headers.Add("Content-Type", "application/json");
+    req.body = ToJson(json::object{{"org_id", org_id}});
+    req.timeout = std::chrono::milliseconds(10000);
+    Result<http::ClientResponse> res = http::Fetch(req);
+    if (!res.ok()) return Unavailable("The control plane is unreachable: {}", res.status().message());
+    if (res->status == 404) return NotFound("organization '{}' not found", org_id);
+    if (res->status == 403)
+      return PermissionDenied("The control plane refused to share org-level AI secrets: check that both planes "
+                              "have the same --plane-token");
+    TV_RETURN_IF_ERROR(Expect200(*res));
+    TV_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(res->body));
+    std::vector<ProviderSecret> out;
+    const json::value* list = body.if_contains("secrets");
+    if (!list || !list->is_array()) return Unavailable("The control plane answered secret/reveal with an unexpected body");
+    for (const auto& v : list->as_array()) {
+      if (!v.is_object()) continue;
+      const json::object& o = v.as_object();
+      ProviderSecret s{StringField(o, "id"), StringField(o, "name"), StringField(o, "type"), StringField(o, "secret"), {}, false};
+      if (const json::value* m = o.if_contains("metadata"); m && m->is_object()) s.metadata = m->as_object();
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
   Status Health() override {
     TV_ASSIGN_OR_RETURN(http::ClientResponse res, Call(http::Method::kGet, "/health", "", ""));
     if (res.status != 200) return Unavailable("control plane health answered HTTP {}", res.status);
@@ -94,12 +128,13 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
   }
 
   std::string base_;
+  const std::string plane_token_;
 };
 
 }  // namespace
 
-std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url) {
-  return std::make_unique<HttpControlPlaneClient>(std::move(base_url));
+std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url, std::string plane_token) {
+  return std::make_unique<HttpControlPlaneClient>(std::move(base_url), std::move(plane_token));
 }
 
 }  // namespace tv::data
