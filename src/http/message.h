@@ -69,11 +69,15 @@ class BodyWriter {
   // Blocks while too much is queued for a slow client. Returns false once the
   // client has gone (or the server is stopping): stop producing then.
   virtual bool Write(std::string_view bytes) = 0;
+  // Replaces the response status and sets `headers` (added to the handler's).
+  // Only before the first Write(): the head is sent with the first chunk, or
+  // when the producer returns without writing.
+  virtual void SetHead(int status, const Headers& headers) = 0;
 };
 
-// Produces a streamed body. The server sends the response head (with chunked
-// transfer encoding), then runs the producer on a worker thread; the body ends
-// when the producer returns. It runs after the handler and the pipeline have
+// Produces a streamed body. The server runs the producer on a worker thread and
+// sends the head (with chunked transfer encoding) when the first chunk is
+// ready; the body ends when the producer returns. It runs after the handler and the pipeline have
 // finished, so it must own (or share) everything it touches.
 using BodyProducer = std::function<void(BodyWriter&)>;
 

@@ -90,6 +90,20 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
     return true;
   }
 
+  void SetHead(int status, const Headers& headers) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (head_taken_) return;  // too late: the head is on the wire
+    status_ = status;
+    for (const auto& [k, v] : headers) head_headers_.Set(k, v);
+  }
+
+  // Strand only, once: the producer's status (0: keep the handler's) and headers.
+  std::pair<int, Headers> TakeHead() {
+    std::lock_guard<std::mutex> lock(mu_);
+    head_taken_ = true;
+    return {status_, head_headers_};
+  }
+
   // The producer returned.
   void Finish() {
     {
@@ -134,6 +148,9 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
   size_t queued_ = 0;              // guarded by mu_
   bool finished_ = false;          // guarded by mu_
   bool closed_ = false;            // guarded by mu_
+  bool head_taken_ = false;        // guarded by mu_
+  int status_ = 0;                 // guarded by mu_
+  Headers head_headers_;           // guarded by mu_
 };
 
 Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
@@ -282,16 +299,6 @@ awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, u
 
 awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn& c, Response& res, unsigned version,
                                                                             bool keep_alive) {
-  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.status), version};
-  for (const auto& [k, v] : res.headers) head.set(k, v);
-  head.set(bhttp::field::server, "tracevault");
-  head.keep_alive(keep_alive);
-  head.chunked(true);
-  bhttp::response_serializer<bhttp::empty_body> sr(head);
-  c.stream.expires_after(opt.request_timeout);
-  auto [hec, hn] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
-  if (hec) co_return std::pair{hec, size_t{0}};
-
   auto channel = std::make_shared<StreamChannel>(co_await asio::this_coro::executor);
   running_handlers.fetch_add(1);  // a draining server waits for producers too
   asio::post(workers, [this, channel, producer = std::move(res.stream)] {
@@ -306,6 +313,7 @@ awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn
 
   beast::error_code ec;
   size_t sent = 0;
+  bool head_sent = false;
   for (;;) {
     auto [chunks, finished] = channel->Take();
     if (chunks.empty() && !finished) {
@@ -313,6 +321,22 @@ awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn
       channel->timer.expires_after(std::chrono::hours(24));
       co_await channel->timer.async_wait(kTuple);
       continue;
+    }
+    if (!head_sent) {
+      head_sent = true;
+      auto [status, extra] = channel->TakeHead();
+      if (status) res.status = status;  // what the access log reports
+      bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.status), version};
+      for (const auto& [k, v] : res.headers) head.set(k, v);
+      for (const auto& [k, v] : extra) head.set(k, v);
+      head.set(bhttp::field::server, "tracevault");
+      head.keep_alive(keep_alive);
+      head.chunked(true);
+      bhttp::response_serializer<bhttp::empty_body> sr(head);
+      c.stream.expires_after(opt.request_timeout);
+      auto [hec, hn] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
+      ec = hec;
+      if (ec) break;
     }
     for (const std::string& chunk : chunks) {
       c.stream.expires_after(opt.request_timeout);

@@ -147,6 +147,18 @@ class ServerTest : public ::testing::Test {
       };
       return r;
     });
+    router_.Add(Method::kGet, "/stream-late-error", [](RequestContext&) -> Result<Response> {
+      Response r;
+      r.headers.Set("Content-Type", "text/event-stream");
+      r.stream = [](BodyWriter& out) {
+        Headers h;
+        h.Set("Content-Type", "application/json");
+        h.Set("Retry-After", "7");
+        out.SetHead(429, h);
+        out.Write("{\"error\":\"slow down\"}");
+      };
+      return r;
+    });
     router_.Add(Method::kGet, "/stream-many", [](RequestContext&) -> Result<Response> {
       Response r;
       r.stream = [](BodyWriter& out) {
@@ -263,6 +275,16 @@ TEST_F(ServerTest, StreamedBodyIsDecodedByAnHttpClient) {
   std::string want;
   for (int i = 0; i < 200; ++i) want += "chunk " + std::to_string(i) + "\n";
   EXPECT_EQ(r->body, want);
+}
+
+TEST_F(ServerTest, ProducerCanSetTheStatusBeforeItsFirstWrite) {
+  Result<ClientResponse> r =
+      Fetch({Method::kGet, Url("/stream-late-error"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(r->headers.Get("content-type").value_or(""), "application/json");
+  EXPECT_EQ(r->headers.Get("retry-after").value_or(""), "7");
+  EXPECT_EQ(r->body, "{\"error\":\"slow down\"}");
 }
 
 TEST_F(ServerTest, ProducerStopsWhenTheClientGoesAway) {
