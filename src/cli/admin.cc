@@ -155,6 +155,7 @@ void AddAdminCommands(CLI::App& app, int* exit_code) {
   auto* admin = app.add_subcommand("admin", "Operator commands on a data directory (safe while serving)");
   admin->require_subcommand(1);
   AddStoreAdminCommands(*admin, exit_code);
+  AddKeyAdminCommands(*admin, exit_code);
   auto args = std::make_shared<AdminArgs>();
   auto add = [&, args](const std::string& name, const std::string& help, std::function<Status()> fn) {
     auto* cmd = admin->add_subcommand(name, help);

@@ -14,5 +14,7 @@ int RunServer(const ServerFlags& flags, Role role);
 void AddAdminCommands(CLI::App& app, int* exit_code);
 // Registers `admin compact` and `admin purge` (HTTP to a running server).
 void AddStoreAdminCommands(CLI::App& admin, int* exit_code);
+// Registers `admin rotate-master-key` (admin_keys.cc; docs/security.md).
+void AddKeyAdminCommands(CLI::App& admin, int* exit_code);
 
 }  // namespace tv::cli

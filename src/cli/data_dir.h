@@ -3,6 +3,8 @@
 //   DIR/control/meta.db      control plane database (SQLite)
 //   DIR/control/secret.key   server secret keying API-key hashes (0600)
 //   DIR/data/meta.db         data plane database (SQLite)
+//   DIR/keys/                master key, keyring and lock of sealed secrets
+//                            (crypto/master_key.h, docs/security.md)
 //   DIR/initial-api-key      the first API key, when it was generated (0600)
 //
 // `serve` uses both halves of one directory; `control` and `data` each use
@@ -21,6 +23,7 @@ struct DataDir {
   std::string data_db() const { return root + "/data/meta.db"; }
   std::string secret_file() const { return root + "/control/secret.key"; }
   std::string initial_key_file() const { return root + "/initial-api-key"; }
+  std::string keys_dir() const { return root + "/keys"; }
 };
 
 // Creates DIR, DIR/control and DIR/data (mode 0700) as needed.

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "control/control_plane.h"
+#include "crypto/master_key.h"
 #include "data/caching_control_plane_client.h"
 #include "data/data_plane.h"
 #include "http/client.h"
@@ -141,20 +142,44 @@ struct Assembly {
   std::unique_ptr<data::DataPlane> data;
   http::Router router;
   std::vector<http::HealthCheck> health;
+  std::optional<crypto::KeysLock> keys_lock;  // shared: keeps rotation out while serving
 };
 
+// The master keyring (docs/security.md); a generated key is written only once
+// the planes have opened with it.
+Result<crypto::LoadedKeys> LoadMasterKeys(const ServerFlags& flags, const DataDir& dir, Assembly& a,
+                                          crypto::MasterKeyConfig& config) {
+  config = crypto::MasterKeyConfigFromEnv(flags.master_key_file, dir.keys_dir());
+  if (!flags.plane_token.empty() && flags.plane_token.size() < 16)
+    return InvalidArgument("--plane-token must be at least 16 characters");
+  TV_ASSIGN_OR_RETURN(crypto::KeysLock lock, crypto::KeysLock::Acquire(config, false));
+  a.keys_lock.emplace(std::move(lock));
+  return crypto::LoadKeys(config);
+}
+
+Status PersistMasterKey(const crypto::MasterKeyConfig& config, const crypto::LoadedKeys& keys) {
+  if (!keys.generated) return Status::Ok();
+  TV_RETURN_IF_ERROR(crypto::PersistGeneratedKey(config, keys.keyring.current()));
+  spdlog::info("generated the master key {} (id {})", config.managed_key_file(), keys.keyring.current_id());
+  return Status::Ok();
+}
+
 Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembly& a) {
+  crypto::MasterKeyConfig key_config;
+  TV_ASSIGN_OR_RETURN(crypto::LoadedKeys keys, LoadMasterKeys(flags, dir, a, key_config));
   if (role != Role::kData) {
     TV_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateSecret(dir));
     TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.control_db()));
     TV_ASSIGN_OR_RETURN(a.control, control::ControlPlane::Open(std::move(db), secret, {}, Clock::Real()));
     TV_RETURN_IF_ERROR(Bootstrap(*a.control, dir));
+    TV_RETURN_IF_ERROR(a.control->EnableSecrets(keys.keyring));
+    a.control->set_plane_token(flags.plane_token);
     a.control->RegisterRoutes(a.router);
     a.health.push_back({"control_db", [cp = a.control.get()] { return cp->db().Query("SELECT 1 AS ok").status(); }});
     a.client = MakeInProcessClient(*a.control);
   } else {
     auto cached = std::make_unique<data::CachingControlPlaneClient>(
-        data::MakeHttpControlPlaneClient(flags.control_plane_url), std::chrono::seconds(flags.auth_cache_ttl_s),
+        data::MakeHttpControlPlaneClient(flags.control_plane_url, flags.plane_token), std::chrono::seconds(flags.auth_cache_ttl_s),
         Clock::Real());
     a.cache = cached.get();
     a.client = std::move(cached);
@@ -166,6 +191,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     TV_ASSIGN_OR_RETURN(options.prices, LoadPrices(flags.store.model_prices));
     TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
                                                       std::move(options)));
+    TV_RETURN_IF_ERROR(a.data->secrets().Enable(keys.keyring));
     a.data->RegisterRoutes(a.router);
     a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
   }
@@ -176,6 +202,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
          [c = a.cache](ObjectType type, const std::string& id) { c->InvalidateObject(type, id); }});
     a.health.push_back({"control_plane", [c = a.client.get()] { return c->Health(); }});
   }
+  TV_RETURN_IF_ERROR(PersistMasterKey(key_config, keys));
   http::AddInfoRoutes(a.router, {std::string(RoleName(role)), [role, store = flags.store] { return VersionBody(role, store); }, a.health});
   return Status::Ok();
 }

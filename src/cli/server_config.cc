@@ -46,6 +46,14 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
       ->capture_default_str();
   cmd.add_flag("--no-access-log", f.no_access_log, "Disable the JSON access log on stdout")
       ->envname("TRACEVAULT_NO_ACCESS_LOG");
+  cmd.add_option("--master-key-file", f.master_key_file,
+                 "File with the 32-byte master key sealing provider secrets (base64 or hex); else "
+                 "TRACEVAULT_MASTER_KEY, else DIR/keys/master.key")
+      ->envname("TRACEVAULT_MASTER_KEY_FILE");
+  if (role != Role::kAllInOne)
+    cmd.add_option("--plane-token", f.plane_token,
+                   "Shared token (16+ characters) letting the data plane read org-level provider secrets")
+        ->envname("TRACEVAULT_PLANE_TOKEN");
   if (role != Role::kControl) AddStoreFlags(cmd, f.store);
 }
 

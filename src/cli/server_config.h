@@ -64,6 +64,8 @@ struct ServerFlags {
   int auth_cache_ttl_s = 30;
   std::string log_level = "info";
   bool no_access_log = false;
+  std::string master_key_file;  // sealed secrets (docs/security.md); default DIR/keys/master.key
+  std::string plane_token;      // control and data: shared token for revealing org-level secrets
   StoreFlags store;
 };
 

@@ -47,7 +47,7 @@ void DataPlane::RegisterControlPlaneProxy(http::Router& router, std::string cont
                                   http::Method::kPatch, http::Method::kDelete};
   for (auto m : methods) {
     router.Add(m, "/api/*rest", forward);
-    for (std::string_view type : {"project", "experiment", "dataset", "organization", "api_key"}) {
+    for (std::string_view type : {"project", "experiment", "dataset", "organization", "api_key", "ai_secret"}) {
       router.Add(m, "/v1/" + std::string(type), forward);
       router.Add(m, "/v1/" + std::string(type) + "/*rest", forward);
     }

@@ -1,5 +1,8 @@
 #include "http/error_response.h"
 
+#include <algorithm>
+#include <string>
+
 #include <boost/json/object.hpp>
 
 namespace tv::http {
@@ -51,8 +54,34 @@ Response ErrorResponse(const Status& status) {
   if (status.code() == StatusCode::kUnauthenticated)
     r.headers.Set("WWW-Authenticate", "Bearer");
   if (status.code() == StatusCode::kResourceExhausted || status.code() == StatusCode::kUnavailable)
-    r.headers.Set("Retry-After", "1");
+    r.headers.Set("Retry-After", std::to_string(RetryAfterOf(status).value_or(1)));
   return r;
+}
+
+namespace {
+constexpr std::string_view kRetryPrefix = " (retry after ";
+constexpr std::string_view kRetrySuffix = " s)";
+}  // namespace
+
+Status WithRetryAfter(const Status& status, std::chrono::milliseconds after) {
+  int64_t seconds = std::max<int64_t>(1, (after.count() + 999) / 1000);
+  return Status(status.code(), fmt::format("{}{}{}{}", status.message(), kRetryPrefix, seconds, kRetrySuffix));
+}
+
+std::optional<int64_t> RetryAfterOf(const Status& status) {
+  std::string_view m = status.message();
+  if (!m.ends_with(kRetrySuffix)) return std::nullopt;
+  m.remove_suffix(kRetrySuffix.size());
+  size_t at = m.rfind(kRetryPrefix);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view digits = m.substr(at + kRetryPrefix.size());
+  if (digits.empty() || digits.size() > 9) return std::nullopt;
+  int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
 }
 
 }  // namespace tv::http
