@@ -13,6 +13,10 @@ class InProcessClient final : public data::ControlPlaneClient {
     return cp_.Resolve(type, id);
   }
 
+  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal&) override {
+    return cp_.registry().FindProject(org_id, name);
+  }
+
   Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
     if (!caller.FindOrg(std::string(org_id))) return NotFound("organization '{}' not found", org_id);
     control::AiSecretStore* store = cp_.ai_secrets();

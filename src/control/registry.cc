@@ -85,6 +85,19 @@ Result<ObjectInfo> Registry::Resolve(ObjectType type, std::string_view id) const
   return info;
 }
 
+Result<ObjectInfo> Registry::FindProject(std::string_view org_id, std::string_view name) const {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT id, org_id, name FROM projects "
+                                                 "WHERE org_id = $1 AND name = $2 AND deleted_at IS NULL",
+                                                 {std::string(org_id), std::string(name)}));
+  if (rows.empty()) return NotFound("project '{}' not found", name);
+  ObjectInfo info;
+  info.type = ObjectType::kProject;
+  info.id = rows.Text(0, "id");
+  info.org_id = rows.Text(0, "org_id");
+  info.name = rows.Text(0, "name");
+  return info;
+}
+
 Result<Created> Registry::EnsureProject(const std::string& org_id, const std::string& name,
                                         const std::optional<std::string>& description,
                                         const std::string& user_id) const {

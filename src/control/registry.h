@@ -51,6 +51,8 @@ class Registry {
   Registry(meta::MetaStore& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   Result<ObjectInfo> Resolve(ObjectType type, std::string_view id) const;
+  // The live project named `name` in organization `org_id`; NotFound when none.
+  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name) const;
 
   Result<Created> EnsureProject(const std::string& org_id, const std::string& name,
                                 const std::optional<std::string>& description, const std::string& user_id) const;

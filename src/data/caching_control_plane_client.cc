@@ -68,6 +68,25 @@ Result<ObjectInfo> CachingControlPlaneClient::Resolve(ObjectType type, std::stri
   return info;
 }
 
+Result<ObjectInfo> CachingControlPlaneClient::FindProject(std::string_view org_id, std::string_view name,
+                                                         const Principal& caller) {
+  std::string key = std::string(org_id) + "/" + std::string(name);
+  uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto* e = FreshEntry(project_names_, key, clock_.NowMicros())) return e->value;
+    generation = generation_;
+  }
+  TV_ASSIGN_OR_RETURN(ObjectInfo info, inner_->FindProject(org_id, name, caller));
+  if (ttl_micros_ > 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (generation != generation_) return info;
+    if (project_names_.size() >= max_entries_) project_names_.clear();
+    project_names_[key] = {info, clock_.NowMicros() + ttl_micros_};
+  }
+  return info;
+}
+
 void CachingControlPlaneClient::InvalidateKey(const std::string& api_key_id) {
   std::lock_guard<std::mutex> lock(mu_);
   ++generation_;
@@ -78,8 +97,10 @@ void CachingControlPlaneClient::InvalidateObject(ObjectType type, const std::str
   std::lock_guard<std::mutex> lock(mu_);
   ++generation_;
   objects_.erase(std::string(ObjectTypeName(type)) + "/" + id);
-  if (type == ObjectType::kProject)
+  if (type == ObjectType::kProject) {
     std::erase_if(objects_, [&](const auto& kv) { return kv.second.value.project_id == id; });
+    std::erase_if(project_names_, [&](const auto& kv) { return kv.second.value.id == id; });
+  }
 }
 
 }  // namespace tv::data

@@ -33,6 +33,7 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
 
   Result<Principal> Authenticate(std::string_view token) override;
   Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) override;
+  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal& caller) override;
   Status Health() override { return inner_->Health(); }
   // Plaintext secrets are never cached.
   Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
@@ -58,6 +59,7 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   std::mutex mu_;
   std::unordered_map<std::string, Entry<Principal>> principals_;  // by SHA-256 of token; guarded by mu_
   std::unordered_map<std::string, Entry<ObjectInfo>> objects_;    // by "type/id"; guarded by mu_
+  std::unordered_map<std::string, Entry<ObjectInfo>> project_names_;  // by "org_id/name"; guarded by mu_
   uint64_t generation_ = 0;  // bumped by every invalidation; guarded by mu_
 };
 

@@ -17,6 +17,10 @@
 #include "common/provider_secret.h"
 #include "common/status.h"
 
+namespace tv::http {
+class OutboundClient;
+}  // namespace tv::http
+
 namespace tv::data {
 
 class ControlPlaneClient {
@@ -28,6 +32,9 @@ class ControlPlaneClient {
   virtual Result<Principal> Authenticate(std::string_view token) = 0;
   // NotFound when absent or not visible to `caller`.
   virtual Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) = 0;
+  // The live project named `name` in organization `org_id` (one of the
+  // caller's); NotFound when there is none.
+  virtual Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal& caller) = 0;
   virtual Status Health() = 0;
   // The organization's AI provider secrets in plaintext, for the AI proxy
   // (data/secrets.h). NotFound when `caller` is not a member of `org_id`;
@@ -41,6 +48,9 @@ class ControlPlaneClient {
 
 // A client for a control plane at `base_url` (e.g. http://10.0.0.5:8100).
 // `plane_token` (--plane-token) lets it reveal org-level secrets; empty: never.
-std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url, std::string plane_token = {});
+// Every call goes through `outbound` (rate limit per caller token, retries),
+// which must outlive the client.
+std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url, std::string plane_token,
+                                                               http::OutboundClient& outbound);
 
 }  // namespace tv::data

@@ -16,6 +16,7 @@ CREATE TABLE data_plane_info (
 )sql"},
       {2, "span store catalog", store::CatalogSchemaSql()},
       {3, "segment sets", store::SegmentSchemaSql()},
+      {4, "prompts, functions and environments", FunctionSchemaSql()},
       {5, "project-level provider secrets (env_vars)", EnvVarSchemaSql()},
   };
   return *migrations;
@@ -46,7 +47,14 @@ Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaSto
       new DataPlane(std::move(db), control, std::move(objects), clock, options, rows.Text(0, "value")));
   TV_ASSIGN_OR_RETURN(dp->store_, store::SpanStore::Open(*dp->db_, *dp->objects_, clock, options.store));
   dp->uploads_ = std::make_unique<Uploads>(*dp->db_, *dp->objects_, clock);
+  dp->outbound_ = options.outbound;
+  if (!dp->outbound_) {
+    dp->own_outbound_ = std::make_unique<http::OutboundClient>(
+        http::OutboundOptions{}, http::MakeLocalRateLimiter(http::RateLimit{}, clock), clock);
+    dp->outbound_ = dp->own_outbound_.get();
+  }
   dp->secrets_ = std::make_unique<Secrets>(*dp->db_, dp->control_, dp->tenancy_, clock);
+  dp->functions_ = std::make_unique<Functions>(*dp->db_, clock, dp->tenancy_, dp->control_);
   return dp;
 }
 
@@ -59,6 +67,8 @@ void DataPlane::RegisterRoutes(http::Router& router) {
   AddPurgeRoutes(*this, router);
   AddSummaryRoutes(*this, router);
   AddEnvVarRoutes(*this, router);
+  AddFunctionRoutes(*this, router);
+  AddEnvironmentRoutes(*this, router);
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }

@@ -20,7 +20,9 @@
 #include "common/clock.h"
 #include "data/control_plane_client.h"
 #include "data/secrets.h"
+#include "data/functions.h"
 #include "data/uploads.h"
+#include "http/outbound.h"
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
@@ -40,6 +42,10 @@ struct DataPlaneOptions {
   // Budgets of one BTQL query (btql_runner.h QueryOptions).
   size_t query_memory_bytes = size_t{512} << 20;
   std::chrono::milliseconds query_timeout{30'000};
+  // Every call to another service goes through this client (docs/outbound.md).
+  // Not owned; outlives the DataPlane. Null: the DataPlane makes its own with
+  // the default limit (100 requests a minute per token).
+  http::OutboundClient* outbound = nullptr;
 };
 
 class DataPlane {
@@ -72,6 +78,10 @@ class DataPlane {
   // Provider secrets: /v1/env_var and ResolveProviderSecrets (secrets.h);
   // unavailable until secrets().Enable(keyring).
   Secrets& secrets() { return *secrets_; }
+  // The one client for calls to other services: the control plane, model providers.
+  http::OutboundClient& outbound() { return *outbound_; }
+  // Prompts, functions and environments (functions.h; docs/prompts.md).
+  Functions& functions() { return *functions_; }
 
  private:
   DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
@@ -89,6 +99,9 @@ class DataPlane {
   std::unique_ptr<store::SpanStore> store_;
   std::unique_ptr<Uploads> uploads_;
   std::unique_ptr<Secrets> secrets_;
+  std::unique_ptr<http::OutboundClient> own_outbound_;  // when options.outbound was null
+  http::OutboundClient* outbound_ = nullptr;            // never null after Open
+  std::unique_ptr<Functions> functions_;
 };
 
 const std::vector<meta::Migration>& DataMigrations();
@@ -102,5 +115,7 @@ void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
 void AddPurgeRoutes(DataPlane& dp, http::Router& router);   // routes_purge.cc
 void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
 void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
+void AddFunctionRoutes(DataPlane& dp, http::Router& router);     // routes_functions.cc
+void AddEnvironmentRoutes(DataPlane& dp, http::Router& router);  // routes_environments.cc
 
 }  // namespace tv::data

@@ -1,16 +1,18 @@
+#include <cctype>
+
 #include <boost/json/array.hpp>
 
 #include "common/json.h"
 #include "data/control_plane_client.h"
-#include "http/client.h"
+#include "http/outbound.h"
 
 namespace tv::data {
 namespace {
 
 class HttpControlPlaneClient final : public ControlPlaneClient {
  public:
-  HttpControlPlaneClient(std::string base_url, std::string plane_token)
-      : base_(std::move(base_url)), plane_token_(std::move(plane_token)) {
+  HttpControlPlaneClient(std::string base_url, std::string plane_token, http::OutboundClient& outbound)
+      : base_(std::move(base_url)), plane_token_(std::move(plane_token)), outbound_(outbound) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
   }
 
@@ -67,6 +69,29 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     return info;
   }
 
+  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal& caller) override {
+    const OrgMembership* org = caller.FindOrg(std::string(org_id));
+    if (!org) return NotFound("project '{}' not found", name);
+    std::string path = "/v1/project?project_name=" + QueryEscape(name) + "&org_name=" + QueryEscape(org->org_name);
+    TV_ASSIGN_OR_RETURN(http::ClientResponse res, Call(http::Method::kGet, path, caller.bearer_token, ""));
+    if (res.status == 404) return NotFound("project '{}' not found", name);
+    TV_RETURN_IF_ERROR(Expect200(res));
+    TV_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(res.body));
+    const json::value* objects = body.if_contains("objects");
+    if (objects && objects->is_array()) {
+      for (const auto& o : objects->as_array()) {
+        if (!o.is_object() || StringField(o.as_object(), "org_id") != org_id) continue;
+        ObjectInfo info;
+        info.type = ObjectType::kProject;
+        info.id = StringField(o.as_object(), "id");
+        info.org_id = std::string(org_id);
+        info.name = StringField(o.as_object(), "name");
+        return info;
+      }
+    }
+    return NotFound("project '{}' not found", name);
+  }
+
   Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
     if (plane_token_.empty())
       return Unavailable("Org-level AI secrets are unavailable: this data plane has no --plane-token "
@@ -79,8 +104,8 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     req.headers.Add("Content-Type", "application/json");
     req.body = ToJson(json::object{{"org_id", org_id}});
     req.timeout = std::chrono::milliseconds(10000);
-    Result<http::ClientResponse> res = http::Fetch(req);
-    if (!res.ok()) return Unavailable("The control plane is unreachable: {}", res.status().message());
+    Result<http::ClientResponse> res = outbound_.Fetch(req, {.token = caller.bearer_token, .idempotent = true});
+    if (!res.ok()) return Unreachable(res.status());
     if (res->status == 404) return NotFound("organization '{}' not found", org_id);
     if (res->status == 403)
       return PermissionDenied("The control plane refused to share org-level AI secrets: check that both planes "
@@ -117,9 +142,30 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     if (!body.empty()) req.headers.Add("Content-Type", "application/json");
     req.body = std::move(body);
     req.timeout = std::chrono::milliseconds(10000);
-    Result<http::ClientResponse> res = http::Fetch(req);
-    if (!res.ok()) return Unavailable("The control plane is unreachable: {}", res.status().message());
+    // Every call here only reads, so all are safe to retry.
+    Result<http::ClientResponse> res = outbound_.Fetch(req, {.token = token, .idempotent = true});
+    if (!res.ok()) return Unreachable(res.status());
     return res;
+  }
+
+  // The outbound rate limit's refusal travels unchanged (429 with Retry-After).
+  static Status Unreachable(const Status& s) {
+    if (s.code() == StatusCode::kResourceExhausted) return s;
+    return Unavailable("The control plane is unreachable: {}", s.message());
+  }
+
+  // Percent-encodes everything but RFC 3986 unreserved characters.
+  static std::string QueryEscape(std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out.push_back(static_cast<char>(c));
+      } else {
+        out += {'%', kHex[c >> 4], kHex[c & 15]};
+      }
+    }
+    return out;
   }
 
   static Status Expect200(const http::ClientResponse& res) {
@@ -129,12 +175,14 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
 
   std::string base_;
   const std::string plane_token_;
+  http::OutboundClient& outbound_;
 };
 
 }  // namespace
 
-std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url, std::string plane_token) {
-  return std::make_unique<HttpControlPlaneClient>(std::move(base_url), std::move(plane_token));
+std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(std::string base_url, std::string plane_token,
+                                                               http::OutboundClient& outbound) {
+  return std::make_unique<HttpControlPlaneClient>(std::move(base_url), std::move(plane_token), outbound);
 }
 
 }  // namespace tv::data

@@ -43,6 +43,10 @@ class FakeControlPlane final : public ControlPlaneClient {
     return it->second;
   }
 
+  Result<ObjectInfo> FindProject(std::string_view, std::string_view name, const Principal&) override {
+    return NotFound("project '{}' not found", name);
+  }
+
   Status Health() override { return down ? Unavailable("down") : Status::Ok(); }
 
   std::map<std::string, std::string> keys = {{"tok-a", "key-a"}, {"tok-a2", "key-a"}, {"tok-b", "key-b"}};
@@ -244,6 +248,9 @@ class BlockingControlPlane final : public ControlPlaneClient {
     return p;  // answered before the key was deleted
   }
   Result<ObjectInfo> Resolve(ObjectType, std::string_view, const Principal&) override { return NotFound("x"); }
+  Result<ObjectInfo> FindProject(std::string_view, std::string_view, const Principal&) override {
+    return NotFound("x");
+  }
   Status Health() override { return Status::Ok(); }
 
   std::mutex mu;
