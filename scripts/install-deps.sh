@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev libzstd-dev libxxhash-dev libroaring-dev libicu-dev
   libgtest-dev libgmock-dev
+  libkainjow-mustache-dev
   clang-14 libclang-rt-14-dev
   curl wrk procps iproute2
 )
