@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "cli/commands.h"
@@ -33,6 +34,7 @@ struct SealedDb {
   std::unique_ptr<meta::MetaStore> db;
   Result<std::vector<std::string>> (*all_sealed)(meta::MetaStore&);
   Result<size_t> (*rewrap)(meta::MetaStore&, const crypto::Keyring&);
+  Result<std::vector<std::string>> (*failing)(meta::MetaStore&, const crypto::Keyring&);
 };
 
 Result<std::vector<SealedDb>> OpenSealedDbs(const DataDir& dir) {
@@ -40,12 +42,14 @@ Result<std::vector<SealedDb>> OpenSealedDbs(const DataDir& dir) {
   if (std::filesystem::exists(dir.control_db())) {
     TV_ASSIGN_OR_RETURN(auto db, meta::OpenSqliteMetaStore({.path = dir.control_db()}));
     TV_RETURN_IF_ERROR(meta::Migrate(*db, control::ControlMigrations()));
-    out.push_back({"control", std::move(db), &control::AiSecretStore::AllSealed, &control::AiSecretStore::RewrapAll});
+    out.push_back({"control", std::move(db), &control::AiSecretStore::AllSealed, &control::AiSecretStore::RewrapAll,
+                   &control::AiSecretStore::FailingToOpen});
   }
   if (std::filesystem::exists(dir.data_db())) {
     TV_ASSIGN_OR_RETURN(auto db, meta::OpenSqliteMetaStore({.path = dir.data_db()}));
     TV_RETURN_IF_ERROR(meta::Migrate(*db, data::DataMigrations()));
-    out.push_back({"data", std::move(db), &data::Secrets::AllSealed, &data::Secrets::RewrapAll});
+    out.push_back({"data", std::move(db), &data::Secrets::AllSealed, &data::Secrets::RewrapAll,
+                   &data::Secrets::FailingToOpen});
   }
   return out;
 }
@@ -105,6 +109,30 @@ Status Rotate(const RotateArgs& a) {
   return Status::Ok();
 }
 
+// Opens every sealed secret of DIR with the configured keys; safe while serving.
+Status Verify(const RotateArgs& a) {
+  TV_ASSIGN_OR_RETURN(DataDir dir, PrepareDataDir(a.data_dir));
+  crypto::MasterKeyConfig config = crypto::MasterKeyConfigFromEnv(a.master_key_file, dir.keys_dir());
+  if (config.managed() && !std::filesystem::exists(config.managed_key_file()))
+    return InvalidArgument("'{}' does not exist: no master key to verify with", config.managed_key_file());
+  TV_ASSIGN_OR_RETURN(crypto::LoadedKeys loaded, crypto::LoadKeys(config));
+  TV_ASSIGN_OR_RETURN(std::vector<SealedDb> dbs, OpenSealedDbs(dir));
+  json::object out{{"key_id", loaded.keyring.current_id()}};
+  size_t bad = 0;
+  for (auto& d : dbs) {
+    TV_ASSIGN_OR_RETURN(auto sealed, d.all_sealed(*d.db));
+    TV_ASSIGN_OR_RETURN(auto failing, d.failing(*d.db, loaded.keyring));
+    json::array ids;
+    for (auto& id : failing) ids.push_back(json::string(id));
+    bad += failing.size();
+    out[d.name] = json::object{{"sealed", sealed.size()}, {"failing", std::move(ids)}};
+  }
+  if (a.json) std::cout << json::serialize(out) << "\n";
+  else std::cout << "Master key " << loaded.keyring.current_id() << ": " << bad << " sealed secret(s) fail to open\n";
+  if (bad) return Internal("{} sealed secret(s) cannot be opened with the configured master key", bad);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddKeyAdminCommands(CLI::App& admin, int* exit_code) {
@@ -118,6 +146,17 @@ void AddKeyAdminCommands(CLI::App& admin, int* exit_code) {
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->callback([args, exit_code] {
     Status s = Rotate(*args);
+    if (!s.ok()) std::cerr << "error: " << s.message() << "\n";
+    *exit_code = s.ok() ? 0 : (s.code() == StatusCode::kInvalidArgument ? 2 : 1);
+  });
+  auto verify_args = std::make_shared<RotateArgs>();
+  auto* verify = admin.add_subcommand("verify-secrets", "Check that every sealed secret opens with the master key");
+  verify->add_option("--data-dir", verify_args->data_dir, "Data directory")->envname("TRACEVAULT_DATA_DIR");
+  verify->add_option("--master-key-file", verify_args->master_key_file, "The master key, when not DIR/keys/master.key")
+      ->envname("TRACEVAULT_MASTER_KEY_FILE");
+  verify->add_flag("--json", verify_args->json, "Print JSON");
+  verify->callback([verify_args, exit_code] {
+    Status s = Verify(*verify_args);
     if (!s.ok()) std::cerr << "error: " << s.message() << "\n";
     *exit_code = s.ok() ? 0 : (s.code() == StatusCode::kInvalidArgument ? 2 : 1);
   });

@@ -191,6 +191,18 @@ Result<std::vector<ProviderSecret>> AiSecretStore::Reveal(const std::string& org
   return out;
 }
 
+Result<std::vector<std::string>> AiSecretStore::FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys) {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows,
+                      db.Query("SELECT id, org_id, secret_sealed FROM ai_secrets WHERE secret_sealed IS NOT NULL"));
+  std::vector<std::string> failing;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::string id = rows.Text(i, "id");
+    auto context = crypto::SecretContext(kKind, rows.Text(i, "org_id"), id);
+    if (!crypto::OpenSecret(keys, rows.Text(i, "secret_sealed"), context).ok()) failing.push_back(id);
+  }
+  return failing;
+}
+
 Result<size_t> AiSecretStore::RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys) {
   size_t changed = 0;
   TV_RETURN_IF_ERROR(db.Transaction([&](meta::MetaStore& tx) -> Status {

@@ -58,6 +58,9 @@ class AiSecretStore {
   static Result<size_t> RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys);
   // Every stored sealed value in `db` (for key id checks).
   static Result<std::vector<std::string>> AllSealed(meta::MetaStore& db);
+  // Opens every stored value in `db` (discarding the plaintext); returns the
+  // ids of those that fail.
+  static Result<std::vector<std::string>> FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys);
 
  private:
   Status WriteValue(meta::MetaStore& tx, const json::object& obj, const std::optional<std::string>& value,

@@ -268,6 +268,18 @@ Result<std::vector<ProviderSecret>> Secrets::ResolveProviderSecrets(http::Reques
   return out;
 }
 
+Result<std::vector<std::string>> Secrets::FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys) {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows,
+                      db.Query("SELECT id, object_id, secret_sealed FROM env_vars WHERE secret_sealed IS NOT NULL"));
+  std::vector<std::string> failing;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::string id = rows.Text(i, "id");
+    if (!crypto::OpenSecret(keys, rows.Text(i, "secret_sealed"), Context(rows.Text(i, "object_id"), id)).ok())
+      failing.push_back(id);
+  }
+  return failing;
+}
+
 Result<size_t> Secrets::RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys) {
   size_t changed = 0;
   TV_RETURN_IF_ERROR(db.Transaction([&](meta::MetaStore& tx) -> Status {

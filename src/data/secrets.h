@@ -75,6 +75,9 @@ class Secrets {
   // Rotation: re-wraps every data key in `db` under keys.current(); one transaction.
   static Result<size_t> RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys);
   static Result<std::vector<std::string>> AllSealed(meta::MetaStore& db);
+  // Opens every stored value in `db` (discarding the plaintext); returns the
+  // ids of those that fail.
+  static Result<std::vector<std::string>> FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys);
 
  private:
   Result<const crypto::Keyring*> Keys() const;
