@@ -377,10 +377,13 @@ export async function startSplit(opts = {}) {
   const controlUrl = `http://127.0.0.1:${cport}`;
   const dataUrl = `http://127.0.0.1:${dport}`;
   const flags = [...commonFlags(opts), ...(opts.extraArgs ?? [])];
+  // Shared inter-plane token (docs/security.md); planeToken: null starts without one.
+  const planeToken = opts.planeToken === undefined ? `plane-${randomSuffix(16)}` : opts.planeToken;
+  const planeEnv = planeToken ? { TRACEVAULT_PLANE_TOKEN: planeToken } : {};
   const control = await spawnServer({
     name: 'control',
     args: ['control', '--data-dir', controlDir, '--listen', `127.0.0.1:${cport}`, '--data-plane-url', dataUrl, ...flags],
-    env: { ...initEnv(d), ...(opts.env ?? {}) },
+    env: { ...initEnv(d), ...planeEnv, ...(opts.env ?? {}) },
     logDir: tmpDir,
   });
   let data;
@@ -388,7 +391,7 @@ export async function startSplit(opts = {}) {
     data = await spawnServer({
       name: 'data',
       args: ['data', '--data-dir', dataDir, '--listen', `127.0.0.1:${dport}`, '--control-plane-url', controlUrl, ...flags],
-      env: { ...(opts.env ?? {}) },
+      env: { ...planeEnv, ...(opts.env ?? {}) },
       logDir: tmpDir,
     });
   } catch (e) {
@@ -411,6 +414,7 @@ export async function startSplit(opts = {}) {
     adminDataDir: controlDir,
     controlDataDir: controlDir,
     dataPlaneDataDir: dataDir,
+    planeToken,
     tmpDir,
     proc: control,
     procs: [data, control], // stop order: data plane first
