@@ -8,6 +8,7 @@
 #include "btql/traces.h"
 #include "btql/values.h"
 #include "common/ids.h"
+#include "data/btql_functions.h"
 #include "data/cursor.h"
 #include "data/object_access.h"
 
@@ -25,8 +26,7 @@ Result<store::ObjectRef> SourceRef(const btql::Source& from, const std::string& 
     kind = store::ParseObjectKind(fn);
   }
   if (!kind || (*kind == store::ObjectKind::kPromptSession && fn != "playground_logs"))
-    return InvalidArgument("BTQL: from {}(...) is not available yet: this server does not store prompts, functions "
-                           "or views yet (experiment, dataset, project_logs and playground_logs are)", fn);
+    return InvalidArgument("BTQL: from {}(...) is not available yet", fn);
   store::ObjectRef ref{*kind, id};
   if (!IsUuid(ref.id)) return NotFound("{} '{}' not found", fn, ref.id);
   return ref;
@@ -307,6 +307,7 @@ bool SortsInStoreOrder(const btql::Query& q) {
 
 Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btql::Query& given_query,
                              const QueryOptions& given) {
+  if (IsFunctionSource(given_query.from.function)) return RunFunctionQuery(dp, ctx, given_query, given);
   std::optional<btql::Query> unsorted;
   if (SortsInStoreOrder(given_query)) {
     unsorted = given_query;

@@ -20,6 +20,7 @@ namespace tv::data {
 struct QueryOptions {
   std::optional<store::XactId> version;  // snapshot; default: the committed watermark
   int tz_offset_minutes = 0;             // the request's tz_offset (minutes west of UTC)
+  bool audit_log = false;                // the request's audit_log: every version (prompt and function sources)
   // Budgets: a query that needs more memory for its working state (groups,
   // sorted rows, traces) or more time fails with a clear error naming the
   // budget instead of hurting the server.

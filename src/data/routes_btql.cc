@@ -39,6 +39,8 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
   QueryOptions options;
   TV_ASSIGN_OR_RETURN(options.version, VersionField(body));
   TV_ASSIGN_OR_RETURN(options.tz_offset_minutes, TzOffset(body));
+  TV_ASSIGN_OR_RETURN(auto audit_log, OptBool(body, "audit_log"));
+  options.audit_log = audit_log.value_or(false);
   TV_ASSIGN_OR_RETURN(QueryOutput out, RunQuery(dp, ctx, query, options));
   if (fmt && *fmt == "jsonl") {
     std::string text;

@@ -31,6 +31,16 @@ export function convertNullable(node) {
     if (k === 'enum' || k === 'example' || k === 'examples' || k === 'default' || k === 'const') out[k] = v;
     else out[k] = convertNullable(v);
   }
+  // OpenAPI 3.0 (draft 4) booleans → the numeric form ajv (draft 7) wants.
+  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']]) {
+    if (typeof out[flag] !== 'boolean') continue;
+    if (out[flag] && typeof out[bound] === 'number') {
+      out[flag] = out[bound];
+      delete out[bound];
+    } else {
+      delete out[flag];
+    }
+  }
   if (out.nullable === true) {
     delete out.nullable;
     if (typeof out.type === 'string') {
