@@ -20,6 +20,7 @@
 #include "data/data_plane.h"
 #include "http/client.h"
 #include "http/info_routes.h"
+#include "http/outbound.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 
 #ifndef TRACEVAULT_VERSION
@@ -137,6 +138,8 @@ struct Assembly {
   std::unique_ptr<control::ControlPlane> control;
   // In-process when the control plane is here (cheap, always current);
   // cached HTTP when it is not.
+  // The data plane's one client for other services; outlives `client` and `data`.
+  std::unique_ptr<http::OutboundClient> outbound;
   std::unique_ptr<data::ControlPlaneClient> client;
   data::CachingControlPlaneClient* cache = nullptr;
   std::unique_ptr<data::DataPlane> data;
@@ -144,6 +147,13 @@ struct Assembly {
   std::vector<http::HealthCheck> health;
   std::optional<crypto::KeysLock> keys_lock;  // shared: keeps rotation out while serving
 };
+
+std::unique_ptr<http::OutboundClient> MakeOutbound(const ServerFlags& flags) {
+  http::RateLimit limit{flags.outbound_rate_limit_max_requests,
+                        std::chrono::minutes(flags.outbound_rate_limit_window_minutes)};
+  return std::make_unique<http::OutboundClient>(http::OutboundOptions{},
+                                                http::MakeLocalRateLimiter(limit, Clock::Real()), Clock::Real());
+}
 
 // The master keyring (docs/security.md); a generated key is written only once
 // the planes have opened with it.
@@ -167,6 +177,7 @@ Status PersistMasterKey(const crypto::MasterKeyConfig& config, const crypto::Loa
 Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembly& a) {
   crypto::MasterKeyConfig key_config;
   TV_ASSIGN_OR_RETURN(crypto::LoadedKeys keys, LoadMasterKeys(flags, dir, a, key_config));
+  if (role != Role::kControl) a.outbound = MakeOutbound(flags);
   if (role != Role::kData) {
     TV_ASSIGN_OR_RETURN(std::string secret, LoadOrCreateSecret(dir));
     TV_ASSIGN_OR_RETURN(auto db, OpenDb(dir.control_db()));
@@ -179,7 +190,8 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     a.client = MakeInProcessClient(*a.control);
   } else {
     auto cached = std::make_unique<data::CachingControlPlaneClient>(
-        data::MakeHttpControlPlaneClient(flags.control_plane_url, flags.plane_token), std::chrono::seconds(flags.auth_cache_ttl_s),
+        data::MakeHttpControlPlaneClient(flags.control_plane_url, flags.plane_token, *a.outbound),
+        std::chrono::seconds(flags.auth_cache_ttl_s),
         Clock::Real());
     a.cache = cached.get();
     a.client = std::move(cached);
@@ -189,6 +201,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     TV_ASSIGN_OR_RETURN(auto objects, OpenObjectStore(flags.store, dir));
     data::DataPlaneOptions options = DataOptions(flags.store, dir);
     TV_ASSIGN_OR_RETURN(options.prices, LoadPrices(flags.store.model_prices));
+    options.outbound = a.outbound.get();
     TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
                                                       std::move(options)));
     TV_RETURN_IF_ERROR(a.data->secrets().Enable(keys.keyring));

@@ -54,6 +54,15 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
     cmd.add_option("--plane-token", f.plane_token,
                    "Shared token (16+ characters) letting the data plane read org-level provider secrets")
         ->envname("TRACEVAULT_PLANE_TOKEN");
+  if (role != Role::kControl) {
+    cmd.add_option("--outbound-rate-limit-max-requests", f.outbound_rate_limit_max_requests,
+                   "Calls to other services (control plane, model providers) per window per user token; 0 disables")
+        ->envname("OUTBOUND_RATE_LIMIT_MAX_REQUESTS")->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
+        ->capture_default_str();
+    cmd.add_option("--outbound-rate-limit-window-minutes", f.outbound_rate_limit_window_minutes,
+                   "Minutes before a token's outbound rate limit resets")
+        ->envname("OUTBOUND_RATE_LIMIT_WINDOW_MINUTES")->check(CLI::Range(1, 1440))->capture_default_str();
+  }
   if (role != Role::kControl) AddStoreFlags(cmd, f.store);
 }
 

@@ -62,6 +62,9 @@ struct ServerFlags {
   int worker_threads = 8;
   int drain_timeout_s = 30;
   int auth_cache_ttl_s = 30;
+  // serve and data: calls to other services per user token per window (0: no limit).
+  int64_t outbound_rate_limit_max_requests = 100;
+  int outbound_rate_limit_window_minutes = 1;
   std::string log_level = "info";
   bool no_access_log = false;
   std::string master_key_file;  // sealed secrets (docs/security.md); default DIR/keys/master.key

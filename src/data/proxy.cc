@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "data/data_plane.h"
-#include "http/client.h"
+#include "http/outbound.h"
 #include "http/error_response.h"
 
 namespace tv::data {
@@ -16,7 +16,7 @@ constexpr std::string_view kForwardedResponseHeaders[] = {
     "content-type", "x-bt-found-existing", "x-bt-cursor", "x-bt-audit-user-id", "x-bt-audit-user-email",
     "x-bt-audit-normalized-url", "x-bt-audit-resources", "www-authenticate", "retry-after"};
 
-Result<http::Response> Forward(const std::string& base, http::RequestContext& ctx) {
+Result<http::Response> Forward(http::OutboundClient& outbound, const std::string& base, http::RequestContext& ctx) {
   const http::Request& in = ctx.request();
   http::ClientRequest out;
   out.method = in.method;
@@ -25,8 +25,11 @@ Result<http::Response> Forward(const std::string& base, http::RequestContext& ct
     if (auto v = in.headers.Get(name)) out.headers.Add(std::string(name), std::string(*v));
   out.body = in.body;
   out.timeout = std::chrono::milliseconds(60000);
-  Result<http::ClientResponse> res = http::Fetch(out);
+  // Counted against the caller's token; GETs may be retried, other methods
+  // only when the control plane was never reached.
+  Result<http::ClientResponse> res = outbound.Fetch(out, {.token = ctx.principal().bearer_token});
   if (!res.ok()) {
+    if (res.status().code() == StatusCode::kResourceExhausted) return res.status();  // 429 + Retry-After
     spdlog::warn("control plane proxy: {}", res.status().message());
     return Unavailable("The control plane is unreachable from this data plane");
   }
@@ -42,7 +45,7 @@ Result<http::Response> Forward(const std::string& base, http::RequestContext& ct
 
 void DataPlane::RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url, ProxyHooks hooks) {
   while (!control_plane_url.empty() && control_plane_url.back() == '/') control_plane_url.pop_back();
-  auto forward = [base = control_plane_url](http::RequestContext& ctx) { return Forward(base, ctx); };
+  auto forward = [this, base = control_plane_url](http::RequestContext& ctx) { return Forward(outbound(), base, ctx); };
   const http::Method methods[] = {http::Method::kGet, http::Method::kPost, http::Method::kPut,
                                   http::Method::kPatch, http::Method::kDelete};
   for (auto m : methods) {

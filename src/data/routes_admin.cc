@@ -1,6 +1,8 @@
 // Operator routes: POST /v1/admin/compact (compaction on request, what
-// `tracevault admin compact` calls) and GET /metrics (Prometheus text: the
-// store's backlog, indexing and realtime lag, caches, compaction totals).
+// `tracevault admin compact` calls), GET /v1/admin/outbound (calls to other
+// services per host, docs/outbound.md) and GET /metrics (Prometheus text: the
+// store's backlog, indexing and realtime lag, caches, compaction totals,
+// outbound totals).
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 #include <fmt/format.h>
@@ -60,6 +62,50 @@ void Gauge(std::string& out, std::string_view name, std::string_view help, doubl
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
 }
 
+json::object HostJson(const http::HostStats& h) {
+  json::object errors;
+  for (const auto& [kind, n] : h.errors) errors[kind] = n;
+  json::object latency{{"count", h.latency_count},
+                       {"sum", h.latency_sum_ms},
+                       {"p50", h.LatencyQuantileMs(0.5)},
+                       {"p90", h.LatencyQuantileMs(0.9)},
+                       {"p99", h.LatencyQuantileMs(0.99)}};
+  return json::object{{"requests", h.requests},     {"retries", h.retries}, {"limited", h.limited},
+                      {"limiter_errors", h.limiter_errors}, {"aborted", h.aborted}, {"errors", std::move(errors)},
+                      {"latency_ms", std::move(latency)}};
+}
+
+// Host names can name an organization's own endpoints: owners only.
+Result<http::Response> Outbound(DataPlane& dp, http::RequestContext& ctx) {
+  bool owner = false;
+  for (const auto& org : ctx.principal().orgs) owner = owner || org.role == "owner";
+  if (!owner) return PermissionDenied("Outbound call statistics are for organization owners");
+  json::object hosts;
+  for (const auto& [host, stats] : dp.outbound().Stats()) hosts[host] = HostJson(stats);
+  const http::RateLimit& l = dp.outbound().limit();
+  json::object limit{{"max_requests", l.enabled() ? l.max_requests : 0},
+                     {"window_minutes", std::chrono::duration_cast<std::chrono::minutes>(l.window).count()}};
+  return http::JsonOk(json::object{{"rate_limit", std::move(limit)}, {"hosts", std::move(hosts)}});
+}
+
+void OutboundTotals(DataPlane& dp, std::string& out) {
+  uint64_t requests = 0, retries = 0, limited = 0, errors = 0;
+  for (const auto& [host, h] : dp.outbound().Stats()) {
+    requests += h.requests;
+    retries += h.retries;
+    limited += h.limited;
+    for (const auto& [kind, n] : h.errors) errors += n;
+  }
+  Gauge(out, "tracevault_outbound_requests_total", "Requests sent to other services (each attempt)",
+        static_cast<double>(requests), "counter");
+  Gauge(out, "tracevault_outbound_retries_total", "Attempts that were retries", static_cast<double>(retries),
+        "counter");
+  Gauge(out, "tracevault_outbound_limited_total", "Calls refused by the outbound rate limit",
+        static_cast<double>(limited), "counter");
+  Gauge(out, "tracevault_outbound_errors_total", "Attempts that failed or answered 4xx/5xx",
+        static_cast<double>(errors), "counter");
+}
+
 http::Response Metrics(DataPlane& dp) {
   store::SpanStore& s = dp.store();
   store::Compactor& c = s.compactor();
@@ -90,6 +136,7 @@ http::Response Metrics(DataPlane& dp) {
   Gauge(out, "tracevault_compaction_segment_bytes_total", "Segment bytes written", static_cast<double>(totals.bytes),
         "counter");
   Gauge(out, "tracevault_compaction_seconds_total", "Time spent compacting", totals.seconds, "counter");
+  OutboundTotals(dp, out);
   return http::Response::Text(200, out, "text/plain; version=0.0.4");
 }
 
@@ -97,6 +144,7 @@ http::Response Metrics(DataPlane& dp) {
 
 void AddAdminRoutes(DataPlane& dp, http::Router& router) {
   router.Add(http::Method::kPost, "/v1/admin/compact", [&dp](http::RequestContext& ctx) { return Compact(dp, ctx); });
+  router.Add(http::Method::kGet, "/v1/admin/outbound", [&dp](http::RequestContext& ctx) { return Outbound(dp, ctx); });
   router.Add(http::Method::kGet, "/metrics", [&dp](http::RequestContext&) -> Result<http::Response> { return Metrics(dp); });
 }
 
