@@ -65,8 +65,9 @@ class Functions {
                                     const std::optional<std::string>& org_name);
   // The caller's organizations, narrowed to `org_name` when given.
   static Result<std::vector<std::string>> OrgScope(const Principal& caller, const std::optional<std::string>& org_name);
-  // The environment `id` (or with `org_id`, the one with that slug), after the tenancy check.
+  // The environment `id`, after the tenancy check.
   Result<json::object> RequireEnvironment(http::RequestContext& ctx, std::string_view id);
+  // The environment with `slug` in organization `org_id` (already checked by the caller).
   Result<json::object> RequireEnvironmentSlug(std::string_view org_id, std::string_view slug);
 
   FunctionStore& store() { return store_; }
