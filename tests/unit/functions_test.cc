@@ -7,6 +7,7 @@
 #include "data/data_plane.h"
 #include "data/environment_store.h"
 #include "data/function_store.h"
+#include "data/functions.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "test_support.h"
 
@@ -237,6 +238,57 @@ TEST_F(FunctionStoreTest, EnvironmentsAreIdempotentBySlugAndPointAtVersions) {
   EXPECT_EQ(envs_->Assignments(id)->size(), 1u);
   ASSERT_TRUE(envs_->Delete(StringField(e1->environment, "id")).ok());
   EXPECT_TRUE(envs_->Assignments(id)->empty());
+}
+
+// The C++ API the AI proxy uses: Functions::Find with the tenancy rule.
+class OneProjectControlPlane final : public ControlPlaneClient {
+ public:
+  Result<Principal> Authenticate(std::string_view) override { return Unauthenticated("no"); }
+  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal&) override {
+    if (type != ObjectType::kProject || id != kProject) return NotFound("project '{}' not found", id);
+    return ObjectInfo{ObjectType::kProject, kProject, "proj", kOrg, "", ""};
+  }
+  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal&) override {
+    if (org_id != kOrg || name != "proj") return NotFound("project '{}' not found", name);
+    return ObjectInfo{ObjectType::kProject, kProject, "proj", kOrg, "", ""};
+  }
+  Status Health() override { return Status::Ok(); }
+};
+
+TEST_F(FunctionStoreTest, FindAppliesTenancyAndPicksVersions) {
+  OneProjectControlPlane control;
+  http::Tenancy tenancy([&](ObjectType t, std::string_view id, const Principal& p) { return control.Resolve(t, id, p); });
+  Functions fns(*db_, clock_, tenancy, control);
+  json::object v1 = Put("p", "one");
+  json::object v2 = Put("p", "two", IfExists::kReplace);
+  std::string id = StringField(v1, "id");
+  auto env = envs_->Ensure(kOrg, "Prod", "prod", std::nullopt);
+  ASSERT_TRUE(envs_->Assign(env->environment, id, Xact(v1)).ok());
+
+  http::Request req;
+  http::RequestContext member(req, "r1");
+  member.set_principal(Principal{"u", "", "", "", {{kOrg, "org", "member"}}, ""});
+  auto by_id = fns.Find(member, {.id = id});
+  ASSERT_TRUE(by_id.ok()) << by_id.status().ToString();
+  EXPECT_EQ(*by_id, v2);
+  auto by_name = fns.Find(member, {.project_name = "proj", .slug = "p", .version = Xact(v1)});
+  ASSERT_TRUE(by_name.ok()) << by_name.status().ToString();
+  EXPECT_EQ(*by_name, v1);
+  auto by_env = fns.Find(member, {.project_id = kProject, .slug = "p", .environment = "prod"});
+  ASSERT_TRUE(by_env.ok()) << by_env.status().ToString();
+  EXPECT_EQ(*by_env, v1);
+  EXPECT_EQ(fns.Find(member, {.id = id, .version = Xact(v1), .environment = "prod"}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(fns.Find(member, {.project_id = kProject, .slug = "nope"}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(fns.Find(member, {.id = id, .environment = "staging"}).status().code(), StatusCode::kNotFound);
+
+  http::RequestContext stranger(req, "r2");
+  stranger.set_principal(Principal{"v", "", "", "", {{"00000000-0000-4000-8000-0000000000a2", "other", "owner"}}, ""});
+  Status denied = fns.Find(stranger, {.id = id}).status();
+  EXPECT_EQ(denied.code(), StatusCode::kNotFound);
+  EXPECT_EQ(denied.message(), "function '" + id + "' not found") << "worded like an unknown id";
+  EXPECT_EQ(fns.Find(stranger, {.project_id = kProject, .slug = "p"}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(fns.Find(stranger, {.project_name = "proj", .slug = "p"}).status().code(), StatusCode::kNotFound);
 }
 
 TEST(FunctionJsonTest, ValidatesCreateBodies) {
