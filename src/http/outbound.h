@@ -45,7 +45,7 @@ struct OutboundOptions {
 struct OutboundCall {
   // The rate-limit key: the caller's bearer token (hashed before use, never
   // stored). Empty: a call made for no caller (health checks), not limited.
-  std::string_view token;
+  std::string_view token = {};
   // Safe to send twice. GET and HEAD are always treated as idempotent.
   bool idempotent = false;
   int max_attempts = 3;
