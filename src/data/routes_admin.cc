@@ -70,8 +70,12 @@ json::object HostJson(const http::HostStats& h) {
                        {"p50", h.LatencyQuantileMs(0.5)},
                        {"p90", h.LatencyQuantileMs(0.9)},
                        {"p99", h.LatencyQuantileMs(0.99)}};
-  return json::object{{"requests", h.requests},     {"retries", h.retries}, {"limited", h.limited},
-                      {"limiter_errors", h.limiter_errors}, {"aborted", h.aborted}, {"errors", std::move(errors)},
+  return json::object{{"requests", h.requests},
+                      {"retries", h.retries},
+                      {"limited", h.limited},
+                      {"limiter_errors", h.limiter_errors},
+                      {"aborted", h.aborted},
+                      {"errors", std::move(errors)},
                       {"latency_ms", std::move(latency)}};
 }
 
