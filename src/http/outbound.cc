@@ -96,8 +96,9 @@ Result<int> OutboundClient::Run(const ClientRequest& req, const OutboundCall& ca
   const std::string host = UrlHost(req.url);
   const std::string key = call.token.empty() ? "" : crypto::HexEncode(crypto::Sha256(call.token));
   const bool idempotent = call.idempotent || req.method == Method::kGet || req.method == Method::kHead;
-  const TransferOptions topt{options_.connect_timeout,
-                             call.idle_timeout.count() > 0 ? call.idle_timeout : options_.idle_timeout};
+  const std::chrono::milliseconds idle =
+      call.idle_timeout.count() > 0 ? call.idle_timeout : buffered ? std::chrono::milliseconds(0) : options_.idle_timeout;
+  const TransferOptions topt{options_.connect_timeout, idle};
 
   // The outcome handed to the caller when no further attempt is made.
   auto finish = [&](Attempt& a) -> Result<int> {

@@ -30,7 +30,9 @@ namespace tv::http {
 
 struct OutboundOptions {
   std::chrono::milliseconds connect_timeout{5000};
-  // A streamed or plain response that sends no byte for this long is aborted.
+  // FetchStream: a response that sends no byte (head or body) for this long is
+  // aborted — a provider hanging mid-stream. Fetch relies on the request's
+  // total timeout unless the call sets its own idle timeout.
   std::chrono::milliseconds idle_timeout{60000};
   // Backoff before retry n: uniform in [d/2, d], d = min(initial * 2^(n-1), max).
   std::chrono::milliseconds backoff_initial{250};
@@ -49,7 +51,7 @@ struct OutboundCall {
   // Safe to send twice. GET and HEAD are always treated as idempotent.
   bool idempotent = false;
   int max_attempts = 3;
-  // 0: OutboundOptions::idle_timeout.
+  // 0: OutboundOptions::idle_timeout for FetchStream, none for Fetch.
   std::chrono::milliseconds idle_timeout{0};
 };
 

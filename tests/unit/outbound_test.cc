@@ -319,6 +319,17 @@ TEST_F(OutboundTest, AServerThatNeverAnswersIsCutByTheIdleTimeoutThenRetried) {
   s.Stop();
 }
 
+TEST_F(OutboundTest, AFetchIsBoundedByItsTotalTimeout) {
+  ScriptedServer s([](auto&, const ScriptedServer& server) { server.Hang(); });
+  auto client = Client();
+  ClientRequest req = Get(s);
+  req.timeout = 300ms;
+  Result<ClientResponse> r = client->Fetch(req, {.max_attempts = 1});
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded) << r.status().ToString();
+  EXPECT_EQ(client->Stats().at(HostOf(s)).errors["timeout"], 1u);
+  s.Stop();
+}
+
 TEST_F(OutboundTest, AStreamHoldsBackARetryableHeadAndShowsOnlyTheAnswer) {
   ScriptedServer s([](auto& ex, auto&) {
     ex.Send(ex.index == 0 ? RawResponse(503, "busy", "Retry-After: 0\r\n") : RawResponse(200, "fine"));
