@@ -18,6 +18,7 @@ CREATE TABLE data_plane_info (
       {3, "segment sets", store::SegmentSchemaSql()},
       {4, "prompts, functions and environments", FunctionSchemaSql()},
       {5, "project-level provider secrets (env_vars)", EnvVarSchemaSql()},
+      {6, "the AI proxy's response cache", ProxyCacheSchemaSql()},
   };
   return *migrations;
 }
@@ -55,6 +56,7 @@ Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaSto
   }
   dp->secrets_ = std::make_unique<Secrets>(*dp->db_, dp->control_, dp->tenancy_, clock);
   dp->functions_ = std::make_unique<Functions>(*dp->db_, clock, dp->tenancy_, dp->control_);
+  dp->proxy_cache_ = std::make_unique<ProxyCache>(*dp->db_, clock);
   return dp;
 }
 
@@ -69,6 +71,8 @@ void DataPlane::RegisterRoutes(http::Router& router) {
   AddEnvVarRoutes(*this, router);
   AddFunctionRoutes(*this, router);
   AddEnvironmentRoutes(*this, router);
+  AddProxyRoutes(*this, router);
+  AddInvokeRoutes(*this, router);
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }

@@ -23,6 +23,8 @@
 #include "data/functions.h"
 #include "data/uploads.h"
 #include "http/outbound.h"
+#include "proxy/providers.h"
+#include "data/proxy_cache.h"
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
@@ -46,6 +48,8 @@ struct DataPlaneOptions {
   // Not owned; outlives the DataPlane. Null: the DataPlane makes its own with
   // the default limit (100 requests a minute per token).
   http::OutboundClient* outbound = nullptr;
+  // The hosts the AI proxy may call (--proxy-allowed-hosts; docs/ai-proxy.md).
+  proxy::AllowList proxy_allowed_hosts = proxy::AllowList::Defaults();
 };
 
 class DataPlane {
@@ -82,6 +86,8 @@ class DataPlane {
   http::OutboundClient& outbound() { return *outbound_; }
   // Prompts, functions and environments (functions.h; docs/prompts.md).
   Functions& functions() { return *functions_; }
+  // The AI proxy's encrypted response cache (proxy_cache.h).
+  ProxyCache& proxy_cache() { return *proxy_cache_; }
 
  private:
   DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
@@ -102,6 +108,7 @@ class DataPlane {
   std::unique_ptr<http::OutboundClient> own_outbound_;  // when options.outbound was null
   http::OutboundClient* outbound_ = nullptr;            // never null after Open
   std::unique_ptr<Functions> functions_;
+  std::unique_ptr<ProxyCache> proxy_cache_;
 };
 
 const std::vector<meta::Migration>& DataMigrations();
@@ -115,7 +122,9 @@ void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
 void AddPurgeRoutes(DataPlane& dp, http::Router& router);   // routes_purge.cc
 void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
 void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
-void AddFunctionRoutes(DataPlane& dp, http::Router& router);     // routes_functions.cc
+void AddFunctionRoutes(DataPlane& dp, http::Router& router);
+void AddProxyRoutes(DataPlane& dp, http::Router& router);         // routes_proxy.cc
+void AddInvokeRoutes(DataPlane& dp, http::Router& router);        // routes_invoke.cc     // routes_functions.cc
 void AddEnvironmentRoutes(DataPlane& dp, http::Router& router);  // routes_environments.cc
 
 }  // namespace tv::data

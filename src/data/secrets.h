@@ -72,6 +72,10 @@ class Secrets {
   Result<json::object> Patch(const json::object& existing, const EnvVarFields& fields, const std::string& user_id);
   Status Delete(std::string_view id);
 
+  // The keyring secrets are sealed with; FailedPrecondition-style Unavailable
+  // until Enable(). The AI proxy's cache seals its entries with it too.
+  Result<const crypto::Keyring*> keys() const { return Keys(); }
+
   // Rotation: re-wraps every data key in `db` under keys.current(); one transaction.
   static Result<size_t> RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys);
   static Result<std::vector<std::string>> AllSealed(meta::MetaStore& db);

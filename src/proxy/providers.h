@@ -49,6 +49,7 @@ class AllowList {
   // allow-list behaviour only, never a default).
   static Result<AllowList> Parse(std::string_view spec);
   static std::string_view DefaultSpec() { return "api.openai.com,api.anthropic.com"; }
+  static AllowList Defaults() { return *Parse(DefaultSpec()); }
 
   // OK, or PermissionDenied naming the host and the flag that allows it.
   // Only http and https URLs with a host pass.

@@ -33,7 +33,7 @@ std::optional<std::string> StringField(const json::object& o, std::string_view k
 Status CheckRowIds(const SpanParent& p, std::string_view where) {
   int set = p.row_id.has_value() + p.span_id.has_value() + p.root_span_id.has_value();
   if (set != 0 && set != 3) return InvalidArgument("{}: row_id, span_id and root_span_id go together", where);
-  if (p.object_id.empty()) return InvalidArgument("{} names no object id", where);
+  if (p.object_id.empty() && !p.project_name) return InvalidArgument("{} names no object id", where);
   return Status::Ok();
 }
 
@@ -77,9 +77,13 @@ Result<SpanParent> ParseExported(std::string_view text, std::string_view where) 
     if (auto v = StringField(o, "span_id")) p.span_id = *v;
     if (auto v = StringField(o, "root_span_id")) p.root_span_id = *v;
     if (const auto* pe = o.if_contains("propagated_event"); pe && pe->is_object()) p.propagated_event = pe->as_object();
-    if (p.object_id.empty() && o.contains("compute_object_metadata_args"))
-      return InvalidArgument("{} names its object by name only; export the span after it is logged, or pass an id",
-                             where);
+    const auto* args = o.if_contains("compute_object_metadata_args");
+    if (p.object_id.empty() && args && args->is_object()) {
+      if (p.object_type != "project_logs")
+        return InvalidArgument("{} names its {} by name only; pass an id", where, p.object_type);
+      if (auto id = StringField(args->as_object(), "project_id")) p.object_id = *id;
+      else p.project_name = StringField(args->as_object(), "project_name");
+    }
   }
   TV_RETURN_IF_ERROR(CheckRowIds(p, where));
   return p;

@@ -24,6 +24,9 @@ namespace tv::proxy {
 struct SpanParent {
   std::string object_type;  // "experiment" | "project_logs" | "playground_logs"
   std::string object_id;
+  // Project logs named by project name only (an SDK logger that has not
+  // registered its project yet): object_id is empty then.
+  std::optional<std::string> project_name;
   // The span the new one hangs under; all three or none.
   std::optional<std::string> row_id, span_id, root_span_id;
   boost::json::object propagated_event;  // merged into the new span

@@ -129,6 +129,12 @@ TEST(SpanParent, ExportedEncodings) {
   EXPECT_EQ(p4->root_span_id.value_or(""), "6f1c0f7e2c3b4e8f9a2d1b2c3d4e5f60");
   EXPECT_TRUE(p4->propagated_event.contains("metadata"));
 
+  std::string by_name = Bytes({4, 2, 0}) + R"({"compute_object_metadata_args":{"project_name":"p1"}})";
+  auto named = ParseSpanParent(std::string_view(crypto::Base64Encode(by_name)), "parent");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_EQ(named->project_name.value_or(""), "p1");
+  EXPECT_TRUE(named->object_id.empty());
+
   EXPECT_FALSE(ParseSpanParent(std::string_view(crypto::Base64Encode(Bytes({2, 1, 0}))), "p").ok()) << "old encoding";
   EXPECT_FALSE(ParseSpanParent(std::string_view(crypto::Base64Encode(Bytes({4, 9, 0}))), "p").ok()) << "bad type";
   EXPECT_FALSE(ParseSpanParent(std::string_view(crypto::Base64Encode(Bytes({4, 1, 1, 1, 0}))), "p").ok()) << "short";
