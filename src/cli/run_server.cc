@@ -21,6 +21,7 @@
 #include "http/client.h"
 #include "http/info_routes.h"
 #include "http/outbound.h"
+#include "proxy/providers.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 
 #ifndef TRACEVAULT_VERSION
@@ -84,6 +85,8 @@ data::DataPlaneOptions DataOptions(const StoreFlags& f, const DataDir& dir) {
   o.logs3_payload_max_bytes = f.logs3_payload_max_bytes;
   o.query_memory_bytes = f.query_memory_mb << 20;
   o.query_timeout = std::chrono::milliseconds(f.query_timeout_ms);
+  o.proxy_timeout = std::chrono::milliseconds(f.proxy_timeout_ms);
+  o.proxy_idle_timeout = std::chrono::milliseconds(f.proxy_idle_timeout_ms);
   o.store.writer.window = std::chrono::microseconds(f.group_commit_us);
   o.store.writer.max_chunk_bytes = f.group_commit_bytes;
   o.store.writer.deadline = std::chrono::milliseconds(f.commit_deadline_ms);
@@ -201,6 +204,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     TV_ASSIGN_OR_RETURN(auto objects, OpenObjectStore(flags.store, dir));
     data::DataPlaneOptions options = DataOptions(flags.store, dir);
     TV_ASSIGN_OR_RETURN(options.prices, LoadPrices(flags.store.model_prices));
+    TV_ASSIGN_OR_RETURN(options.proxy_allowed_hosts, proxy::AllowList::Parse(flags.store.proxy_allowed_hosts));
     options.outbound = a.outbound.get();
     TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
                                                       std::move(options)));

@@ -123,6 +123,14 @@ void AddStoreFlags(CLI::App& cmd, StoreFlags& s) {
       ->envname("TRACEVAULT_QUERY_MEMORY_MB")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20))->capture_default_str();
   cmd.add_option("--query-timeout-ms", s.query_timeout_ms, "How long one BTQL query may run before it fails with a 504")
       ->envname("TRACEVAULT_QUERY_TIMEOUT_MS")->check(CLI::Range(uint64_t{1}, uint64_t{3600} * 1000))->capture_default_str();
+  cmd.add_option("--proxy-allowed-hosts", s.proxy_allowed_hosts,
+                 "Hosts the AI proxy may call: comma-separated host or host:port (private model servers go here)")
+      ->envname("TRACEVAULT_PROXY_ALLOWED_HOSTS")->capture_default_str();
+  cmd.add_option("--proxy-timeout-ms", s.proxy_timeout_ms, "How long one model call through the AI proxy may take")
+      ->envname("TRACEVAULT_PROXY_TIMEOUT_MS")->check(CLI::Range(uint64_t{100}, uint64_t{3600} * 1000))->capture_default_str();
+  cmd.add_option("--proxy-idle-timeout-ms", s.proxy_idle_timeout_ms,
+                 "How long a streamed model answer may pause before the call fails")
+      ->envname("TRACEVAULT_PROXY_IDLE_TIMEOUT_MS")->check(CLI::Range(uint64_t{100}, uint64_t{3600} * 1000))->capture_default_str();
 }
 
 Result<ListenAddress> ParseListen(const std::string& listen) {

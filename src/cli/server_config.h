@@ -44,6 +44,9 @@ struct StoreFlags {
   std::string model_prices;  // JSON file of model prices added to the defaults (btql/prices.h)
   uint64_t query_memory_mb = 512;
   uint64_t query_timeout_ms = 30000;
+  std::string proxy_allowed_hosts = "api.openai.com,api.anthropic.com";  // proxy/providers.h AllowList
+  uint64_t proxy_timeout_ms = 600000;
+  uint64_t proxy_idle_timeout_ms = 60000;
 };
 
 struct ServerFlags {

@@ -50,6 +50,10 @@ struct DataPlaneOptions {
   http::OutboundClient* outbound = nullptr;
   // The hosts the AI proxy may call (--proxy-allowed-hosts; docs/ai-proxy.md).
   proxy::AllowList proxy_allowed_hosts = proxy::AllowList::Defaults();
+  // One model call may take this long in all; a stream may go this long
+  // without a byte (a provider hung mid-stream).
+  std::chrono::milliseconds proxy_timeout{600'000};
+  std::chrono::milliseconds proxy_idle_timeout{60'000};
 };
 
 class DataPlane {

@@ -15,7 +15,6 @@ namespace {
 
 constexpr size_t kMaxCachedStreamBytes = size_t{4} << 20;
 constexpr size_t kMaxErrorBodyBytes = size_t{1} << 20;
-constexpr std::chrono::milliseconds kCallTimeout{10 * 60 * 1000};
 
 std::string_view EndpointPath(ModelEndpoint e) {
   switch (e) {
@@ -156,7 +155,7 @@ http::ClientRequest ModelCall::UpstreamRequest(bool add_usage) const {
   http::ClientRequest out;
   out.method = http::Method::kPost;
   out.url = url_;
-  out.timeout = kCallTimeout;
+  out.timeout = dp_.options().proxy_timeout;
   out.headers.Add("Content-Type", "application/json");
   if (route_.format == proxy::WireFormat::kAnthropic) {
     out.headers.Add("x-api-key", route_.api_key);
@@ -356,6 +355,7 @@ void ModelCall::RunStream(StreamSink& sink) {
   };
   http::OutboundCall oc;
   oc.token = token_;
+  oc.idle_timeout = dp_.options().proxy_idle_timeout;
   Result<int> r = dp_.outbound().FetchStream(UpstreamRequest(add_usage), oc, on_head, on_data);
 
   auto output = [&] {

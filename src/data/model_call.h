@@ -68,6 +68,8 @@ class ModelCall {
 
   bool streaming() const { return streaming_; }
   const proxy::Route& route() const { return route_; }
+  // The response cache is read or written for this call (x-bt-cached is sent).
+  bool uses_cache() const { return cache_.read || cache_.write; }
 
   // Not streaming: the whole answer. Statuses from the outbound client
   // (rate limit, unreachable, timeout) come back as errors.

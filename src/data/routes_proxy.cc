@@ -14,12 +14,13 @@ namespace {
 // Streams OpenAI events to the client as server-sent events.
 class SseSink : public StreamSink {
  public:
-  SseSink(http::BodyWriter& out, std::string provider) : out_(out), provider_(std::move(provider)) {}
+  SseSink(http::BodyWriter& out, std::string provider, bool uses_cache)
+      : out_(out), provider_(std::move(provider)), uses_cache_(uses_cache) {}
 
   bool Start(bool cached) override {
     http::Headers h;
     h.Set("x-bt-used-endpoint", provider_);
-    h.Set("x-bt-cached", cached ? "HIT" : "MISS");
+    if (cached || uses_cache_) h.Set("x-bt-cached", cached ? "HIT" : "MISS");
     out_.SetHead(200, h);
     return true;
   }
@@ -36,6 +37,7 @@ class SseSink : public StreamSink {
  private:
   http::BodyWriter& out_;
   std::string provider_;
+  bool uses_cache_;
 };
 
 Result<http::Response> HandleProxy(DataPlane& dp, http::RequestContext& ctx, ModelEndpoint endpoint) {
@@ -57,13 +59,13 @@ Result<http::Response> HandleProxy(DataPlane& dp, http::RequestContext& ctx, Mod
     if (answer.cached) {
       r.headers.Set("x-bt-cached", "HIT");
       r.headers.Set("Age", std::to_string(answer.age_seconds));
-    } else {
+    } else if (call->uses_cache()) {
       r.headers.Set("x-bt-cached", "MISS");
     }
     return r;
   }
   return StreamedResponse([call = std::shared_ptr<ModelCall>(std::move(call))](http::BodyWriter& out) {
-    SseSink sink(out, call->route().provider);
+    SseSink sink(out, call->route().provider, call->uses_cache());
     call->RunStream(sink);
   });
 }
