@@ -205,6 +205,10 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     data::DataPlaneOptions options = DataOptions(flags.store, dir);
     TV_ASSIGN_OR_RETURN(options.prices, LoadPrices(flags.store.model_prices));
     TV_ASSIGN_OR_RETURN(options.proxy_allowed_hosts, proxy::AllowList::Parse(flags.store.proxy_allowed_hosts));
+    options.proxy_buffered_timeout =
+        std::min(options.proxy_timeout,
+                 std::max(std::chrono::milliseconds(1000),
+                          std::chrono::milliseconds(int64_t{flags.request_timeout_s} * 1000 - 2000)));
     options.outbound = a.outbound.get();
     TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
                                                       std::move(options)));

@@ -1,5 +1,7 @@
 #include "control/ai_secrets.h"
 
+#include "crypto/sealed_column.h"
+
 #include <boost/json/array.hpp>
 
 #include "common/ids.h"
@@ -8,6 +10,11 @@ namespace tv::control {
 namespace {
 
 constexpr std::string_view kKind = "ai_secret";
+
+crypto::SealedColumn SealedSecrets() {
+  return {"ai_secrets", "secret_sealed", "org_id",
+          [](const std::string& org_id, const std::string& id) { return crypto::SecretContext(kKind, org_id, id); }};
+}
 
 std::string Context(const json::object& obj) {
   return crypto::SecretContext(kKind, StringField(obj, "org_id"), StringField(obj, "id"));
@@ -78,10 +85,7 @@ AiSecretStore::AiSecretStore(meta::MetaStore& db, const Clock& clock, crypto::Ke
     : db_(db), clock_(clock), keys_(std::move(keys)) {}
 
 Result<std::vector<std::string>> AiSecretStore::AllSealed(meta::MetaStore& db) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows, db.Query("SELECT secret_sealed FROM ai_secrets WHERE secret_sealed IS NOT NULL"));
-  std::vector<std::string> out;
-  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "secret_sealed"));
-  return out;
+  return crypto::SealedValues(db, SealedSecrets());
 }
 
 Status AiSecretStore::CheckKeys() {
@@ -192,33 +196,11 @@ Result<std::vector<ProviderSecret>> AiSecretStore::Reveal(const std::string& org
 }
 
 Result<std::vector<std::string>> AiSecretStore::FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                      db.Query("SELECT id, org_id, secret_sealed FROM ai_secrets WHERE secret_sealed IS NOT NULL"));
-  std::vector<std::string> failing;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::string id = rows.Text(i, "id");
-    auto context = crypto::SecretContext(kKind, rows.Text(i, "org_id"), id);
-    if (!crypto::OpenSecret(keys, rows.Text(i, "secret_sealed"), context).ok()) failing.push_back(id);
-  }
-  return failing;
+  return crypto::RowsFailingToOpen(db, keys, SealedSecrets());
 }
 
 Result<size_t> AiSecretStore::RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys) {
-  size_t changed = 0;
-  TV_RETURN_IF_ERROR(db.Transaction([&](meta::MetaStore& tx) -> Status {
-    TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                        tx.Query("SELECT id, secret_sealed FROM ai_secrets WHERE secret_sealed IS NOT NULL"));
-    for (size_t i = 0; i < rows.size(); ++i) {
-      std::string sealed = rows.Text(i, "secret_sealed");
-      TV_ASSIGN_OR_RETURN(std::string rewrapped, crypto::RewrapSecret(keys, sealed));
-      if (rewrapped == sealed) continue;
-      TV_RETURN_IF_ERROR(tx.Execute("UPDATE ai_secrets SET secret_sealed = $2 WHERE id = $1",
-                                    {rows.Text(i, "id"), rewrapped}));
-      ++changed;
-    }
-    return Status::Ok();
-  }));
-  return changed;
+  return crypto::RewrapColumn(db, keys, SealedSecrets());
 }
 
 }  // namespace tv::control

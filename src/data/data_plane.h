@@ -54,6 +54,9 @@ struct DataPlaneOptions {
   // without a byte (a provider hung mid-stream).
   std::chrono::milliseconds proxy_timeout{600'000};
   std::chrono::milliseconds proxy_idle_timeout{60'000};
+  // A call answered in one piece must end before the server's request
+  // timeout answers 504 for it (run_server.cc sets it just below that).
+  std::chrono::milliseconds proxy_buffered_timeout{115'000};
 };
 
 class DataPlane {

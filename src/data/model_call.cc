@@ -155,7 +155,7 @@ http::ClientRequest ModelCall::UpstreamRequest(bool add_usage) const {
   http::ClientRequest out;
   out.method = http::Method::kPost;
   out.url = url_;
-  out.timeout = dp_.options().proxy_timeout;
+  out.timeout = streaming_ ? dp_.options().proxy_timeout : dp_.options().proxy_buffered_timeout;
   out.headers.Add("Content-Type", "application/json");
   if (route_.format == proxy::WireFormat::kAnthropic) {
     out.headers.Add("x-api-key", route_.api_key);
@@ -248,10 +248,13 @@ Result<ModelAnswer> ModelCall::Run() {
   if (route_.format == proxy::WireFormat::kAnthropic) {
     if (ok) {
       auto o = ParseObject(r->body);
-      if (!o) return Unavailable("The provider's answer is not JSON");
-      TV_ASSIGN_OR_RETURN(json::object translated,
-                          proxy::AnthropicToOpenAiResponse(*o, dp_.clock().NowMicros() / 1'000'000));
-      a.body = json::serialize(translated);
+      Result<json::object> translated = o ? proxy::AnthropicToOpenAiResponse(*o, dp_.clock().NowMicros() / 1'000'000)
+                                          : Result<json::object>(Unavailable("The provider's answer is not JSON"));
+      if (!translated.ok()) {
+        Log(nullptr, {}, translated.status().message(), std::nullopt);
+        return translated.status();
+      }
+      a.body = json::serialize(*translated);
     } else {
       a.body = json::serialize(proxy::AnthropicErrorToOpenAi(std::string_view(r->body)));
     }
@@ -343,7 +346,8 @@ void ModelCall::RunStream(StreamSink& sink) {
       return true;
     }
     started = true;
-    return sink.Start(false);
+    if (!sink.Start(false)) aborted = true;
+    return !aborted;
   };
   auto on_data = [&](std::string_view bytes) {
     if (error_mode) {
@@ -370,9 +374,11 @@ void ModelCall::RunStream(StreamSink& sink) {
   }
   if (!r.ok() && !aborted) {
     std::string message = r.status().message();
-    if (!started && !error_mode) {
+    if (!started) {
+      // Nothing was streamed: the client gets a plain error (the upstream's
+      // status when it had sent one).
       http::Response er = http::ErrorResponse(r.status());
-      sink.Fail(er.status, er.body, er.headers);
+      sink.Fail(error_mode ? error_status : er.status, er.body, er.headers);
     } else {
       sink.Event(OpenAiErrorEvent(message, "upstream_error"));
     }

@@ -54,8 +54,11 @@ Result<std::optional<CachedResponse>> ProxyCache::Get(const crypto::Keyring& key
                                 {std::string(key), std::string(org_id)}));
   if (rows.empty()) return std::optional<CachedResponse>();
   int64_t created = rows.Int(0, "created_micros");
+  // Only the entry read: a concurrent Put of the same key must survive.
   auto drop = [&]() -> Result<std::optional<CachedResponse>> {
-    TV_RETURN_IF_ERROR(db_.Execute("DELETE FROM proxy_cache WHERE key = $1", {std::string(key)}).status());
+    TV_RETURN_IF_ERROR(db_.Execute("DELETE FROM proxy_cache WHERE key = $1 AND created_micros = $2",
+                                   {std::string(key), created})
+                           .status());
     return std::optional<CachedResponse>();
   };
   if (rows.Int(0, "expires_micros") <= now) return drop();

@@ -67,7 +67,8 @@ Result<json::value> OutputOf(const std::string& answer, bool json_output) {
   if (!m || !m->is_object()) return Unavailable("The provider's answer has no message");
   const json::object& msg = m->as_object();
   if (const auto* calls = msg.if_contains("tool_calls"); calls && calls->is_array() && !calls->as_array().empty()) {
-    const auto& fn = calls->as_array()[0].as_object().if_contains("function");
+    const json::object* call = calls->as_array()[0].if_object();
+    const json::value* fn = call ? call->if_contains("function") : nullptr;
     if (fn && fn->is_object()) {
       auto args = OptString(fn->as_object(), "arguments").value_or("{}");
       json::value parsed = json::parse(args, ec);
@@ -113,7 +114,8 @@ class InvokeSink : public StreamSink {
       piece = OptString(d->as_object(), "content");
       if (const auto* calls = d->as_object().if_contains("tool_calls"); calls && calls->is_array())
         for (const auto& call : calls->as_array())
-          if (const auto* fn = call.as_object().if_contains("function"); fn && fn->is_object())
+          if (const auto* fn = call.is_object() ? call.as_object().if_contains("function") : nullptr;
+              fn && fn->is_object())
             if (auto args = OptString(fn->as_object(), "arguments")) piece = piece.value_or("") + *args;
     } else {
       piece = OptString(c.as_object(), "text");

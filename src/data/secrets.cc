@@ -1,5 +1,7 @@
 #include "data/secrets.h"
 
+#include "crypto/sealed_column.h"
+
 #include <boost/json/array.hpp>
 
 #include "common/ids.h"
@@ -15,6 +17,11 @@ constexpr std::string_view kColumns =
 
 std::string Context(std::string_view project_id, std::string_view id) {
   return crypto::SecretContext(kKind, "project:" + std::string(project_id), id);
+}
+
+crypto::SealedColumn SealedEnvVars() {
+  return {"env_vars", "secret_sealed", "object_id",
+          [](const std::string& project_id, const std::string& id) { return Context(project_id, id); }};
 }
 
 json::value TextOrNull(const meta::Rows& rows, size_t i, std::string_view col) {
@@ -98,10 +105,7 @@ Secrets::Secrets(meta::MetaStore& db, ControlPlaneClient& control, const http::T
     : db_(db), control_(control), tenancy_(tenancy), clock_(clock) {}
 
 Result<std::vector<std::string>> Secrets::AllSealed(meta::MetaStore& db) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows, db.Query("SELECT secret_sealed FROM env_vars WHERE secret_sealed IS NOT NULL"));
-  std::vector<std::string> out;
-  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "secret_sealed"));
-  return out;
+  return crypto::SealedValues(db, SealedEnvVars());
 }
 
 Status Secrets::Enable(crypto::Keyring keys) {
@@ -269,33 +273,11 @@ Result<std::vector<ProviderSecret>> Secrets::ResolveProviderSecrets(http::Reques
 }
 
 Result<std::vector<std::string>> Secrets::FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                      db.Query("SELECT id, object_id, secret_sealed FROM env_vars WHERE secret_sealed IS NOT NULL"));
-  std::vector<std::string> failing;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::string id = rows.Text(i, "id");
-    if (!crypto::OpenSecret(keys, rows.Text(i, "secret_sealed"), Context(rows.Text(i, "object_id"), id)).ok())
-      failing.push_back(id);
-  }
-  return failing;
+  return crypto::RowsFailingToOpen(db, keys, SealedEnvVars());
 }
 
 Result<size_t> Secrets::RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys) {
-  size_t changed = 0;
-  TV_RETURN_IF_ERROR(db.Transaction([&](meta::MetaStore& tx) -> Status {
-    TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                        tx.Query("SELECT id, secret_sealed FROM env_vars WHERE secret_sealed IS NOT NULL"));
-    for (size_t i = 0; i < rows.size(); ++i) {
-      std::string sealed = rows.Text(i, "secret_sealed");
-      TV_ASSIGN_OR_RETURN(std::string rewrapped, crypto::RewrapSecret(keys, sealed));
-      if (rewrapped == sealed) continue;
-      TV_RETURN_IF_ERROR(
-          tx.Execute("UPDATE env_vars SET secret_sealed = $2 WHERE id = $1", {rows.Text(i, "id"), rewrapped}));
-      ++changed;
-    }
-    return Status::Ok();
-  }));
-  return changed;
+  return crypto::RewrapColumn(db, keys, SealedEnvVars());
 }
 
 }  // namespace tv::data

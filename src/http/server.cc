@@ -104,13 +104,19 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
     return {status_, head_headers_};
   }
 
-  // The producer returned.
-  void Finish() {
+  // The producer returned (`ok`: normally; false: it threw).
+  void Finish(bool ok) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       finished_ = true;
+      failed_ = !ok;
     }
     Wake();
+  }
+
+  bool failed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failed_;
   }
 
   // The client went away: the producer's next Write() returns false.
@@ -147,6 +153,7 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
   std::deque<std::string> queue_;  // guarded by mu_
   size_t queued_ = 0;              // guarded by mu_
   bool finished_ = false;          // guarded by mu_
+  bool failed_ = false;            // guarded by mu_
   bool closed_ = false;            // guarded by mu_
   bool head_taken_ = false;        // guarded by mu_
   int status_ = 0;                 // guarded by mu_
@@ -169,6 +176,7 @@ struct Server::Impl {
   explicit Impl(ServerOptions o)
       : opt(std::move(o)),
         workers(static_cast<size_t>(std::max(1, opt.worker_threads))),
+        producers(static_cast<size_t>(std::max(1, opt.stream_threads))),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         budget(opt.memory_budget_bytes),
@@ -192,6 +200,20 @@ struct Server::Impl {
   const Pipeline* pipeline = nullptr;  // set by Run()
   asio::io_context ioc;
   asio::thread_pool workers;
+  // Streamed bodies' producers, apart from the handlers: a long stream must
+  // not hold a handler thread.
+  asio::thread_pool producers;
+  std::mutex streams_mu;
+  std::vector<std::weak_ptr<StreamChannel>> streams;  // guarded by streams_mu
+
+  // Tells every live producer to stop (their next Write returns false), so
+  // none stays blocked on a connection that will never drain again.
+  void CloseStreams() {
+    std::lock_guard<std::mutex> lock(streams_mu);
+    for (auto& w : streams)
+      if (auto c = w.lock()) c->Close();
+    streams.clear();
+  }
   tcp::acceptor acceptor;
   asio::signal_set signals;
   MemoryBudget budget;
@@ -301,13 +323,22 @@ awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn
                                                                             bool keep_alive) {
   auto channel = std::make_shared<StreamChannel>(co_await asio::this_coro::executor);
   running_handlers.fetch_add(1);  // a draining server waits for producers too
-  asio::post(workers, [this, channel, producer = std::move(res.stream)] {
+  {
+    std::lock_guard<std::mutex> lock(streams_mu);
+    std::erase_if(streams, [](const std::weak_ptr<StreamChannel>& w) { return w.expired(); });
+    streams.push_back(channel);
+  }
+  asio::post(producers, [this, channel, producer = std::move(res.stream)] {
+    bool ok = false;
     try {
       producer(*channel);
+      ok = true;
     } catch (const std::exception& e) {
       spdlog::error("streamed response: producer failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("streamed response: producer failed with an unknown exception");
     }
-    channel->Finish();
+    channel->Finish(ok);
     running_handlers.fetch_sub(1);
   });
 
@@ -321,6 +352,19 @@ awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn
       channel->timer.expires_after(std::chrono::hours(24));
       co_await channel->timer.async_wait(kTuple);
       continue;
+    }
+    if (finished && channel->failed()) {
+      // Never pass a broken body off as complete: a 500 when nothing was
+      // sent yet, else the connection closes without the last chunk.
+      if (head_sent) {
+        ec = asio::error::connection_aborted;
+        break;
+      }
+      Headers json;
+      json.Set("Content-Type", "application/json");
+      channel->SetHead(500, json);
+      chunks.clear();
+      chunks.push_back(ErrorResponse(Internal("The response failed while it was produced")).body);
     }
     if (!head_sent) {
       head_sent = true;
@@ -516,6 +560,7 @@ void Server::Impl::PollDrain() {
   }
   if ((open == 0 && running_handlers == 0) || std::chrono::steady_clock::now() >= drain_deadline) {
     if (open > 0) spdlog::warn("drain timeout: closing {} connection(s) still open", open);
+    CloseStreams();
     ioc.stop();
     return;
   }
@@ -527,7 +572,9 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 
 Server::~Server() {
   impl_->ioc.stop();
+  impl_->CloseStreams();
   impl_->workers.join();
+  impl_->producers.join();
 }
 
 Result<uint16_t> Server::Listen() {
@@ -555,7 +602,9 @@ void Server::Run(const Pipeline& pipeline) {
   for (int i = 1; i < s.opt.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : threads) t.join();
+  s.CloseStreams();
   s.workers.join();
+  s.producers.join();
 }
 
 void Server::Shutdown() {

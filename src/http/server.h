@@ -37,6 +37,7 @@ struct ServerOptions {
   uint16_t port = 8000;
   int io_threads = 2;
   int worker_threads = 8;
+  int stream_threads = 64;  // producers of streamed bodies (mostly waiting on upstreams)
   uint64_t max_body_bytes = uint64_t{256} << 20;
   std::chrono::seconds keep_alive_timeout{65};
   std::chrono::seconds request_timeout{120};

@@ -105,7 +105,8 @@ Result<AllowList> AllowList::Parse(std::string_view spec) {
     }
     Entry e;
     size_t colon = item.rfind(':');
-    if (colon != std::string_view::npos && item.find(']') == std::string_view::npos) {
+    bool bracketed = item.starts_with('[');
+    if (colon != std::string_view::npos && (!bracketed || (colon > 0 && item[colon - 1] == ']'))) {
       std::string_view port = item.substr(colon + 1);
       int p = 0;
       for (char c : port) {

@@ -159,6 +159,11 @@ class ServerTest : public ::testing::Test {
       };
       return r;
     });
+    router_.Add(Method::kGet, "/stream-throws", [](RequestContext&) -> Result<Response> {
+      Response r;
+      r.stream = [](BodyWriter&) { throw std::runtime_error("boom"); };
+      return r;
+    });
     router_.Add(Method::kGet, "/stream-many", [](RequestContext&) -> Result<Response> {
       Response r;
       r.stream = [](BodyWriter& out) {
@@ -285,6 +290,14 @@ TEST_F(ServerTest, ProducerCanSetTheStatusBeforeItsFirstWrite) {
   EXPECT_EQ(r->headers.Get("content-type").value_or(""), "application/json");
   EXPECT_EQ(r->headers.Get("retry-after").value_or(""), "7");
   EXPECT_EQ(r->body, "{\"error\":\"slow down\"}");
+}
+
+TEST_F(ServerTest, AProducerThatThrowsIsA500NotAnEmptySuccess) {
+  Result<ClientResponse> r =
+      Fetch({Method::kGet, Url("/stream-throws"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 500);
+  EXPECT_NE(r->body.find("failed"), std::string::npos) << r->body;
 }
 
 TEST_F(ServerTest, ProducerStopsWhenTheClientGoesAway) {
