@@ -32,6 +32,14 @@ std::string SseEvent(std::string_view event, std::string_view data) {
   return out;
 }
 
+void WriteFailure(http::BodyWriter& out, int status, std::string_view body, const http::Headers& headers) {
+  http::Headers h = headers;
+  h.Set("Content-Type", "application/json");
+  h.Set("Cache-Control", "no-store");
+  out.SetHead(status, h);
+  out.Write(body);
+}
+
 http::Response StreamedResponse(http::BodyProducer producer) {
   http::Response r;
   r.headers.Set("Content-Type", "text/event-stream; charset=utf-8");

@@ -13,6 +13,9 @@ namespace tv::data {
 std::string SseData(std::string_view data);
 // "event: <event>\ndata: <data>\n\n".
 std::string SseEvent(std::string_view event, std::string_view data);
+// A streamed call that failed before its first event: `status`, `headers`
+// and the JSON error `body` instead of the event stream.
+void WriteFailure(http::BodyWriter& out, int status, std::string_view body, const http::Headers& headers);
 // A 200 text/event-stream response whose body `producer` writes.
 http::Response StreamedResponse(http::BodyProducer producer);
 

@@ -129,10 +129,7 @@ class InvokeSink : public StreamSink {
     return true;
   }
   void Fail(int status, std::string_view body, const http::Headers& headers) override {
-    http::Headers h = headers;
-    h.Set("Content-Type", "application/json");
-    out_.SetHead(status, h);
-    out_.Write(body);
+    WriteFailure(out_, status, body, headers);
   }
 
  private:

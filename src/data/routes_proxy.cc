@@ -27,11 +27,7 @@ class SseSink : public StreamSink {
   bool Event(std::string_view data) override { return out_.Write(SseData(data)); }
   bool Raw(std::string_view bytes) override { return out_.Write(bytes); }
   void Fail(int status, std::string_view body, const http::Headers& headers) override {
-    http::Headers h = headers;
-    h.Set("Content-Type", "application/json");
-    h.Set("Cache-Control", "no-store");
-    out_.SetHead(status, h);
-    out_.Write(body);
+    WriteFailure(out_, status, body, headers);
   }
 
  private:

@@ -4,27 +4,14 @@
 // encrypted response cache, the allow-list, provider failures and hangs, the
 // outbound limit, and /function/invoke on stored prompts.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, startFakeModels } from '../lib/fake-models.mjs';
 import { api } from '../lib/http.mjs';
+import { filesContaining } from '../lib/files.mjs';
 import { SKIP_NO_BINARY, randomSuffix, sleep, startServe } from '../lib/server.mjs';
 
-function filesUnder(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
-function bytesContain(dir, needle) {
-  return filesUnder(dir).filter((f) => fs.readFileSync(f).includes(Buffer.from(needle)));
-}
 
 // Parses a text/event-stream body into [{event, data}].
 function sseEvents(text) {
@@ -227,7 +214,7 @@ describe('AI proxy', { skip: SKIP_NO_BINARY }, () => {
     assert.equal(s2.headers.get('x-bt-cached'), 'HIT');
     assert.equal(s2.text, s1.text);
     assert.equal(fake.requests.length, 3);
-    assert.deepEqual(bytesContain(dep.dataDir, `echo: ${marker}`), [], 'no cached answer in plaintext on disk');
+    assert.deepEqual(filesContaining(dep.dataDir, `echo: ${marker}`), [], 'no cached answer in plaintext on disk');
     const bad = await post('/v1/proxy/chat/completions', body, { 'x-bt-use-cache': 'sometimes' });
     assert.equal(bad.status, 400);
   });
@@ -346,8 +333,8 @@ describe('AI proxy', { skip: SKIP_NO_BINARY }, () => {
   });
 
   it('keeps provider keys out of the logs and the data directory', async () => {
-    assert.deepEqual(bytesContain(dep.tmpDir, FAKE_OPENAI_KEY), []);
-    assert.deepEqual(bytesContain(dep.tmpDir, FAKE_ANTHROPIC_KEY), []);
+    assert.deepEqual(filesContaining(dep.tmpDir, FAKE_OPENAI_KEY), []);
+    assert.deepEqual(filesContaining(dep.tmpDir, FAKE_ANTHROPIC_KEY), []);
   });
 });
 

@@ -9,19 +9,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SKIP_NO_BINARY, randomSuffix, runAdmin, startServe, startSplit, withLogs } from '../lib/server.mjs';
 import { api } from '../lib/http.mjs';
+import { filesUnder } from '../lib/files.mjs';
 
 const MASK = '********';
 const preview = (v) => (v.length >= 12 ? v.slice(0, 2) + MASK + v.slice(-2) : MASK);
 
-function filesUnder(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
 function planeDirs(dep) {
   return dep.mode === 'serve' ? [dep.dataDir] : [dep.controlDataDir, dep.dataPlaneDataDir];
