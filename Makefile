@@ -7,7 +7,7 @@ DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
 export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
-.PHONY: all deps build run test test-unit test-node bench bench-spans crash fuzz fuzz-short clean
+.PHONY: all deps build run test test-unit test-node bench bench-spans bench-proxy crash fuzz fuzz-short clean
 
 all: build
 
@@ -52,6 +52,11 @@ bench: build
 	bash bench/http/run.sh $(BUILD_DIR)/bin/tracevault
 	bash bench/ingest/run.sh $(BUILD_DIR)/bin/tracevault
 	BUILD_DIR=$(BUILD_DIR) bash bench/spans/run.sh $(BUILD_DIR)/bin/tracevault
+
+# The AI proxy's own latency against calling the local fake provider directly.
+bench-proxy: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target tracevault
+	node bench/proxy/run.mjs $(BUILD_DIR)/bin/tracevault $${CALLS:-300}
 
 # The span-store benchmark against a PostgreSQL 15 peer (1M spans by default;
 # SPANS=100000 for a quick run). Builds only the server and the driver.
