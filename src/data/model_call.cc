@@ -16,32 +16,23 @@ namespace {
 constexpr size_t kMaxCachedStreamBytes = size_t{4} << 20;
 constexpr size_t kMaxErrorBodyBytes = size_t{1} << 20;
 
-std::string_view EndpointPath(ModelEndpoint e) {
-  switch (e) {
-    case ModelEndpoint::kChat: return "/chat/completions";
-    case ModelEndpoint::kCompletions: return "/completions";
-    case ModelEndpoint::kEmbeddings: return "/embeddings";
-  }
-  return "";
-}
+// What differs between the three endpoints.
+struct EndpointInfo {
+  std::string_view path;         // under the provider's base URL
+  std::string_view span_name;    // the llm span's default name
+  std::string_view input_field;  // the request field holding what the model reads
+};
 
-std::string_view DefaultSpanName(ModelEndpoint e) {
+const EndpointInfo& Info(ModelEndpoint e) {
+  static constexpr EndpointInfo kChat{"/chat/completions", "Chat Completion", "messages"};
+  static constexpr EndpointInfo kCompletions{"/completions", "Completion", "prompt"};
+  static constexpr EndpointInfo kEmbeddings{"/embeddings", "Embedding", "input"};
   switch (e) {
-    case ModelEndpoint::kChat: return "Chat Completion";
-    case ModelEndpoint::kCompletions: return "Completion";
-    case ModelEndpoint::kEmbeddings: return "Embedding";
+    case ModelEndpoint::kChat: return kChat;
+    case ModelEndpoint::kCompletions: return kCompletions;
+    case ModelEndpoint::kEmbeddings: return kEmbeddings;
   }
-  return "";
-}
-
-// The request field holding what the model reads.
-std::string_view InputField(ModelEndpoint e) {
-  switch (e) {
-    case ModelEndpoint::kChat: return "messages";
-    case ModelEndpoint::kCompletions: return "prompt";
-    case ModelEndpoint::kEmbeddings: return "input";
-  }
-  return "";
+  return kChat;
 }
 
 double Seconds(int64_t micros) { return static_cast<double>(micros) / 1e6; }
@@ -85,7 +76,7 @@ Result<std::unique_ptr<ModelCall>> ModelCall::Prepare(DataPlane& dp, http::Reque
   if (!model || !model->is_string() || model->as_string().empty())
     return InvalidArgument("'model' is required and must be a non-empty string");
   call->model_ = std::string(model->as_string());
-  std::string_view input_field = InputField(spec.endpoint);
+  std::string_view input_field = Info(spec.endpoint).input_field;
   const auto* input = body.if_contains(input_field);
   if (!input || input->is_null()) return InvalidArgument("'{}' is required", input_field);
   if (spec.endpoint == ModelEndpoint::kChat && (!input->is_array() || input->as_array().empty()))
@@ -124,7 +115,7 @@ Result<std::unique_ptr<ModelCall>> ModelCall::Prepare(DataPlane& dp, http::Reque
     call->url_ = call->route_.base_url + "/messages";
   } else {
     call->upstream_body_ = body;
-    call->url_ = call->route_.base_url + std::string(EndpointPath(spec.endpoint));
+    call->url_ = call->route_.base_url + std::string(Info(spec.endpoint).path);
   }
   TV_RETURN_IF_ERROR(dp.options().proxy_allowed_hosts.Check(call->url_));
 
@@ -139,13 +130,13 @@ Result<std::unique_ptr<ModelCall>> ModelCall::Prepare(DataPlane& dp, http::Reque
   if (auto h = req.headers.Get("cache-control")) ch.cache_control = *h;
   TV_ASSIGN_OR_RETURN(call->cache_, proxy::DecideCache(ch, body, spec.endpoint == ModelEndpoint::kEmbeddings));
   if (call->cache_.read || call->cache_.write)
-    call->cache_key_ = ProxyCache::Key(call->org_id_, EndpointPath(spec.endpoint), call->route_.base_url, body);
+    call->cache_key_ = ProxyCache::Key(call->org_id_, Info(spec.endpoint).path, call->route_.base_url, body);
 
   call->token_ = std::string(req.BearerToken().value_or(""));
   call->request_ = req;
   call->request_.body.clear();  // the span keeps what it needs; the copy only carries headers
   call->caller_ = ctx.principal();
-  if (spec.span_name.empty()) spec.span_name = std::string(DefaultSpanName(spec.endpoint));
+  if (spec.span_name.empty()) spec.span_name = std::string(Info(spec.endpoint).span_name);
   if (spec.span_input.is_null()) spec.span_input = *input;
   call->spec_ = std::move(spec);
   return call;
@@ -212,7 +203,7 @@ void ModelCall::Log(const json::value& output, const json::object& usage, std::o
   span.output = output;
   span.metadata = json::object{{"model", model_}, {"provider", route_.provider}};
   for (const auto& [k, v] : spec_.body)
-    if (k != InputField(spec_.endpoint) && k != "model" && k != "stream_options") span.metadata[k] = v;
+    if (k != Info(spec_.endpoint).input_field && k != "model" && k != "stream_options") span.metadata[k] = v;
   for (const auto& [k, v] : spec_.span_metadata) span.metadata[k] = v;
   double end = Seconds(dp_.clock().NowMicros());
   span.metrics = json::object{{"start", start_}, {"end", end}};
