@@ -37,13 +37,6 @@ const EndpointInfo& Info(ModelEndpoint e) {
 
 double Seconds(int64_t micros) { return static_cast<double>(micros) / 1e6; }
 
-std::optional<json::object> ParseObject(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
-}
-
 int64_t IntField(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   if (!v) return 0;
@@ -55,7 +48,7 @@ int64_t IntField(const json::object& o, std::string_view key) {
 
 // An OpenAI error body's message, or the body itself.
 std::string ErrorMessage(int status, std::string_view body) {
-  if (auto o = ParseObject(body)) {
+  if (auto o = ParseJsonObject(body); o.ok()) {
     if (const auto* e = o->if_contains("error"); e && e->is_object())
       if (const auto* m = e->as_object().if_contains("message"); m && m->is_string())
         return fmt::format("provider answered {}: {}", status, std::string_view(m->as_string()));
@@ -220,10 +213,10 @@ void ModelCall::Log(const json::value& output, const json::object& usage, std::o
 Result<ModelAnswer> ModelCall::Run() {
   start_ = Seconds(dp_.clock().NowMicros());
   if (std::optional<ModelAnswer> hit = CacheLookup()) {
-    auto o = ParseObject(hit->body);
+    auto o = ParseJsonObject(hit->body);
     json::object usage;
-    if (o && o->contains("usage") && o->at("usage").is_object()) usage = o->at("usage").as_object();
-    Log(o && o->contains("choices") ? o->at("choices") : json::value(), usage, std::nullopt, std::nullopt);
+    if (o.ok() && o->contains("usage") && o->at("usage").is_object()) usage = o->at("usage").as_object();
+    Log(o.ok() && o->contains("choices") ? o->at("choices") : json::value(), usage, std::nullopt, std::nullopt);
     return *hit;
   }
   http::OutboundCall oc;
@@ -238,9 +231,9 @@ Result<ModelAnswer> ModelCall::Run() {
   bool ok = r->status / 100 == 2;
   if (route_.format == proxy::WireFormat::kAnthropic) {
     if (ok) {
-      auto o = ParseObject(r->body);
-      Result<json::object> translated = o ? proxy::AnthropicToOpenAiResponse(*o, dp_.clock().NowMicros() / 1'000'000)
-                                          : Result<json::object>(Unavailable("The provider's answer is not JSON"));
+      auto o = ParseJsonObject(r->body);
+      Result<json::object> translated = o.ok() ? proxy::AnthropicToOpenAiResponse(*o, dp_.clock().NowMicros() / 1'000'000)
+                                          : Result<json::object>(Unavailable("The provider's answer is not JSON: {}", o.status().message()));
       if (!translated.ok()) {
         Log(nullptr, {}, translated.status().message(), std::nullopt);
         return translated.status();
@@ -257,14 +250,14 @@ Result<ModelAnswer> ModelCall::Run() {
     Log(nullptr, {}, ErrorMessage(a.status, a.body), std::nullopt);
     return a;
   }
-  auto o = ParseObject(a.body);
+  auto o = ParseJsonObject(a.body);
   json::object usage;
-  if (o && o->contains("usage") && o->at("usage").is_object()) usage = o->at("usage").as_object();
+  if (o.ok() && o->contains("usage") && o->at("usage").is_object()) usage = o->at("usage").as_object();
   json::value output;
-  if (o && spec_.endpoint == ModelEndpoint::kEmbeddings) {
+  if (o.ok() && spec_.endpoint == ModelEndpoint::kEmbeddings) {
     size_t n = o->contains("data") && o->at("data").is_array() ? o->at("data").as_array().size() : 0;
     output = json::object{{"embedding_count", n}};
-  } else if (o && o->contains("choices")) {
+  } else if (o.ok() && o->contains("choices")) {
     output = o->at("choices");
   }
   Log(output, usage, std::nullopt, std::nullopt);
@@ -297,7 +290,7 @@ void ModelCall::RunStream(StreamSink& sink) {
     const std::string& data = e.data;
     if (data == "[DONE]") {
       done = true;
-    } else if (auto o = ParseObject(data)) {
+    } else if (auto o = ParseJsonObject(data); o.ok()) {
       bool usage_only = false;
       if (const auto* u = o->if_contains("usage"); u && u->is_object()) {
         usage = u->as_object();

@@ -16,7 +16,8 @@
 namespace tv::data {
 namespace {
 
-std::optional<std::string> OptString(const json::object& o, std::string_view key) {
+// A string field of a provider's answer, when it is one.
+std::optional<std::string> TextAt(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   if (!v || !v->is_string()) return std::nullopt;
   return std::string(v->as_string());
@@ -28,13 +29,13 @@ Result<FunctionLookup> LookupOf(const http::RequestContext& ctx, const json::obj
     if (body.contains(unsupported) && !body.at(unsupported).is_null())
       return InvalidArgument("'{}' is not supported: invoke a stored function by function_id or project + slug",
                              unsupported);
+  TV_ASSIGN_OR_RETURN(q.id, OptString(body, "function_id"));
   if (auto id = ctx.Param("id"); !id.empty()) q.id = std::string(id);
-  else q.id = OptString(body, "function_id");
-  q.project_name = OptString(body, "project_name");
-  q.project_id = OptString(body, "project_id");
+  TV_ASSIGN_OR_RETURN(q.project_name, OptString(body, "project_name"));
+  TV_ASSIGN_OR_RETURN(q.project_id, OptString(body, "project_id"));
   if (!q.project_id)
     if (auto h = ctx.request().headers.Get("x-bt-project-id"); h && !h->empty()) q.project_id = std::string(*h);
-  q.slug = OptString(body, "slug");
+  TV_ASSIGN_OR_RETURN(q.slug, OptString(body, "slug"));
   if (auto h = ctx.request().headers.Get("x-bt-org-name")) q.org_name = std::string(*h);
   if (const auto* v = body.if_contains("version"); v && !v->is_null()) {
     if (!v->is_string()) return InvalidArgument("'version' must be a string");
@@ -48,7 +49,7 @@ Result<FunctionLookup> LookupOf(const http::RequestContext& ctx, const json::obj
 bool WantsJson(const json::object& built) {
   const auto* rf = built.if_contains("response_format");
   if (!rf || !rf->is_object()) return false;
-  auto type = OptString(rf->as_object(), "type");
+  auto type = TextAt(rf->as_object(), "type");
   return type == "json_object" || type == "json_schema";
 }
 
@@ -62,7 +63,7 @@ Result<json::value> OutputOf(const std::string& answer, bool json_output) {
   if (!choices || !choices->is_array() || choices->as_array().empty() || !choices->as_array()[0].is_object())
     return Unavailable("The provider's answer has no choices");
   const json::object& c = choices->as_array()[0].as_object();
-  if (auto text = OptString(c, "text")) return json::value(*text);
+  if (auto text = TextAt(c, "text")) return json::value(*text);
   const auto* m = c.if_contains("message");
   if (!m || !m->is_object()) return Unavailable("The provider's answer has no message");
   const json::object& msg = m->as_object();
@@ -70,12 +71,12 @@ Result<json::value> OutputOf(const std::string& answer, bool json_output) {
     const json::object* call = calls->as_array()[0].if_object();
     const json::value* fn = call ? call->if_contains("function") : nullptr;
     if (fn && fn->is_object()) {
-      auto args = OptString(fn->as_object(), "arguments").value_or("{}");
+      auto args = TextAt(fn->as_object(), "arguments").value_or("{}");
       json::value parsed = json::parse(args, ec);
       return ec ? json::value(args) : parsed;
     }
   }
-  std::string content = OptString(msg, "content").value_or("");
+  std::string content = TextAt(msg, "content").value_or("");
   if (json_output) {
     json::value parsed = json::parse(content, ec);
     if (!ec) return parsed;
@@ -102,7 +103,7 @@ class InvokeSink : public StreamSink {
     if (ec || !v.is_object()) return true;
     const json::object& o = v.as_object();
     if (const auto* e = o.if_contains("error")) {
-      std::string message = e->is_object() ? OptString(e->as_object(), "message").value_or("error") : "error";
+      std::string message = e->is_object() ? TextAt(e->as_object(), "message").value_or("error") : "error";
       return out_.Write(SseEvent("error", json::serialize(json::value(message))));
     }
     const auto* choices = o.if_contains("choices");
@@ -111,14 +112,14 @@ class InvokeSink : public StreamSink {
     if (!c.is_object()) return true;
     std::optional<std::string> piece;
     if (const auto* d = c.as_object().if_contains("delta"); d && d->is_object()) {
-      piece = OptString(d->as_object(), "content");
+      piece = TextAt(d->as_object(), "content");
       if (const auto* calls = d->as_object().if_contains("tool_calls"); calls && calls->is_array())
         for (const auto& call : calls->as_array())
           if (const auto* fn = call.is_object() ? call.as_object().if_contains("function") : nullptr;
               fn && fn->is_object())
-            if (auto args = OptString(fn->as_object(), "arguments")) piece = piece.value_or("") + *args;
+            if (auto args = TextAt(fn->as_object(), "arguments")) piece = piece.value_or("") + *args;
     } else {
-      piece = OptString(c.as_object(), "text");
+      piece = TextAt(c.as_object(), "text");
     }
     if (!piece || piece->empty()) return true;
     return out_.Write(SseEvent("text_delta", json::serialize(json::value(*piece))));
@@ -144,10 +145,10 @@ Result<http::Response> HandleInvoke(DataPlane& dp, http::RequestContext& ctx) {
   const auto* prompt_data = fn.if_contains("prompt_data");
   if (!prompt_data || !prompt_data->is_object() || !prompt_data->as_object().contains("prompt"))
     return InvalidArgument("Function '{}' is not a prompt; only prompt functions can be invoked here",
-                           OptString(fn, "slug").value_or(""));
+                           TextAt(fn, "slug").value_or(""));
   proxy::BuildOptions build;
   const auto* prompt = prompt_data->as_object().at("prompt").if_object();
-  bool completion = prompt && OptString(*prompt, "type") == "completion";
+  bool completion = prompt && TextAt(*prompt, "type") == "completion";
   build.flavor = completion ? proxy::PromptFlavor::kCompletion : proxy::PromptFlavor::kChat;
   if (const auto* s = body.if_contains("strict"); s && s->is_bool()) build.strict = s->as_bool();
   if (const auto* m = body.if_contains("messages"); m && !m->is_null()) {
@@ -164,7 +165,7 @@ Result<http::Response> HandleInvoke(DataPlane& dp, http::RequestContext& ctx) {
   ModelCall::Spec spec;
   spec.endpoint = completion ? ModelEndpoint::kCompletions : ModelEndpoint::kChat;
   spec.body = std::move(built);
-  spec.span_name = OptString(fn, "name").value_or("invoke");
+  spec.span_name = TextAt(fn, "name").value_or("invoke");
   spec.span_metadata["prompt"] = json::object{{"id", fn.contains("id") ? fn.at("id") : json::value()},
                                               {"project_id", fn.contains("project_id") ? fn.at("project_id") : json::value()},
                                               {"version", fn.contains("_xact_id") ? fn.at("_xact_id") : json::value()},

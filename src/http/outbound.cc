@@ -1,5 +1,7 @@
 #include "http/outbound.h"
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -57,12 +59,11 @@ int64_t HostStats::LatencyQuantileMs(double q) const {
 }
 
 std::string UrlHost(std::string_view url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return "";
-  url.remove_prefix(scheme + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (size_t at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  return std::string(url);
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || parsed->encoded_host().empty()) return "";
+  std::string host(parsed->encoded_host());
+  if (parsed->has_port()) host += ":" + std::string(parsed->port());
+  return host;
 }
 
 Response LimitedResponse(const Status& limited) { return ErrorResponse(limited); }

@@ -330,6 +330,9 @@ describe('AI proxy', { skip: SKIP_NO_BINARY }, () => {
     assert.equal(missing.status, 404);
     const noName = await post('/function/invoke', { input: {} });
     assert.equal(noName.status, 400);
+    const badSlug = await post('/function/invoke', { project_name: project.name, slug: 42, input: {} });
+    assert.equal(badSlug.status, 400);
+    assert.match(badSlug.json.Message, /slug/);
   });
 
   it('keeps provider keys out of the logs and the data directory', async () => {
