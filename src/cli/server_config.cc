@@ -37,8 +37,8 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
       ->envname("TRACEVAULT_MAX_CONNECTIONS_PER_CLIENT")->check(CLI::Range(size_t{1}, size_t{1} << 20))
       ->capture_default_str();
   cmd.add_option("--memory-percent", f.memory_percent,
-                 "Percent of available memory that buffered bodies may use (also NODE_MEMORY_PERCENT)")
-      ->envname("TRACEVAULT_MEMORY_PERCENT")->check(CLI::Range(1, 100))->capture_default_str();
+                 "Percent of available memory that buffered bodies may use (default: NODE_MEMORY_PERCENT, else 50)")
+      ->envname("TRACEVAULT_MEMORY_PERCENT")->check(CLI::Range(1, 100));
   cmd.add_option("--io-threads", f.io_threads, "Socket threads (0: one per core)")->envname("TRACEVAULT_IO_THREADS");
   cmd.add_option("--worker-threads", f.worker_threads, "Handler threads")->envname("TRACEVAULT_WORKER_THREADS")
       ->capture_default_str();
@@ -168,8 +168,10 @@ http::ServerOptions ToServerOptions(const ServerFlags& f, const ListenAddress& a
   o.max_connections_per_client = std::max<size_t>(1, f.max_connections_per_client);
   o.drain_timeout = std::chrono::seconds(std::max(0, f.drain_timeout_s));
   o.access_log = !f.no_access_log;
+  // The flag, else TRACEVAULT_MEMORY_PERCENT (both in f), else NODE_MEMORY_PERCENT.
   int percent = f.memory_percent;
-  if (!std::getenv("TRACEVAULT_MEMORY_PERCENT")) {
+  if (percent == 0) {
+    percent = 50;
     if (const char* node = std::getenv("NODE_MEMORY_PERCENT")) {
       int v = std::atoi(node);
       if (v >= 1 && v <= 100) percent = v;

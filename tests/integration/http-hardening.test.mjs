@@ -253,11 +253,17 @@ describe('keep-alive timeout and memory budget from their environment names', { 
 describe('connections per client address (TRACEVAULT_MAX_CONNECTIONS_PER_CLIENT)', { skip: SKIP_NO_BINARY }, () => {
   let dep;
   before(async () => {
-    dep = await startServe({ env: { TRACEVAULT_MAX_CONNECTIONS_PER_CLIENT: '3' } });
+    // Also: an explicit --memory-percent wins over NODE_MEMORY_PERCENT.
+    dep = await startServe({ extraArgs: ['--memory-percent', '3'], env: { TRACEVAULT_MAX_CONNECTIONS_PER_CLIENT: '3', NODE_MEMORY_PERCENT: '1' } });
   });
   after(async () => {
     await dep?.stop();
   });
+
+  it('--memory-percent wins over NODE_MEMORY_PERCENT', withLogs(async () => {
+    const log = fs.readFileSync(dep.proc.stderrFile, 'utf8');
+    assert.match(log, /request bodies may buffer up to \d+ bytes \(3% of \d+ bytes/);
+  }));
 
   it('past the cap a connection gets a 429 and is closed; the others carry on', withLogs(async () => {
     const hello = 'GET /v1 HTTP/1.1\r\nHost: t\r\n\r\n';
