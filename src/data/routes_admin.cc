@@ -2,7 +2,7 @@
 // `tracevault admin compact` calls), GET /v1/admin/outbound (calls to other
 // services per host, docs/outbound.md) and GET /metrics (Prometheus text: the
 // store's backlog, indexing and realtime lag, caches, compaction totals,
-// outbound totals).
+// outbound totals; aggregate only, for any valid API key).
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 #include <fmt/format.h>

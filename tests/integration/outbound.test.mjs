@@ -70,7 +70,7 @@ describe('outbound rate limit: split deployment, 5 per minute', { skip: SKIP_NO_
     assert.equal(h.latency_ms.count, h.requests);
     assert.ok(h.latency_ms.p50 > 0 && h.latency_ms.p99 >= h.latency_ms.p50, r.text);
 
-    const m = await api(dep.dataUrl, '/metrics', { validate: false });
+    const m = await api(dep.dataUrl, '/metrics', { key: secondKey, validate: false });
     assert.equal(m.status, 200);
     const limitedTotal = Number(/^tracevault_outbound_limited_total (\S+)$/m.exec(m.text)?.[1]);
     assert.ok(limitedTotal >= BURST - LIMIT, m.text);
