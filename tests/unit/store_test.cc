@@ -1397,6 +1397,27 @@ TEST_F(SpanStoreTest, TracePagingReturnsWholeTraces) {
   }
 }
 
+TEST_F(SpanStoreTest, TracePagesFollowRootOrderWhenIdsSortTheOtherWay) {
+  // One request, four single-span traces whose ids sort opposite to their
+  // roots, as rows with server-made span ids do.
+  ObjectRef e = Experiment();
+  MustWrite({W(e, {Span("a", "root-z", std::nullopt, "o"), Span("b", "root-y", std::nullopt, "o"),
+                   Span("c", "root-x", std::nullopt, "o"), Span("d", "root-w", std::nullopt, "o")})});
+  for (size_t limit : {size_t{1}, size_t{2}, size_t{3}}) {
+    SCOPED_TRACE(limit);
+    ScanSpec spec;
+    spec.objects = {e.ObjectId()};
+    spec.limit_unit = LimitUnit::kTraces;
+    spec.limit = limit;
+    Paged p = PageAll(spec);
+    std::vector<std::string> roots;
+    for (const auto& page : p.pages)
+      for (const auto& r : page) roots.push_back(Str(*r, "root_span_id"));
+    EXPECT_EQ(roots, (std::vector<std::string>{"root-z", "root-y", "root-x", "root-w"}))
+        << "every trace once, in (xact, root) order";
+  }
+}
+
 TEST_F(SpanStoreTest, PinnedSnapshotDoesNotChangeAcrossPages) {
   ObjectRef e = Experiment();
   std::set<std::string> original;
