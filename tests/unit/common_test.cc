@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/names.h"
 #include "common/status.h"
 
 namespace tv {
@@ -362,6 +363,35 @@ TEST(TimestampTest, BeforeEpoch) {
 
 TEST(ClockTest, RealClockIsAfter2020) {
   EXPECT_GT(Clock::Real().NowMicros(), int64_t{1577836800} * 1000000);
+}
+
+// --- Names and slugs ---
+
+TEST(NamesTest, NamesAreBoundedAndFreeOfControlCharacters) {
+  EXPECT_TRUE(CheckName("name", "My project ✓ (v2)").ok());
+  EXPECT_TRUE(CheckName("name", std::string(kMaxNameBytes, 'x')).ok());
+  Status too_long = CheckName("name", std::string(kMaxNameBytes + 1, 'x'));
+  EXPECT_EQ(too_long.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(too_long.message().find("'name'"), std::string::npos) << too_long.message();
+  EXPECT_NE(too_long.message().find("1024"), std::string::npos) << too_long.message();
+  EXPECT_EQ(CheckName("name", "").code(), StatusCode::kInvalidArgument);
+  for (std::string bad : {std::string("a\0b", 3), std::string("tab\there"), std::string("line\n"),
+                          std::string("del\x7f"), std::string("c1 \xc2\x85 next line")}) {
+    Status s = CheckName("project_name", bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("'project_name'"), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(CheckName("name", "caf\xc3\xa9 \xc2\xa0nbsp").ok()) << "C2 A0 is not a control character";
+}
+
+TEST(NamesTest, SlugsAreLettersDigitsAndPunctuation) {
+  EXPECT_TRUE(CheckSlug("slug", "my-prompt_v1.2").ok());
+  EXPECT_TRUE(CheckSlug("slug", std::string(kMaxSlugBytes, 'a')).ok());
+  EXPECT_FALSE(CheckSlug("slug", std::string(kMaxSlugBytes + 1, 'a')).ok());
+  EXPECT_FALSE(CheckSlug("slug", "").ok());
+  EXPECT_FALSE(CheckSlug("slug", "has space").ok());
+  EXPECT_FALSE(CheckSlug("slug", "a/b").ok());
+  EXPECT_FALSE(CheckSlug("slug", std::string("a\0", 2)).ok());
 }
 
 }  // namespace
