@@ -2,10 +2,10 @@
 
 #include <unordered_set>
 
+#include "btql/aggregate.h"
 #include "btql/eval.h"
 #include "btql/exec.h"
 #include "btql/plan.h"
-#include "btql/aggregate.h"
 #include "btql/traces.h"
 #include "btql/values.h"
 #include "common/ids.h"
