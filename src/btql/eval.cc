@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 
+#include "btql/aggregate.h"
 #include "btql/values.h"
 #include "text/tokenizer.h"
 
@@ -95,12 +96,15 @@ class Evaluator {
         Operand o;
         auto amount = AsDouble(e.value);
         if (amount) o.interval = MakeInterval(*amount, e.name);
+        if (amount && !o.interval) Fail(InvalidArgument("BTQL: interval {} {} is out of range", *amount, e.name));
         return o;
       }
       case Op::kArray: {
+        if (!Charge(32 + 16 * e.children.size())) return Operand::Own(nullptr);
         json::array a;
         a.reserve(e.children.size());
-        for (const Expr& c : e.children) a.push_back(Value(c).Take());
+        for (const Expr& c : e.children) a.push_back(TakeCharged(Value(c)));
+        if (ctx_.state && ctx_.state->failed()) return Operand::Own(nullptr);
         return Operand::Own(std::move(a));
       }
       default: {
@@ -259,13 +263,20 @@ class Evaluator {
     return Operand::Own(r);
   }
 
-  // time ± interval, interval + time, interval ± interval.
-  static Operand TimeArithmetic(Op op, Operand a, Operand b) {
+  // time ± interval, interval + time, interval ± interval. A result past the
+  // time range or an int64 is the query's error, never a wrapped value.
+  Operand TimeArithmetic(Op op, Operand a, Operand b) {
     if (op != Op::kAdd && op != Op::kSub) return Operand::Own(nullptr);
     int sign = op == Op::kAdd ? 1 : -1;
+    const char* op_text = sign > 0 ? "+" : "-";
     if (a.interval && b.interval) {
       Operand o;
-      o.interval = Interval{a.interval->months + sign * b.interval->months, a.interval->micros + sign * b.interval->micros};
+      o.interval = CombineIntervals(*a.interval, *b.interval, sign);
+      if (!o.interval) {
+        Fail(InvalidArgument("BTQL: interval arithmetic overflows: {} {} {}", IntervalText(*a.interval), op_text,
+                             IntervalText(*b.interval)));
+        return Operand::Own(nullptr);
+      }
       return o;
     }
     if (a.interval && sign < 0) return Operand::Own(nullptr);  // interval - time
@@ -273,9 +284,14 @@ class Evaluator {
     const Interval& iv = a.interval ? *a.interval : *b.interval;
     std::optional<int64_t> t = TimeMicros(*time.get());
     if (!t) return Operand::Own(nullptr);
-    int64_t shifted = ShiftMicros(*t, iv, sign);
-    if (time.get()->is_string()) return Operand::Own(json::value(FormatTime(shifted)));
-    return Operand::Own(NumberValue(static_cast<double>(shifted) / 1e6));
+    std::optional<int64_t> shifted = ShiftMicros(*t, iv, sign);
+    if (!shifted) {
+      Fail(InvalidArgument("BTQL: date arithmetic out of range: {} {} {} is outside {} to {}", FormatTime(*t), op_text,
+                           IntervalText(iv), FormatTime(kMinTimeMicros), FormatTime(kMaxTimeMicros)));
+      return Operand::Own(nullptr);
+    }
+    if (time.get()->is_string()) return Operand::Own(json::value(FormatTime(*shifted)));
+    return Operand::Own(NumberValue(static_cast<double>(*shifted) / 1e6));
   }
 
   static Operand Negative(Operand v) {
@@ -298,6 +314,21 @@ class Evaluator {
     return Operand::Own(nullptr);
   }
 
+  // Charges a computed string, array or object against the query's budget.
+  bool Charge(size_t bytes) { return !ctx_.state || ctx_.state->Charge(bytes); }
+  void Fail(Status status) {
+    if (ctx_.state) ctx_.state->Fail(std::move(status));
+  }
+
+  // The operand's value, owned; a value borrowed from the row or the query is
+  // copied only once the budget admits it.
+  json::value TakeCharged(Operand v) {
+    if (!v.is_owned && !v.interval && v.ref && (v.ref->is_string() || v.ref->is_structured()) &&
+        !Charge(ApproxBytes(*v.ref)))
+      return nullptr;
+    return std::move(v).Take();
+  }
+
   Operand Call(const Expr& e) {
     if (IsAggregateFunction(e.name)) return Operand::Own(nullptr);
     if (e.name == "to_interval") {
@@ -309,8 +340,10 @@ class Evaluator {
     }
     std::vector<json::value> args;
     args.reserve(e.children.size());
-    for (const Expr& c : e.children) args.push_back(Value(c).Take());
-    return Operand::Own(CallScalar(e.name, args, ctx_));
+    for (const Expr& c : e.children) args.push_back(TakeCharged(Value(c)));
+    json::value out = CallScalar(e.name, args, ctx_);
+    if ((out.is_string() || out.is_structured()) && !Charge(ApproxBytes(out))) return Operand::Own(nullptr);
+    return Operand::Own(std::move(out));
   }
 
   const json::object& row_;
@@ -354,11 +387,21 @@ const json::value* Lookup(const json::object& row, const std::vector<PathPart>& 
 }
 
 json::value EvalValue(const Expr& e, const json::object& row, const EvalContext& ctx) {
-  return Evaluator(row, ctx).Value(e).Take();
+  if (!ctx.state) return Evaluator(row, ctx).Value(e).Take();
+  if (ctx.state->failed()) return nullptr;
+  size_t mark = ctx.state->used();
+  json::value v = Evaluator(row, ctx).Value(e).Take();
+  ctx.state->Release(ctx.state->used() - mark);  // the transients are gone; the caller charges what it keeps
+  return v;
 }
 
 bool EvalPredicate(const Expr& e, const json::object& row, const EvalContext& ctx) {
-  return Evaluator(row, ctx).Test(e) == Truth::kTrue;
+  if (!ctx.state) return Evaluator(row, ctx).Test(e) == Truth::kTrue;
+  if (ctx.state->failed()) return false;
+  size_t mark = ctx.state->used();
+  bool keep = Evaluator(row, ctx).Test(e) == Truth::kTrue;
+  ctx.state->Release(ctx.state->used() - mark);
+  return keep && !ctx.state->failed();
 }
 
 bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case) {

@@ -23,9 +23,14 @@ const json::value* Lookup(const json::object& row, const std::vector<PathPart>& 
 // A boolean expression gives true, false or null. An aggregate call gives
 // null here; the executor (aggregate.h) evaluates aggregates. An interval
 // that is not added to a time gives its text ("1 day").
+// With ctx.state (functions.h): the values built on the way are charged to its
+// budget and released before returning (the caller charges what it keeps);
+// past the budget, or on an error that is the query's (date arithmetic out of
+// range), the state fails and this gives null, as every later call does.
 json::value EvalValue(const Expr& e, const json::object& row, const EvalContext& ctx = {});
 
-// True when `e` is true for `row`; false when it is false or unknown.
+// True when `e` is true for `row`; false when it is false or unknown, or when
+// ctx.state failed (as EvalValue).
 //   = / !=   unknown if either side is null or absent; numbers compare by
 //            value (1 = 1.0), strings byte for byte, arrays and objects deeply.
 //   IS NULL  true for absent and JSON null.

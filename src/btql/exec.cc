@@ -34,26 +34,37 @@ int SortCompare(const json::value& a, const json::value& b) {
 }
 
 // `expr AS (key, value)` over an object, `expr AS elem` over an array: the
-// row once per entry with the alias(es) bound at the top level.
-void ExpandUnpivot(const Query& q, size_t i, json::object row, const EvalContext& ctx, std::vector<json::object>& out) {
+// row once per entry with the alias(es) bound at the top level. Every copy is
+// charged to `state` before it is made; the caller releases `charged`.
+void ExpandUnpivot(const Query& q, size_t i, json::object row, const EvalContext& ctx, std::vector<json::object>& out,
+                   size_t& charged) {
   if (i == q.unpivot.size()) {
     out.push_back(std::move(row));
     return;
   }
   const auto& u = q.unpivot[i];
   json::value v = EvalValue(u.expr, row, ctx);
+  size_t row_bytes = ApproxBytes(row);
+  auto admit = [&](const json::value& entry) {
+    size_t n = row_bytes + ApproxBytes(entry) + 64;
+    if (!ctx.state->Charge(n)) return false;
+    charged += n;
+    return true;
+  };
   if (u.aliases.size() == 2 && v.is_object()) {
     for (const auto& kv : v.get_object()) {
+      if (!admit(kv.value())) return;
       json::object copy = row;
       copy[u.aliases[0]] = kv.key();
       copy[u.aliases[1]] = kv.value();
-      ExpandUnpivot(q, i + 1, std::move(copy), ctx, out);
+      ExpandUnpivot(q, i + 1, std::move(copy), ctx, out, charged);
     }
   } else if (u.aliases.size() == 1 && v.is_array()) {
     for (const auto& elem : v.get_array()) {
+      if (!admit(elem)) return;
       json::object copy = row;
       copy[u.aliases[0]] = elem;
-      ExpandUnpivot(q, i + 1, std::move(copy), ctx, out);
+      ExpandUnpivot(q, i + 1, std::move(copy), ctx, out, charged);
     }
   }
 }
@@ -71,7 +82,15 @@ json::object Project(const Query& query, const json::object& row, const EvalCont
   if (query.select_star && query.select.empty()) return row;
   json::object out;
   if (query.select_star) out = row;
-  for (const auto& item : query.select) out[item.alias] = EvalValue(item.expr, row, ctx);
+  size_t charged = 0;
+  for (const auto& item : query.select) {
+    json::value& v = out[item.alias] = EvalValue(item.expr, row, ctx);
+    if (!ctx.state) continue;
+    size_t n = ApproxBytes(v);
+    if (!ctx.state->Charge(n)) break;
+    charged += n;
+  }
+  if (ctx.state) ctx.state->Release(charged);
   return out;
 }
 
@@ -84,7 +103,13 @@ bool SampledIn(const Sample& sample, std::string_view id) {
 
 Pipeline::Pipeline(const Query& query, const EvalContext& ctx, ExecLimits limits, size_t limit,
                    std::optional<RowKey> after)
-    : query_(query), ctx_(ctx), limits_(limits), limit_(limit), after_(std::move(after)) {}
+    : query_(query),
+      own_state_(ctx.state ? nullptr : std::make_unique<EvalState>(limits.memory_budget_bytes)),
+      ctx_{ctx.now_micros, ctx.tz_offset_minutes, ctx.state ? ctx.state : own_state_.get()},
+      state_(*ctx_.state),
+      limits_(limits),
+      limit_(limit),
+      after_(std::move(after)) {}
 Pipeline::~Pipeline() = default;
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Make(const Query& query, const EvalContext& ctx, ExecLimits limits,
@@ -93,17 +118,14 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Make(const Query& query, const EvalC
   std::unique_ptr<Pipeline> p(new Pipeline(query, ctx, limits, limit, std::move(after)));
   p->filter_after_unpivot_ = filter_after_unpivot && query.filter && !query.unpivot.empty();
   if (query.IsAggregate() || !query.pivot.empty()) {
-    TV_ASSIGN_OR_RETURN(p->aggregator_, Aggregator::Make(query, ctx));
+    TV_ASSIGN_OR_RETURN(p->aggregator_, Aggregator::Make(query, p->ctx_));
   }
   return p;
 }
 
 Status ExecLimits::CheckMemory(size_t bytes) const {
   if (bytes <= memory_budget_bytes) return Status::Ok();
-  return InvalidArgument(
-      "BTQL: the query needs more than its memory budget of {} MiB; narrow it with a filter, fewer dimensions or a "
-      "smaller limit",
-      memory_budget_bytes >> 20);
+  return MemoryBudgetExceeded(memory_budget_bytes);
 }
 
 Status ExecLimits::CheckTime() const {
@@ -117,45 +139,61 @@ Status ExecLimits::TimedOut() const {
 
 Status Pipeline::Charge(size_t bytes) {
   memory_bytes_ += bytes;
-  return limits_.CheckMemory(memory_bytes_ + (aggregator_ ? aggregator_->memory_bytes() : 0));
+  state_.Charge(bytes);
+  size_t aggregated = aggregator_ ? aggregator_->memory_bytes() : 0;
+  if (aggregated > aggregator_charged_) {
+    state_.Charge(aggregated - aggregator_charged_);
+    aggregator_charged_ = aggregated;
+  }
+  return state_.status();
 }
 
 Status Pipeline::Add(const json::object& row, RowKey key) {
   if ((++added_ & 255) == 0) TV_RETURN_IF_ERROR(limits_.CheckTime());
   if (after_ && query_.sort.empty() && !KeyBefore(*after_, key)) return Status::Ok();
   if (query_.sample && query_.sample->is_rate && !SampledIn(*query_.sample, StringAt(row, "id"))) return Status::Ok();
-  std::vector<json::object> rows;
   if (query_.unpivot.empty()) {
-    rows.push_back(row);
-  } else {
-    ExpandUnpivot(query_, 0, row, ctx_, rows);
+    return AddOne(row, key);
   }
+  std::vector<json::object> rows;
+  size_t charged = 0;
+  ExpandUnpivot(query_, 0, row, ctx_, rows, charged);
+  Status status = state_.status();
   for (auto& r : rows) {
-    if (filter_after_unpivot_ && !EvalPredicate(*query_.filter, r, ctx_)) continue;
-    if (aggregator_) {
-      aggregator_->Add(r);
-      TV_RETURN_IF_ERROR(Charge(0));
-      continue;
-    }
-    Emit(Project(query_, r, ctx_), r, key);
-    TV_RETURN_IF_ERROR(Charge(kept_.back().bytes));
-    // Keep the working set bounded: only the best `cap` rows can be output.
-    bool count_sample = query_.sample && !query_.sample->is_rate;
-    if (query_.sort.empty() && !count_sample) continue;
-    size_t cap = count_sample ? static_cast<size_t>(query_.sample->value) : limit_;
-    if (kept_.size() <= 2 * cap + 64) continue;
-    auto better = [&](const Kept& a, const Kept& b) {
-      if (count_sample) return a.hash < b.hash;
-      for (size_t i = 0; i < query_.sort.size(); ++i) {
-        int c = SortCompare(a.sort_values[i], b.sort_values[i]);
-        if (c != 0) return query_.sort[i].descending ? c > 0 : c < 0;
-      }
-      return KeyBefore(a.key, b.key);
-    };
-    std::nth_element(kept_.begin(), kept_.begin() + static_cast<ptrdiff_t>(cap), kept_.end(), better);
-    for (size_t i = cap; i < kept_.size(); ++i) memory_bytes_ -= kept_[i].bytes;
-    kept_.resize(cap);
+    if (!status.ok()) break;
+    status = AddOne(r, key);
   }
+  state_.Release(charged);
+  return status.ok() ? state_.status() : status;
+}
+
+Status Pipeline::AddOne(const json::object& r, const RowKey& key) {
+  if (filter_after_unpivot_ && !EvalPredicate(*query_.filter, r, ctx_)) return state_.status();
+  if (aggregator_) {
+    aggregator_->Add(r);
+    return Charge(0);
+  }
+  Emit(Project(query_, r, ctx_), r, key);
+  TV_RETURN_IF_ERROR(Charge(kept_.back().bytes));
+  // Keep the working set bounded: only the best `cap` rows can be output.
+  bool count_sample = query_.sample && !query_.sample->is_rate;
+  if (query_.sort.empty() && !count_sample) return Status::Ok();
+  size_t cap = count_sample ? static_cast<size_t>(query_.sample->value) : limit_;
+  if (kept_.size() <= 2 * cap + 64) return Status::Ok();
+  auto better = [&](const Kept& a, const Kept& b) {
+    if (count_sample) return a.hash < b.hash;
+    for (size_t i = 0; i < query_.sort.size(); ++i) {
+      int c = SortCompare(a.sort_values[i], b.sort_values[i]);
+      if (c != 0) return query_.sort[i].descending ? c > 0 : c < 0;
+    }
+    return KeyBefore(a.key, b.key);
+  };
+  std::nth_element(kept_.begin(), kept_.begin() + static_cast<ptrdiff_t>(cap), kept_.end(), better);
+  for (size_t i = cap; i < kept_.size(); ++i) {
+    memory_bytes_ -= kept_[i].bytes;
+    state_.Release(kept_[i].bytes);
+  }
+  kept_.resize(cap);
   return Status::Ok();
 }
 
@@ -164,6 +202,7 @@ void Pipeline::Emit(json::object row, const json::object& source, RowKey key) {
   for (const auto& s : query_.sort) k.sort_values.push_back(EvalValue(s.expr, IsAliasRef(query_, s.expr) ? row : source, ctx_));
   if (query_.sample && !query_.sample->is_rate) k.hash = SampleHash(*query_.sample, StringAt(source, "id"));
   k.bytes = ApproxBytes(row) + 64;
+  for (const auto& v : k.sort_values) k.bytes += ApproxBytes(v);
   k.key = std::move(key);
   k.row = std::move(row);
   kept_.push_back(std::move(k));

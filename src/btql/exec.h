@@ -37,7 +37,10 @@ struct ExecLimits {
 };
 
 // Project one row by the select list: `*` keeps it whole (plus any extra
-// items), otherwise only the aliases.
+// items), otherwise only the aliases. With ctx.state, the items built so far
+// count against the budget while the next is evaluated; nothing stays charged
+// (the caller charges the row it keeps). After a failure the row is partial:
+// check ctx.state.
 json::object Project(const Query& query, const json::object& row, const EvalContext& ctx);
 
 // Rate sampling: whether the row with this id is kept (a hash of the seed and
@@ -55,7 +58,8 @@ class Pipeline {
                                                 bool filter_after_unpivot = false);
   ~Pipeline();
 
-  // Feeds one input row. Errors: the memory budget or the deadline was hit.
+  // Feeds one input row. Errors: the memory budget or the deadline was hit,
+  // or an expression failed (EvalState).
   Status Add(const json::object& row, RowKey key);
 
   struct Output {
@@ -67,11 +71,17 @@ class Pipeline {
  private:
   Pipeline(const Query& query, const EvalContext& ctx, ExecLimits limits, size_t limit, std::optional<RowKey> after);
   Status Charge(size_t bytes);  // adds to the working memory and checks the budget
+  Status AddOne(const json::object& r, const RowKey& key);
   void Emit(json::object row, const json::object& source, RowKey key);
 
   struct Kept;
   const Query& query_;
-  const EvalContext& ctx_;
+  // The caller's context, or its copy pointing at own_state_ when it has no
+  // EvalState: every evaluation here is budgeted.
+  std::unique_ptr<EvalState> own_state_;
+  EvalContext ctx_;
+  EvalState& state_;
+  size_t aggregator_charged_ = 0;
   ExecLimits limits_;
   size_t limit_;
   std::optional<RowKey> after_;

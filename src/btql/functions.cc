@@ -291,33 +291,85 @@ std::string IntervalText(const Interval& iv) {
 }
 
 std::optional<int64_t> TimeMicros(const json::value& v) {
-  if (v.is_string()) return ParseTimestamp(v.get_string());
-  if (IsNumber(v)) {
+  std::optional<int64_t> t;
+  if (v.is_string()) {
+    t = ParseTimestamp(v.get_string());
+  } else if (IsNumber(v)) {
     double s = v.to_number<double>();
     if (!std::isfinite(s) || std::fabs(s) > 9e12) return std::nullopt;
-    return static_cast<int64_t>(std::llround(s * 1e6));
+    t = static_cast<int64_t>(std::llround(s * 1e6));
   }
-  return std::nullopt;
+  if (!t || *t < kMinTimeMicros || *t > kMaxTimeMicros) return std::nullopt;
+  return t;
 }
 
-int64_t ShiftMicros(int64_t micros, const Interval& iv, int sign) {
+std::optional<int64_t> ShiftMicros(int64_t micros, const Interval& iv, int sign) {
   using namespace std::chrono;
   int64_t out = micros;
   if (iv.months != 0) {
     int64_t day_index = FloorDiv(out, kMicrosPerDay);
     int64_t within = out - day_index * kMicrosPerDay;
     year_month_day ymd{sys_days{days{day_index}}};
-    year_month_day moved = ymd + months{sign * iv.months};
+    // chrono's year is 16 bits: compute the target month as a plain integer
+    // and refuse it before it reaches the calendar.
+    int64_t month_index = int64_t{int{ymd.year()}} * 12 + (unsigned{ymd.month()} - 1);
+    int64_t moved_index = 0;
+    if (__builtin_mul_overflow(iv.months, int64_t{sign}, &moved_index) ||
+        __builtin_add_overflow(month_index, moved_index, &moved_index) || moved_index < 12 ||
+        moved_index >= 10000 * 12)
+      return std::nullopt;
+    year_month_day moved{year{static_cast<int>(moved_index / 12)}, month{static_cast<unsigned>(moved_index % 12 + 1)},
+                         ymd.day()};
     if (!moved.ok()) moved = year_month_day{moved.year() / moved.month() / last};
     out = int64_t{sys_days{moved}.time_since_epoch().count()} * kMicrosPerDay + within;
   }
-  return out + sign * iv.micros;
+  int64_t delta = 0;
+  if (__builtin_mul_overflow(iv.micros, int64_t{sign}, &delta) || __builtin_add_overflow(out, delta, &out))
+    return std::nullopt;
+  if (out < kMinTimeMicros || out > kMaxTimeMicros) return std::nullopt;
+  return out;
+}
+
+std::optional<Interval> CombineIntervals(const Interval& iv, const Interval& other, int sign) {
+  Interval out;
+  int64_t months = 0, micros = 0;
+  if (__builtin_mul_overflow(other.months, int64_t{sign}, &months) ||
+      __builtin_mul_overflow(other.micros, int64_t{sign}, &micros) ||
+      __builtin_add_overflow(iv.months, months, &out.months) || __builtin_add_overflow(iv.micros, micros, &out.micros))
+    return std::nullopt;
+  return out;
 }
 
 std::string FormatTime(int64_t micros) {
   std::string text = FormatTimestamp(micros);
   if (auto dot = text.find(".000000Z"); dot != std::string::npos) text.replace(dot, 8, "Z");
   return text;
+}
+
+Status MemoryBudgetExceeded(size_t budget_bytes) {
+  std::string size = budget_bytes % (size_t{1} << 20) == 0 ? fmt::format("{} MiB", budget_bytes >> 20)
+                                                           : fmt::format("{} bytes", budget_bytes);
+  return InvalidArgument(
+      "BTQL: the query needs more than its memory budget of {}; narrow it with a filter, fewer or smaller "
+      "selected values (concat, arrays, objects), fewer dimensions or a smaller limit",
+      size);
+}
+
+bool EvalState::Charge(size_t bytes) {
+  used_ = bytes > SIZE_MAX - used_ ? SIZE_MAX : used_ + bytes;
+  if (used_ <= limit_) return true;
+  Fail(MemoryBudgetExceeded(limit_));
+  return false;
+}
+
+bool EvalState::Admit(size_t bytes) {
+  if (!failed() && bytes <= limit_ && used_ <= limit_ - bytes) return true;
+  Fail(MemoryBudgetExceeded(limit_));
+  return false;
+}
+
+void EvalState::Fail(Status status) {
+  if (status_.ok()) status_ = std::move(status);
 }
 
 json::value CallScalar(std::string_view name, const std::vector<json::value>& args, const EvalContext& ctx) {
@@ -340,13 +392,24 @@ json::value CallScalar(std::string_view name, const std::vector<json::value>& ar
   if (name == "current_date") return TimeOrNull(Truncate(ctx.now_micros, "day", ctx.tz_offset_minutes));
   if (name == "lower" || name == "upper") {
     if (!args[0].is_string()) return nullptr;
+    if (ctx.state && !ctx.state->Admit(args[0].get_string().size())) return nullptr;
     return json::value(MapAscii(args[0].get_string(), name == "upper"));
   }
   if (name == "concat") {
+    // Nested concats multiply sizes: the output is admitted before it exists.
+    size_t size = 0;
+    for (const auto& a : args) size += a.is_null() ? 0 : a.is_string() ? a.get_string().size() : SerializedSize(a);
+    if (ctx.state && !ctx.state->Admit(size)) return nullptr;
     std::string out;
-    for (const auto& a : args)
-      if (!a.is_null()) out += AsText(a);
-    return json::value(out);
+    out.reserve(size);
+    for (const auto& a : args) {
+      if (a.is_string()) {
+        out += a.get_string();
+      } else if (!a.is_null()) {
+        out += AsText(a);
+      }
+    }
+    return json::value(std::move(out));
   }
   if (name == "len" || name == "length") {
     if (args[0].is_string()) return json::value(static_cast<int64_t>(CodePoints(args[0].get_string())));
@@ -355,7 +418,10 @@ json::value CallScalar(std::string_view name, const std::vector<json::value>& ar
     return nullptr;
   }
   if (name == "contains") return json::value(Includes(args[0], args[1]));
-  if (name == "json_extract") return JsonExtract(args[0], args[1]);
+  if (name == "json_extract") {
+    if (ctx.state && args[0].is_string() && !ctx.state->Admit(args[0].get_string().size())) return nullptr;
+    return JsonExtract(args[0], args[1]);
+  }
   if (name == "coalesce") {
     for (const auto& a : args)
       if (!a.is_null()) return a;
@@ -373,7 +439,10 @@ json::value CallScalar(std::string_view name, const std::vector<json::value>& ar
     if (IsNumber(args[0])) return json::value(std::fabs(args[0].to_number<double>()));
     return nullptr;
   }
-  if (name == "to_string") return json::value(AsText(args[0]));
+  if (name == "to_string") {
+    if (ctx.state && !args[0].is_string() && !ctx.state->Admit(SerializedSize(args[0]))) return nullptr;
+    return json::value(AsText(args[0]));
+  }
   if (name == "to_boolean") return ToBoolean(args[0]);
   if (name == "to_integer") return ToInteger(args[0]);
   if (name == "to_number") return ToNumber(args[0]);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include <boost/json/serializer.hpp>
 #include <fmt/format.h>
 
 namespace tv::btql {
@@ -162,6 +163,15 @@ int CompareForSort(const json::value& a, const json::value& b) {
     return Sign(x.size(), y.size());
   }
   return Sign(CanonicalJson(a).compare(CanonicalJson(b)), 0);
+}
+
+size_t SerializedSize(const json::value& v) {
+  json::serializer sr;
+  sr.reset(&v);
+  char buffer[4096];
+  size_t n = 0;
+  while (!sr.done()) n += sr.read(buffer, sizeof buffer).size();
+  return n;
 }
 
 std::string CanonicalJson(const json::value& v) {

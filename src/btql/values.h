@@ -2,6 +2,7 @@
 // comparison orders, canonical JSON for grouping keys, and number helpers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ int CompareForSort(const json::value& a, const json::value& b);
 // value (1 and 1.0 alike): equal values give equal text. Grouping keys,
 // count_distinct and comparison keys use it.
 std::string CanonicalJson(const json::value& v);
+
+// The length of the JSON text of `v` (as json::serialize writes it),
+// counted without building the text.
+size_t SerializedSize(const json::value& v);
 
 // 16 lowercase hex digits of a 64-bit hash of CanonicalJson(v).
 std::string CanonicalHash(const json::value& v);

@@ -5,6 +5,7 @@
 
 #include "btql/eval.h"
 #include "btql/exec.h"
+#include "btql/values.h"
 #include "common/ids.h"
 
 namespace tv::data {
@@ -63,9 +64,10 @@ Result<QueryOutput> RunFunctionQuery(DataPlane& dp, http::RequestContext& ctx, c
   std::stable_sort(versions.begin(), versions.end(),
                    [](const FunctionVersion& a, const FunctionVersion& b) { return a.xact > b.xact; });
 
-  btql::EvalContext eval{dp.clock().NowMicros(), options.tz_offset_minutes};
   btql::ExecLimits limits;
   limits.memory_budget_bytes = options.memory_budget_bytes ? options.memory_budget_bytes : dp.options().query_memory_bytes;
+  btql::EvalState state(limits.memory_budget_bytes);
+  btql::EvalContext eval{dp.clock().NowMicros(), options.tz_offset_minutes, &state};
   limits.timeout = options.timeout.count() ? options.timeout : dp.options().query_timeout;
   limits.deadline = std::chrono::steady_clock::now() + limits.timeout;
   bool unpivot = !query.unpivot.empty();  // the filter then reads unpivoted rows: the executor applies it
@@ -74,11 +76,17 @@ Result<QueryOutput> RunFunctionQuery(DataPlane& dp, http::RequestContext& ctx, c
   QueryOutput out;
   for (const auto& v : versions) {
     out.snapshot = std::max<store::XactId>(out.snapshot, v.xact);
-    if (!unpivot && query.filter && !btql::EvalPredicate(*query.filter, v.row, eval)) continue;
+    if (!unpivot && query.filter && !btql::EvalPredicate(*query.filter, v.row, eval)) {
+      if (state.failed()) return state.status();
+      continue;
+    }
     TV_RETURN_IF_ERROR(pipeline->Add(v.row, {v.xact, v.function_id}));
   }
   if (options.version) out.snapshot = *options.version;
   out.data = std::move(pipeline->Finish().rows);
+  for (const auto& row : out.data) {
+    if (!state.Charge(btql::SerializedSize(row))) return state.status();
+  }
   return out;
 }
 

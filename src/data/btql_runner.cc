@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "btql/aggregate.h"
 #include "btql/eval.h"
 #include "btql/exec.h"
 #include "btql/plan.h"
@@ -63,7 +64,11 @@ std::vector<std::string> ProjectionOf(const btql::Query& q) {
 class Runner {
  public:
   Runner(DataPlane& dp, const btql::Query& q, const QueryOptions& o)
-      : dp_(dp), q_(q), o_(o), ctx_{dp.clock().NowMicros(), o.tz_offset_minutes} {
+      : dp_(dp),
+        q_(q),
+        o_(o),
+        state_(o.memory_budget_bytes),
+        ctx_{dp.clock().NowMicros(), o.tz_offset_minutes, &state_} {
     limits_.memory_budget_bytes = o.memory_budget_bytes;
     limits_.deadline = std::chrono::steady_clock::now() + o.timeout;
     limits_.timeout = o.timeout;
@@ -97,6 +102,19 @@ class Runner {
       return InvalidArgument("BTQL: any_span(...) applies to the traces and summary shapes");
     if (q_.from.shape == Shape::kTraces && !q_.sort.empty())
       return InvalidArgument("BTQL: 'sort' applies to the spans and summary shapes; traces come newest first");
+    Result<QueryOutput> out = Shaped(any_span);
+    // An expression's error or the budget (the residual filter has no other
+    // way to report it) wins over what the scan made of it.
+    if (state_.failed()) return state_.status();
+    if (!out.ok()) return out;
+    TV_RETURN_IF_ERROR(ChargeResponse(*out));
+    return out;
+  }
+
+  const btql::ExecLimits& limits() const { return limits_; }
+
+ private:
+  Result<QueryOutput> Shaped(bool any_span) {
     if (q_.from.shape == Shape::kSummary) return Summary();
     if (q_.from.shape == Shape::kTraces && !any_span && Streamable(q_)) return Stream(store::LimitUnit::kTraces);
     if (q_.from.shape == Shape::kTraces) return Traces();
@@ -104,9 +122,16 @@ class Runner {
     return Spans();
   }
 
-  const btql::ExecLimits& limits() const { return limits_; }
+  // The response is built from the rows: their JSON text counts against the
+  // budget too (streamed rows were charged as they were projected).
+  Status ChargeResponse(const QueryOutput& out) {
+    if (response_charged_) return Status::Ok();
+    for (const auto& row : out.data) {
+      if (!state_.Charge(btql::SerializedSize(row))) return state_.status();
+    }
+    return Status::Ok();
+  }
 
- private:
   void Narrow(store::ScanSpec& spec) const {
     if (!q_.filter) return;
     btql::Pushdown push = btql::ExtractPushdown(*q_.filter);
@@ -144,7 +169,13 @@ class Runner {
     TV_ASSIGN_OR_RETURN(store::ScanResult result, dp_.store().Scan(spec));
     out.snapshot = result.snapshot;
     out.data.reserve(result.rows.size());
-    for (const auto& row : result.rows) out.data.push_back(btql::Project(q_, *row, ctx_));
+    for (const auto& row : result.rows) {
+      json::object projected = btql::Project(q_, *row, ctx_);
+      if (state_.failed()) return state_.status();
+      if (!state_.Charge(btql::ApproxBytes(projected) + btql::SerializedSize(projected))) return state_.status();
+      out.data.push_back(std::move(projected));
+    }
+    response_charged_ = true;
     if (result.next) out.cursor = EncodeCursor({result.snapshot, *result.next});
     return out;
   }
@@ -216,6 +247,7 @@ class Runner {
     TV_ASSIGN_OR_RETURN(store::XactId snapshot,
                         VisitTraces([&](const json::object& row, store::XactId xact) -> Status {
                           summarizer.Add(row, xact);
+                          if (state_.failed()) return state_.status();
                           if ((++n & 255) == 0) {
                             TV_RETURN_IF_ERROR(limits_.CheckTime());
                             TV_RETURN_IF_ERROR(limits_.CheckMemory(summarizer.memory_bytes()));
@@ -251,9 +283,12 @@ class Runner {
                         VisitTraces([&](const json::object& row, store::XactId xact) -> Status {
                           auto& t = traces[std::string(btql::TraceOf(row))];
                           t.bits |= filter.Test(row);
+                          if (state_.failed()) return state_.status();
                           t.xact = std::max<uint64_t>(t.xact, xact);
                           t.spans.push_back(row);
-                          bytes += btql::ApproxBytes(row);
+                          size_t row_bytes = btql::ApproxBytes(row);
+                          bytes += row_bytes;
+                          if (!state_.Charge(row_bytes)) return state_.status();
                           if ((++n & 63) == 0) {
                             TV_RETURN_IF_ERROR(limits_.CheckTime());
                             TV_RETURN_IF_ERROR(limits_.CheckMemory(bytes));
@@ -288,10 +323,12 @@ class Runner {
   DataPlane& dp_;
   const btql::Query& q_;
   const QueryOptions& o_;
+  btql::EvalState state_;
   btql::EvalContext ctx_;
   btql::ExecLimits limits_;
   store::ScanSpec base_;
   size_t limit_ = 0;
+  bool response_charged_ = false;
 };
 
 }  // namespace

@@ -114,10 +114,15 @@ class StandaloneLines {
   bool non_space_ = false;
 };
 
-// The context stack and mustache.js's Context.lookup over it.
+// The context stack and mustache.js's Context.lookup over it. Values that
+// lookups compute are spent from `budget` (when set); past it they are
+// undefined and budget_exceeded() is set.
 class Scope {
  public:
-  explicit Scope(const json::value& root) { stack_.push_back(&root); }
+  explicit Scope(const json::value& root, TemplateBudget* budget = nullptr) : budget_(budget) {
+    stack_.push_back(&root);
+  }
+  bool budget_exceeded() const { return budget_exceeded_; }
   void Push(const json::value* v) { stack_.push_back(v); }
   void Pop() { stack_.pop_back(); }
 
@@ -208,23 +213,36 @@ class Scope {
   }
 
   const json::value* Keep(json::value v) {
+    size_t bytes = sizeof(json::value) + (v.is_string() ? v.get_string().size() : 0);
+    if (budget_ && !budget_->Spend(bytes)) {
+      budget_exceeded_ = true;
+      return nullptr;
+    }
     made_.push_back(std::move(v));
     return &made_.back();
   }
 
+  TemplateBudget* budget_;
+  bool budget_exceeded_ = false;
   std::vector<const json::value*> stack_;
   std::deque<json::value> made_;  // values computed by lookups (lengths, characters)
 };
 
+// Renders into `out`, spending from `budget` before each append; once it is
+// spent, rendering stops and exceeded() is set.
 class Renderer {
  public:
-  Renderer(const Component& root, const json::value& view) : lines_(root), scope_(view) {}
+  Renderer(const Component& root, const json::value& view, TemplateBudget& budget)
+      : lines_(root), scope_(view, &budget), budget_(budget) {}
+
+  bool exceeded() const { return exceeded_ || scope_.budget_exceeded(); }
 
   void Render(const Component& node, std::string& out) {
     for (const Component& c : node.children) {
+      if (exceeded()) return;
       if (lines_.Dropped(c)) continue;
       if (c.is_text()) {
-        out += c.text;
+        Append(c.text, out);
         continue;
       }
       switch (c.tag.type) {
@@ -238,22 +256,34 @@ class Renderer {
   }
 
  private:
-  static void RenderEscaped(const json::value* v, std::string& out) {
-    if (IsNullish(v)) return;
-    out += v->is_string() ? std::string(v->get_string()) : JsJsonStringify(*v);
+  void Append(std::string_view text, std::string& out) {
+    if (!budget_.Spend(text.size())) {
+      exceeded_ = true;
+      return;
+    }
+    out += text;
   }
 
-  static void RenderRaw(const json::value* v, std::string& out) {
-    if (!IsNullish(v)) out += JsStringConversion(*v);
+  void RenderEscaped(const json::value* v, std::string& out) {
+    if (IsNullish(v)) return;
+    if (v->is_string()) return Append(v->get_string(), out);
+    Append(JsJsonStringify(*v), out);
+  }
+
+  void RenderRaw(const json::value* v, std::string& out) {
+    if (!IsNullish(v)) Append(JsStringConversion(*v), out);
   }
 
   void RenderSection(const Component& c, std::string& out) {
     const json::value* v = scope_.Lookup(c.tag.name);
     if (!Truthy(v)) return;
     if (v->is_array()) {
-      for (const json::value& item : v->get_array()) RenderPushed(c, &item, out);
+      for (const json::value& item : v->get_array()) {
+        if (exceeded()) return;
+        RenderPushed(c, &item, out);
+      }
     } else if (v->is_bool()) {
-      Render(c, out);
+      RenderPass(c, out);
     } else {
       RenderPushed(c, v, out);
     }
@@ -261,17 +291,28 @@ class Renderer {
 
   void RenderPushed(const Component& c, const json::value* v, std::string& out) {
     scope_.Push(v);
-    Render(c, out);
+    RenderPass(c, out);
     scope_.Pop();
+  }
+
+  // One pass through a section's body costs a byte even when it renders nothing.
+  void RenderPass(const Component& c, std::string& out) {
+    if (!budget_.Spend(1)) {
+      exceeded_ = true;
+      return;
+    }
+    Render(c, out);
   }
 
   void RenderInverted(const Component& c, std::string& out) {
     const json::value* v = scope_.Lookup(c.tag.name);
-    if (!Truthy(v) || (v->is_array() && v->get_array().empty())) Render(c, out);
+    if (!Truthy(v) || (v->is_array() && v->get_array().empty())) RenderPass(c, out);
   }
 
   StandaloneLines lines_;
   Scope scope_;
+  TemplateBudget& budget_;
+  bool exceeded_ = false;
 };
 
 // "items.3.name" → "items.0.name": the SDK's lint checks the first element only.
@@ -313,12 +354,26 @@ Status Parse(std::string_view tmpl, Component& root) {
 
 }  // namespace
 
-Result<std::string> RenderMustache(std::string_view tmpl, const json::value& view, bool strict) {
+Status TemplateBudget::Exceeded() const {
+  std::string size = limit_ % (size_t{1} << 20) == 0 ? fmt::format("{} MiB", limit_ >> 20)
+                                                      : fmt::format("{} bytes", limit_);
+  return InvalidArgument(
+      "Template output exceeds its budget of {}; render fewer or smaller values (nested sections multiply "
+      "the output)",
+      size);
+}
+
+Result<std::string> RenderMustache(std::string_view tmpl, const json::value& view, bool strict,
+                                   TemplateBudget* budget) {
   Component root;
   TV_RETURN_IF_ERROR(Parse(tmpl, root));
   if (strict) TV_RETURN_IF_ERROR(Lint(root, view));
+  TemplateBudget fresh;
+  TemplateBudget& spend = budget ? *budget : fresh;
   std::string out;
-  Renderer(root, view).Render(root, out);
+  Renderer renderer(root, view, spend);
+  renderer.Render(root, out);
+  if (renderer.exceeded()) return spend.Exceeded();
   return out;
 }
 

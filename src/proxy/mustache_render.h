@@ -23,6 +23,7 @@
 // Thread-safe; no shared state.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -32,9 +33,40 @@
 
 namespace tv::proxy {
 
+// The default bound on what the templates of one request render.
+inline constexpr size_t kDefaultTemplateOutputBytes = size_t{10} << 20;
+
+// Bytes the renderings of one request may produce, shared by all of them:
+// rendered text, values lookups make (`length`, characters) and one byte per
+// pass through a section (so sections that render nothing still stop).
+// Sections nest multiplicatively, so the renderer spends before it appends:
+// the output never grows past the limit.
+// Not thread-safe: one per request.
+class TemplateBudget {
+ public:
+  explicit TemplateBudget(size_t limit_bytes = kDefaultTemplateOutputBytes) : limit_(limit_bytes) {}
+
+  // Spends `bytes`; false (spending nothing) when they do not fit.
+  bool Spend(size_t bytes) {
+    if (bytes > limit_ - used_) return false;
+    used_ += bytes;
+    return true;
+  }
+  // InvalidArgument (400) naming the budget and what to change.
+  Status Exceeded() const;
+
+  size_t limit() const { return limit_; }
+  size_t used() const { return used_; }
+
+ private:
+  size_t limit_;
+  size_t used_ = 0;
+};
+
 // Renders `tmpl` with `view` as the root context. Parse errors (unclosed tags or
-// sections) are InvalidArgument naming the position.
+// sections) are InvalidArgument naming the position; so is output past `budget`
+// (a fresh default budget when null).
 Result<std::string> RenderMustache(std::string_view tmpl, const boost::json::value& view,
-                                   bool strict);
+                                   bool strict, TemplateBudget* budget = nullptr);
 
 }  // namespace tv::proxy

@@ -201,8 +201,9 @@ Result<json::object> BuildPrompt(const json::object& prompt_data, const json::va
   if (!prompt) return InvalidArgument("Empty prompt");
   TV_ASSIGN_OR_RETURN(TemplateFormat format, ResolveFormat(prompt_data, options));
   json::value variables = TemplateVariables(args);
+  TemplateBudget budget(options.template_output_bytes);
   TemplateRenderFn render = [&](std::string_view tmpl) {
-    return RenderWithVariables(tmpl, variables, format, options.strict);
+    return RenderWithVariables(tmpl, variables, format, options.strict, &budget);
   };
   const json::value* type = prompt->if_contains("type");
   bool chat = type && *type == "chat";

@@ -41,10 +41,13 @@ struct BuildOptions {
   std::optional<boost::json::array> messages;
   // Parameters under the prompt's own, e.g. a default model (the Prompt's `defaults`).
   boost::json::object defaults;
+  // What all the prompt's templates together may render (TemplateBudget).
+  size_t template_output_bytes = kDefaultTemplateOutputBytes;
 };
 
 // Errors are InvalidArgument: no model, an empty prompt, a flavor that does not match
-// the prompt's type, template errors, strict-mode missing variables, bad tools JSON.
+// the prompt's type, template errors, strict-mode missing variables, bad tools JSON,
+// templates rendering more than options.template_output_bytes.
 Result<boost::json::object> BuildPrompt(const boost::json::object& prompt_data,
                                         const boost::json::value& args,
                                         const BuildOptions& options = {});

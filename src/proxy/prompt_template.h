@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "common/status.h"
+#include "proxy/mustache_render.h"
 
 namespace tv::proxy {
 
@@ -28,13 +29,16 @@ Result<TemplateFormat> ParseTemplateFormat(std::string_view name);
 boost::json::value TemplateVariables(const boost::json::value& args);
 
 // Renders `tmpl` over TemplateVariables(args) in `format` ("mustache" or "none").
-// Invalid templates and unsupported formats are InvalidArgument.
+// Invalid templates, unsupported formats and output past the budget
+// (proxy/mustache_render.h; a fresh default one when null) are InvalidArgument.
 Result<std::string> RenderTemplate(std::string_view tmpl, const boost::json::value& args,
-                                   std::string_view format, bool strict = false);
+                                   std::string_view format, bool strict = false,
+                                   TemplateBudget* budget = nullptr);
 
 // The same over variables already built with TemplateVariables.
 Result<std::string> RenderWithVariables(std::string_view tmpl,
                                         const boost::json::value& variables,
-                                        TemplateFormat format, bool strict);
+                                        TemplateFormat format, bool strict,
+                                        TemplateBudget* budget = nullptr);
 
 }  // namespace tv::proxy

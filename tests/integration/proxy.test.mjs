@@ -341,6 +341,33 @@ describe('AI proxy', { skip: SKIP_NO_BINARY }, () => {
     assert.match(badSlug.json.Message, /slug/);
   });
 
+  it('refuses a stored prompt whose sections multiply past the template budget', async () => {
+    const slug = `blowup-${randomSuffix()}`;
+    const created = await api(dep.url, '/v1/prompt', {
+      key: dep.apiKey,
+      body: {
+        project_id: project.id,
+        name: 'Blowup',
+        slug,
+        prompt_data: {
+          prompt: { type: 'chat', messages: [{ role: 'user', content: '{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}' }] },
+          options: { model: 'gpt-4o-mini' },
+        },
+      },
+    });
+    assert.equal(created.status, 200, created.text);
+    fake.reset();
+    const a = Array.from({ length: 100 }, (_, i) => i);
+    const r = await post('/function/invoke', { project_name: project.name, slug, input: { a } });
+    assert.equal(r.status, 400, r.text.slice(0, 300));
+    assert.match(r.json.Message, /Template output exceeds its budget of 10 MiB/);
+    assert.equal(fake.requests.length, 0, 'nothing reached the provider');
+    // Within the budget the same prompt renders and runs.
+    const small = await post('/function/invoke', { project_name: project.name, slug, input: { a: [1, 2] } });
+    assert.equal(small.status, 200, small.text);
+    assert.equal(small.json, `echo: ${'x'.repeat(16)}`);
+  });
+
   it('keeps provider keys out of the logs and the data directory', async () => {
     assert.deepEqual(filesContaining(dep.tmpDir, FAKE_OPENAI_KEY), []);
     assert.deepEqual(filesContaining(dep.tmpDir, FAKE_ANTHROPIC_KEY), []);

@@ -199,6 +199,140 @@ TEST(Pipeline, MemoryBudgetIsEnforced) {
   EXPECT_NE(st.message().find("memory budget"), std::string::npos) << st.ToString();
 }
 
+// concat(x, x, ... `width` times), nested `depth` levels deep.
+std::string NestedConcat(std::string inner, int width, int depth) {
+  for (int d = 0; d < depth; ++d) {
+    std::string args;
+    for (int i = 0; i < width; ++i) args += (i ? ", " : "") + inner;
+    inner = "concat(" + args + ")";
+  }
+  return inner;
+}
+
+TEST(EvalBudget, NestedConcatStopsBeforeItsOutputExists) {
+  EvalState state(1 << 20);
+  EvalContext ctx{0, 0, &state};
+  json::object row{{"input", std::string(1024, 'x')}};
+  // 1 KB · 8^4 = 4 MB for the outermost concat alone.
+  Result<Expr> e = ParseTextExpr(NestedConcat("input", 8, 4));
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_TRUE(EvalValue(*e, row, ctx).is_null());
+  ASSERT_TRUE(state.failed());
+  EXPECT_NE(state.status().message().find("memory budget of 1 MiB"), std::string::npos) << state.status().ToString();
+  EXPECT_EQ(state.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_LE(state.used(), size_t{1} << 20) << "the 4 MB string was never charged, so never built";
+  // Once failed, every evaluation is null at once.
+  EXPECT_TRUE(EvalValue(*ParseTextExpr("concat('a', 'b')"), row, ctx).is_null());
+}
+
+TEST(EvalBudget, ValuesWithinTheBudgetAreReleasedAfterEachEvaluation) {
+  EvalState state(1 << 20);
+  EvalContext ctx{0, 0, &state};
+  json::object row{{"input", std::string(1024, 'x')}};
+  Result<Expr> e = ParseTextExpr(NestedConcat("input", 8, 2));  // 64 KB
+  ASSERT_TRUE(e.ok());
+  for (int i = 0; i < 100; ++i) {
+    json::value v = EvalValue(*e, row, ctx);
+    ASSERT_TRUE(v.is_string());
+    EXPECT_EQ(v.get_string().size(), 64u * 1024);
+  }
+  EXPECT_FALSE(state.failed()) << state.status().ToString();
+  EXPECT_EQ(state.used(), 0u);
+  // Arrays, lower/upper and to_string are charged too.
+  json::object big{{"input", std::string(600 << 10, 'x')}};
+  EXPECT_TRUE(EvalValue(*ParseTextExpr("[input, input]"), big, ctx).is_null());
+  EXPECT_TRUE(state.failed());
+  EvalState second(1 << 20);
+  EvalContext ctx2{0, 0, &second};
+  EXPECT_TRUE(EvalValue(*ParseTextExpr("concat(upper(input), input)"), big, ctx2).is_null());
+  EXPECT_TRUE(second.failed());
+}
+
+TEST(EvalBudget, FilterValuesCountInThePipeline) {
+  Query q = Parse("select: id | from: experiment('e') | filter: len(" + NestedConcat("input", 8, 4) + ") > 0");
+  EvalContext ctx;
+  ExecLimits limits;
+  limits.memory_budget_bytes = 1 << 20;
+  auto p = Pipeline::Make(q, ctx, limits, 10, std::nullopt, /*filter_after_unpivot=*/false);
+  ASSERT_TRUE(p.ok());
+  EvalState state(1 << 20);
+  EvalContext budgeted{0, 0, &state};
+  json::object row{{"id", "r1"}, {"input", std::string(1024, 'x')}};
+  EXPECT_FALSE(EvalPredicate(*q.filter, row, budgeted));
+  EXPECT_TRUE(state.failed());
+  EXPECT_NE(state.status().message().find("memory budget"), std::string::npos);
+}
+
+TEST(EvalBudget, ProjectedValuesAndUnpivotCopiesCount) {
+  // Each row projects 64 KB: the budget of 1 MiB holds about 15 of them.
+  Query q = Parse("select: " + NestedConcat("input", 8, 2) + " as c | from: experiment('e')");
+  EvalContext ctx;
+  ExecLimits limits;
+  limits.memory_budget_bytes = 1 << 20;
+  auto p = Pipeline::Make(q, ctx, limits, 100000, std::nullopt);
+  ASSERT_TRUE(p.ok());
+  Status st = Status::Ok();
+  int added = 0;
+  for (; added < 1000 && st.ok(); ++added) {
+    json::object row{{"id", std::to_string(added)}, {"input", std::string(1024, 'x')}};
+    st = (*p)->Add(row, {static_cast<uint64_t>(1000 - added), std::to_string(added)});
+  }
+  EXPECT_FALSE(st.ok());
+  EXPECT_LT(added, 20);
+  // An unpivot copies the row once per element: 2000 copies of a 1 KB row.
+  Query u = Parse("select: id, e | from: experiment('e') | unpivot: list as e");
+  auto up = Pipeline::Make(u, ctx, limits, 100000, std::nullopt);
+  ASSERT_TRUE(up.ok());
+  json::array list;
+  for (int i = 0; i < 2000; ++i) list.push_back(i);
+  json::object row{{"id", "r"}, {"input", std::string(1024, 'x')}, {"list", list}};
+  Status ust = (*up)->Add(row, {1, "r"});
+  EXPECT_FALSE(ust.ok());
+  EXPECT_NE(ust.message().find("memory budget"), std::string::npos) << ust.ToString();
+}
+
+TEST(DateArithmetic, OverflowIsAnErrorNotAWrappedDate) {
+  const char* cases[] = {
+      "'2026-01-01T00:00:00Z' + interval 2147483647 month",
+      "'2026-01-01T00:00:00Z' - interval 2147483647 month",
+      "'2026-01-01T00:00:00Z' + interval 7975 year",
+      "'2026-01-01T00:00:00Z' - interval 2026 year",
+      "'2026-01-01T00:00:00Z' + interval 500000 week",
+      "'2026-01-01T00:00:00Z' - interval 800000 day",
+      "'2026-01-01T00:00:00Z' + interval 100000000 hour",
+      "'2026-01-01T00:00:00Z' + interval 9000000000 minute",
+      "'2026-01-01T00:00:00Z' - interval 999999999999 second",
+      "'9999-12-31T00:00:00Z' + interval 999999999999 millisecond",
+      "'9999-12-31T00:00:00Z' + interval 999999999999 microsecond",
+      "'9999-12-31T23:59:59.999999Z' + interval 1 microsecond",
+      "'0001-01-01T00:00:00Z' - interval 1 microsecond",
+      "1767225600 + interval 2147483647 month",
+      "'2026-01-01T00:00:00Z' + (interval 2500000000 hour + interval 2500000000 hour)",
+      "'2026-01-01T00:00:00Z' - (interval 2500000000 hour - interval -2500000000 hour)",
+      "'2026-01-01T00:00:00Z' + interval 1e13 day",
+  };
+  for (const char* expr : cases) {
+    EvalState state(1 << 20);
+    EvalContext ctx{0, 0, &state};
+    Result<Expr> e = ParseTextExpr(expr);
+    ASSERT_TRUE(e.ok()) << expr << ": " << e.status().ToString();
+    json::value v = EvalValue(*e, json::object(), ctx);
+    EXPECT_TRUE(v.is_null()) << expr << " gave " << ToJson(v);
+    EXPECT_TRUE(state.failed()) << expr;
+    EXPECT_EQ(state.status().code(), StatusCode::kInvalidArgument) << expr;
+    EXPECT_TRUE(state.status().message().find("out of range") != std::string::npos ||
+                state.status().message().find("overflows") != std::string::npos)
+        << expr << ": " << state.status().ToString();
+  }
+  // Without an EvalState (no query to fail) they are null, never a wrapped date.
+  EXPECT_TRUE(Eval("'2026-01-01T00:00:00Z' + interval 2147483647 month").is_null());
+  // The edges themselves are fine.
+  EXPECT_EQ(Eval("'9999-12-31T23:59:59Z' + interval 999999 microsecond"), json::value("9999-12-31T23:59:59.999999Z"));
+  EXPECT_EQ(Eval("'0001-01-31T00:00:00Z' + interval 1 month"), json::value("0001-02-28T00:00:00Z"));
+  EXPECT_EQ(Eval("'2026-01-01T00:00:00Z' + interval 7973 year"), json::value("9999-01-01T00:00:00Z"));
+  EXPECT_EQ(Eval("'2026-03-31T00:00:00Z' - interval 24301 month"), json::value("0001-02-28T00:00:00Z"));
+}
+
 TEST(Traces, SummaryAveragesScoresOverSpansAndSumsMetrics) {
   Query q = Parse("from: experiment('e') summary");
   EvalContext ctx;

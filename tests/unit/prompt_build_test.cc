@@ -115,5 +115,67 @@ TEST(RenderMustache, StandaloneLinesAndLengths) {
   EXPECT_EQ(*RenderMustache("{{#list}}{{.}}{{/list}}  \n", view, false), "x  \n");
 }
 
+json::value HundredItems() {
+  json::array a;
+  for (int i = 0; i < 100; ++i) a.push_back(i);
+  return json::object{{"a", std::move(a)}};
+}
+
+TEST(TemplateBudget, NestedSectionsStopAtTheDefaultBudget) {
+  // 100^4 = 10^8 bytes unbounded; the default budget is 10 MiB.
+  Result<std::string> out =
+      RenderMustache("{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}", HundredItems(), false);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("budget of 10 MiB"), std::string::npos) << out.status().ToString();
+  // Sections that render nothing still spend a byte a pass.
+  Result<std::string> silent =
+      RenderMustache("{{#a}}{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}{{/a}}", HundredItems(), false);
+  ASSERT_FALSE(silent.ok());
+  EXPECT_NE(silent.status().message().find("budget"), std::string::npos);
+  // Lookups that make values (lengths) spend too.
+  Result<std::string> lengths =
+      RenderMustache("{{#a}}{{#a}}{{#a}}{{#a}}{{#a.length}}{{/a.length}}{{/a}}{{/a}}{{/a}}{{/a}}", HundredItems(), false);
+  ASSERT_FALSE(lengths.ok());
+}
+
+TEST(TemplateBudget, OutputNeverGrowsPastTheBudget) {
+  TemplateBudget budget(1000);
+  Result<std::string> out = RenderMustache("{{#a}}{{#a}}0123456789{{/a}}{{/a}}", HundredItems(), false, &budget);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("budget of 1000 bytes"), std::string::npos) << out.status().ToString();
+  EXPECT_LE(budget.used(), 1000u);
+  TemplateBudget enough(200000);
+  Result<std::string> fits = RenderMustache("{{#a}}{{#a}}0123456789{{/a}}{{/a}}", HundredItems(), false, &enough);
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  EXPECT_EQ(fits->size(), 100000u) << "100 · 100 · 10 bytes";
+}
+
+TEST(TemplateBudget, BuildPromptSharesOneBudgetAcrossMessages) {
+  json::object prompt_data = json::parse(R"({"prompt":{"type":"chat","messages":[
+      {"role":"system","content":"{{#a}}{{#a}}{{s}}{{/a}}{{/a}}"},
+      {"role":"user","content":"{{#a}}{{#a}}{{s}}{{/a}}{{/a}}"}]},
+      "options":{"model":"gpt-4o-mini"}})").as_object();
+  json::object args = HundredItems().as_object();
+  args["s"] = std::string(60, 's');  // 600 KB a message
+  BuildOptions options;
+  options.template_output_bytes = 1 << 20;
+  Result<json::object> built = BuildPrompt(prompt_data, args, options);
+  ASSERT_FALSE(built.ok()) << "each message fits alone, both together do not";
+  EXPECT_EQ(built.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(built.status().message().find("budget of 1 MiB"), std::string::npos) << built.status().ToString();
+  options.template_output_bytes = 2 << 20;
+  Result<json::object> fits = BuildPrompt(prompt_data, args, options);
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  // The default is 10 MiB: 100^3 · 60 bytes is past it.
+  json::object deep = json::parse(R"({"prompt":{"type":"completion","content":"{{#a}}{{#a}}{{#a}}{{s}}{{/a}}{{/a}}{{/a}}"},
+      "options":{"model":"gpt-4o-mini"}})").as_object();
+  BuildOptions completion;
+  completion.flavor = PromptFlavor::kCompletion;
+  Result<json::object> refused = BuildPrompt(deep, args, completion);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("budget of 10 MiB"), std::string::npos) << refused.status().ToString();
+}
+
 }  // namespace
 }  // namespace tv::proxy
