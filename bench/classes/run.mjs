@@ -14,7 +14,7 @@ import { seedHeavyCorpus, slowQuery } from '../../tests/lib/heavy.mjs';
 
 if (process.argv[2]) process.env.TRACEVAULT_BIN = process.argv[2];
 const SECONDS = Number(process.argv[3] ?? 20);
-const ROWS = Number(process.env.ROWS ?? 20000);
+const ROWS = Number(process.env.ROWS ?? 40000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 12);
 
 const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
