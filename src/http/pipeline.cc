@@ -73,6 +73,14 @@ Response Pipeline::Handle(const Request& req) const {
   return res;
 }
 
+Response Pipeline::Refuse(const Request& req, const Status& status) const {
+  RequestContext ctx(req, RequestIdFor(req));
+  ctx.set_normalized_path(req.path);
+  Response res = ErrorResponse(status);
+  Finish(ctx, res);
+  return res;
+}
+
 RequestClass Pipeline::Classify(const Request& req) const {
   if (CorsPolicy::IsPreflight(req)) return RequestClass::kLight;
   Router::Match m = router_.Find(req.method, req.path);

@@ -52,6 +52,10 @@ class Pipeline {
   // Never throws: an exception anywhere (authenticator included) is a 500.
   Response Handle(const Request& req) const;
 
+  // A refusal made before a handler ran (say a full worker pool): the error of
+  // `status` with the request id and CORS headers, so a browser can read it.
+  Response Refuse(const Request& req, const Status& status) const;
+
   // The class of the route `req` goes to (kLight when none matches). Cheap and
   // non-blocking: the server calls it on a socket thread to pick a pool.
   RequestClass Classify(const Request& req) const;

@@ -275,10 +275,10 @@ awaitable<Response> Server::Impl::Run(std::shared_ptr<const Request> shared_req)
   });
   if (!taken) {
     running_handlers.fetch_sub(1);
-    co_return Reject(WithRetryAfter(ResourceExhausted("The server is busy with {} requests; retry shortly",
-                                                      RequestClassName(cls)),
-                                    std::chrono::seconds(1)),
-                     shared_req.get());
+    co_return pipeline->Refuse(*shared_req, WithRetryAfter(ResourceExhausted("The server is busy with {} requests; "
+                                                                             "retry shortly",
+                                                                             RequestClassName(cls)),
+                                                           std::chrono::seconds(1)));
   }
   d->timer.expires_after(opt.request_timeout);
   co_await d->timer.async_wait(kTuple);

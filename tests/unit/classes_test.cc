@@ -269,6 +269,23 @@ TEST_F(ClassifiedPipelineTest, HeavyOverTheKeyLimitIs429AndLightStillRuns) {
   EXPECT_EQ(pipeline_.Handle(Make(Method::kPost, "/heavy")).status, 200);
 }
 
+TEST(PipelineRefuseTest, ARefusalCarriesRequestIdAndCors) {
+  Router router;
+  Pipeline pipeline(router, [](std::string_view) -> Result<Principal> { return Unauthenticated("no"); },
+                    CorsPolicy({"https://ui.example.com"}), {});
+  Request req;
+  req.method = Method::kPost;
+  req.target = "/btql";
+  ASSERT_TRUE(req.ParseTarget());
+  req.headers.Add("Origin", "https://ui.example.com");
+  req.headers.Add("x-request-id", "req-42");
+  Response r = pipeline.Refuse(req, WithRetryAfter(ResourceExhausted("busy"), std::chrono::seconds(3)));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers.Get("retry-after").value_or(""), "3");
+  EXPECT_EQ(r.headers.Get("x-request-id").value_or(""), "req-42");
+  EXPECT_EQ(r.headers.Get("access-control-allow-origin").value_or(""), "https://ui.example.com");
+}
+
 // --- /ready ---
 
 TEST(ReadinessTest, SaturatedClassesMake503ThenRecover) {
