@@ -64,7 +64,8 @@ struct ServerFlags {
   int request_timeout_s = 120;
   uint64_t max_body_bytes = uint64_t{256} << 20;
   size_t max_concurrent_requests = 512;
-  int memory_percent = 50;
+  size_t max_connections_per_client = 256;
+  int memory_percent = 0;  // 0: not given; NODE_MEMORY_PERCENT, else 50
   int io_threads = 0;  // 0: one per core
   // Worker pool of each request class (http/request_class.h); --worker-threads
   // is the light class's. single_worker_pool runs every class in that one pool.

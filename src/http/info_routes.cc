@@ -56,7 +56,6 @@ std::vector<PublicRoute> InfoPublicRoutes() {
       {std::nullopt, "/version", false},
       {std::nullopt, "/health", false},
       {std::nullopt, "/ready", false},
-      {Method::kGet, "/metrics", false},  // aggregate gauges only, no tenant data
       {std::nullopt, "/upload/", true},  // signed upload URLs carry their own credential
   };
 }
