@@ -7,7 +7,7 @@ DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
 export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
-.PHONY: all deps build run test test-unit test-node bench bench-spans bench-proxy crash fuzz fuzz-short clean
+.PHONY: all deps build run test test-unit test-node bench bench-spans bench-proxy bench-classes crash fuzz fuzz-short clean
 
 all: build
 
@@ -57,6 +57,12 @@ bench: build
 bench-proxy: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) --target tracevault
 	node bench/proxy/run.mjs $(BUILD_DIR)/bin/tracevault $${CALLS:-300}
+
+# The light path's latency while another organization saturates heavy BTQL,
+# with one shared worker pool ("before") and with request classes.
+bench-classes: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target tracevault
+	node bench/classes/run.mjs $(BUILD_DIR)/bin/tracevault $${SECONDS_PER_RUN:-20}
 
 # The span-store benchmark against a PostgreSQL 15 peer (1M spans by default;
 # SPANS=100000 for a quick run). Builds only the server and the driver.

@@ -236,6 +236,7 @@ Status Run(const ServerFlags& flags, Role role) {
   TV_RETURN_IF_ERROR(Assemble(flags, role, dir, a));
 
   http::Server server(ToServerOptions(flags, addr));
+  http::AddReadinessRoute(a.router, [&server] { return server.Load(); });
   TV_ASSIGN_OR_RETURN(uint16_t port, server.Listen());
   std::string host = addr.host.find(':') != std::string::npos ? "[" + addr.host + "]" : addr.host;
   if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
@@ -249,6 +250,7 @@ Status Run(const ServerFlags& flags, Role role) {
   http::Pipeline pipeline(
       a.router, [c = a.client.get()](std::string_view token) { return c->Authenticate(token); },
       http::CorsPolicy(CorsOrigins(flags, default_origin)), http::InfoPublicRoutes());
+  pipeline.LimitHeavy({flags.heavy_per_key, flags.heavy_per_org});
   spdlog::info("tracevault {}: listening on http://{}:{} (public URL {})", RoleName(role), host, port, public_url);
   server.Run(pipeline);
   spdlog::info("tracevault {}: stopped", RoleName(role));

@@ -1,5 +1,6 @@
 #include "cli/server_config.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 
@@ -8,6 +9,53 @@
 #include "http/memory_budget.h"
 
 namespace tv::cli {
+
+std::array<int, http::kRequestClassCount> DefaultClassThreads() {
+  std::array<int, http::kRequestClassCount> out;
+  for (const auto& info : http::kRequestClasses) out[http::RequestClassIndex(info.id)] = info.default_threads;
+  return out;
+}
+
+std::array<int, http::kRequestClassCount> DefaultClassQueues() {
+  std::array<int, http::kRequestClassCount> out;
+  for (const auto& info : http::kRequestClasses) out[http::RequestClassIndex(info.id)] = info.default_queue;
+  return out;
+}
+
+namespace {
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// --worker-threads (the light class), --{ingest,heavy,model}-threads, --{class}-queue,
+// --single-worker-pool and the per-tenant heavy limits.
+void AddWorkerPoolFlags(CLI::App& cmd, ServerFlags& f) {
+  for (const auto& info : http::kRequestClasses) {
+    size_t i = http::RequestClassIndex(info.id);
+    bool light = info.id == http::RequestClass::kLight;
+    std::string name(info.name);
+    cmd.add_option(light ? "--worker-threads" : "--" + name + "-threads", f.class_threads[i],
+                   light ? "Threads running light requests (lookups, lists, auth); all requests with --single-worker-pool"
+                         : "Threads running " + name + " requests")
+        ->envname(light ? "TRACEVAULT_WORKER_THREADS" : "TRACEVAULT_" + Upper(name) + "_THREADS")
+        ->check(CLI::Range(1, 4096))->capture_default_str();
+    cmd.add_option("--" + name + "-queue", f.class_queue[i],
+                   "Waiting " + name + " requests beyond its busy threads before 429")
+        ->envname("TRACEVAULT_" + Upper(name) + "_QUEUE")->check(CLI::Range(0, 1 << 20))->capture_default_str();
+  }
+  cmd.add_flag("--single-worker-pool", f.single_worker_pool,
+               "Run every request class in one pool of --worker-threads (for comparison only)")
+      ->envname("TRACEVAULT_SINGLE_WORKER_POOL");
+  cmd.add_option("--heavy-per-key", f.heavy_per_key, "Heavy requests (BTQL, summaries) running at once per API key; 0: no limit")
+      ->envname("TRACEVAULT_HEAVY_PER_KEY")->check(CLI::Range(0, 1 << 20))->capture_default_str();
+  cmd.add_option("--heavy-per-org", f.heavy_per_org, "Heavy requests running at once per organization; 0: no limit")
+      ->envname("TRACEVAULT_HEAVY_PER_ORG")->check(CLI::Range(0, 1 << 20))->capture_default_str();
+}
+
+}  // namespace
 
 void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
   cmd.add_option("--data-dir", f.data_dir, "Directory for databases and keys")->envname("TRACEVAULT_DATA_DIR")
@@ -40,8 +88,7 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
                  "Percent of available memory that buffered bodies may use (default: NODE_MEMORY_PERCENT, else 50)")
       ->envname("TRACEVAULT_MEMORY_PERCENT")->check(CLI::Range(1, 100));
   cmd.add_option("--io-threads", f.io_threads, "Socket threads (0: one per core)")->envname("TRACEVAULT_IO_THREADS");
-  cmd.add_option("--worker-threads", f.worker_threads, "Handler threads")->envname("TRACEVAULT_WORKER_THREADS")
-      ->capture_default_str();
+  AddWorkerPoolFlags(cmd, f);
   cmd.add_option("--drain-timeout", f.drain_timeout_s, "Seconds to drain in-flight requests on shutdown")
       ->envname("TRACEVAULT_DRAIN_TIMEOUT_SECONDS")->capture_default_str();
   cmd.add_option("--auth-cache-ttl", f.auth_cache_ttl_s, "Seconds a resolved API key is cached (max 60)")
@@ -160,7 +207,9 @@ http::ServerOptions ToServerOptions(const ServerFlags& f, const ListenAddress& a
   o.port = addr.port;
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   o.io_threads = f.io_threads > 0 ? f.io_threads : static_cast<int>(cores);
-  o.worker_threads = std::max(1, f.worker_threads);
+  for (size_t i = 0; i < http::kRequestClassCount; ++i)
+    o.pools[i] = {std::max(1, f.class_threads[i]), static_cast<size_t>(std::max(0, f.class_queue[i]))};
+  o.single_pool = f.single_worker_pool;
   o.max_body_bytes = f.max_body_bytes;
   o.keep_alive_timeout = std::chrono::seconds(std::max(1, f.keep_alive_timeout_s));
   o.request_timeout = std::chrono::seconds(std::max(1, f.request_timeout_s));

@@ -2,6 +2,7 @@
 // data). docs/configuration.md is the table of all of them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ struct StoreFlags {
   uint64_t proxy_idle_timeout_ms = 60000;
 };
 
+std::array<int, http::kRequestClassCount> DefaultClassThreads();
+std::array<int, http::kRequestClassCount> DefaultClassQueues();
+
 struct ServerFlags {
   std::string data_dir = "./tracevault-data";
   std::string listen = "127.0.0.1:8000";
@@ -63,7 +67,13 @@ struct ServerFlags {
   size_t max_connections_per_client = 256;
   int memory_percent = 0;  // 0: not given; NODE_MEMORY_PERCENT, else 50
   int io_threads = 0;  // 0: one per core
-  int worker_threads = 8;
+  // Worker pool of each request class (http/request_class.h); --worker-threads
+  // is the light class's. single_worker_pool runs every class in that one pool.
+  std::array<int, http::kRequestClassCount> class_threads = DefaultClassThreads();
+  std::array<int, http::kRequestClassCount> class_queue = DefaultClassQueues();
+  bool single_worker_pool = false;
+  int heavy_per_key = 2;  // heavy requests in flight per API key (0: no limit)
+  int heavy_per_org = 3;  // ... per organization
   int drain_timeout_s = 30;
   int auth_cache_ttl_s = 30;
   // serve and data: calls to other services per user token per window (0: no limit).

@@ -163,7 +163,8 @@ http::Response Metrics(DataPlane& dp) {
 }  // namespace
 
 void AddAdminRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kPost, "/v1/admin/compact", [&dp](http::RequestContext& ctx) { return Compact(dp, ctx); });
+  router.Add(http::Method::kPost, "/v1/admin/compact", [&dp](http::RequestContext& ctx) { return Compact(dp, ctx); },
+             http::RequestClass::kHeavy);
   router.Add(http::Method::kGet, "/v1/admin/outbound", [&dp](http::RequestContext& ctx) { return Outbound(dp, ctx); });
   router.Add(http::Method::kGet, "/metrics", [&dp](http::RequestContext&) -> Result<http::Response> { return Metrics(dp); });
 }

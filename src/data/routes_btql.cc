@@ -65,7 +65,9 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
 }  // namespace
 
 void AddBtqlRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kPost, "/btql", [&dp](http::RequestContext& ctx) { return PostBtql(dp, ctx); });
+  // Heavy even when the query is an id or root_span_id lookup: the class is
+  // chosen before the body is read (docs/configuration.md, request classes).
+  router.Add(http::Method::kPost, "/btql", [&dp](http::RequestContext& ctx) { return PostBtql(dp, ctx); }, http::RequestClass::kHeavy);
 }
 
 }  // namespace tv::data

@@ -197,8 +197,8 @@ Result<http::Response> HandleInvoke(DataPlane& dp, http::RequestContext& ctx) {
 
 void AddInvokeRoutes(DataPlane& dp, http::Router& router) {
   auto handler = [&dp](http::RequestContext& ctx) { return HandleInvoke(dp, ctx); };
-  router.Add(http::Method::kPost, "/function/invoke", handler);
-  router.Add(http::Method::kPost, "/v1/function/:id/invoke", handler);
+  router.Add(http::Method::kPost, "/function/invoke", handler, http::RequestClass::kModel);
+  router.Add(http::Method::kPost, "/v1/function/:id/invoke", handler, http::RequestClass::kModel);
 }
 
 }  // namespace tv::data

@@ -74,7 +74,7 @@ void AddProxyRoutes(DataPlane& dp, http::Router& router) {
                                                                {"/v1/proxy/embeddings", ModelEndpoint::kEmbeddings}};
   for (const auto& [path, endpoint] : routes) {
     router.Add(http::Method::kPost, std::string(path),
-               [&dp, endpoint](http::RequestContext& ctx) { return HandleProxy(dp, ctx, endpoint); });
+               [&dp, endpoint](http::RequestContext& ctx) { return HandleProxy(dp, ctx, endpoint); }, http::RequestClass::kModel);
   }
 }
 

@@ -57,7 +57,7 @@ Result<http::Response> Purge(DataPlane& dp, http::RequestContext& ctx, store::Ob
 void AddPurgeRoutes(DataPlane& dp, http::Router& router) {
   for (auto kind : kRowObjectKinds) {
     router.Add(http::Method::kPost, fmt::format("/v1/{}/:id/purge", store::ObjectKindName(kind)),
-               [&dp, kind](http::RequestContext& ctx) { return Purge(dp, ctx, kind); });
+               [&dp, kind](http::RequestContext& ctx) { return Purge(dp, ctx, kind); }, http::RequestClass::kHeavy);
   }
 }
 

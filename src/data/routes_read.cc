@@ -112,7 +112,7 @@ void AddReadRoutes(DataPlane& dp, http::Router& router) {
     });
   }
   router.Add(http::Method::kGet, "/dataset-summary",
-             [&dp](http::RequestContext& ctx) { return DatasetSummary(dp, ctx); });
+             [&dp](http::RequestContext& ctx) { return DatasetSummary(dp, ctx); }, http::RequestClass::kHeavy);
   router.Add(http::Method::kGet, "/xact-id", [&dp](http::RequestContext&) -> Result<http::Response> {
     return http::Response::Text(200, store::FormatXact(dp.store().watermark()));
   });

@@ -299,11 +299,11 @@ Result<http::Response> SummarizeDataset(DataPlane& dp, http::RequestContext& ctx
 
 void AddSummaryRoutes(DataPlane& dp, http::Router& router) {
   router.Add(http::Method::kGet, "/experiment-comparison2",
-             [&dp](http::RequestContext& ctx) { return GetComparison2(dp, ctx); });
+             [&dp](http::RequestContext& ctx) { return GetComparison2(dp, ctx); }, http::RequestClass::kHeavy);
   router.Add(http::Method::kGet, "/v1/experiment/:id/summarize",
-             [&dp](http::RequestContext& ctx) { return SummarizeExperiment(dp, ctx); });
+             [&dp](http::RequestContext& ctx) { return SummarizeExperiment(dp, ctx); }, http::RequestClass::kHeavy);
   router.Add(http::Method::kGet, "/v1/dataset/:id/summarize",
-             [&dp](http::RequestContext& ctx) { return SummarizeDataset(dp, ctx); });
+             [&dp](http::RequestContext& ctx) { return SummarizeDataset(dp, ctx); }, http::RequestClass::kHeavy);
 }
 
 }  // namespace tv::data

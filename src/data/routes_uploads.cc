@@ -129,12 +129,14 @@ Result<http::Response> GetUpload(DataPlane& dp, http::RequestContext& ctx) {
 }  // namespace
 
 void AddUploadRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kPost, "/logs3/overflow", [&dp](http::RequestContext& ctx) { return PostOverflow(dp, ctx); });
-  router.Add(http::Method::kPost, "/attachment", [&dp](http::RequestContext& ctx) { return PostAttachment(dp, ctx); });
+  router.Add(http::Method::kPost, "/logs3/overflow", [&dp](http::RequestContext& ctx) { return PostOverflow(dp, ctx); },
+             http::RequestClass::kIngest);
+  router.Add(http::Method::kPost, "/attachment", [&dp](http::RequestContext& ctx) { return PostAttachment(dp, ctx); },
+             http::RequestClass::kIngest);
   router.Add(http::Method::kPost, "/attachment/status",
              [&dp](http::RequestContext& ctx) { return PostAttachmentStatus(dp, ctx); });
   router.Add(http::Method::kGet, "/attachment", [&dp](http::RequestContext& ctx) { return GetAttachment(dp, ctx); });
-  router.Add(http::Method::kPut, "/upload/:token", [&dp](http::RequestContext& ctx) { return PutUpload(dp, ctx); });
+  router.Add(http::Method::kPut, "/upload/:token", [&dp](http::RequestContext& ctx) { return PutUpload(dp, ctx); }, http::RequestClass::kIngest);
   router.Add(http::Method::kGet, "/upload/:token", [&dp](http::RequestContext& ctx) { return GetUpload(dp, ctx); });
 }
 

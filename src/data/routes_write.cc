@@ -168,14 +168,15 @@ Result<http::Response> PostCrossObjectInsert(DataPlane& dp, http::RequestContext
 }  // namespace
 
 void AddWriteRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kPost, "/logs3", [&dp](http::RequestContext& ctx) { return PostLogs3(dp, ctx); });
-  router.Add(http::Method::kPost, "/v1/insert", [&dp](http::RequestContext& ctx) { return PostCrossObjectInsert(dp, ctx); });
+  router.Add(http::Method::kPost, "/logs3", [&dp](http::RequestContext& ctx) { return PostLogs3(dp, ctx); }, http::RequestClass::kIngest);
+  router.Add(http::Method::kPost, "/v1/insert", [&dp](http::RequestContext& ctx) { return PostCrossObjectInsert(dp, ctx); },
+             http::RequestClass::kIngest);
   for (auto kind : kRowObjectKinds) {
     std::string base = fmt::format("/v1/{}/:id/", store::ObjectKindName(kind));
     router.Add(http::Method::kPost, base + "insert",
-               [&dp, kind](http::RequestContext& ctx) { return PostInsert(dp, ctx, kind); });
+               [&dp, kind](http::RequestContext& ctx) { return PostInsert(dp, ctx, kind); }, http::RequestClass::kIngest);
     router.Add(http::Method::kPost, base + "feedback",
-               [&dp, kind](http::RequestContext& ctx) { return PostFeedback(dp, ctx, kind); });
+               [&dp, kind](http::RequestContext& ctx) { return PostFeedback(dp, ctx, kind); }, http::RequestClass::kIngest);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 namespace tv::http {
@@ -28,11 +29,33 @@ void AddInfoRoutes(Router& router, ServerInfo info) {
   });
 }
 
+void AddReadinessRoute(Router& router, std::function<std::array<PoolLoad, kRequestClassCount>()> load) {
+  router.Add(Method::kGet, "/ready", [load = std::move(load)](RequestContext&) -> Result<Response> {
+    std::array<PoolLoad, kRequestClassCount> loads = load();
+    boost::json::object classes;
+    boost::json::array saturated;
+    for (const auto& info : kRequestClasses) {
+      const PoolLoad& l = loads[RequestClassIndex(info.id)];
+      if (l.saturated()) saturated.emplace_back(info.name);
+      classes[info.name] = boost::json::object{{"threads", l.threads},
+                                               {"queue_limit", l.queue_limit},
+                                               {"running", l.running},
+                                               {"queued", l.queued},
+                                               {"rejected", l.rejected},
+                                               {"saturated", l.saturated()}};
+    }
+    bool ready = saturated.empty();
+    boost::json::object body{{"status", ready ? "ready" : "saturated"}, {"saturated", saturated}, {"classes", classes}};
+    return Response::Json(ready ? 200 : 503, body);
+  });
+}
+
 std::vector<PublicRoute> InfoPublicRoutes() {
   return {
       {Method::kGet, "/v1", false},
       {std::nullopt, "/version", false},
       {std::nullopt, "/health", false},
+      {std::nullopt, "/ready", false},
       {std::nullopt, "/upload/", true},  // signed upload URLs carry their own credential
   };
 }

@@ -1,8 +1,11 @@
 // The routes every tracevault process answers without authentication:
-// GET /v1 (hello), GET /version (build and feature flags) and GET /health
-// (each dependency's status; 503 when one is down).
+// GET /v1 (hello), GET /version (build and feature flags), GET /health
+// (each dependency's status; 503 when one is down) and GET /ready (503 while a
+// request class's worker pool is saturated, i.e. new requests of that class
+// are refused with 429).
 #pragma once
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "common/status.h"
 #include "http/pipeline.h"
 #include "http/router.h"
+#include "http/worker_pools.h"
 
 namespace tv::http {
 
@@ -27,6 +31,9 @@ struct ServerInfo {
 };
 
 void AddInfoRoutes(Router& router, ServerInfo info);
+// GET /ready: each class's load from `load` (the server's Server::Load), and
+// 503 listing the saturated classes while any is. Added once the server exists.
+void AddReadinessRoute(Router& router, std::function<std::array<PoolLoad, kRequestClassCount>()> load);
 // The routes above, plus CORS preflight and signed uploads, as public routes.
 std::vector<PublicRoute> InfoPublicRoutes();
 

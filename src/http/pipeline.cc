@@ -73,6 +73,20 @@ Response Pipeline::Handle(const Request& req) const {
   return res;
 }
 
+Response Pipeline::Refuse(const Request& req, const Status& status) const {
+  RequestContext ctx(req, RequestIdFor(req));
+  ctx.set_normalized_path(req.path);
+  Response res = ErrorResponse(status);
+  Finish(ctx, res);
+  return res;
+}
+
+RequestClass Pipeline::Classify(const Request& req) const {
+  if (CorsPolicy::IsPreflight(req)) return RequestClass::kLight;
+  Router::Match m = router_.Find(req.method, req.path);
+  return m.route ? m.route->request_class : RequestClass::kLight;
+}
+
 Response Pipeline::HandleUnsafe(RequestContext& ctx) const {
   const Request& req = ctx.request();
   Response res;
@@ -109,6 +123,12 @@ Response Pipeline::Route(RequestContext& ctx) const {
   }
   ctx.set_params(std::move(m.params));
   ctx.set_normalized_path(Router::NormalizePattern(m.route->pattern));
+  TenantSlots::Lease heavy_slot;
+  if (m.route->request_class == RequestClass::kHeavy && heavy_slots_ && ctx.principal().authenticated()) {
+    Result<TenantSlots::Lease> lease = heavy_slots_->Acquire(ctx.principal());
+    if (!lease.ok()) return ErrorResponse(lease.status());
+    heavy_slot = std::move(*lease);
+  }
   Result<Response> r = m.route->handler(ctx);
   return r.ok() ? std::move(*r) : ErrorResponse(r.status());
 }

@@ -7,10 +7,15 @@
 // valid bearer token, so an unknown path with a bad key is 401, not 404, and a
 // route added later is protected without doing anything.
 //
+// A heavy route (RequestClass::kHeavy) runs only when the caller's API key and
+// organization have a heavy slot free (LimitHeavy, tenant_slots.h); otherwise
+// it is a 429 with Retry-After, before the handler reads anything.
+//
 // Thread-safety: Handle() is const and may run on many threads at once.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +24,9 @@
 #include "common/status.h"
 #include "http/cors.h"
 #include "http/message.h"
+#include "http/request_class.h"
 #include "http/router.h"
+#include "http/tenant_slots.h"
 
 namespace tv::http {
 
@@ -38,8 +45,20 @@ class Pipeline {
   Pipeline(const Router& router, Authenticator authenticate, CorsPolicy cors,
            std::vector<PublicRoute> public_routes);
 
+  // Bounds heavy requests per API key and organization. Call before serving;
+  // without it heavy routes are bounded only by their worker pool.
+  void LimitHeavy(TenantLimits limits) { heavy_slots_ = std::make_unique<TenantSlots>(limits); }
+
   // Never throws: an exception anywhere (authenticator included) is a 500.
   Response Handle(const Request& req) const;
+
+  // A refusal made before a handler ran (say a full worker pool): the error of
+  // `status` with the request id and CORS headers, so a browser can read it.
+  Response Refuse(const Request& req, const Status& status) const;
+
+  // The class of the route `req` goes to (kLight when none matches). Cheap and
+  // non-blocking: the server calls it on a socket thread to pick a pool.
+  RequestClass Classify(const Request& req) const;
 
   // The request id echoed as x-request-id: the client's when it is a sane
   // token, otherwise a fresh random one.
@@ -55,6 +74,7 @@ class Pipeline {
   Authenticator authenticate_;
   CorsPolicy cors_;
   std::vector<PublicRoute> public_routes_;
+  std::unique_ptr<TenantSlots> heavy_slots_;  // null: no per-tenant bound
 };
 
 }  // namespace tv::http

@@ -53,12 +53,13 @@ int MatchRoute(const Router::Route& route, const std::vector<std::string>& parts
 
 }  // namespace
 
-void Router::Add(Method method, std::string_view pattern, Handler handler) {
+void Router::Add(Method method, std::string_view pattern, Handler handler, RequestClass request_class) {
   auto route = std::make_unique<Route>();
   route->method = method;
   route->pattern = std::string(pattern);
   route->segments = SplitPath(pattern);
   route->handler = std::move(handler);
+  route->request_class = request_class;
   routes_.push_back(std::move(route));
 }
 

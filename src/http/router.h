@@ -4,6 +4,9 @@
 // segment; a final segment "*name" captures the rest of the path (possibly
 // empty). Literal segments win over captures when both match. Routes are
 // added at startup; Find() is thread-safe once serving begins.
+//
+// Each route declares its RequestClass (request_class.h), kLight unless said
+// otherwise: the server picks the worker pool from it before the handler runs.
 #pragma once
 
 #include <functional>
@@ -15,6 +18,7 @@
 #include "common/status.h"
 #include "http/context.h"
 #include "http/message.h"
+#include "http/request_class.h"
 
 namespace tv::http {
 
@@ -27,6 +31,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    RequestClass request_class = RequestClass::kLight;
   };
 
   struct Match {
@@ -36,7 +41,8 @@ class Router {
     PathParams params;
   };
 
-  void Add(Method method, std::string_view pattern, Handler handler);
+  void Add(Method method, std::string_view pattern, Handler handler,
+           RequestClass request_class = RequestClass::kLight);
   Match Find(Method method, std::string_view path) const;
 
   // The audit form of a route pattern: "/v1/project/:id" → "/v1/project/[id]".

@@ -204,7 +204,7 @@ Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& r
 struct Server::Impl {
   explicit Impl(ServerOptions o)
       : opt(std::move(o)),
-        workers(static_cast<size_t>(std::max(1, opt.worker_threads))),
+        workers(opt.pools, opt.single_pool),
         producers(static_cast<size_t>(std::max(1, opt.stream_threads))),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
@@ -230,7 +230,7 @@ struct Server::Impl {
   ServerOptions opt;
   const Pipeline* pipeline = nullptr;  // set by Run()
   asio::io_context ioc;
-  asio::thread_pool workers;
+  WorkerPools workers;
   // Streamed bodies' producers, apart from the handlers: a long stream must
   // not hold a handler thread.
   asio::thread_pool producers;
@@ -314,7 +314,8 @@ awaitable<Response> Server::Impl::Run(std::shared_ptr<const Request> shared_req)
     co_return Reject(ResourceExhausted("Too many concurrent requests; retry shortly"), shared_req.get());
   }
   auto d = std::make_shared<Dispatch>(co_await asio::this_coro::executor);
-  asio::post(workers, [this, d, shared_req] {
+  RequestClass cls = pipeline->Classify(*shared_req);
+  bool taken = workers.TryPost(cls, [this, d, shared_req] {
     Response r = pipeline->Handle(*shared_req);
     running_handlers.fetch_sub(1);
     asio::post(d->timer.get_executor(), [d, r = std::move(r)]() mutable {
@@ -324,6 +325,13 @@ awaitable<Response> Server::Impl::Run(std::shared_ptr<const Request> shared_req)
       d->timer.cancel();
     });
   });
+  if (!taken) {
+    running_handlers.fetch_sub(1);
+    co_return pipeline->Refuse(*shared_req, WithRetryAfter(ResourceExhausted("The server is busy with {} requests; "
+                                                                             "retry shortly",
+                                                                             RequestClassName(cls)),
+                                                           std::chrono::seconds(1)));
+  }
   d->timer.expires_after(opt.request_timeout);
   co_await d->timer.async_wait(kTuple);
   d->finished = true;
@@ -669,7 +677,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 Server::~Server() {
   impl_->ioc.stop();
   impl_->CloseStreams();
-  impl_->workers.join();
+  impl_->workers.Join();
   impl_->producers.join();
 }
 
@@ -699,9 +707,11 @@ void Server::Run(const Pipeline& pipeline) {
   s.ioc.run();
   for (auto& t : threads) t.join();
   s.CloseStreams();
-  s.workers.join();
+  s.workers.Join();
   s.producers.join();
 }
+
+std::array<PoolLoad, kRequestClassCount> Server::Load() const { return impl_->workers.Load(); }
 
 void Server::Shutdown() {
   asio::post(impl_->ioc, [s = impl_.get()] { s->BeginShutdown(); });

@@ -1,14 +1,18 @@
 // Server: HTTP/1.1 on Boost.Beast with Asio coroutines.
 //
-// Sockets are served by `io_threads` threads; handlers (the Pipeline) run on a
-// separate pool of `worker_threads` so blocking work — SQLite commits, calls to
-// the control plane — never stalls other connections. Beast and Asio are
-// confined to server.cc and asio_impl.cc.
+// Sockets are served by `io_threads` threads; handlers (the Pipeline) run on
+// worker pools apart from them, so blocking work — SQLite commits, calls to
+// the control plane — never stalls other connections. There is one pool per
+// RequestClass (request_class.h, worker_pools.h), picked from the route
+// before the handler runs, so slow heavy queries cannot hold the threads that
+// serve light lookups or ingest. Beast and Asio are confined to server.cc and
+// asio_impl.cc.
 //
 // Limits, each answered with a JSON error: bodies over max_body_bytes → 413;
-// more than max_concurrent_requests handlers in flight, or buffered bodies past
-// the memory budget → 429; a handler running past request_timeout → 504; a
-// client too slow to send its request → 408. Keep-alive connections idle for
+// more than max_concurrent_requests handlers in flight, a class's pool and
+// queue full, or buffered bodies past the memory budget → 429 with
+// Retry-After; a handler running past request_timeout → 504; a client too
+// slow to send its request → 408. Keep-alive connections idle for
 // keep_alive_timeout are closed. A client address with max_connections_per_client
 // connections open has each further one answered 429 and closed. A request
 // body framed by anything but a lone "chunked" Transfer-Encoding → 400, closed.
@@ -28,6 +32,7 @@
 // once all are done or drain_timeout passes.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -35,6 +40,7 @@
 
 #include "common/status.h"
 #include "http/pipeline.h"
+#include "http/worker_pools.h"
 
 namespace tv::http {
 
@@ -42,7 +48,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;
   int io_threads = 2;
-  int worker_threads = 8;
+  // Threads and queue of each class's pool; [kLight] also sizes the shared
+  // pool when single_pool is set (every class in one pool, as before classes).
+  WorkerPools::Options pools = WorkerPools::Defaults();
+  bool single_pool = false;
   int stream_threads = 64;  // producers of streamed bodies (mostly waiting on upstreams)
   uint64_t max_body_bytes = uint64_t{256} << 20;
   std::chrono::seconds keep_alive_timeout{65};
@@ -70,6 +79,9 @@ class Server {
 
   // Starts a graceful shutdown. Safe to call from any thread.
   void Shutdown();
+
+  // The load of each class's pool, in RequestClass order. Safe from any thread.
+  std::array<PoolLoad, kRequestClassCount> Load() const;
 
  private:
   struct Impl;

@@ -213,7 +213,7 @@ class ServerTest : public ::testing::Test {
     opt.host = "127.0.0.1";
     opt.port = 0;
     opt.io_threads = 1;
-    opt.worker_threads = 2;
+    opt.pools[RequestClassIndex(RequestClass::kLight)].threads = 2;
     opt.max_body_bytes = 1024;
     opt.request_timeout = std::chrono::seconds(1);
     opt.keep_alive_timeout = std::chrono::seconds(10);
