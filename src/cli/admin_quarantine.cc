@@ -16,6 +16,7 @@
 #include "cli/data_dir.h"
 #include "cli/object_store_config.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "crypto/master_key.h"
 #include "data/data_plane.h"
 #include "meta/sqlite/sqlite_meta_store.h"
@@ -49,6 +50,7 @@ void Print(const QuarantineArgs& a, const json::object& summary, const std::vect
 }
 
 Status Run(const QuarantineArgs& a) {
+  ConfigureLogging("warn");  // diagnostics on stderr; stdout is the report
   if (!std::filesystem::exists(a.data_dir + "/data/meta.db"))
     return InvalidArgument("'{}' has no data plane database (data/meta.db)", a.data_dir);
   TV_ASSIGN_OR_RETURN(DataDir dir, PrepareDataDir(a.data_dir));

@@ -54,8 +54,8 @@ Result<std::vector<QuarantineRecord>> FindUndecodable(Catalog& catalog, objstore
   Collector collector(out);
   for (const auto& meta : set.segments) {
     TV_ASSIGN_OR_RETURN(std::string bytes, objects.Get(meta.key, std::nullopt));
-    TV_ASSIGN_OR_RETURN(auto seg, Segment::Open(meta.key, bytes.size(), MemorySegmentFile(std::move(bytes)), blocks,
-                                                &collector));
+    uint64_t size = bytes.size();
+    TV_ASSIGN_OR_RETURN(auto seg, Segment::Open(meta.key, size, MemorySegmentFile(std::move(bytes)), blocks, &collector));
     for (uint32_t r = 0; r < seg->rows(); ++r) TV_RETURN_IF_ERROR(seg->Row(r).status());
   }
   return out;

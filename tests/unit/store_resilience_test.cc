@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <thread>
 
 #include "store/quarantine.h"
 #include "store/repair.h"
@@ -198,6 +199,7 @@ TEST_F(ResilienceTest, PoisonedSegmentRowIsQuarantinedAndMergedAway) {
 
 TEST_F(ResilienceTest, RepairScanFindsWithoutRecording) {
   Poison();
+  ASSERT_TRUE(store_->compactor().CompactObject(b_.ObjectId()).ok());  // B in a segment
   Result<std::vector<QuarantineRecord>> found = FindUndecodable(store_->catalog(), *objects_, a_.ObjectId());
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   ASSERT_EQ(found->size(), 1u);
@@ -248,6 +250,57 @@ TEST_F(ResilienceTest, OneFailingObjectDoesNotStopTheOthers) {
   EXPECT_EQ(f->next_retry_micros, clock_.NowMicros() + 2000000);
   EXPECT_EQ(store_->compactor().failures_total(), 2u);
   EXPECT_EQ(f->ToJson().at("object_id").as_string(), a_.ObjectId());
+}
+
+// The background loop: B keeps being compacted while A fails, and A is
+// retried only when its backoff has passed (the fake clock decides).
+TEST_F(ResilienceTest, BackgroundLoopGoesOnAndBacksOff) {
+  a_ = {ObjectKind::kExperiment, "00000000-0000-4000-8000-000000000001"};  // first in the backlog
+  b_ = {ObjectKind::kExperiment, "ffffffff-0000-4000-8000-000000000002"};
+  MustWrite({W(a_, {Span("a1", "a1", std::nullopt, "one")})});
+  std::vector<std::string> a_chunks = WalFiles();
+  ASSERT_EQ(a_chunks.size(), 1u);
+  {
+    std::fstream f(fs::path(folder_) / "wal" / a_chunks[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-3, std::ios::end);
+    f.put('#');
+  }
+  SpanStoreOptions options = Options();
+  options.compactor.background = true;
+  options.compactor.poll = std::chrono::milliseconds(5);
+  options.compactor.fold_age = std::chrono::seconds(0);
+  Restart(options);
+  // Waits (without a time limit of its own: the test runner's applies) until
+  // B has nothing waiting.
+  auto b_compacted = [&] {
+    for (;;) {
+      Result<std::vector<SectionRef>> s = store_->catalog().Sections(b_.ObjectId());
+      if (s.ok() && s->empty() && Count("SELECT COUNT(*) AS n FROM segment_set WHERE object_id = '" + b_.ObjectId() +
+                                        "' AND generation > 0") > 0)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  auto b_generation = [&] {
+    return Count("SELECT generation AS n FROM segment_set WHERE object_id = '" + b_.ObjectId() + "'");
+  };
+  MustWrite({W(b_, {Span("b1", "b1", std::nullopt, "bee")})});
+  b_compacted();
+  std::optional<CompactionFailure> f = store_->compactor().FailureOf(a_.ObjectId());
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->failures, 1u);
+  // More rounds for B; the clock stands still, so A is not tried again.
+  for (int round = 2; round <= 4; ++round) {
+    MustWrite({W(b_, {Span("b" + std::to_string(round), "b1", std::nullopt, "bee")})});
+    while (b_generation() < round) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(store_->compactor().FailureOf(a_.ObjectId())->failures, 1u);
+  EXPECT_EQ(store_->compactor().backlog_rows(), 1u);  // A's row
+  // Past the backoff it is tried again (and fails again).
+  clock_.Advance(kSecond);
+  while (store_->compactor().FailureOf(a_.ObjectId())->failures < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(store_->compactor().FailureOf(a_.ObjectId())->next_retry_micros, clock_.NowMicros() + 2 * kSecond);
+  EXPECT_EQ(Sorted(Ids(Rows(b_))), (std::set<std::string>{"b1", "b2", "b3", "b4"}));
 }
 
 TEST_F(ResilienceTest, BacklogIsKnownAtStartUp) {
