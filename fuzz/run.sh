@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the BTQL libFuzzer harnesses with clang in their own build directory
-# and runs each for FUZZ_SECONDS (both at once, one core each). Exits non-zero
+# Builds the libFuzzer harnesses (the BTQL parsers and the row-intake path)
+# with clang in their own build directory and runs each for FUZZ_SECONDS (all
+# at once, sharing the cores). Exits non-zero
 # if any harness finds a crash, a leak, a timeout or undefined behaviour; the
 # inputs that did are left in $FUZZ_BUILD_DIR/crashes/.
 #   FUZZ_SECONDS   seconds per harness (default 60)
@@ -23,8 +24,9 @@ cmake --build "$BUILD" || exit 1
 mkdir -p "$BUILD/crashes"
 pids=()
 names=()
-for kind in text json; do
+for kind in text json rows; do
   harness="btql_${kind}_fuzzer"
+  [ "$kind" = rows ] && harness=row_intake_fuzzer
   work="$BUILD/corpus/$kind"   # grows across runs; fuzz/corpus/$kind stays the checked-in seeds
   mkdir -p "$work"
   dict=()

@@ -27,7 +27,7 @@ async function time(url, key, body) {
 }
 
 const fake = await startFakeModels();
-const dep = await startServe({ extraArgs: ['--proxy-allowed-hosts', `127.0.0.1:${new URL(fake.url).port}`, '--no-access-log'],
+const dep = await startServe({ extraArgs: ['--proxy-allowed-hosts', `http://127.0.0.1:${new URL(fake.url).port}`, '--no-access-log'],
   env: { OUTBOUND_RATE_LIMIT_MAX_REQUESTS: '0' } });
 try {
   await fetch(`${dep.url}/v1/ai_secret`, { method: 'POST', headers: { Authorization: `Bearer ${dep.apiKey}`, 'Content-Type': 'application/json' },

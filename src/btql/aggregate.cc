@@ -205,7 +205,8 @@ json::value Final(const Aggregator::Slot& s, Accumulator& acc) {
     case AggKind::kCountDistinct: return json::value(static_cast<int64_t>(acc.distinct.size()));
     case AggKind::kSum:
       if (acc.count == 0) return nullptr;
-      return acc.all_int ? json::value(acc.int_sum) : json::value(acc.sum);
+      if (acc.all_int) return json::value(acc.int_sum);
+      return std::isfinite(acc.sum) ? json::value(acc.sum) : json::value(nullptr);
     case AggKind::kAvg:
       if (acc.count == 0) return nullptr;
       return NumberValue(acc.sum / static_cast<double>(acc.count));

@@ -181,6 +181,7 @@ std::string_view StringAt(const json::object& o, std::string_view key) {
 }
 
 json::value NumberValue(double d) {
+  if (!std::isfinite(d)) return nullptr;  // no JSON text can carry it
   if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return json::value(static_cast<int64_t>(d));
   return json::value(d);
 }

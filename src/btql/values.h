@@ -37,7 +37,8 @@ std::string CanonicalHash(const json::value& v);
 // The string at `key`, or "" when it is absent or not a string.
 std::string_view StringAt(const json::object& o, std::string_view key);
 
-// Integers stay integers when the result fits; otherwise doubles.
+// Integers stay integers when the result fits; otherwise doubles. A result
+// outside the range of a double (an overflowing sum) is null.
 json::value NumberValue(double d);
 
 }  // namespace tv::btql

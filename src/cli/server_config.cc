@@ -32,9 +32,13 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
       ->envname("TRACEVAULT_MAX_BODY_BYTES")->capture_default_str();
   cmd.add_option("--max-concurrent-requests", f.max_concurrent_requests, "Handlers running at once before 429")
       ->envname("TRACEVAULT_MAX_CONCURRENT_REQUESTS")->capture_default_str();
+  cmd.add_option("--max-connections-per-client", f.max_connections_per_client,
+                 "Open connections one client IP address may hold; further ones get a 429 and are closed")
+      ->envname("TRACEVAULT_MAX_CONNECTIONS_PER_CLIENT")->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
   cmd.add_option("--memory-percent", f.memory_percent,
-                 "Percent of available memory that buffered bodies may use (also NODE_MEMORY_PERCENT)")
-      ->envname("TRACEVAULT_MEMORY_PERCENT")->check(CLI::Range(1, 100))->capture_default_str();
+                 "Percent of available memory that buffered bodies may use (default: NODE_MEMORY_PERCENT, else 50)")
+      ->envname("TRACEVAULT_MEMORY_PERCENT")->check(CLI::Range(1, 100));
   cmd.add_option("--io-threads", f.io_threads, "Socket threads (0: one per core)")->envname("TRACEVAULT_IO_THREADS");
   cmd.add_option("--worker-threads", f.worker_threads, "Handler threads")->envname("TRACEVAULT_WORKER_THREADS")
       ->capture_default_str();
@@ -161,16 +165,22 @@ http::ServerOptions ToServerOptions(const ServerFlags& f, const ListenAddress& a
   o.keep_alive_timeout = std::chrono::seconds(std::max(1, f.keep_alive_timeout_s));
   o.request_timeout = std::chrono::seconds(std::max(1, f.request_timeout_s));
   o.max_concurrent_requests = std::max<size_t>(1, f.max_concurrent_requests);
+  o.max_connections_per_client = std::max<size_t>(1, f.max_connections_per_client);
   o.drain_timeout = std::chrono::seconds(std::max(0, f.drain_timeout_s));
   o.access_log = !f.no_access_log;
+  // The flag, else TRACEVAULT_MEMORY_PERCENT (both in f), else NODE_MEMORY_PERCENT.
   int percent = f.memory_percent;
-  if (!std::getenv("TRACEVAULT_MEMORY_PERCENT")) {
+  if (percent == 0) {
+    percent = 50;
     if (const char* node = std::getenv("NODE_MEMORY_PERCENT")) {
       int v = std::atoi(node);
       if (v >= 1 && v <= 100) percent = v;
     }
   }
-  o.memory_budget_bytes = http::MemoryBudget::DetectAvailableMemory() / 100 * static_cast<uint64_t>(percent);
+  uint64_t available = http::MemoryBudget::DetectAvailableMemory();
+  o.memory_budget_bytes = available / 100 * static_cast<uint64_t>(percent);
+  spdlog::info("request bodies may buffer up to {} bytes ({}% of {} bytes of available memory)",
+               o.memory_budget_bytes, percent, available);
   return o;
 }
 

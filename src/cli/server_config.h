@@ -60,7 +60,8 @@ struct ServerFlags {
   int request_timeout_s = 120;
   uint64_t max_body_bytes = uint64_t{256} << 20;
   size_t max_concurrent_requests = 512;
-  int memory_percent = 50;
+  size_t max_connections_per_client = 256;
+  int memory_percent = 0;  // 0: not given; NODE_MEMORY_PERCENT, else 50
   int io_threads = 0;  // 0: one per core
   int worker_threads = 8;
   int drain_timeout_s = 30;

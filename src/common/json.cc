@@ -5,13 +5,6 @@
 
 namespace tv {
 
-Result<json::value> ParseJson(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec) return InvalidArgument("Malformed JSON body: {}", ec.message());
-  return v;
-}
-
 Result<json::object> ParseJsonObject(std::string_view text) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object();
   TV_ASSIGN_OR_RETURN(json::value v, ParseJson(text));

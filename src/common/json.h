@@ -17,10 +17,15 @@ namespace tv {
 
 namespace json = boost::json;
 
-// Parses `text` as a JSON object. An empty or all-whitespace text is an empty
-// object (some SDK calls POST without a body).
-Result<json::object> ParseJsonObject(std::string_view text);
+// Parses `text` as JSON, refusing what JSON texts allow but values cannot
+// carry faithfully: a number outside the range of a double (it would become
+// an infinity, which no JSON text can hold) and a key repeated in one object
+// (parsers disagree on which one wins). The InvalidArgument names the field
+// ("events[0].metadata.n"). Every request body goes through here.
 Result<json::value> ParseJson(std::string_view text);
+// As ParseJson, for a text that must be an object. An empty or all-whitespace
+// text is an empty object (some SDK calls POST without a body).
+Result<json::object> ParseJsonObject(std::string_view text);
 
 std::string ToJson(const json::value& v);
 

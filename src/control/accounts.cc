@@ -1,6 +1,7 @@
 #include "control/accounts.h"
 
 #include "common/ids.h"
+#include "common/names.h"
 #include "control/tables.h"
 #include "crypto/crypto.h"
 
@@ -19,7 +20,7 @@ std::string Accounts::HashKey(std::string_view key) const {
 }
 
 Result<json::object> Accounts::CreateOrg(meta::MetaStore& tx, const std::string& name) const {
-  if (name.empty()) return InvalidArgument("Organization name must not be empty");
+  TV_RETURN_IF_ERROR(CheckName("name", name));
   TV_ASSIGN_OR_RETURN(meta::Rows existing, tx.Query("SELECT id FROM organizations WHERE name = $1", {name}));
   if (!existing.empty()) return AlreadyExists("An organization named '{}' already exists", name);
   json::object org{{"id", NewUuid()}, {"name", name}, {"created", FormatTimestamp(clock_.NowMicros())}};
@@ -54,6 +55,7 @@ Result<NewApiKey> Accounts::CreateApiKey(meta::MetaStore& tx, const std::string&
                                          const std::optional<std::string>& explicit_key) const {
   std::string key = explicit_key ? *explicit_key : GenerateApiKey();
   if (key.size() < 8) return InvalidArgument("An API key must be at least 8 characters long");
+  if (!name.empty()) TV_RETURN_IF_ERROR(CheckName("name", name));
   json::object rec{{"id", NewUuid()},
                    {"name", name.empty() ? "default" : name},
                    {"preview_name", PreviewOf(key)},

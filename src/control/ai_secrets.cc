@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 
 #include "common/ids.h"
+#include "common/names.h"
 
 namespace tv::control {
 namespace {
@@ -44,8 +45,8 @@ Status CheckMetadata(const json::value& v) {
 Result<AiSecretFields> ParseAiSecretFields(const json::object& body) {
   AiSecretFields f;
   if (auto it = body.find("name"); it != body.end()) {
-    if (!it->value().is_string() || it->value().as_string().empty())
-      return InvalidArgument("Field 'name' must be a non-empty string");
+    if (!it->value().is_string()) return InvalidArgument("Field 'name' must be a non-empty string");
+    TV_RETURN_IF_ERROR(CheckName("name", it->value().as_string()));
     f.name = std::string(it->value().as_string());
   }
   if (auto it = body.find("type"); it != body.end()) {

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/ids.h"
+#include "common/names.h"
 #include "control/tables.h"
 #include "meta/sql_where.h"
 
@@ -101,7 +102,7 @@ Result<ObjectInfo> Registry::FindProject(std::string_view org_id, std::string_vi
 Result<Created> Registry::EnsureProject(const std::string& org_id, const std::string& name,
                                         const std::optional<std::string>& description,
                                         const std::string& user_id) const {
-  if (name.empty()) return InvalidArgument("Project name must not be empty");
+  TV_RETURN_IF_ERROR(CheckName("name", name));
   Created out;
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
     meta::SqlWhere w;
@@ -155,6 +156,7 @@ Result<Created> Registry::CreateExperiment(const ExperimentSpec& spec) const {
   Created out;
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
     std::string name = spec.name.value_or("");
+    if (!name.empty()) TV_RETURN_IF_ERROR(CheckName("name", name));
     if (name.empty()) {
       std::string branch;
       if (auto it = spec.fields.find("repo_info"); it != spec.fields.end() && it->value().is_object())
@@ -198,7 +200,7 @@ Result<Created> Registry::CreateExperiment(const ExperimentSpec& spec) const {
 
 Result<Created> Registry::EnsureDataset(const std::string& project_id, const std::string& name,
                                         const json::object& fields, const std::string& user_id) const {
-  if (name.empty()) return InvalidArgument("Dataset name must not be empty");
+  TV_RETURN_IF_ERROR(CheckName("name", name));
   Created out;
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
     meta::SqlWhere w;
@@ -232,6 +234,8 @@ Result<json::object> Registry::Patch(ObjectType type, std::string_view id, const
   json::object result;
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
     TV_ASSIGN_OR_RETURN(json::object o, TableFor(type).Get(tx, id, ObjectTypeName(type)));
+    if (auto it = patch.find("name"); it != patch.end())
+      TV_RETURN_IF_ERROR(CheckName("name", it->value().is_string() ? std::string_view(it->value().as_string()) : ""));
     DeepMerge(o, patch);
     if (patch.contains("name") && type != ObjectType::kOrganization) {
       TV_ASSIGN_OR_RETURN(bool taken, NameTaken(tx, type, o, StringField(o, "name")));

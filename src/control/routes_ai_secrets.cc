@@ -25,6 +25,12 @@ Result<json::object> OwnSecret(http::RequestContext& ctx, ControlPlane& cp, std:
   return std::move(*found);
 }
 
+// Organization-level provider secrets are the organization's credentials:
+// writing them is owner-only (the stopgap in docs/security.md).
+Status RequireSecretsOwner(const http::RequestContext& ctx, std::string_view org_id) {
+  return http::Tenancy::RequireOwner(ctx.principal(), org_id, "Changing the organization's AI secrets");
+}
+
 struct WriteRequest {
   std::string org_id;
   AiSecretFields fields;
@@ -37,6 +43,7 @@ Result<WriteRequest> ParseWrite(http::RequestContext& ctx) {
   if (!w.fields.name) return InvalidArgument("Field 'name' is required");
   TV_ASSIGN_OR_RETURN(auto org_name, OptString(body, "org_name"));
   TV_ASSIGN_OR_RETURN(OrgMembership org, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
+  TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, org.org_id));
   w.org_id = org.org_id;
   return w;
 }
@@ -62,6 +69,7 @@ Result<http::Response> DeleteByName(http::RequestContext& ctx, ControlPlane& cp)
   TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "name"));
   TV_ASSIGN_OR_RETURN(auto org_name, OptString(body, "org_name"));
   TV_ASSIGN_OR_RETURN(OrgMembership org, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
+  TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, org.org_id));
   meta::SqlWhere w;
   w.Add("org_id = ?", {org.org_id}).Add("name = ?", {name});
   TV_ASSIGN_OR_RETURN(auto found, AiSecretsTable().FindWhere(cp.db(), w));
@@ -120,6 +128,7 @@ void AddAiSecretRoutes(http::Router& router, ControlPlane& cp) {
   router.Add(http::Method::kPatch, "/v1/ai_secret/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
     TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
     TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
+    TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
     TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
     TV_ASSIGN_OR_RETURN(AiSecretFields fields, ParseAiSecretFields(body));
     TV_ASSIGN_OR_RETURN(json::object o, store->Patch(existing, fields, ctx.principal().user_id));
@@ -128,6 +137,7 @@ void AddAiSecretRoutes(http::Router& router, ControlPlane& cp) {
   router.Add(http::Method::kDelete, "/v1/ai_secret/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
     TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
     TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
+    TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
     TV_RETURN_IF_ERROR(store->Delete(StringField(existing, "id")));
     return JsonOk(existing);
   });

@@ -64,8 +64,7 @@ void AddObjectByIdRoutes(http::Router& router, ControlPlane& cp, ObjectType type
                  return PermissionDenied("Only owners of this organization may change it");
                TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
                TV_ASSIGN_OR_RETURN(json::object patch, PickFields(body, rules));
-               if (auto it = patch.find("name"); it != patch.end() && (!it->value().is_string() ||
-                                                                       it->value().as_string().empty()))
+               if (auto it = patch.find("name"); it != patch.end() && !it->value().is_string())
                  return InvalidArgument("Field 'name' must be a non-empty string");
                TV_RETURN_IF_ERROR(RequireReferences(ctx, cp, patch));
                TV_ASSIGN_OR_RETURN(json::object o, cp.registry().Patch(type, ctx.Param("id"), patch));
@@ -73,7 +72,9 @@ void AddObjectByIdRoutes(http::Router& router, ControlPlane& cp, ObjectType type
              });
   if (type == ObjectType::kOrganization) return;
   router.Add(http::Method::kDelete, path, [&cp, type](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, type, ctx.Param("id")));
+    TV_ASSIGN_OR_RETURN(ObjectInfo info, cp.tenancy().Require(ctx, type, ctx.Param("id")));
+    TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), info.org_id,
+                                                   fmt::format("Deleting a {}", ObjectTypeName(type))));
     TV_ASSIGN_OR_RETURN(json::object o, cp.registry().SoftDelete(type, ctx.Param("id")));
     return JsonOk(o);
   });

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "common/ids.h"
+#include "common/names.h"
 
 namespace tv::data {
 namespace {
@@ -31,29 +32,19 @@ constexpr std::array<std::string_view, 11> kFunctionTypes = {
     "llm", "scorer", "task", "tool", "custom_view", "preprocessor", "facet", "classifier", "tag", "parameters",
     "sandbox"};
 
-constexpr size_t kMaxSlug = 256;
-
-bool SlugChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.';
-}
-
-Status CheckSlug(const json::value& v) {
+Status CheckSlugValue(const json::value& v) {
   if (!v.is_string()) return InvalidArgument("Field 'slug' must be a string");
-  std::string_view s = v.as_string();
-  if (s.empty() || s.size() > kMaxSlug || !std::all_of(s.begin(), s.end(), SlugChar))
-    return InvalidArgument("Field 'slug' must be 1 to {} letters, digits, '-', '_' or '.'", kMaxSlug);
-  return Status::Ok();
+  return CheckSlug("slug", v.as_string());
 }
 
 // Checks a present, non-null value of a content field.
 Status CheckValue(const Field& f, const json::value& v) {
   switch (f.kind) {
     case Kind::kName:
-      if (!v.is_string() || v.as_string().empty()) return InvalidArgument("Field 'name' must be a non-empty string");
-      return Status::Ok();
+      if (!v.is_string()) return InvalidArgument("Field 'name' must be a non-empty string");
+      return CheckName("name", v.as_string());
     case Kind::kSlug:
-      return CheckSlug(v);
+      return CheckSlugValue(v);
     case Kind::kText:
       if (!v.is_string()) return InvalidArgument("Field '{}' must be a string", f.name);
       return Status::Ok();

@@ -1,5 +1,7 @@
 #include "data/function_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/ids.h"
 #include "meta/sql_where.h"
 
@@ -55,7 +57,27 @@ CREATE INDEX environment_objects_by_object ON environment_objects (object_id);
 )sql";
 
 constexpr std::string_view kVersionColumns =
-    "v.xact_id, v.function_id, v.org_id, v.project_id, v.kind, v.deleted, v.body";
+    "v.xact_id, v.function_id, v.org_id, v.project_id, v.slug, v.name, v.kind, v.created, v.deleted, v.body";
+
+// The body of version `i`. A body an older build stored with a number JSON
+// cannot carry (`Infinity`) no longer parses: such a version is served as its
+// indexed columns alone, flagged, so lists keep working and the function can
+// still be patched, replaced or deleted.
+json::object VersionBody(const meta::Rows& rows, size_t i) {
+  Result<json::object> body = ParseJsonObject(rows.Text(i, "body"));
+  if (body.ok()) return std::move(*body);
+  spdlog::warn("function {} version {}: stored body does not decode ({}); serving its columns only",
+               rows.Text(i, "function_id"), rows.Int(i, "xact_id"), body.status().message());
+  return json::object{{"id", rows.Text(i, "function_id")},
+                      {"_xact_id", store::FormatXact(static_cast<store::XactId>(rows.Int(i, "xact_id")))},
+                      {"org_id", rows.Text(i, "org_id")},
+                      {"project_id", rows.Text(i, "project_id")},
+                      {"log_id", "p"},
+                      {"slug", rows.Text(i, "slug")},
+                      {"name", rows.Text(i, "name")},
+                      {"created", rows.Text(i, "created")},
+                      {"metadata", json::object{{"_tracevault_undecodable_body", true}}}};
+}
 
 Result<std::vector<FunctionVersion>> ToVersions(const meta::Rows& rows) {
   std::vector<FunctionVersion> out;
@@ -68,7 +90,7 @@ Result<std::vector<FunctionVersion>> ToVersions(const meta::Rows& rows) {
     v.project_id = rows.Text(i, "project_id");
     v.kind = rows.Text(i, "kind");
     v.deleted = rows.Int(i, "deleted") != 0;
-    TV_ASSIGN_OR_RETURN(v.row, ParseJsonObject(rows.Text(i, "body")));
+    v.row = VersionBody(rows, i);
     out.push_back(std::move(v));
   }
   return out;

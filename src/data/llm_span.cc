@@ -77,7 +77,8 @@ Result<std::string> WriteLlmSpan(DataPlane& dp, const http::Request& request, co
   MergeMissing(row, p.propagated_event);
   RowIntake intake(ctx, dp.tenancy(), dp.store().catalog(), dp.clock());
   TV_RETURN_IF_ERROR(intake.Add(std::move(row), parent.ref, "span"));
-  TV_RETURN_IF_ERROR(dp.store().Write(intake.Take()).status());
+  TV_ASSIGN_OR_RETURN(store::WriteBatch batch, intake.Take());
+  TV_RETURN_IF_ERROR(dp.store().Write(std::move(batch)).status());
   return id;
 }
 

@@ -221,6 +221,7 @@ Result<ModelAnswer> ModelCall::Run() {
   }
   http::OutboundCall oc;
   oc.token = token_;
+  oc.org_id = org_id_;
   Result<http::ClientResponse> r = dp_.outbound().Fetch(UpstreamRequest(false), oc);
   if (!r.ok()) {
     Log(nullptr, {}, r.status().message(), std::nullopt);
@@ -343,6 +344,7 @@ void ModelCall::RunStream(StreamSink& sink) {
   };
   http::OutboundCall oc;
   oc.token = token_;
+  oc.org_id = org_id_;
   oc.idle_timeout = dp_.options().proxy_idle_timeout;
   Result<int> r = dp_.outbound().FetchStream(UpstreamRequest(add_usage), oc, on_head, on_data);
 

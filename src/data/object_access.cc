@@ -1,5 +1,7 @@
 #include "data/object_access.h"
 
+#include "common/ids.h"
+
 namespace tv::data {
 
 Result<store::ObjectOwner> ResolveObject(http::RequestContext& ctx, const http::Tenancy& tenancy,
@@ -21,6 +23,7 @@ Result<store::ObjectOwner> ResolveObject(http::RequestContext& ctx, const http::
       return owner;
     }
     case store::ObjectKind::kPromptSession: {
+      if (!IsUuid(ref.id)) return InvalidArgument("'{}' is not a valid prompt_session_id (expected a UUID)", ref.id);
       TV_ASSIGN_OR_RETURN(auto existing, catalog.Owner(owner.object_id));
       if (existing) {
         if (!ctx.principal().FindOrg(existing->org_id)) return NotFound("prompt session '{}' not found", ref.id);
@@ -28,7 +31,8 @@ Result<store::ObjectOwner> ResolveObject(http::RequestContext& ctx, const http::
         return *existing;
       }
       if (access == Access::kRead) return NotFound("prompt session '{}' not found", ref.id);
-      // The first write claims the session for the writer's organization.
+      // The writer's organization, to be claimed when the write commits
+      // (RowIntake::Take); a concurrent first write of another one may win.
       std::optional<std::string> org_name;
       if (auto h = ctx.request().headers.Get("x-bt-org-name")) org_name = std::string(*h);
       TV_ASSIGN_OR_RETURN(OrgMembership org, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));

@@ -2,7 +2,10 @@
 // names to its owner, or NotFound when it does not exist or belongs to an
 // organization the caller is not in. Experiments, datasets and projects are
 // control-plane objects (asked through the Tenancy resolver); playground
-// sessions are owned by the organization of their first write.
+// sessions (UUIDs; anything else is InvalidArgument) are owned by the
+// organization whose first write claims them (store::Catalog::Claim). For a
+// session nobody owns yet, a write resolves to the caller's organization
+// without claiming it.
 #pragma once
 
 #include "http/context.h"

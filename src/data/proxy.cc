@@ -16,6 +16,18 @@ constexpr std::string_view kForwardedResponseHeaders[] = {
     "content-type", "x-bt-found-existing", "x-bt-cursor", "x-bt-audit-user-id", "x-bt-audit-user-email",
     "x-bt-audit-normalized-url", "x-bt-audit-resources", "www-authenticate", "retry-after"};
 
+// The organization a forwarded call acts in, for the per-organization
+// outbound statistics: the one x-bt-org-name names, else the caller's only
+// one; "" when that is ambiguous.
+std::string ActingOrg(const http::RequestContext& ctx) {
+  const Principal& p = ctx.principal();
+  if (auto name = ctx.request().headers.Get("x-bt-org-name")) {
+    const OrgMembership* m = p.FindOrgByName(std::string(*name));
+    return m ? m->org_id : "";
+  }
+  return p.orgs.size() == 1 ? p.orgs.front().org_id : "";
+}
+
 Result<http::Response> Forward(http::OutboundClient& outbound, const std::string& base, http::RequestContext& ctx) {
   const http::Request& in = ctx.request();
   http::ClientRequest out;
@@ -27,7 +39,8 @@ Result<http::Response> Forward(http::OutboundClient& outbound, const std::string
   out.timeout = std::chrono::milliseconds(60000);
   // Counted against the caller's token; GETs may be retried, other methods
   // only when the control plane was never reached.
-  Result<http::ClientResponse> res = outbound.Fetch(out, {.token = ctx.principal().bearer_token});
+  const std::string org_id = ActingOrg(ctx);
+  Result<http::ClientResponse> res = outbound.Fetch(out, {.token = ctx.principal().bearer_token, .org_id = org_id});
   if (!res.ok()) {
     if (res.status().code() == StatusCode::kResourceExhausted) return res.status();  // 429 + Retry-After
     spdlog::warn("control plane proxy: {}", res.status().message());

@@ -2,7 +2,7 @@
 // `tracevault admin compact` calls), GET /v1/admin/outbound (calls to other
 // services per host, docs/outbound.md) and GET /metrics (Prometheus text: the
 // store's backlog, indexing and realtime lag, caches, compaction totals,
-// outbound totals).
+// outbound totals; aggregate only, for any valid API key).
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 #include <fmt/format.h>
@@ -15,7 +15,10 @@
 namespace tv::data {
 namespace {
 
-// "experiment:<uuid>" → the object, resolved for the caller (404 otherwise).
+constexpr std::string_view kCompacting = "Compacting";
+
+// "experiment:<uuid>" → the object, resolved for the caller (404 otherwise)
+// and owned by an organization the caller is an owner of (403 otherwise).
 Result<std::string> ResolveObjectId(DataPlane& dp, http::RequestContext& ctx, std::string_view object_id) {
   size_t colon = object_id.find(':');
   std::optional<store::ObjectKind> kind =
@@ -26,6 +29,7 @@ Result<std::string> ResolveObjectId(DataPlane& dp, http::RequestContext& ctx, st
     return NotFound("{} '{}' not found", store::ObjectKindName(*kind), ref.id);
   TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
                       ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kWrite));
+  TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), owner.org_id, kCompacting));
   return owner.object_id;
 }
 
@@ -41,11 +45,18 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
       TV_ASSIGN_OR_RETURN(objects.emplace_back(), ResolveObjectId(dp, ctx, id));
     }
   } else {
+    const OrgMembership* denied = nullptr;
     for (const auto& org : ctx.principal().orgs) {
       if (!ctx.principal().api_key_org_id.empty() && ctx.principal().api_key_org_id != org.org_id) continue;
+      if (org.role != "owner") {
+        denied = &org;
+        continue;
+      }
       TV_ASSIGN_OR_RETURN(std::vector<std::string> ids, dp.store().catalog().ObjectsOf(org.org_id));
       objects.insert(objects.end(), ids.begin(), ids.end());
     }
+    // Only a caller who owns every organization it acts in compacts them all.
+    if (denied) return http::Tenancy::RequireOwner(ctx.principal(), denied->org_id, kCompacting);
   }
   TV_ASSIGN_OR_RETURN(std::optional<bool> wait, OptBool(body, "wait"));
   if (wait && !*wait) {
@@ -84,17 +95,22 @@ json::object HostJson(const http::HostStats& h) {
                       {"latency_ms", std::move(latency)}};
 }
 
-// Host names can name an organization's own endpoints: owners only.
+// Host names can name an organization's own endpoints: an owner sees the
+// calls made for the organization it acts in (x-bt-org-name, or its only
+// one); the totals over every organization are on /metrics.
 Result<http::Response> Outbound(DataPlane& dp, http::RequestContext& ctx) {
-  bool owner = false;
-  for (const auto& org : ctx.principal().orgs) owner = owner || org.role == "owner";
-  if (!owner) return PermissionDenied("Outbound call statistics are for organization owners");
+  std::optional<std::string> org_name;
+  if (auto h = ctx.request().headers.Get("x-bt-org-name")) org_name = std::string(*h);
+  if (auto q = http::QueryString(ctx.request(), "org_name")) org_name = *q;
+  TV_ASSIGN_OR_RETURN(OrgMembership org, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
+  TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), org.org_id, "Reading outbound call statistics"));
   json::object hosts;
-  for (const auto& [host, stats] : dp.outbound().Stats()) hosts[host] = HostJson(stats);
+  for (const auto& [host, stats] : dp.outbound().StatsFor(org.org_id)) hosts[host] = HostJson(stats);
   const http::RateLimit& l = dp.outbound().limit();
   json::object limit{{"max_requests", l.enabled() ? l.max_requests : 0},
                      {"window_minutes", std::chrono::duration_cast<std::chrono::minutes>(l.window).count()}};
-  return http::JsonOk(json::object{{"rate_limit", std::move(limit)}, {"hosts", std::move(hosts)}});
+  return http::JsonOk(
+      json::object{{"org_id", org.org_id}, {"rate_limit", std::move(limit)}, {"hosts", std::move(hosts)}});
 }
 
 void OutboundTotals(DataPlane& dp, std::string& out) {

@@ -55,10 +55,12 @@ bool WantsJson(const json::object& built) {
 
 // The value invoke() returns: the text, parsed JSON for a JSON response
 // format, or a tool call's parsed arguments.
+// Model-written JSON goes through the strict parser: a number no JSON text can
+// carry is kept as the model's text, never returned or logged as Infinity.
 Result<json::value> OutputOf(const std::string& answer, bool json_output) {
-  boost::system::error_code ec;
-  json::value v = json::parse(answer, ec);
-  if (ec || !v.is_object()) return Unavailable("The provider's answer is not JSON");
+  Result<json::value> parsed_answer = ParseJson(answer);
+  if (!parsed_answer.ok() || !parsed_answer->is_object()) return Unavailable("The provider's answer is not JSON");
+  const json::value& v = *parsed_answer;
   const auto* choices = v.as_object().if_contains("choices");
   if (!choices || !choices->is_array() || choices->as_array().empty() || !choices->as_array()[0].is_object())
     return Unavailable("The provider's answer has no choices");
@@ -72,14 +74,13 @@ Result<json::value> OutputOf(const std::string& answer, bool json_output) {
     const json::value* fn = call ? call->if_contains("function") : nullptr;
     if (fn && fn->is_object()) {
       auto args = TextAt(fn->as_object(), "arguments").value_or("{}");
-      json::value parsed = json::parse(args, ec);
-      return ec ? json::value(args) : parsed;
+      Result<json::value> parsed = ParseJson(args);
+      return parsed.ok() ? std::move(*parsed) : json::value(args);
     }
   }
   std::string content = TextAt(msg, "content").value_or("");
   if (json_output) {
-    json::value parsed = json::parse(content, ec);
-    if (!ec) return parsed;
+    if (Result<json::value> parsed = ParseJson(content); parsed.ok()) return std::move(*parsed);
   }
   return json::value(content);
 }

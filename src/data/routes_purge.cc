@@ -37,6 +37,7 @@ Result<http::Response> Purge(DataPlane& dp, http::RequestContext& ctx, store::Ob
   TV_ASSIGN_OR_RETURN(store::ObjectRef ref, PathObject(ctx, kind));
   TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
                       ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kWrite));
+  TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), owner.org_id, "Purging rows"));
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(store::PurgeRequest req, ParsePurge(body, owner.object_id));
   TV_ASSIGN_OR_RETURN(store::PurgeReceipt receipt, dp.store().Purge(req));

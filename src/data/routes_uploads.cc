@@ -120,7 +120,10 @@ Result<http::Response> GetUpload(DataPlane& dp, http::RequestContext& ctx) {
   Upload source = u;
   source.kind = UploadKind::kAttachment;
   TV_ASSIGN_OR_RETURN(std::string bytes, dp.uploads().Read(source));
-  return http::Response::Text(200, std::move(bytes), u.content_type.empty() ? "application/octet-stream" : u.content_type);
+  http::Response res;
+  res.headers = DownloadHeaders(u);
+  res.body = std::move(bytes);
+  return res;
 }
 
 }  // namespace

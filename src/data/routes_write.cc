@@ -14,7 +14,9 @@ namespace tv::data {
 namespace {
 
 Result<http::Response> Commit(DataPlane& dp, RowIntake& intake, json::object reply) {
-  if (intake.size() > 0) TV_RETURN_IF_ERROR(dp.store().Write(intake.Take()));
+  if (intake.size() == 0) return http::JsonOk(reply);
+  TV_ASSIGN_OR_RETURN(store::WriteBatch batch, intake.Take());
+  TV_RETURN_IF_ERROR(dp.store().Write(std::move(batch)));
   return http::JsonOk(reply);
 }
 

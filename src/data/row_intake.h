@@ -31,7 +31,11 @@ class RowIntake {
   const std::vector<std::string>& row_ids() const { return row_ids_; }
   int64_t now_micros() const { return now_; }  // the request's time, shared by its rows
   size_t size() const { return row_ids_.size(); }
-  store::WriteBatch Take();
+  // The batch, once every playground session it writes to for the first time
+  // is claimed for the caller's organization. NotFound when another
+  // organization claimed one first (a concurrent first write): nothing of
+  // the batch is written then.
+  Result<store::WriteBatch> Take();
 
  private:
   // Resolves the object to its owner, once per request.
@@ -42,6 +46,7 @@ class RowIntake {
   store::Catalog& catalog_;
   int64_t now_;
   std::map<std::string, size_t> slots_;
+  std::vector<std::pair<size_t, std::string>> sessions_;  // (slot, session id) of playground sessions
   store::WriteBatch batch_;
   std::vector<std::string> row_ids_;
 };

@@ -1,5 +1,8 @@
 #include "data/uploads.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "crypto/crypto.h"
@@ -37,6 +40,31 @@ Status ValidateUploadKey(std::string_view key) {
   return Status::Ok();
 }
 
+Status ValidateContentType(std::string_view content_type) {
+  if (content_type.empty() || http::IsMediaType(content_type)) return Status::Ok();
+  return InvalidArgument(
+      "'content_type' must be a media type such as \"image/png\" or \"text/plain; charset=utf-8\": "
+      "type/subtype with optional ;name=value parameters, token characters only, at most {} bytes",
+      http::kMaxMediaTypeBytes);
+}
+
+http::Headers DownloadHeaders(const Upload& u) {
+  // Shown inline: types no browser runs script in. Everything else (HTML, SVG,
+  // XML, PDF, ...) is a download, so stored bytes never act as a page of this origin.
+  static constexpr std::string_view kInline[] = {"image/png", "image/jpeg", "image/gif", "image/webp",
+                                                 "text/plain", "application/json"};
+  // Rows stored before content types were checked may hold anything.
+  std::string type = http::IsMediaType(u.content_type) ? u.content_type : "application/octet-stream";
+  std::string essence = http::MediaTypeEssence(type);
+  bool inline_ok = std::find(std::begin(kInline), std::end(kInline), essence) != std::end(kInline);
+  http::Headers h;
+  h.Set("Content-Type", type);
+  h.Set("X-Content-Type-Options", "nosniff");
+  h.Set("Content-Security-Policy", "sandbox; default-src 'none'");
+  h.Set("Content-Disposition", inline_ok ? "inline" : http::AttachmentDisposition(u.filename));
+  return h;
+}
+
 std::string Uploads::ObjectKey(const Upload& u) {
   if (u.kind == UploadKind::kOverflow) return "uploads/" + u.key;
   return fmt::format("attachments/{}/{}", u.org_id, u.key);
@@ -45,6 +73,7 @@ std::string Uploads::ObjectKey(const Upload& u) {
 Result<Upload> Uploads::Create(UploadKind kind, std::string key, std::string org_id, std::string content_type,
                                std::string filename) {
   TV_RETURN_IF_ERROR(ValidateUploadKey(key));
+  TV_RETURN_IF_ERROR(ValidateContentType(content_type));
   int64_t now = clock_.NowMicros();
   Upload u{crypto::HexEncode(crypto::RandomBytes(32)),
            kind,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "http/message.h"
 #include "meta/meta_store.h"
 #include "objstore/object_store.h"
 
@@ -65,5 +66,13 @@ class Uploads {
 
 // Upload keys from clients: 1-200 characters of [A-Za-z0-9._-].
 Status ValidateUploadKey(std::string_view key);
+// Content types from clients, which GET /upload/<token> later sends as its
+// Content-Type: a media type (http::IsMediaType), or empty for none.
+Status ValidateContentType(std::string_view content_type);
+// The headers GET /upload/<token> serves stored bytes with: their Content-Type,
+// nosniff, a sandboxing Content-Security-Policy, and Content-Disposition:
+// attachment unless the type is one a browser shows without running anything
+// (a few image types, text/plain, application/json).
+http::Headers DownloadHeaders(const Upload& u);
 
 }  // namespace tv::data

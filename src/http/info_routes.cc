@@ -33,7 +33,6 @@ std::vector<PublicRoute> InfoPublicRoutes() {
       {Method::kGet, "/v1", false},
       {std::nullopt, "/version", false},
       {std::nullopt, "/health", false},
-      {Method::kGet, "/metrics", false},  // aggregate gauges only, no tenant data
       {std::nullopt, "/upload/", true},  // signed upload URLs carry their own credential
   };
 }

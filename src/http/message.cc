@@ -6,6 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
+#include <fmt/format.h>
 
 namespace tv::http {
 
@@ -38,6 +39,74 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+namespace {
+
+bool IsTokenChar(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsControl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+
+// Reads a token from the front of `s`; empty when there is none.
+std::string_view TakeToken(std::string_view& s) {
+  size_t n = 0;
+  while (n < s.size() && IsTokenChar(s[n])) ++n;
+  std::string_view t = s.substr(0, n);
+  s.remove_prefix(n);
+  return t;
+}
+
+void SkipOws(std::string_view& s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+}
+
+}  // namespace
+
+bool IsToken(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar); }
+
+bool IsSendableHeader(std::string_view name, std::string_view value) {
+  return IsToken(name) &&
+         std::none_of(value.begin(), value.end(), [](char c) { return IsControl(static_cast<unsigned char>(c)); });
+}
+
+bool IsMediaType(std::string_view s) {
+  if (s.size() > kMaxMediaTypeBytes) return false;
+  if (TakeToken(s).empty() || s.empty() || s.front() != '/') return false;
+  s.remove_prefix(1);
+  if (TakeToken(s).empty()) return false;
+  for (;;) {
+    SkipOws(s);
+    if (s.empty()) return true;
+    if (s.front() != ';') return false;
+    s.remove_prefix(1);
+    SkipOws(s);
+    if (TakeToken(s).empty() || s.empty() || s.front() != '=') return false;
+    s.remove_prefix(1);
+    if (TakeToken(s).empty()) return false;
+  }
+}
+
+std::string MediaTypeEssence(std::string_view media_type) {
+  std::string out(media_type.substr(0, media_type.find(';')));
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string AttachmentDisposition(std::string_view filename) {
+  if (filename.empty()) return "attachment";
+  // RFC 8187 attr-char passes as is; every other byte is percent-encoded.
+  std::string out = "attachment; filename*=UTF-8''";
+  for (char c : filename) {
+    bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
+    if (plain) out += c;
+    else out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+  }
+  return out;
 }
 
 namespace {
@@ -133,6 +202,13 @@ std::optional<std::string_view> Request::BearerToken() const {
   v = TrimSpace(v.substr(7));
   if (v.empty()) return std::nullopt;
   return v;
+}
+
+std::string PathForLog(const Request& req) {
+  std::string path = req.path.empty() ? req.target.substr(0, req.target.find('?')) : req.path;
+  constexpr std::string_view kSigned = "/upload/";
+  if (path.starts_with(kSigned) && path.size() > kSigned.size()) path = std::string(kSigned) + "[redacted]";
+  return path;
 }
 
 Response Response::Json(int status, const boost::json::value& body) {

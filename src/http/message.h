@@ -36,6 +36,24 @@ class Headers {
 };
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// RFC 9110 `token`: one or more of the characters header names and media-type
+// parts are made of (letters, digits and !#$%&'*+-.^_`|~).
+bool IsToken(std::string_view s);
+// Whether a response header may be sent as given: its name a token, its value
+// free of control bytes (CR, LF, NUL and the rest of 0x00-0x1F but HTAB, and
+// DEL), so no text from a request or from storage can split a response.
+bool IsSendableHeader(std::string_view name, std::string_view value);
+
+// Media types taken from clients (RFC 9110, token characters only):
+// type "/" subtype *( OWS ";" OWS token "=" token ), at most kMaxMediaTypeBytes.
+inline constexpr size_t kMaxMediaTypeBytes = 255;
+bool IsMediaType(std::string_view s);
+// "type/subtype" of a media type, lower-cased, parameters dropped.
+std::string MediaTypeEssence(std::string_view media_type);
+// A Content-Disposition value for downloading stored bytes: "attachment",
+// plus filename*=UTF-8''<percent-encoded name> when `filename` is not empty.
+std::string AttachmentDisposition(std::string_view filename);
 // True when the comma-separated header value contains `token` (case-insensitive).
 bool HeaderHasToken(std::string_view value, std::string_view token);
 // True when an Accept-Encoding value accepts `coding` (by name or "*") with a
@@ -60,6 +78,12 @@ struct Request {
   // The token of an "Authorization: Bearer <token>" header, trimmed.
   std::optional<std::string_view> BearerToken() const;
 };
+
+// The path to write in logs: never the query (it may carry tokens or
+// signatures), and the credential segment of a signed upload URL
+// (/upload/<token>) replaced by "[redacted]". Falls back on the raw target,
+// minus its query, when the target did not parse.
+std::string PathForLog(const Request& req);
 
 // Where a streamed response body goes. Each Write() reaches the client as one
 // HTTP chunk, in order, as soon as the connection can take it.

@@ -123,7 +123,7 @@ Result<int> OutboundClient::Run(const ClientRequest& req, const OutboundCall& ca
   std::optional<Attempt> previous;
   for (int n = 1;; ++n) {
     if (!key.empty()) {
-      Status slot = TakeSlot(key, host);
+      Status slot = TakeSlot(key, host, call.org_id);
       if (!slot.ok()) return previous ? finish(*previous) : Result<int>(slot);
     }
     Attempt a;
@@ -148,7 +148,7 @@ Result<int> OutboundClient::Run(const ClientRequest& req, const OutboundCall& ca
     int64_t start = clock_.NowMicros();
     a.result = Transfer(req, topt, head, body);
     a.duration_us = clock_.NowMicros() - start;
-    Record(host, a, n > 1);
+    Record(host, call.org_id, a, n > 1);
 
     const TransferResult& r = a.result;
     if (r.failure == TransferFailure::kAborted || (r.failure == TransferFailure::kNone && !a.held)) return finish(a);
@@ -164,15 +164,19 @@ Result<int> OutboundClient::Run(const ClientRequest& req, const OutboundCall& ca
   }
 }
 
-Status OutboundClient::TakeSlot(const std::string& key, const std::string& host) {
+Status OutboundClient::TakeSlot(const std::string& key, const std::string& host, std::string_view org_id) {
   Result<RateDecision> d = limiter_->Take(key);
   std::lock_guard<std::mutex> lock(mu_);
+  auto count = [&](uint64_t HostStats::*field) {
+    ++(hosts_[host].*field);
+    if (!org_id.empty()) ++(OrgHostLocked(org_id, host).*field);
+  };
   if (!d.ok()) {
-    ++hosts_[host].limiter_errors;  // fail open: the limit protects others, not our data
+    count(&HostStats::limiter_errors);  // fail open: the limit protects others, not our data
     return Status::Ok();
   }
   if (d->allowed) return Status::Ok();
-  ++hosts_[host].limited;
+  count(&HostStats::limited);
   const RateLimit& l = limiter_->limit();
   return WithRetryAfter(
       ResourceExhausted("Outbound rate limit reached: at most {} requests per {} per API key to other services",
@@ -180,12 +184,22 @@ Status OutboundClient::TakeSlot(const std::string& key, const std::string& host)
       d->retry_after);
 }
 
-void OutboundClient::Record(const std::string& host, const Attempt& a, bool retry) {
+void OutboundClient::Record(const std::string& host, std::string_view org_id, const Attempt& a, bool retry) {
   double ms = static_cast<double>(a.duration_us) / 1000.0;
+  std::lock_guard<std::mutex> lock(mu_);
+  RecordLocked(hosts_[host], a, retry, ms);
+  if (!org_id.empty()) RecordLocked(OrgHostLocked(org_id, host), a, retry, ms);
+}
+
+HostStats& OutboundClient::OrgHostLocked(std::string_view org_id, const std::string& host) {
+  auto it = org_hosts_.find(org_id);
+  if (it == org_hosts_.end()) it = org_hosts_.emplace(std::string(org_id), std::map<std::string, HostStats>{}).first;
+  return it->second[host];
+}
+
+void OutboundClient::RecordLocked(HostStats& s, const Attempt& a, bool retry, double ms) {
   auto bucket = std::lower_bound(HostStats::kLatencyBucketsMs.begin(), HostStats::kLatencyBucketsMs.end(),
                                  static_cast<int64_t>(std::ceil(ms)));
-  std::lock_guard<std::mutex> lock(mu_);
-  HostStats& s = hosts_[host];
   ++s.requests;
   if (retry) ++s.retries;
   const TransferResult& r = a.result;
@@ -215,6 +229,12 @@ void OutboundClient::Sleep(std::chrono::milliseconds d) const {
 std::map<std::string, HostStats> OutboundClient::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return hosts_;
+}
+
+std::map<std::string, HostStats> OutboundClient::StatsFor(std::string_view org_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = org_hosts_.find(org_id);
+  return it == org_hosts_.end() ? std::map<std::string, HostStats>{} : it->second;
 }
 
 }  // namespace tv::http

@@ -48,6 +48,10 @@ struct OutboundCall {
   // The rate-limit key: the caller's bearer token (hashed before use, never
   // stored). Empty: a call made for no caller (health checks), not limited.
   std::string_view token = {};
+  // The organization the call is made for (a model call with its provider
+  // secrets): counted in that organization's StatsFor() as well as in
+  // Stats(). Empty: counted in Stats() only.
+  std::string_view org_id = {};
   // Safe to send twice. GET and HEAD are always treated as idempotent.
   bool idempotent = false;
   int max_attempts = 3;
@@ -90,16 +94,20 @@ class OutboundClient {
   Result<int> FetchStream(const ClientRequest& req, const OutboundCall& call, const HeadHook& on_headers,
                           const BodyHook& on_data);
 
-  // A snapshot, by "host[:port]".
+  // A snapshot, by "host[:port]": every call.
   std::map<std::string, HostStats> Stats() const;
+  // A snapshot of the calls made for organization `org_id`.
+  std::map<std::string, HostStats> StatsFor(std::string_view org_id) const;
   const RateLimit& limit() const { return limiter_->limit(); }
 
  private:
   struct Attempt;
   Result<int> Run(const ClientRequest& req, const OutboundCall& call, const HeadHook& on_headers,
                   const BodyHook& on_data, bool buffered);
-  Status TakeSlot(const std::string& key, const std::string& host);
-  void Record(const std::string& host, const Attempt& a, bool retry);
+  Status TakeSlot(const std::string& key, const std::string& host, std::string_view org_id);
+  void Record(const std::string& host, std::string_view org_id, const Attempt& a, bool retry);
+  HostStats& OrgHostLocked(std::string_view org_id, const std::string& host);  // REQUIRES: mu_ held
+  static void RecordLocked(HostStats& s, const Attempt& a, bool retry, double ms);
   std::chrono::milliseconds Backoff(int retry) const;
   void Sleep(std::chrono::milliseconds d) const;
 
@@ -108,6 +116,8 @@ class OutboundClient {
   const Clock& clock_;
   mutable std::mutex mu_;
   std::map<std::string, HostStats> hosts_;  // GUARDED_BY(mu_)
+  // org id → host → stats, for calls that name their organization.
+  std::map<std::string, std::map<std::string, HostStats>, std::less<>> org_hosts_;  // GUARDED_BY(mu_)
 };
 
 // The answer to a client whose call was refused by the rate limit: 429 with

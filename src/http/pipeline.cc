@@ -65,8 +65,8 @@ Response Pipeline::Handle(const Request& req) const {
   try {
     res = HandleUnsafe(ctx);
   } catch (const std::exception& e) {
-    spdlog::error("request {}: unhandled exception in {} {}: {}", ctx.request_id(), MethodName(req.method), req.path,
-                  e.what());
+    spdlog::error("request {}: unhandled exception in {} {}: {}", ctx.request_id(), MethodName(req.method),
+                  PathForLog(req), e.what());
     res = ErrorResponse(Internal("Internal error (request id {})", ctx.request_id()));
   }
   Finish(ctx, res);

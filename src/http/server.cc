@@ -54,8 +54,9 @@ constexpr size_t kHeaderLimit = 64 * 1024;
 
 // A connection. Its fields are touched only on the connection's strand.
 struct Conn {
-  explicit Conn(tcp::socket s) : stream(std::move(s)) {}
+  Conn(tcp::socket s, std::string ip) : stream(std::move(s)), client_ip(std::move(ip)) {}
   beast::tcp_stream stream;
+  const std::string client_ip;  // what the per-client connection cap counts by
   bool idle = true;  // waiting for the next request's first byte
 };
 
@@ -160,6 +161,34 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
   Headers head_headers_;           // guarded by mu_
 };
 
+// The one place where a Response's headers reach the wire, for every
+// response, streamed ones included. A name that is not a token or a value with
+// control bytes could smuggle text from a request or from storage into the
+// response as extra headers or a second response, so then nothing is written,
+// the refusal is logged and the caller answers 500 instead.
+bool PutHeaders(const Headers& headers, bhttp::fields& out) {
+  for (const auto& [k, v] : headers) {
+    if (IsSendableHeader(k, v)) continue;
+    std::string shown = k.substr(0, 64);
+    for (char& ch : shown)
+      if (!IsToken(std::string_view(&ch, 1))) ch = '?';
+    spdlog::error("refusing to send response header '{}': the name is not a token or the value holds control bytes",
+                  shown);
+    return false;
+  }
+  for (const auto& [k, v] : headers) out.set(k, v);
+  out.set(bhttp::field::server, "tracevault");
+  return true;
+}
+
+// What replaces a response whose headers PutHeaders refused.
+Response UnsendableResponse(const Response& refused) {
+  Response res = ErrorResponse(Internal("The response carried a header that cannot be sent safely"));
+  auto id = refused.headers.Get("x-request-id");
+  if (id && IsSendableHeader("x-request-id", *id)) res.headers.Set("x-request-id", std::string(*id));
+  return res;
+}
+
 Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote) {
   Request req;
   req.method = ParseMethod(msg.method_string());
@@ -184,6 +213,8 @@ struct Server::Impl {
 
   awaitable<void> AcceptLoop();
   awaitable<void> Serve(std::shared_ptr<Conn> c, uint64_t id);
+  // Answers a connection over the per-client cap with a 429 and closes it.
+  awaitable<void> Refuse(std::shared_ptr<Conn> c);
   awaitable<void> LingeringClose(Conn& c);
   awaitable<Response> Run(std::shared_ptr<const Request> req);
   awaitable<bool> Write(Conn& c, const Request& req, Response res, unsigned version, bool keep_alive,
@@ -224,6 +255,7 @@ struct Server::Impl {
 
   std::mutex mu;
   std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;  // guarded by mu
+  std::unordered_map<std::string, size_t> conns_per_client;     // guarded by mu
   uint64_t next_conn_id = 0;                                   // guarded by mu
 };
 
@@ -239,15 +271,35 @@ awaitable<void> Server::Impl::AcceptLoop() {
     }
     beast::error_code ignored;
     sock.set_option(tcp::no_delay(true), ignored);
-    auto conn = std::make_shared<Conn>(std::move(sock));
-    uint64_t id;
+    auto ep = sock.remote_endpoint(ignored);
+    auto conn = std::make_shared<Conn>(std::move(sock), ignored ? std::string() : ep.address().to_string());
+    uint64_t id = 0;
+    bool over_cap = false;
     {
       std::lock_guard<std::mutex> lock(mu);
-      id = next_conn_id++;
-      conns.emplace(id, conn);
+      size_t& open = conns_per_client[conn->client_ip];
+      over_cap = open >= opt.max_connections_per_client;
+      if (!over_cap) {
+        ++open;
+        id = next_conn_id++;
+        conns.emplace(id, conn);
+      }
     }
-    asio::co_spawn(conn->stream.get_executor(), Serve(conn, id), asio::detached);
+    if (over_cap)
+      asio::co_spawn(conn->stream.get_executor(), Refuse(conn), asio::detached);
+    else
+      asio::co_spawn(conn->stream.get_executor(), Serve(conn, id), asio::detached);
   }
+}
+
+awaitable<void> Server::Impl::Refuse(std::shared_ptr<Conn> c) {
+  Request probe;
+  probe.remote_address = c->client_ip;
+  Response res = Reject(ResourceExhausted("Too many open connections from {} (at most {}); retry shortly",
+                                          c->client_ip, opt.max_connections_per_client),
+                        nullptr);
+  co_await Write(*c, probe, std::move(res), 11, false, std::chrono::steady_clock::now());
+  co_await LingeringClose(*c);
 }
 
 Response Server::Impl::Reject(const Status& s, const Request* req) {
@@ -277,7 +329,7 @@ awaitable<Response> Server::Impl::Run(std::shared_ptr<const Request> shared_req)
   d->finished = true;
   if (d->response) co_return std::move(*d->response);
   spdlog::warn("{} {}: handler exceeded the request timeout of {}s", MethodName(shared_req->method),
-               shared_req->path, opt.request_timeout.count());
+               PathForLog(*shared_req), opt.request_timeout.count());
   co_return Reject(DeadlineExceeded("The request did not finish within {} seconds", opt.request_timeout.count()),
                    shared_req.get());
 }
@@ -291,8 +343,11 @@ awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, u
     std::tie(ec, body_bytes) = co_await WriteStreamed(c, res, version, keep_alive);
   } else {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-    for (const auto& [k, v] : res.headers) out.set(k, v);
-    out.set(bhttp::field::server, "tracevault");
+    if (!PutHeaders(res.headers, out)) {
+      res = UnsendableResponse(res);
+      out = bhttp::response<bhttp::string_body>{static_cast<bhttp::status>(res.status), version};
+      (void)PutHeaders(res.headers, out);
+    }
     out.body() = std::move(res.body);
     out.keep_alive(keep_alive);
     out.prepare_payload();
@@ -307,7 +362,7 @@ awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, u
         {"ts", FormatTimestamp(Clock::Real().NowMicros())},
         {"request_id", std::string(res.headers.Get("x-request-id").value_or(""))},
         {"method", std::string(MethodName(req.method))},
-        {"path", req.path.empty() ? req.target : req.path},
+        {"path", PathForLog(req)},
         {"status", res.status},
         {"bytes_in", req.body.size()},
         {"bytes_out", body_bytes},
@@ -370,10 +425,18 @@ awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn
       head_sent = true;
       auto [status, extra] = channel->TakeHead();
       if (status) res.status = status;  // what the access log reports
+      for (const auto& [k, v] : extra) res.headers.Set(k, v);
       bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.status), version};
-      for (const auto& [k, v] : res.headers) head.set(k, v);
-      for (const auto& [k, v] : extra) head.set(k, v);
-      head.set(bhttp::field::server, "tracevault");
+      if (!PutHeaders(res.headers, head)) {
+        channel->Close();  // nothing of the producer's body goes out
+        Response refused = UnsendableResponse(res);
+        res.status = refused.status;
+        res.headers = refused.headers;
+        head = bhttp::response<bhttp::empty_body>{static_cast<bhttp::status>(res.status), version};
+        (void)PutHeaders(res.headers, head);
+        chunks.assign(1, std::move(refused.body));
+        finished = true;
+      }
       head.keep_alive(keep_alive);
       head.chunked(true);
       bhttp::response_serializer<bhttp::empty_body> sr(head);
@@ -401,6 +464,36 @@ awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn
 }
 
 namespace {
+
+// RFC 9112 §6: a request body with Transfer-Encoding is framed only by one
+// final "chunked". Any other list (identity, gzip, chunked twice) or one next to
+// Content-Length leaves client and server disagreeing on where the body ends,
+// so the request is refused and the connection closed.
+Status CheckTransferEncoding(const bhttp::fields& head, unsigned version) {
+  auto [first, last] = head.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) return Status::Ok();
+  size_t codings = 0;
+  bool chunked = false;
+  for (auto it = first; it != last; ++it) {
+    std::string_view list = it->value();
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (item.empty()) continue;
+      ++codings;
+      chunked = EqualsIgnoreCase(item, "chunked");
+    }
+  }
+  if (codings != 1 || !chunked)
+    return InvalidArgument("Unsupported Transfer-Encoding: a request body may only be sent as 'chunked' alone");
+  if (head.count(bhttp::field::content_length))
+    return InvalidArgument("A request must not carry both Content-Length and Transfer-Encoding");
+  if (version < 11) return InvalidArgument("Transfer-Encoding is not allowed in an HTTP/1.0 request");
+  return Status::Ok();
+}
 
 // Errors that mean the client sent something unparseable (answered with 400),
 // as opposed to closing, resetting or timing out (closed quietly).
@@ -463,7 +556,9 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     probe.target = std::string(head.target());
     probe.ParseTarget();
     version = head.version();
-    if (auto cl = parser.content_length()) {
+    if (Status framing = CheckTransferEncoding(head, version); !framing.ok()) {
+      early = Reject(framing, &probe);
+    } else if (auto cl = parser.content_length()) {
       if (*cl > opt.max_body_bytes)
         early = Reject(PayloadTooLarge("Request body of {} bytes exceeds the limit of {} bytes", *cl, opt.max_body_bytes),
                        &probe);
@@ -516,6 +611,7 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
   }
   std::lock_guard<std::mutex> lock(mu);
   conns.erase(id);
+  if (--conns_per_client[c->client_ip] == 0) conns_per_client.erase(c->client_ip);
 }
 
 awaitable<void> Server::Impl::LingeringClose(Conn& c) {

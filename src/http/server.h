@@ -9,7 +9,13 @@
 // more than max_concurrent_requests handlers in flight, or buffered bodies past
 // the memory budget → 429; a handler running past request_timeout → 504; a
 // client too slow to send its request → 408. Keep-alive connections idle for
-// keep_alive_timeout are closed.
+// keep_alive_timeout are closed. A client address with max_connections_per_client
+// connections open has each further one answered 429 and closed. A request
+// body framed by anything but a lone "chunked" Transfer-Encoding → 400, closed.
+//
+// Every response header goes through one check: a name that is not a token or
+// a value with control bytes (CR, LF, NUL, ...) turns the response into a 500
+// (logged) rather than reach the wire.
 //
 // A Response with `stream` set is sent with chunked transfer encoding: the head
 // first, then each BodyWriter::Write() as one chunk as soon as the socket takes
@@ -42,6 +48,7 @@ struct ServerOptions {
   std::chrono::seconds keep_alive_timeout{65};
   std::chrono::seconds request_timeout{120};
   size_t max_concurrent_requests = 512;
+  size_t max_connections_per_client = 256;  // open connections from one IP address
   uint64_t memory_budget_bytes = uint64_t{2} << 30;
   std::chrono::seconds drain_timeout{30};
   bool access_log = true;

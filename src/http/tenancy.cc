@@ -37,4 +37,11 @@ Result<OrgMembership> Tenancy::ChooseOrg(const Principal& caller, const std::opt
   return caller.orgs.front();
 }
 
+Status Tenancy::RequireOwner(const Principal& caller, std::string_view org_id, std::string_view action) {
+  const OrgMembership* m = caller.FindOrg(std::string(org_id));
+  if (m && m->role == "owner") return Status::Ok();
+  return PermissionDenied("{} requires the owner role in organization '{}'; this user is {}", action,
+                          m ? m->org_name : std::string(org_id), m ? "a " + m->role : "not a member");
+}
+
 }  // namespace tv::http

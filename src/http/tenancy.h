@@ -35,6 +35,13 @@ class Tenancy {
   static Result<OrgMembership> ChooseOrg(const Principal& caller, const std::optional<std::string>& org_id,
                                          const std::optional<std::string>& org_name);
 
+  // The owner-only stopgap (docs/security.md, "Owner-only operations"): OK
+  // when the caller is an owner of organization `org_id`, else
+  // PermissionDenied saying that `action` ("Purging rows") requires the owner
+  // role. Roles and grants will replace it. REQUIRES: the caller passed the
+  // tenancy check for an object of `org_id`.
+  static Status RequireOwner(const Principal& caller, std::string_view org_id, std::string_view action);
+
  private:
   ObjectResolver resolve_;
 };

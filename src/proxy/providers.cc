@@ -90,6 +90,39 @@ Result<Route> RouteModel(std::string_view model, const std::vector<ProviderSecre
                   *provider, model);
 }
 
+Result<AllowList::Entry> AllowList::ParseEntry(std::string_view item) {
+  Entry e;
+  e.scheme = "https";
+  if (size_t sep = item.find("://"); sep != std::string_view::npos) {
+    e.scheme = Lower(item.substr(0, sep));
+    if (e.scheme != "https" && e.scheme != "http")
+      return InvalidArgument("Proxy allow-list entry '{}' must use https:// or http://", item);
+    item = item.substr(sep + 3);
+    if (item.ends_with('/')) item.remove_suffix(1);
+    if (item.find_first_of("/?#@") != std::string_view::npos)
+      return InvalidArgument("Proxy allow-list entry '{}' must be scheme://host[:port], without a path or user",
+                             item);
+  }
+  e.port = e.scheme == "https" ? 443 : 80;
+  size_t colon = item.rfind(':');
+  bool bracketed = item.starts_with('[');
+  if (colon != std::string_view::npos && (!bracketed || (colon > 0 && item[colon - 1] == ']'))) {
+    std::string_view port = item.substr(colon + 1);
+    int p = 0;
+    for (char c : port) {
+      if (!std::isdigit(static_cast<unsigned char>(c)) || p > 65535)
+        return InvalidArgument("Proxy allow-list entry '{}' has a bad port", item);
+      p = p * 10 + (c - '0');
+    }
+    if (port.empty() || p == 0 || p > 65535) return InvalidArgument("Proxy allow-list entry '{}' has a bad port", item);
+    e.port = p;
+    item = item.substr(0, colon);
+  }
+  if (item.empty()) return InvalidArgument("Proxy allow-list entry has no host");
+  e.host = Lower(item);
+  return e;
+}
+
 Result<AllowList> AllowList::Parse(std::string_view spec) {
   AllowList list;
   size_t i = 0;
@@ -103,23 +136,7 @@ Result<AllowList> AllowList::Parse(std::string_view spec) {
       list.any_ = true;
       continue;
     }
-    Entry e;
-    size_t colon = item.rfind(':');
-    bool bracketed = item.starts_with('[');
-    if (colon != std::string_view::npos && (!bracketed || (colon > 0 && item[colon - 1] == ']'))) {
-      std::string_view port = item.substr(colon + 1);
-      int p = 0;
-      for (char c : port) {
-        if (!std::isdigit(static_cast<unsigned char>(c)) || p > 65535)
-          return InvalidArgument("Proxy allow-list entry '{}' has a bad port", item);
-        p = p * 10 + (c - '0');
-      }
-      if (port.empty() || p == 0 || p > 65535) return InvalidArgument("Proxy allow-list entry '{}' has a bad port", item);
-      e.port = p;
-      item = item.substr(0, colon);
-    }
-    if (item.empty()) return InvalidArgument("Proxy allow-list entry has no host");
-    e.host = Lower(item);
+    TV_ASSIGN_OR_RETURN(Entry e, ParseEntry(item));
     list.entries_.push_back(std::move(e));
   }
   return list;
@@ -136,9 +153,11 @@ Status AllowList::Check(std::string_view url) const {
   int port = parsed->has_port() ? static_cast<int>(parsed->port_number()) : (scheme == "https" ? 443 : 80);
   if (any_) return Status::Ok();
   for (const auto& e : entries_)
-    if (e.host == host && (!e.port || *e.port == port)) return Status::Ok();
+    if (e.scheme == scheme && e.host == host && e.port == port) return Status::Ok();
   return PermissionDenied(
-      "The proxy may not call '{}:{}': the host is not in the provider allow-list (--proxy-allowed-hosts)", host, port);
+      "The proxy may not call '{}://{}:{}': it is not in the provider allow-list (--proxy-allowed-hosts; an entry "
+      "'host' or 'host:port' allows https only, plain http needs 'http://host:port')",
+      scheme, host, port);
 }
 
 }  // namespace tv::proxy

@@ -41,8 +41,14 @@ std::optional<std::string> ProviderOfModel(std::string_view model);
 // when no secret serves a known provider.
 Result<Route> RouteModel(std::string_view model, const std::vector<ProviderSecret>& secrets);
 
-// The hosts the proxy may call: entries "host" (any port) or "host:port",
-// compared case-insensitively. An empty list allows nothing.
+// The endpoints the proxy may call. Each entry names a scheme, a host and a
+// port, and a URL passes only when all three match:
+//   "host"                   https on 443
+//   "host:port"              https on that port
+//   "https://host[:port]"    https on that port (default 443)
+//   "http://host[:port]"     plain http on that port (default 80); for model
+//                            servers on a private network or loopback
+// Hosts compare case-insensitively. An empty list allows nothing.
 class AllowList {
  public:
   // Comma- or space-separated entries; "*" allows every host (tests of
@@ -57,9 +63,11 @@ class AllowList {
 
  private:
   struct Entry {
-    std::string host;
-    std::optional<int> port;
+    std::string scheme;  // "https" or "http"
+    std::string host;    // lowercase; an IPv6 literal keeps its brackets
+    int port = 443;
   };
+  static Result<Entry> ParseEntry(std::string_view item);
   std::vector<Entry> entries_;
   bool any_ = false;
 };

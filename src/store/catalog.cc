@@ -104,6 +104,23 @@ Result<std::optional<ObjectOwner>> Catalog::Owner(std::string_view object_id) {
                                                 rows.Text(0, "project_id")});
 }
 
+Result<ObjectOwner> Catalog::Claim(const ObjectOwner& o, std::string_view created) {
+  std::optional<ObjectOwner> now;
+  TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
+    TV_RETURN_IF_ERROR(tx.Execute(
+        "INSERT INTO store_object (object_id, org_id, project_id, created) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (object_id) DO NOTHING",
+        {o.object_id, o.org_id, o.project_id.empty() ? meta::Null() : meta::SqlValue(o.project_id),
+         std::string(created)}).status());
+    TV_ASSIGN_OR_RETURN(meta::Rows rows, tx.Query("SELECT org_id, project_id FROM store_object WHERE object_id = $1",
+                                                  {o.object_id}));
+    if (rows.empty()) return Internal("object '{}' has no owner after its claim", o.object_id);
+    now = ObjectOwner{o.object_id, rows.Text(0, "org_id"), rows.Text(0, "project_id")};
+    return Status::Ok();
+  }));
+  return std::move(*now);
+}
+
 Result<std::vector<std::string>> Catalog::ObjectsOf(std::string_view org_id) {
   TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT object_id FROM store_object WHERE org_id = $1 ORDER BY object_id",
                                                  {std::string(org_id)}));

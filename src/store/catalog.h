@@ -55,6 +55,10 @@ class Catalog {
   // The object's sections, oldest first.
   Result<std::vector<SectionRef>> Sections(std::string_view object_id);
   Result<std::optional<ObjectOwner>> Owner(std::string_view object_id);
+  // Records `owner` as the object's owner unless it already has one, and
+  // returns the owner now recorded: `owner` itself, or the one that got there
+  // first. Atomic, so of two concurrent claims exactly one wins.
+  Result<ObjectOwner> Claim(const ObjectOwner& owner, std::string_view created);
   // Every object the organization has written to.
   Result<std::vector<std::string>> ObjectsOf(std::string_view org_id);
   meta::MetaStore& db() { return db_; }

@@ -457,15 +457,21 @@ Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapsh
   // Traces: a trace's key is its newest matching row. Walk rows newest first
   // until limit + 1 traces after the cursor are seen; traces whose key is
   // before the cursor were on earlier pages.
+  // Rows come in (xact, id) order but traces are ordered and paged by
+  // (xact, root): the traces of one xact are chosen only once all of its rows
+  // are read, so a page ends where its cursor says.
   std::vector<ScanKey> traces;
   std::unordered_set<std::string> seen;
   MergedStream stream(views, spec, matches, snapshot, std::nullopt);
-  while (traces.size() <= spec.limit) {
+  for (;;) {
     TV_ASSIGN_OR_RETURN(std::optional<Hit> h, stream.Next());
     if (!h) break;
+    if (traces.size() > spec.limit && h->xact != traces.back().xact) break;
     if (!seen.insert(std::string(h->root)).second) continue;
     if (IsAfterCursor(spec.after, h->xact, h->root)) traces.push_back(ScanKey{h->xact, std::string(h->root)});
   }
+  std::sort(traces.begin(), traces.end(),
+            [](const ScanKey& a, const ScanKey& b) { return Before(a.xact, a.tie, b.xact, b.tie); });
   size_t n = std::min(traces.size(), spec.limit);
   if (n == 0) return result;
   // Every span of the chosen traces, matching or not.

@@ -65,7 +65,7 @@ describe('compaction over HTTP', { skip: SKIP_NO_BINARY }, () => {
     assert.ok(report.rows >= rows.length, JSON.stringify(report));
     assert.ok(report.bytes > 0 && report.raw_bytes > 0);
     assert.deepEqual(await reads(), before, 'after compaction');
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${key}` } })).text();
     assert.match(metrics, /tracevault_store_wal_backlog_rows 0/);
     assert.match(metrics, /tracevault_store_indexing_lag_seconds 0/);
     dep = await restartServe(dep);

@@ -70,11 +70,36 @@ describe('outbound rate limit: split deployment, 5 per minute', { skip: SKIP_NO_
     assert.equal(h.latency_ms.count, h.requests);
     assert.ok(h.latency_ms.p50 > 0 && h.latency_ms.p99 >= h.latency_ms.p50, r.text);
 
-    const m = await api(dep.dataUrl, '/metrics', { validate: false });
+    const m = await api(dep.dataUrl, '/metrics', { key: secondKey, validate: false });
     assert.equal(m.status, 200);
     const limitedTotal = Number(/^tracevault_outbound_limited_total (\S+)$/m.exec(m.text)?.[1]);
     assert.ok(limitedTotal >= BURST - LIMIT, m.text);
     assert.ok(/^tracevault_outbound_requests_total \d+/m.test(m.text));
+  }));
+
+  it("GET /v1/admin/outbound shows an organization only its own calls; a member gets 403", withLogs(async () => {
+    const host = new URL(dep.controlUrl).host;
+    const a = await api(dep.dataUrl, '/v1/admin/outbound', { key: secondKey, validate: false });
+    assert.equal(a.status, 200, a.text);
+    assert.ok(a.json.hosts[host]?.requests >= 2, a.text);
+    // Another organization's owner: none of org A's calls, and its own org_id.
+    const b = await dep.admin(['create-org', '--org-name', uniqueName('outbound-b'), '--user-email', `${uniqueName('b')}@example.test`]);
+    const rb = await api(dep.dataUrl, '/v1/admin/outbound', { key: b.api_key, validate: false });
+    assert.equal(rb.status, 200, rb.text);
+    assert.equal(rb.json.org_id, b.org_id);
+    assert.equal(rb.json.hosts[host]?.limited ?? 0, 0, `org B sees org A's refusals: ${rb.text}`);
+    assert.ok((rb.json.hosts[host]?.requests ?? 0) < a.json.hosts[host].requests, `org B sees org A's calls: ${rb.text}`);
+    // B's own forwarded call counts for B.
+    assert.equal((await api(dep.dataUrl, '/v1/project', { key: b.api_key, validate: false })).status, 200);
+    const rb2 = await api(dep.dataUrl, '/v1/admin/outbound', { key: b.api_key, validate: false });
+    assert.equal(rb2.json.hosts[host]?.requests, (rb.json.hosts[host]?.requests ?? 0) + 1, rb2.text);
+    // A member of org A (not an owner) is refused.
+    const email = `${uniqueName('member')}@example.test`;
+    await dep.admin(['create-user', '--email', email, '--org-name', dep.orgName, '--role', 'member']);
+    const mk = await dep.admin(['create-api-key', '--user-email', email, '--name', 'm']);
+    const rm = await api(dep.dataUrl, '/v1/admin/outbound', { key: mk.key ?? mk.api_key, validate: false });
+    assert.equal(rm.status, 403, rm.text);
+    assert.match(rm.json.Message, /requires the owner role/);
   }));
 
   it('GET /v1/admin/outbound without a token is 401', withLogs(async () => {

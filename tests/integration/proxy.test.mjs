@@ -44,6 +44,10 @@ async function setupSecrets(dep, fake) {
       },
     },
     { name: 'blocked', type: 'vllm', secret: 'sk-blocked-secret', metadata: { api_base: 'http://10.255.255.1:9/v1', models: ['blocked-model'] } },
+    // The fake server's host and port, but https: the allow-list entry names http.
+    { name: 'wrong-scheme', type: 'vllm', secret: 'sk-wrong-scheme', metadata: { api_base: fake.openaiBase.replace(/^http:/, 'https:'), models: ['wrong-scheme-model'] } },
+    // The fake server's host over http, but on another port.
+    { name: 'wrong-port', type: 'vllm', secret: 'sk-wrong-port', metadata: { api_base: 'http://127.0.0.1:9/v1', models: ['wrong-port-model'] } },
   ];
   for (const s of secrets) {
     const r = await call('/v1/ai_secret', s);
@@ -63,7 +67,7 @@ describe('AI proxy', { skip: SKIP_NO_BINARY }, () => {
     const port = new URL(fake.url).port;
     dep = await startServe({
       extraArgs: [
-        '--proxy-allowed-hosts', `127.0.0.1:${port}`,
+        '--proxy-allowed-hosts', `http://127.0.0.1:${port}`,
         '--proxy-timeout-ms', '3000',
         '--proxy-idle-timeout-ms', '1500',
       ],
@@ -228,6 +232,8 @@ describe('AI proxy', { skip: SKIP_NO_BINARY }, () => {
       [{ model: 'gpt-4o-mini', messages: [{ content: 'no role' }] }, 400, /role/],
       [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }, 400, /stream/],
       [{ model: 'blocked-model', messages: [{ role: 'user', content: 'x' }] }, 403, /allow-list/],
+      [{ model: 'wrong-scheme-model', messages: [{ role: 'user', content: 'x' }] }, 403, /allow-list/],
+      [{ model: 'wrong-port-model', messages: [{ role: 'user', content: 'x' }] }, 403, /allow-list/],
       [{ model: 'claude-3-5-haiku-latest', messages: [{ role: 'user', content: 'x' }], n: 3 }, 400, /n/],
     ];
     for (const [body, status, re] of cases) {
@@ -346,7 +352,7 @@ describe('AI proxy outbound limit', { skip: SKIP_NO_BINARY }, () => {
     it(`OUTBOUND_RATE_LIMIT_MAX_REQUESTS=${limit}`, async () => {
       const fake = await startFakeModels();
       const dep = await startServe({
-        extraArgs: ['--proxy-allowed-hosts', `127.0.0.1:${new URL(fake.url).port}`],
+        extraArgs: ['--proxy-allowed-hosts', `http://127.0.0.1:${new URL(fake.url).port}`],
         env: { OUTBOUND_RATE_LIMIT_MAX_REQUESTS: String(limit) },
       });
       try {

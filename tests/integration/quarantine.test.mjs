@@ -103,7 +103,7 @@ describe('quarantine of undecodable rows', { skip: SKIP_NO_BINARY }, () => {
       body: { query: `select: id | from: experiment('${expA.id}') | filter: metadata.n = 1`, fmt: 'json' },
     }));
     assert.deepEqual(btql.data.map((r) => r.id), ['poison-ok']);
-    const metrics = await api(dep.dataUrl, '/metrics');
+    const metrics = await api(dep.dataUrl, '/metrics', { key: dep.apiKey });
     assert.equal(metric(metrics.text, 'tracevault_store_quarantined_rows'), 1);
     assert.equal(metric(metrics.text, 'tracevault_compaction_failing_objects'), 0);
     assert.equal(metric(metrics.text, 'tracevault_store_wal_backlog_rows'), 0, 'the repair compacted the object');
@@ -114,7 +114,7 @@ describe('quarantine of undecodable rows', { skip: SKIP_NO_BINARY }, () => {
     assert.ok(r.versions_removed >= 4, JSON.stringify(r));
     assert.deepEqual(await ids(dep, expA.id), []);
     assert.deepEqual(await ids(dep, expB.id), ['b1']);
-    const metrics = await api(dep.dataUrl, '/metrics');
+    const metrics = await api(dep.dataUrl, '/metrics', { key: dep.apiKey });
     assert.equal(metric(metrics.text, 'tracevault_store_quarantined_rows'), 0);
   }));
 });

@@ -7,6 +7,7 @@
 //   C: a key of A's *own user* restricted to another org C (create-api-key --org-name C);
 // and then with A's key (control: must succeed; deletes run last).
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SKIP_NO_BINARY, randomSuffix, sleep, startServe, startSplit, uniqueName, withLogs } from '../lib/server.mjs';
 import { api, client, ok } from '../lib/http.mjs';
@@ -133,7 +134,7 @@ async function seedRows(A, a, url) {
   ok(await a.post(`/v1/dataset/${A.dataset.id}/insert`, { events: [{ id: 'a-row-ds', input: A.rowSecret, expected: 'a' }] }), 'seed dataset row');
   ok(await a.post(`/v1/project_logs/${A.project.id}/insert`, { events: [{ id: 'a-row-log', input: A.rowSecret, scores: { s: 1 } }] }), 'seed log row');
   ok(await a.post(`/v1/experiment/${A.experiment.id}/feedback`, { feedback: [{ id: 'a-row-exp', comment: `a-comment-${A.rowSecret}` }] }), 'seed comment');
-  A.promptSession = `a-ps-${randomSuffix(6)}`;
+  A.promptSession = crypto.randomUUID();
   ok(await a.post('/logs3', { rows: [{ id: 'a-row-ps', prompt_session_id: A.promptSession, log_id: 'x', input: A.rowSecret }] }), 'seed prompt session');
   // An attachment, uploaded and done.
   A.attachment = { key: `a-att-${randomSuffix(8)}`, bytes: `a-bytes-${randomSuffix(8)}` };

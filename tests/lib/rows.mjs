@@ -140,7 +140,7 @@ export function byId(rows, what = 'rows') {
 /** Fields the server adds on read; strip them to compare written content. */
 export function content(row, drop = []) {
   const out = { ...row };
-  for (const k of ['_xact_id', 'created', 'is_root', 'project_id', 'experiment_id', 'dataset_id', 'log_id', 'comments', 'span_id', 'root_span_id', ...drop]) delete out[k];
+  for (const k of ['_xact_id', 'created', 'is_root', 'project_id', 'experiment_id', 'dataset_id', 'log_id', 'comments', 'span_id', 'root_span_id', 'org_id', ...drop]) delete out[k];
   return out;
 }
 

@@ -221,7 +221,9 @@ export async function spawnServer({ name, args, env, logDir }) {
       clearTimeout(timer);
     }
     await streamsClosed;
-    await new Promise((r) => (out.writableFinished ? r() : out.once('finish', r)));
+    // Both log files are complete before anyone reads them (a refused start's
+    // message is the last thing on stderr).
+    for (const f of [out, errOut]) await new Promise((r) => (f.writableFinished ? r() : f.once('finish', r)));
     live.delete(handle);
     return { ...handle.exited, killed };
   };

@@ -21,7 +21,7 @@ describe('braintrust SDK invoke()', { skip: SKIP_NO_BINARY, concurrency: false }
   before(async () => {
     sandbox.enter();
     fake = await startFakeModels();
-    dep = await startServe({ extraArgs: ['--proxy-allowed-hosts', `127.0.0.1:${new URL(fake.url).port}`] });
+    dep = await startServe({ extraArgs: ['--proxy-allowed-hosts', `http://127.0.0.1:${new URL(fake.url).port}`] });
     c = client(dep.url, dep.apiKey);
     const secret = await c.post('/v1/ai_secret', {
       name: 'OPENAI_API_KEY', type: 'openai', secret: FAKE_OPENAI_KEY, metadata: { api_base: fake.openaiBase },

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/names.h"
 #include "common/status.h"
 
 namespace tv {
@@ -145,6 +146,72 @@ TEST(JsonTest, ToJsonRoundTrips) {
   Result<json::value> back = ParseJson(ToJson(v));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, v);
+}
+
+TEST(JsonTest, NumbersOutsideDoubleRangeAreRefusedNamingTheField) {
+  std::string digits309(309, '9');
+  struct Case {
+    std::string text;
+    std::string field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"events":[{"id":"bad","metadata":{"n":1e999}}]})", "events[0].metadata.n"},
+           {R"({"events":[{"id":"a"},{"metadata":{"n":-1e999}}]})", "events[1].metadata.n"},
+           {R"({"x":[1,2,[3,)" + digits309 + "]]}", "x[2][1]"},
+           {R"({"a":{"b":[{"c":[0, -)" + digits309 + "]}]}}", "a.b[0].c[1]"},
+           {"1e400", "(the document)"},
+       }) {
+    Result<json::value> r = ParseJson(c.text);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("'" + c.field + "'"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("outside the range of a double"), std::string::npos);
+  }
+}
+
+TEST(JsonTest, ExtremeButFiniteNumbersAndTheSdksStringsAreKept) {
+  Result<json::value> r =
+      ParseJson(R"({"max":1.7976931348623157e308,"tiny":1e-999,"big":123456789012345678901234567890,)"
+                R"("nan":"NaN","inf":"Infinity","ninf":"-Infinity"})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const json::object& o = r->as_object();
+  EXPECT_EQ(o.at("max").as_double(), 1.7976931348623157e308);
+  EXPECT_EQ(o.at("tiny").as_double(), 0.0);
+  EXPECT_DOUBLE_EQ(o.at("big").as_double(), 1.2345678901234568e29);
+  EXPECT_EQ(o.at("nan").as_string(), "NaN");
+  EXPECT_EQ(o.at("inf").as_string(), "Infinity");
+  // What was accepted serializes to a text that parses again to the same value.
+  Result<json::value> back = ParseJson(ToJson(*r));
+  ASSERT_TRUE(back.ok()) << ToJson(*r);
+  EXPECT_EQ(*back, *r);
+}
+
+TEST(JsonTest, DuplicateKeysAreRefusedNamingTheKey) {
+  struct Case {
+    std::string text;
+    std::string key;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"a":1,"a":2})", "a"},
+           {R"({"events":[{"id":"x","id":"y"}]})", "events[0].id"},
+           {R"({"m":{"k":{"deep":[{"z":1}]},"k":2}})", "m.k"},
+           {R"({"m":{"k":1,"k":{"deep":[{"z":1}]}}})", "m.k"},
+           {R"({"a":{"x":1},"b":{"x":1,"y":{"q":1,"q":1}}})", "b.y.q"},
+           {R"({"\u0061":1,"a":2})", "a"},
+       }) {
+    Result<json::value> r = ParseJson(c.text);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("'" + c.key + "' appears twice"), std::string::npos)
+        << r.status().message();
+  }
+  // The same key in sibling objects is not a duplicate.
+  EXPECT_TRUE(ParseJson(R"([{"a":1},{"a":2},{"a":{"a":{"a":3}}}])").ok());
+}
+
+TEST(JsonTest, DepthAndUtf8LimitsStillHold) {
+  EXPECT_FALSE(ParseJson(std::string(40, '[') + std::string(40, ']')).ok());
+  EXPECT_FALSE(ParseJson("\"\xff\"").ok());
 }
 
 // --- Field readers ---
@@ -296,6 +363,35 @@ TEST(TimestampTest, BeforeEpoch) {
 
 TEST(ClockTest, RealClockIsAfter2020) {
   EXPECT_GT(Clock::Real().NowMicros(), int64_t{1577836800} * 1000000);
+}
+
+// --- Names and slugs ---
+
+TEST(NamesTest, NamesAreBoundedAndFreeOfControlCharacters) {
+  EXPECT_TRUE(CheckName("name", "My project ✓ (v2)").ok());
+  EXPECT_TRUE(CheckName("name", std::string(kMaxNameBytes, 'x')).ok());
+  Status too_long = CheckName("name", std::string(kMaxNameBytes + 1, 'x'));
+  EXPECT_EQ(too_long.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(too_long.message().find("'name'"), std::string::npos) << too_long.message();
+  EXPECT_NE(too_long.message().find("1024"), std::string::npos) << too_long.message();
+  EXPECT_EQ(CheckName("name", "").code(), StatusCode::kInvalidArgument);
+  for (std::string bad : {std::string("a\0b", 3), std::string("tab\there"), std::string("line\n"),
+                          std::string("del\x7f"), std::string("c1 \xc2\x85 next line")}) {
+    Status s = CheckName("project_name", bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("'project_name'"), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(CheckName("name", "caf\xc3\xa9 \xc2\xa0nbsp").ok()) << "C2 A0 is not a control character";
+}
+
+TEST(NamesTest, SlugsAreLettersDigitsAndPunctuation) {
+  EXPECT_TRUE(CheckSlug("slug", "my-prompt_v1.2").ok());
+  EXPECT_TRUE(CheckSlug("slug", std::string(kMaxSlugBytes, 'a')).ok());
+  EXPECT_FALSE(CheckSlug("slug", std::string(kMaxSlugBytes + 1, 'a')).ok());
+  EXPECT_FALSE(CheckSlug("slug", "").ok());
+  EXPECT_FALSE(CheckSlug("slug", "has space").ok());
+  EXPECT_FALSE(CheckSlug("slug", "a/b").ok());
+  EXPECT_FALSE(CheckSlug("slug", std::string("a\0", 2)).ok());
 }
 
 }  // namespace

@@ -205,6 +205,35 @@ TEST_F(FunctionStoreTest, ListsFilterPageAndReadAsOfAVersion) {
   EXPECT_TRUE(slugs(other_org).empty());
 }
 
+// A body stored by an older build with a number JSON cannot carry (the text
+// `Infinity`) must not take the organization's lists down, and the function
+// must stay deletable.
+TEST_F(FunctionStoreTest, AnUndecodableStoredBodyIsServedFromItsColumnsAndCanBeDeleted) {
+  json::object good = Put("good", "x");
+  clock_.Advance(kSecond);
+  json::object bad = Put("bad", "y");
+  std::string bad_id = StringField(bad, "id");
+  ASSERT_TRUE(db_->Execute("UPDATE function_versions SET body = $1 WHERE function_id = $2",
+                           {std::string(R"({"id":"x","prompt_data":{"options":{"params":{"t":Infinity}}}})"), bad_id})
+                  .ok());
+  FunctionQuery q;
+  q.org_ids = {kOrg};
+  auto listed = store_->List(q);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  const json::object& row = (*listed)[0].row;
+  EXPECT_EQ(StringField(row, "id"), bad_id);
+  EXPECT_EQ(StringField(row, "slug"), "bad");
+  EXPECT_EQ(StringField(row, "project_id"), kProject);
+  EXPECT_EQ(row.at("metadata").at("_tracevault_undecodable_body"), true);
+  EXPECT_EQ((*listed)[1].row, good);
+  ASSERT_TRUE(store_->Delete(bad_id).ok());
+  listed = store_->List(q);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(StringField((*listed)[0].row, "id"), StringField(good, "id"));
+}
+
 TEST_F(FunctionStoreTest, PutAllIsAllOrNothing) {
   Put("exists", "x");
   auto out = store_->PutAll({Spec("new-one", "x", IfExists::kReplace), Spec("exists", "y", IfExists::kError)});

@@ -193,6 +193,66 @@ TEST(RequestTest, MethodNames) {
   EXPECT_EQ(ParseMethod("TRACE"), Method::kOther);
 }
 
+// --- response headers, media types, log paths ---
+
+TEST(HeaderSafetyTest, ControlBytesInValuesAndNonTokenNamesAreRefused) {
+  EXPECT_TRUE(IsSendableHeader("Content-Type", "text/plain; charset=utf-8"));
+  EXPECT_TRUE(IsSendableHeader("x-bt-audit-user-email", "jos\xc3\xa9@example.com\tx"));  // obs-text, HTAB
+  EXPECT_TRUE(IsSendableHeader("X-Empty", ""));
+  for (std::string_view v : std::vector<std::string_view>{"a\r\nSet-Cookie: x=1", "a\nb", "a\rb", std::string_view("a\0b", 3), "a\x01", "a\x7f"}) {
+    SCOPED_TRACE(v);
+    EXPECT_FALSE(IsSendableHeader("Content-Type", v));
+  }
+  for (std::string_view n : {"", "Bad Name", "a:b", "x\r\ny", "caf\xc3\xa9", "(x)"}) {
+    SCOPED_TRACE(n);
+    EXPECT_FALSE(IsSendableHeader(n, "v"));
+  }
+}
+
+TEST(MediaTypeTest, AcceptsTypeSubtypeAndTokenParameters) {
+  for (std::string_view ok : {"image/png", "text/plain; charset=utf-8", "text/plain;charset=utf-8",
+                              "application/vnd.api+json", "multipart/form-data; boundary=abc123; x=y",
+                              "text/plain ; charset=utf-8 "}) {
+    SCOPED_TRACE(ok);
+    EXPECT_TRUE(IsMediaType(ok));
+  }
+  for (std::string_view bad : std::vector<std::string_view>{"", "image", "image/", "/png", "image/png\r\nSet-Cookie: a=b", "text/html\n",
+                               "image/png; charset", "image/png; =x", "image/png; a=", "image/png;; a=b",
+                               "text/plain; charset=\"utf-8\"", "image/png extra", "image /png", "a/b/c",
+                               "t\xc3\xa9xt/plain", std::string_view("text/plain\0", 11)}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(IsMediaType(bad));
+  }
+  std::string longest = "a/" + std::string(kMaxMediaTypeBytes - 2, 'b');
+  EXPECT_TRUE(IsMediaType(longest));
+  EXPECT_FALSE(IsMediaType(longest + "b"));
+}
+
+TEST(MediaTypeTest, EssenceIsLowerCasedWithoutParameters) {
+  EXPECT_EQ(MediaTypeEssence("Image/PNG"), "image/png");
+  EXPECT_EQ(MediaTypeEssence("text/plain ; charset=utf-8"), "text/plain");
+}
+
+TEST(MediaTypeTest, AttachmentDispositionPercentEncodesTheName) {
+  EXPECT_EQ(AttachmentDisposition(""), "attachment");
+  EXPECT_EQ(AttachmentDisposition("report.html"), "attachment; filename*=UTF-8''report.html");
+  std::string d = AttachmentDisposition("a b\"\r\n;\xc3\xa9.svg");
+  EXPECT_EQ(d, "attachment; filename*=UTF-8''a%20b%22%0D%0A%3B%C3%A9.svg");
+  EXPECT_TRUE(IsSendableHeader("Content-Disposition", d));
+}
+
+TEST(RequestTest, PathForLogHidesSignedUrlTokensAndQueries) {
+  Request up = MakeRequest(Method::kPut, "/upload/0123abcd?sig=secret");
+  EXPECT_EQ(PathForLog(up), "/upload/[redacted]");
+  EXPECT_EQ(PathForLog(MakeRequest(Method::kGet, "/v1/project?name=x&token=t")), "/v1/project");
+  EXPECT_EQ(PathForLog(MakeRequest(Method::kGet, "/upload/")), "/upload/");
+  Request unparsed;  // a target that did not parse: no path, only the raw target
+  unparsed.target = "/upload/0123abcd%zz?signature=s";
+  EXPECT_EQ(PathForLog(unparsed), "/upload/[redacted]");
+  unparsed.target = "/v%zz?token=t";
+  EXPECT_EQ(PathForLog(unparsed), "/v%zz");
+}
+
 // --- CORS ---
 
 class CorsTest : public ::testing::Test {
@@ -458,6 +518,8 @@ TEST_F(PipelineTest, PublicRoutesSkipAuth) {
   EXPECT_EQ(Send(Method::kGet, "/v1/").status, 401);
   EXPECT_EQ(Send(Method::kGet, "/versions").status, 401);
   EXPECT_EQ(Send(Method::kGet, "/upload").status, 401);
+  // Metrics need a key: they are aggregate, but not for anyone who can reach the port.
+  EXPECT_EQ(Send(Method::kGet, "/metrics").status, 401);
 }
 
 TEST_F(PipelineTest, PublicPrefixWrongMethodIs405) {

@@ -245,6 +245,29 @@ TEST_F(OutboundTest, TheLimitIsPerTokenAndAnswers429WithRetryAfter) {
   EXPECT_EQ(h.requests, 6u);
 }
 
+TEST_F(OutboundTest, StatsForShowsOnlyTheCallsMadeForThatOrganization) {
+  ScriptedServer s([](auto& ex, auto&) { ex.Send(RawResponse(200, "ok")); });
+  auto client = Client({1, 60s});
+  EXPECT_TRUE(client->Fetch(Get(s), {.token = "alice", .org_id = "org-a"}).ok());
+  EXPECT_EQ(client->Fetch(Get(s), {.token = "alice", .org_id = "org-a"}).status().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_TRUE(client->Fetch(Get(s), {.token = "bob", .org_id = "org-b"}).ok());
+  EXPECT_TRUE(client->Fetch(Get(s), {}).ok()) << "a call for no organization";
+  HostStats all = client->Stats().at(HostOf(s));
+  EXPECT_EQ(all.requests, 3u);
+  EXPECT_EQ(all.limited, 1u);
+  std::map<std::string, HostStats> a = client->StatsFor("org-a");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a.at(HostOf(s)).requests, 1u);
+  EXPECT_EQ(a.at(HostOf(s)).limited, 1u);
+  EXPECT_EQ(a.at(HostOf(s)).latency_count, 1u);
+  std::map<std::string, HostStats> b = client->StatsFor("org-b");
+  EXPECT_EQ(b.at(HostOf(s)).requests, 1u);
+  EXPECT_EQ(b.at(HostOf(s)).limited, 0u);
+  EXPECT_TRUE(client->StatsFor("org-c").empty());
+  EXPECT_TRUE(client->StatsFor("").empty()) << "calls for no organization are in the totals only";
+}
+
 TEST_F(OutboundTest, EachAttemptTakesASlotAndARefusedRetryEndsWithTheLastAnswer) {
   ScriptedServer s([](auto& ex, auto&) { ex.Send(RawResponse(503, "busy")); });
   auto client = Client({2, 60s});

@@ -72,7 +72,7 @@ TEST(ProxyRouting, ClearErrors) {
 }
 
 TEST(ProxyAllowList, HostsAndPorts) {
-  auto list = AllowList::Parse("api.openai.com, 127.0.0.1:9000,Models.Internal");
+  auto list = AllowList::Parse("api.openai.com, http://127.0.0.1:9000,Models.Internal");
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->Check("https://api.openai.com/v1/chat/completions").ok());
   EXPECT_TRUE(list->Check("http://127.0.0.1:9000/v1").ok());
@@ -88,6 +88,41 @@ TEST(ProxyAllowList, HostsAndPorts) {
   auto none = AllowList::Parse("");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->Check("https://api.openai.com/v1").ok()) << "an empty list allows nothing";
+}
+
+TEST(ProxyAllowList, SchemeAndPortMustMatchTheEntry) {
+  auto list = AllowList::Parse("api.openai.com,gw.internal:8443,https://models.internal,http://127.0.0.1:9000,"
+                               "http://plain.internal");
+  ASSERT_TRUE(list.ok()) << list.status().message();
+  // A bare host is https on 443 only.
+  EXPECT_TRUE(list->Check("https://api.openai.com/v1").ok());
+  EXPECT_TRUE(list->Check("https://api.openai.com:443/v1").ok());
+  EXPECT_EQ(list->Check("http://api.openai.com/v1").code(), StatusCode::kPermissionDenied) << "plain http";
+  EXPECT_EQ(list->Check("http://api.openai.com:443/v1").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(list->Check("https://api.openai.com:8443/v1").code(), StatusCode::kPermissionDenied) << "another port";
+  EXPECT_EQ(list->Check("https://api.openai.com:22/v1").code(), StatusCode::kPermissionDenied);
+  // host:port is https on that port.
+  EXPECT_TRUE(list->Check("https://gw.internal:8443/v1").ok());
+  EXPECT_EQ(list->Check("http://gw.internal:8443/v1").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(list->Check("https://gw.internal/v1").code(), StatusCode::kPermissionDenied);
+  // https:// without a port is 443.
+  EXPECT_TRUE(list->Check("https://models.internal/v1").ok());
+  EXPECT_EQ(list->Check("https://models.internal:444/v1").code(), StatusCode::kPermissionDenied);
+  // http:// entries allow plain http on their port (80 by default), and not https.
+  EXPECT_TRUE(list->Check("http://127.0.0.1:9000/v1").ok());
+  EXPECT_EQ(list->Check("https://127.0.0.1:9000/v1").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(list->Check("http://127.0.0.1:9001/v1").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(list->Check("http://127.0.0.1/v1").code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(list->Check("http://plain.internal/v1").ok());
+  EXPECT_EQ(list->Check("http://plain.internal:8080/v1").code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(list->Check("http://api.openai.com/v1").message().find("http://api.openai.com:80"), std::string::npos);
+  // Entries name a scheme, a host and a port, nothing else.
+  EXPECT_FALSE(AllowList::Parse("ftp://files.internal").ok());
+  EXPECT_FALSE(AllowList::Parse("http://h.internal/v1").ok());
+  EXPECT_FALSE(AllowList::Parse("http://user@h.internal").ok());
+  EXPECT_FALSE(AllowList::Parse("http://").ok());
+  EXPECT_FALSE(AllowList::Parse("http://h:0").ok());
+  EXPECT_TRUE(AllowList::Parse("HTTP://H.Internal:8080/").ok());
 }
 
 std::string Bytes(std::initializer_list<int> b) {

@@ -183,6 +183,28 @@ class ServerTest : public ::testing::Test {
       };
       return r;
     });
+    router_.Add(Method::kGet, "/header", [](RequestContext& ctx) -> Result<Response> {
+      // Echoes query text into headers, as a careless handler might.
+      Response r = Response::Text(200, "echoed");
+      r.headers.Set(std::string(ctx.request().QueryParam("name").value_or("X-Echo")),
+                    std::string(ctx.request().QueryParam("value").value_or("")));
+      return r;
+    });
+    router_.Add(Method::kGet, "/stream-header", [](RequestContext& ctx) -> Result<Response> {
+      Response r;
+      std::string value(ctx.request().QueryParam("value").value_or(""));
+      bool late = ctx.request().QueryParam("late").has_value();
+      if (!late) r.headers.Set("X-Echo", value);
+      r.stream = [value, late](BodyWriter& out) {
+        if (late) {
+          Headers h;
+          h.Set("X-Echo", value);
+          out.SetHead(200, h);
+        }
+        out.Write("streamed body");
+      };
+      return r;
+    });
     pipeline_ = std::make_unique<Pipeline>(router_, [](std::string_view) -> Result<Principal> {
       return Unauthenticated("no auth in this test");
     }, CorsPolicy({}), std::vector<PublicRoute>{{std::nullopt, "/", true}});
@@ -427,6 +449,106 @@ TEST_F(ServerTest, MalformedTargetIs400) {
   EXPECT_EQ(r->status, 400);
 }
 
+// Request smuggling: unless a lone "chunked" frames the body, a second request
+// hidden in the body must never be answered.
+TEST_F(ServerTest, TransferEncodingOtherThanALoneChunkedIs400AndCloses) {
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+  const std::string chunked_body = "5\r\nhello\r\n0\r\n\r\n";
+  struct Case {
+    std::string name;
+    std::string head;
+  };
+  std::vector<Case> cases = {
+      {"chunked, identity", "Transfer-Encoding: chunked, identity\r\n"},
+      {"identity", "Transfer-Encoding: identity\r\n"},
+      {"gzip", "Transfer-Encoding: gzip\r\n"},
+      {"gzip, chunked", "Transfer-Encoding: gzip, chunked\r\n"},
+      {"chunked, chunked", "Transfer-Encoding: chunked, chunked\r\n"},
+      {"chunked twice on two lines", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"},
+      {"identity then chunked lines", "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n"},
+      {"chunked with a parameter", "Transfer-Encoding: chunked;x=1\r\n"},
+      {"empty", "Transfer-Encoding: \r\n"},
+      {"gzip and Content-Length", "Transfer-Encoding: gzip\r\nContent-Length: 0\r\n"},
+      {"Content-Length and chunked", "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n"},
+      {"chunked and Content-Length", "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n"},
+  };
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    RawConnection c(port_);
+    ASSERT_TRUE(c.connected());
+    c.Send("POST /echo HTTP/1.1\r\nHost: t\r\n" + tc.head + "\r\n" + smuggled);
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->head << r->body;
+    EXPECT_EQ(bj::parse(r->body).at("Code"), "BadRequestError");
+    EXPECT_NE(r->head.find("connection: close"), std::string::npos);
+    EXPECT_TRUE(c.ClosedByPeer()) << "the smuggled request is not answered";
+  }
+  RawConnection old(port_);
+  old.Send("POST /echo HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked_body);
+  auto r = old.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << "Transfer-Encoding in HTTP/1.0";
+  // A lone chunked, in any case and spacing, still works.
+  RawConnection ok(port_);
+  ok.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:  Chunked \r\n\r\n" + chunked_body);
+  auto good = ok.Read();
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->status, 200);
+  EXPECT_EQ(good->body, "hello");
+}
+
+TEST_F(ServerTest, HeaderWithControlBytesTurnsTheResponseInto500) {
+  RawConnection c(port_);
+  // value = "text/html\r\nSet-Cookie: stolen=1\r\n\r\n<script>" percent-encoded.
+  c.Send("GET /header?name=Content-Type&value=text/html%0D%0ASet-Cookie:%20stolen=1%0D%0A%0D%0A%3Cscript%3E "
+         "HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(r->head.find("set-cookie"), std::string::npos) << r->head;
+  EXPECT_EQ(r->head.find("text/html"), std::string::npos) << r->head;
+  EXPECT_EQ(bj::parse(r->body).at("Code"), "InternalServerError");
+  EXPECT_NE(r->head.find("x-request-id: "), std::string::npos);
+  // The connection stays usable: nothing of the refused response was sent.
+  for (std::string_view target : {"/header?value=a%00b", "/header?value=a%0Ab", "/header?value=a%7Fb",
+                                  "/header?name=X%20Y&value=v", "/header?name=X:Y&value=v"}) {
+    SCOPED_TRACE(target);
+    c.Send("GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto bad = c.Read();
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 500);
+  }
+  c.Send("GET /header?value=fine%09too HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto fine = c.Read();
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 200);
+  EXPECT_NE(fine->head.find("x-echo: fine\ttoo"), std::string::npos) << fine->head;
+}
+
+TEST_F(ServerTest, StreamedResponsesGoThroughTheSameHeaderCheck) {
+  for (std::string_view target : {"/stream-header?value=a%0D%0ASet-Cookie:%20x=1",
+                                  "/stream-header?late=1&value=a%0D%0ASet-Cookie:%20x=1"}) {
+    SCOPED_TRACE(target);
+    RawConnection c(port_);
+    c.Send("GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    std::optional<std::string> got = c.ReadUntil("0\r\n\r\n");
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->starts_with("HTTP/1.1 500")) << *got;
+    std::string lower = *got;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    EXPECT_EQ(lower.find("set-cookie"), std::string::npos) << *got;
+    EXPECT_EQ(got->find("streamed body"), std::string::npos) << *got;
+    EXPECT_NE(got->find("InternalServerError"), std::string::npos) << *got;
+  }
+  RawConnection c(port_);
+  c.Send("GET /stream-header?late=1&value=ok HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::optional<std::string> got = c.ReadUntil("0\r\n\r\n");
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(got->starts_with("HTTP/1.1 200")) << *got;
+  EXPECT_NE(got->find("streamed body"), std::string::npos);
+}
+
 TEST_F(ServerTest, SlowHandlerIs504) {
   Result<ClientResponse> r = Fetch({Method::kGet, Url("/slow"), CloseHeaders(), "", std::chrono::milliseconds(8000)});
   ReleaseSlowHandler();
@@ -465,6 +587,44 @@ class ServerLimitsTest : public ServerTest {
     opt.memory_budget_bytes = 512;  // below max_body_bytes (1024)
   }
 };
+
+class ServerConnectionCapTest : public ServerTest {
+ protected:
+  void AdjustOptions(ServerOptions& opt) override { opt.max_connections_per_client = 2; }
+};
+
+TEST_F(ServerConnectionCapTest, ConnectionsOverThePerClientCapAre429AndClosed) {
+  auto hello = [](RawConnection& c) {
+    c.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto r = c.Read();
+    return r ? r->status : 0;
+  };
+  auto first = std::make_unique<RawConnection>(port_);
+  RawConnection second(port_);
+  ASSERT_EQ(hello(*first), 200);
+  ASSERT_EQ(hello(second), 200);
+
+  RawConnection third(port_);
+  ASSERT_TRUE(third.connected());
+  third.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto refused = third.Read();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(bj::parse(refused->body).at("Code"), "TooManyRequestsError");
+  EXPECT_NE(refused->head.find("connection: close"), std::string::npos);
+  EXPECT_TRUE(third.ClosedByPeer());
+  EXPECT_EQ(hello(second), 200) << "connections under the cap are untouched";
+
+  // A closed connection frees its place (once the server has seen the close).
+  first.reset();
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
+    RawConnection again(port_);
+    status = hello(again);
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 200);
+}
 
 TEST_F(ServerLimitsTest, TooManyConcurrentRequestsIs429) {
   RawConnection busy(port_);

@@ -970,6 +970,25 @@ TEST_F(SpanStoreTest, WritesToTwoObjectsAndScansEach) {
   EXPECT_EQ((*secs)[1].min_xact, x2);
 }
 
+TEST_F(SpanStoreTest, ClaimRecordsTheFirstOwnerAndReportsItToLaterClaims) {
+  Catalog catalog(*db_);
+  ObjectOwner a{"prompt_session:" + NewUuid(), org_, ""};
+  ObjectOwner b{a.object_id, NewUuid(), ""};
+  Result<ObjectOwner> first = catalog.Claim(a, "2026-01-01T00:00:00Z");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->org_id, org_);
+  Result<ObjectOwner> second = catalog.Claim(b, "2026-01-01T00:00:01Z");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->org_id, org_) << "the later claim reads back the first owner";
+  EXPECT_TRUE(second->project_id.empty());
+  Result<ObjectOwner> again = catalog.Claim(a, "2026-01-01T00:00:02Z");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->org_id, org_) << "claiming one's own object again is fine";
+  Result<std::optional<ObjectOwner>> owner = catalog.Owner(a.object_id);
+  ASSERT_TRUE(owner.ok() && owner->has_value());
+  EXPECT_EQ((*owner)->org_id, org_);
+}
+
 TEST_F(SpanStoreTest, ChunkOnDiskFollowsTheFormat) {
   ObjectRef e1 = Experiment();
   ObjectRef logs{ObjectKind::kProjectLogs, project_};
@@ -1375,6 +1394,27 @@ TEST_F(SpanStoreTest, TracePagingReturnsWholeTraces) {
     if (limit == 1) {
       EXPECT_EQ(order_got, order_expected);
     }
+  }
+}
+
+TEST_F(SpanStoreTest, TracePagesFollowRootOrderWhenIdsSortTheOtherWay) {
+  // One request, four single-span traces whose ids sort opposite to their
+  // roots, as rows with server-made span ids do.
+  ObjectRef e = Experiment();
+  MustWrite({W(e, {Span("a", "root-z", std::nullopt, "o"), Span("b", "root-y", std::nullopt, "o"),
+                   Span("c", "root-x", std::nullopt, "o"), Span("d", "root-w", std::nullopt, "o")})});
+  for (size_t limit : {size_t{1}, size_t{2}, size_t{3}}) {
+    SCOPED_TRACE(limit);
+    ScanSpec spec;
+    spec.objects = {e.ObjectId()};
+    spec.limit_unit = LimitUnit::kTraces;
+    spec.limit = limit;
+    Paged p = PageAll(spec);
+    std::vector<std::string> roots;
+    for (const auto& page : p.pages)
+      for (const auto& r : page) roots.push_back(Str(*r, "root_span_id"));
+    EXPECT_EQ(roots, (std::vector<std::string>{"root-z", "root-y", "root-x", "root-w"}))
+        << "every trace once, in (xact, root) order";
   }
 }
 
