@@ -156,6 +156,7 @@ void AddAdminCommands(CLI::App& app, int* exit_code) {
   admin->require_subcommand(1);
   AddStoreAdminCommands(*admin, exit_code);
   AddKeyAdminCommands(*admin, exit_code);
+  AddQuarantineAdminCommand(*admin, exit_code);
   auto args = std::make_shared<AdminArgs>();
   auto add = [&, args](const std::string& name, const std::string& help, std::function<Status()> fn) {
     auto* cmd = admin->add_subcommand(name, help);

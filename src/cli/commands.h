@@ -16,5 +16,7 @@ void AddAdminCommands(CLI::App& app, int* exit_code);
 void AddStoreAdminCommands(CLI::App& admin, int* exit_code);
 // Registers `admin rotate-master-key` (admin_keys.cc; docs/security.md).
 void AddKeyAdminCommands(CLI::App& admin, int* exit_code);
+// Registers `admin quarantine` (admin_quarantine.cc; docs/storage-format.md).
+void AddQuarantineAdminCommand(CLI::App& admin, int* exit_code);
 
 }  // namespace tv::cli

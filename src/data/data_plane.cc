@@ -2,6 +2,7 @@
 
 #include "common/ids.h"
 #include "store/catalog.h"
+#include "store/quarantine.h"
 #include "store/segment_set.h"
 
 namespace tv::data {
@@ -19,6 +20,7 @@ CREATE TABLE data_plane_info (
       {4, "prompts, functions and environments", FunctionSchemaSql()},
       {5, "project-level provider secrets (env_vars)", EnvVarSchemaSql()},
       {6, "the AI proxy's response cache", ProxyCacheSchemaSql()},
+      {7, "span store quarantine", store::QuarantineSchemaSql()},
   };
   return *migrations;
 }

@@ -66,6 +66,11 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(store::CompactReport report, dp.store().compactor().CompactAll(&objects));
   json::object out = report.ToJson();
   out["object_ids"] = json::value_from(objects);
+  // Objects of these whose compaction keeps failing: last error, next retry.
+  json::array failing;
+  for (const auto& id : objects)
+    if (auto f = dp.store().compactor().FailureOf(id)) failing.push_back(f->ToJson());
+  out["failing_objects"] = std::move(failing);
   return http::JsonOk(out);
 }
 
@@ -142,6 +147,13 @@ http::Response Metrics(DataPlane& dp) {
         static_cast<double>(c.backlog_rows()));
   Gauge(out, "tracevault_store_wal_backlog_bytes", "WAL bytes waiting for compaction",
         static_cast<double>(c.backlog_bytes()));
+  Gauge(out, "tracevault_compaction_failing_objects", "Objects whose last compaction failed (retried with backoff)",
+        static_cast<double>(c.failing_objects()));
+  Gauge(out, "tracevault_compaction_failures_total", "Compactions of an object that failed",
+        static_cast<double>(c.failures_total()), "counter");
+  Result<uint64_t> quarantined = s.quarantine().Count();
+  Gauge(out, "tracevault_store_quarantined_rows", "Stored rows set aside because they cannot be decoded",
+        static_cast<double>(quarantined.ok() ? *quarantined : s.quarantine().last_count()));
   Gauge(out, "tracevault_store_tail_bytes", "Memory held by decoded WAL tails", static_cast<double>(s.tails().bytes()));
   Gauge(out, "tracevault_store_block_cache_bytes", "Memory held by decoded segment blocks",
         static_cast<double>(s.segment_cache().blocks().bytes()));

@@ -1,6 +1,8 @@
 #include "store/compactor.h"
 
 #include <algorithm>
+
+#include <boost/json/array.hpp>
 #include <cmath>
 #include <utility>
 #include <unordered_set>
@@ -31,12 +33,21 @@ void CompactReport::Add(const CompactReport& o) {
   raw_bytes += o.raw_bytes;
   bytes += o.bytes;
   seconds += o.seconds;
+  failed.insert(failed.end(), o.failed.begin(), o.failed.end());
 }
 
 json::object CompactReport::ToJson() const {
+  json::array failures;
+  for (const auto& [object_id, error] : failed) failures.push_back(json::object{{"object_id", object_id}, {"error", error}});
   return json::object{{"objects", objects}, {"segments_written", segments_written},
                       {"segments_merged", segments_merged}, {"rows", rows},
-                      {"raw_bytes", raw_bytes}, {"bytes", bytes}, {"seconds", seconds}};
+                      {"raw_bytes", raw_bytes}, {"bytes", bytes}, {"seconds", seconds},
+                      {"failed", std::move(failures)}};
+}
+
+json::object CompactionFailure::ToJson() const {
+  return json::object{{"object_id", key}, {"failures", failures}, {"last_error", last_error},
+                      {"next_retry", FormatTimestamp(next_retry_micros)}};
 }
 
 Compactor::Compactor(Catalog& catalog, objstore::ObjectStore& objects, TailCache& tails, const Clock& clock,
@@ -250,6 +261,17 @@ Result<CompactReport> Compactor::MergeTiers(const std::string& object_id) {
 }
 
 Result<CompactReport> Compactor::CompactObject(const std::string& object_id) {
+  Result<CompactReport> r = CompactObjectOnce(object_id);
+  if (r.ok()) {
+    NoteSuccess(objects_failing_, object_id, "compaction");
+  } else {
+    ++failures_total_;
+    NoteFailure(objects_failing_, object_id, r.status(), "compaction");
+  }
+  return r;
+}
+
+Result<CompactReport> Compactor::CompactObjectOnce(const std::string& object_id) {
   std::lock_guard<std::mutex> run(run_mu_);
   CompactReport report;
   TV_ASSIGN_OR_RETURN(CompactReport folded, Fold(object_id));
@@ -273,8 +295,12 @@ Result<CompactReport> Compactor::CompactAll(const std::vector<std::string>* only
   }
   CompactReport total;
   for (const auto& id : ids) {
-    TV_ASSIGN_OR_RETURN(CompactReport r, CompactObject(id));
-    total.Add(r);
+    Result<CompactReport> r = CompactObject(id);
+    if (r.ok()) {
+      total.Add(*r);
+    } else {
+      total.failed.emplace_back(id, r.status().message());
+    }
   }
   total.seconds = Seconds(start);
   TV_RETURN_IF_ERROR(RefreshBacklog());
@@ -283,8 +309,68 @@ Result<CompactReport> Compactor::CompactAll(const std::vector<std::string>* only
 
 Status Compactor::SweepGarbage() {
   TV_ASSIGN_OR_RETURN(std::vector<Garbage> due, DueGarbage(catalog_.db(), Now(), 1000));
-  for (const auto& g : due) TV_RETURN_IF_ERROR(DeleteGarbage(g.key));
+  for (const auto& g : due) {
+    if (!RetryDue(garbage_failing_, g.key)) continue;
+    if (Status s = DeleteGarbage(g.key); !s.ok()) {
+      NoteFailure(garbage_failing_, g.key, s, "deletion of garbage");
+    } else {
+      NoteSuccess(garbage_failing_, g.key, "deletion of garbage");
+    }
+  }
   return Status::Ok();
+}
+
+void Compactor::NoteFailure(FailureMap& failures, const std::string& key, const Status& s, std::string_view what) {
+  CompactionFailure f;
+  {
+    std::lock_guard<std::mutex> lock(failures_mu_);
+    CompactionFailure& slot = failures[key];
+    slot.key = key;
+    ++slot.failures;
+    slot.last_error = s.message();
+    auto base = std::chrono::duration_cast<std::chrono::microseconds>(options_.retry_base).count();
+    auto cap = std::chrono::duration_cast<std::chrono::microseconds>(options_.retry_max).count();
+    int64_t delay = base;
+    for (uint64_t i = 1; i < slot.failures && delay < cap; ++i) delay *= 2;
+    slot.next_retry_micros = clock_.NowMicros() + std::min(delay, cap);
+    f = slot;
+  }
+  // Once per backoff step: the loop does not try again before next_retry.
+  spdlog::warn("{} of {} failed ({} in a row; next try at {}): {}", what, key, f.failures,
+               FormatTimestamp(f.next_retry_micros), f.last_error);
+}
+
+void Compactor::NoteSuccess(FailureMap& failures, const std::string& key, std::string_view what) {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  auto it = failures.find(key);
+  if (it == failures.end()) return;
+  spdlog::info("{} of {} succeeded after {} failures", what, key, it->second.failures);
+  failures.erase(it);
+}
+
+bool Compactor::RetryDue(const FailureMap& failures, const std::string& key) const {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  auto it = failures.find(key);
+  return it == failures.end() || clock_.NowMicros() >= it->second.next_retry_micros;
+}
+
+std::vector<CompactionFailure> Compactor::Failures() const {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  std::vector<CompactionFailure> out;
+  for (const auto& [key, f] : objects_failing_) out.push_back(f);
+  return out;
+}
+
+std::optional<CompactionFailure> Compactor::FailureOf(const std::string& object_id) const {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  auto it = objects_failing_.find(object_id);
+  if (it == objects_failing_.end()) return std::nullopt;
+  return it->second;
+}
+
+uint64_t Compactor::failing_objects() const {
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  return objects_failing_.size();
 }
 
 Status Compactor::SweepOrphans(XactId started) {
@@ -356,22 +442,22 @@ void Compactor::Loop() {
     if (stop_) break;
     bool forced = std::exchange(forced_, false);
     lock.unlock();
-    Status s = [&]() -> Status {
-      TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
-      int64_t now_s = clock_.NowMicros() / 1000000;
-      for (const auto& b : backlog) {
-        bool due = forced || b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
-                   now_s - XactSeconds(b.oldest) >= options_.fold_age.count();
-        if (!due) continue;
-        TV_ASSIGN_OR_RETURN(CompactReport r, CompactObject(b.object_id));
-        if (r.segments_written)
-          spdlog::debug("compacted {}: {} rows, {} → {} bytes in {:.3f}s", b.object_id, r.rows, r.raw_bytes, r.bytes,
-                        r.seconds);
-      }
-      TV_RETURN_IF_ERROR(RefreshBacklog());
-      return SweepGarbage();
-    }();
-    if (!s.ok()) spdlog::warn("background compaction: {}", s.message());
+    // Each step on its own: one object's failure (backed off, see
+    // NoteFailure) never keeps the others, the backlog or the sweep waiting.
+    Result<std::vector<Backlog>> backlog = LoadBacklog(catalog_.db());
+    if (!backlog.ok()) spdlog::warn("background compaction: {}", backlog.status().message());
+    int64_t now_s = clock_.NowMicros() / 1000000;
+    for (const auto& b : backlog.ok() ? *backlog : std::vector<Backlog>()) {
+      bool due = forced || b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
+                 now_s - XactSeconds(b.oldest) >= options_.fold_age.count();
+      if (!due || !RetryDue(objects_failing_, b.object_id)) continue;
+      Result<CompactReport> r = CompactObject(b.object_id);
+      if (r.ok() && r->segments_written)
+        spdlog::debug("compacted {}: {} rows, {} → {} bytes in {:.3f}s", b.object_id, r->rows, r->raw_bytes, r->bytes,
+                      r->seconds);
+    }
+    if (Status s = RefreshBacklog(); !s.ok()) spdlog::warn("WAL backlog: {}", s.message());
+    if (Status s = SweepGarbage(); !s.ok()) spdlog::warn("garbage sweep: {}", s.message());
     lock.lock();
   }
 }

@@ -16,6 +16,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,6 +50,20 @@ struct CompactorOptions {
   // How long a compaction retries failing object storage before it gives up
   // (the set is unchanged then; the next round starts over).
   std::chrono::milliseconds storage_deadline{20000};  // zstd segment parts (off only for tests that grep the bytes)
+  // An object whose compaction fails (or a garbage object whose deletion
+  // fails) is retried by the background loop after retry_base, doubling
+  // per failure in a row up to retry_max; other objects go on meanwhile.
+  std::chrono::milliseconds retry_base{1000};
+  std::chrono::milliseconds retry_max{300000};
+};
+
+// An object whose compaction (or a garbage key whose deletion) keeps failing.
+struct CompactionFailure {
+  std::string key;        // object id, or object storage key for garbage
+  uint64_t failures = 0;  // in a row
+  std::string last_error;
+  int64_t next_retry_micros = 0;  // when the background loop tries it again
+  json::object ToJson() const;
 };
 
 struct CompactReport {
@@ -58,6 +74,7 @@ struct CompactReport {
   uint64_t raw_bytes = 0;        // their JSON, uncompressed
   uint64_t bytes = 0;            // segment bytes written
   double seconds = 0;
+  std::vector<std::pair<std::string, std::string>> failed;  // (object id, error): the others went on
   void Add(const CompactReport& o);
   json::object ToJson() const;
 };
@@ -68,14 +85,18 @@ class Compactor {
             std::function<XactId()> watermark, CompactorOptions options);
   ~Compactor();
 
-  // Folds the object's tail and merges its set until no rule applies.
+  // Folds the object's tail and merges its set until no rule applies. A
+  // failure is remembered for the object (Failures()) until it succeeds.
   Result<CompactReport> CompactObject(const std::string& object_id);
   // Every object with rows waiting (or every object in `only`, if given).
+  // One object's failure does not stop the others: it is listed in the
+  // report's `failed`. Refreshes the backlog figures whatever happened.
   Result<CompactReport> CompactAll(const std::vector<std::string>* only = nullptr);
   // Asks the background loop to compact every object with rows waiting now,
   // without waiting for the fold thresholds.
   void Wake();
-  // Deletes superseded objects whose grace period has passed.
+  // Deletes superseded objects whose grace period has passed; one that
+  // cannot be deleted is retried later with backoff, the rest go on.
   Status SweepGarbage();
   // Deletes one object of the garbage list now, from storage, caches and the list.
   Status DeleteGarbage(const std::string& key);
@@ -96,6 +117,13 @@ class Compactor {
   uint64_t backlog_rows() const { return backlog_rows_.load(); }
   uint64_t backlog_bytes() const { return backlog_bytes_.load(); }
   double indexing_lag_seconds() const;  // age of the oldest uncompacted row
+  // Objects whose last compaction failed, and failures since start.
+  std::vector<CompactionFailure> Failures() const;
+  std::optional<CompactionFailure> FailureOf(const std::string& object_id) const;
+  uint64_t failing_objects() const;
+  uint64_t failures_total() const { return failures_total_.load(); }
+  // Recomputes the WAL backlog figures (the loop does this every round).
+  Status RefreshBacklog();
   CompactReport totals() const {
     std::lock_guard<std::mutex> lock(totals_mu_);
     return totals_;
@@ -113,7 +141,12 @@ class Compactor {
   std::string Now() const;
   std::string Later(std::chrono::seconds by) const;
   void Loop();
-  Status RefreshBacklog();
+  Result<CompactReport> CompactObjectOnce(const std::string& object_id);
+  // Backoff bookkeeping for `failures` (objects_failing_ or garbage_failing_).
+  using FailureMap = std::map<std::string, CompactionFailure>;
+  void NoteFailure(FailureMap& failures, const std::string& key, const Status& s, std::string_view what);
+  void NoteSuccess(FailureMap& failures, const std::string& key, std::string_view what);
+  bool RetryDue(const FailureMap& failures, const std::string& key) const;
 
   Catalog& catalog_;
   objstore::ObjectStore& objects_;
@@ -127,6 +160,10 @@ class Compactor {
   CompactReport totals_;
   std::atomic<uint64_t> backlog_rows_{0}, backlog_bytes_{0};
   std::atomic<XactId> oldest_waiting_{0};
+  mutable std::mutex failures_mu_;
+  FailureMap objects_failing_;  // GUARDED_BY(failures_mu_)
+  FailureMap garbage_failing_;  // GUARDED_BY(failures_mu_)
+  std::atomic<uint64_t> failures_total_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

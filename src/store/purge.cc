@@ -31,17 +31,41 @@ void CollectAttachments(const json::value& v, std::set<std::string>& keys) {
 struct Line {
   std::string_view text;
   json::object row;
+  bool undecodable = false;  // quarantined: kept or dropped by its text alone
 };
 
-Result<std::vector<Line>> ParseLines(std::string_view jsonl, std::string_view where) {
+// The section's rows; one that cannot be decoded is recorded in the
+// quarantine (once) and kept as text.
+Result<std::vector<Line>> ParseLines(std::string_view jsonl, const std::string& object_id, const std::string& chunk_key,
+                                     QuarantineSink& quarantine) {
   std::vector<Line> out;
-  for (std::string_view text : JsonLines(jsonl)) {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec || !v.is_object()) return Internal("WAL chunk {}: a row is not a JSON object", where);
-    out.push_back({text, std::move(v.as_object())});
+  std::vector<std::string_view> lines = JsonLines(jsonl);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    Line l{lines[i], {}, false};
+    if (std::optional<std::string> bad = UndecodableReason(lines[i], &l.row)) {
+      TV_RETURN_IF_ERROR(quarantine.Record({object_id, chunk_key, static_cast<int64_t>(i), StringField(l.row, "id"), 0,
+                                            *bad, std::string(lines[i]), {}}));
+      l.undecodable = true;
+    }
+    out.push_back(std::move(l));
   }
   return out;
+}
+
+// A quarantined line's _xact_id, read from its text (the writer puts it
+// first), or 0.
+XactId LeadingXact(std::string_view text) {
+  constexpr std::string_view kLead = "{\"_xact_id\":\"";
+  if (!text.starts_with(kLead) || text.size() < kLead.size() + 19) return 0;
+  Result<XactId> x = ParseXact(text.substr(kLead.size(), 19), "_xact_id");
+  return x.ok() ? *x : 0;
+}
+
+// Whether the chunk `bytes` has a section of `object_id` (headers only).
+bool ChunkHolds(std::string_view bytes, std::string_view object_id) {
+  for (const auto& id : ChunkObjectIds(bytes))
+    if (id == object_id) return true;
+  return false;
 }
 
 }  // namespace
@@ -65,7 +89,12 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
   receipt.object_id = object_id;
   std::set<std::string> purged(req.ids.begin(), req.ids.end());
   std::set<std::string> attachments;
-  auto doomed = [&](std::string_view id) { return req.all || purged.count(std::string(id)); };
+  // A quarantined WAL line that names a purged row carries this id in its
+  // parsed stand-in (never a real row id: it has a NUL).
+  static const std::string kQuarantinedDoomed = std::string("\0quarantined", 12);
+  auto doomed = [&](std::string_view id) {
+    return req.all || id == kQuarantinedDoomed || purged.count(std::string(id));
+  };
 
   // What there is: the set's segments and the WAL sections of the object.
   TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(db, object_id));
@@ -83,9 +112,16 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
       return Status::Ok();
     }));
     TV_ASSIGN_OR_RETURN(DecodedSection section, DecodeSection(bytes, ref.chunk_key));
-    TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, ref.chunk_key));
-    // Keep the parsed rows but not views into the section we drop here.
-    for (auto& l : lines) l.text = {};
+    TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, object_id, ref.chunk_key, quarantine_));
+    // A quarantined line names a purged row if its text does.
+    for (auto& l : lines) {
+      if (l.undecodable) {
+        bool names = req.all;
+        for (const auto& id : purged) names = names || l.text.find("\"" + id + "\"") != std::string_view::npos;
+        if (names) l.row["id"] = kQuarantinedDoomed;
+      }
+      l.text = {};  // keep the parsed rows but not views into the section dropped here
+    }
     section_lines.push_back(std::move(lines));
   }
   // Comments on a purged row are purged with it.
@@ -160,17 +196,26 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
         first = first ? std::min(first, section.min_xact) : section.min_xact;
         continue;
       }
-      TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, chunk_key));
+      TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, object_id, chunk_key, quarantine_));
       std::string kept;
       uint32_t rows = 0;
       XactId lo = 0, hi = 0;
       for (const auto& l : lines) {
-        if (doomed(StringField(l.row, "id"))) {
+        bool names_purged = false;
+        if (l.undecodable)
+          for (const auto& id : purged) names_purged = names_purged || l.text.find("\"" + id + "\"") != std::string_view::npos;
+        if (names_purged || doomed(l.undecodable ? std::string_view() : std::string_view(StringField(l.row, "id")))) {
           CollectAttachments(l.row, attachments);
           ++receipt.versions_removed;
           continue;
         }
-        TV_ASSIGN_OR_RETURN(XactId x, ParseXact(StringField(l.row, "_xact_id"), "_xact_id"));
+        XactId x = 0;
+        if (l.undecodable) {
+          x = LeadingXact(l.text);
+          if (!x) x = section.max_xact;  // keeps the section's range
+        } else {
+          TV_ASSIGN_OR_RETURN(x, ParseXact(StringField(l.row, "_xact_id"), "_xact_id"));
+        }
         lo = lo ? std::min(lo, x) : x;
         hi = std::max(hi, x);
         kept.append(l.text);
@@ -220,10 +265,21 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
   // purge replaced, and any superseded object that may still hold the rows —
   // every unreferenced WAL chunk and every old segment of this object — even
   // before its grace period ends.
+  // Only this object's: other objects' garbage keeps its grace period and
+  // stays out of the receipt.
   std::string segment_prefix = SegmentPrefix(object_id);
   TV_ASSIGN_OR_RETURN(std::vector<Garbage> garbage, DueGarbage(db, "9999", 1000000));
   for (const auto& g : garbage) {
-    bool holds_rows = g.key.starts_with("wal/") || g.key.starts_with(segment_prefix);
+    bool holds_rows = g.key.starts_with(segment_prefix);
+    if (g.key.starts_with("wal/")) {
+      Result<std::string> bytes = objects_.Get(g.key);
+      if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
+        (void)ForgetGarbage(db, g.key);  // already gone
+        continue;
+      }
+      TV_RETURN_IF_ERROR(bytes.status());
+      holds_rows = ChunkHolds(*bytes, object_id);
+    }
     if (!holds_rows) continue;
     TV_ASSIGN_OR_RETURN(std::vector<objstore::ObjectEntry> listed, objects_.List(g.key));
     for (const auto& e : listed)
@@ -231,6 +287,9 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
     TV_RETURN_IF_ERROR(compactor_->DeleteGarbage(g.key));
     ++receipt.objects_deleted;
   }
+  // The quarantine's copies of purged rows go too.
+  std::vector<std::string> forgotten(purged.begin(), purged.end());
+  TV_RETURN_IF_ERROR(quarantine_.Forget(db, object_id, req.all ? nullptr : &forgotten));
   segments.clear();
   tails_.Invalidate(object_id);
   receipt.ids.assign(purged.begin(), purged.end());

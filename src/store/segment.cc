@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include "store/codec.h"
 #include "text/tokenizer.h"
@@ -48,8 +50,10 @@ Result<std::string> Segment::ReadPart(const segfmt::PartRef& ref) const {
 }
 
 Result<std::shared_ptr<const Segment>> Segment::Open(std::string key, uint64_t size,
-                                                     std::shared_ptr<const SegmentFile> file, BlockCache& blocks) {
+                                                     std::shared_ptr<const SegmentFile> file, BlockCache& blocks,
+                                                     QuarantineSink* quarantine) {
   std::shared_ptr<Segment> s(new Segment());
+  s->quarantine_ = quarantine;
   s->key_ = std::move(key);
   s->file_ = std::move(file);
   s->blocks_cache_ = &blocks;
@@ -185,19 +189,54 @@ Result<RowPtr> Segment::Row(size_t r) const {
                              [](size_t row, const Block& b) { return row < b.first_row; });
   size_t b = static_cast<size_t>(std::prev(it) - blocks_.begin());
   size_t line = r - blocks_[b].first_row;
-  TV_ASSIGN_OR_RETURN(auto rest, BlockColumn(b, kRestColumn));
+  std::shared_ptr<const DecodedBlock> cols[kJsonColumnCount];
+  TV_ASSIGN_OR_RETURN(cols[kRestColumn], BlockColumn(b, kRestColumn));
   boost::system::error_code ec;
-  json::value v = json::parse(rest->line(line), ec);
-  if (ec || !v.is_object()) return Corrupt(key_, "a row is not a JSON object");
+  json::value v = json::parse(cols[kRestColumn]->line(line), ec);
+  if (ec || !v.is_object()) return Undecodable(r, "the row is not a JSON object", cols, line);
   json::object& row = v.as_object();
   for (size_t c = 0; c < kRestColumn; ++c) {
     auto field = row.find(kJsonColumns[c]);
     if (field == row.end()) continue;
-    TV_ASSIGN_OR_RETURN(auto col, BlockColumn(b, c));
-    field->value() = json::parse(col->line(line), ec);
-    if (ec) return Corrupt(key_, "a JSON column value does not parse");
+    TV_ASSIGN_OR_RETURN(cols[c], BlockColumn(b, c));
+    field->value() = json::parse(cols[c]->line(line), ec);
+    if (ec) return Undecodable(r, fmt::format("its {} is not JSON: {}", kJsonColumns[c], ec.message()), cols, line);
   }
+  if (auto path = NonFinitePath(v, ""))
+    return Undecodable(r, "a number JSON cannot carry at " + *path, cols, line);
   return std::make_shared<const json::object>(std::move(row));
+}
+
+Result<RowPtr> Segment::Undecodable(size_t r, std::string reason,
+                                    const std::shared_ptr<const DecodedBlock> (&cols)[kJsonColumnCount],
+                                    size_t line) const {
+  if (!quarantine_) return Corrupt(key_, fmt::format("row {} cannot be read: {}", r, reason));
+  // The row's text as folding wrote it: the rest with each split field's
+  // own text in its placeholder's place.
+  std::string raw(cols[kRestColumn]->line(line));
+  boost::system::error_code ec;
+  json::value rest = json::parse(raw, ec);
+  if (!ec && rest.is_object()) {
+    json::object& o = rest.as_object();
+    std::vector<size_t> present;
+    for (size_t c = 0; c < kRestColumn; ++c) {
+      auto field = o.find(kJsonColumns[c]);
+      if (field == o.end() || !cols[c]) continue;
+      field->value() = fmt::format("\x01tv-column-{}\x01", c);
+      present.push_back(c);
+    }
+    raw = json::serialize(o);
+    for (size_t c : present) {
+      std::string marker = fmt::format("\"\\u0001tv-column-{}\\u0001\"", c);
+      if (size_t at = raw.find(marker); at != std::string::npos) raw.replace(at, marker.size(), cols[c]->line(line));
+    }
+  } else {
+    for (size_t c = 0; c < kRestColumn; ++c)
+      if (cols[c]) raw += fmt::format("\n{}: {}", kJsonColumns[c], cols[c]->line(line));
+  }
+  TV_RETURN_IF_ERROR(quarantine_->Record({object_id_, key_, static_cast<int64_t>(r), std::string(id(r)), xact(r),
+                                          std::move(reason), std::move(raw), {}}));
+  return RowPtr();  // set aside: it reads as absent from this state on
 }
 
 Status Segment::LoadTerms() const {

@@ -14,6 +14,7 @@
 
 #include "store/block_cache.h"
 #include "store/merge.h"
+#include "store/quarantine.h"
 #include "store/segment_format.h"
 #include "text/term_index.h"
 
@@ -32,9 +33,10 @@ std::shared_ptr<const SegmentFile> MemorySegmentFile(std::string bytes);
 class Segment {
  public:
   // Opens the segment `key` of `size` bytes; `blocks` may be shared by
-  // many segments and must outlive this one.
+  // many segments and must outlive this one, as must `quarantine`.
   static Result<std::shared_ptr<const Segment>> Open(std::string key, uint64_t size,
-                                                     std::shared_ptr<const SegmentFile> file, BlockCache& blocks);
+                                                     std::shared_ptr<const SegmentFile> file, BlockCache& blocks,
+                                                     QuarantineSink* quarantine = nullptr);
 
   const std::string& key() const { return key_; }
   const std::string& object_id() const { return object_id_; }
@@ -58,6 +60,9 @@ class Segment {
   std::vector<uint32_t> CommentsOn(std::string_view id) const;
 
   // The row at `r` exactly as folding produced it; null for a tombstone.
+  // A row whose JSON cannot be decoded (docs/storage-format.md,
+  // "Quarantine") is recorded with the quarantine sink and reads as null;
+  // without a sink it is an Internal error.
   Result<RowPtr> Row(size_t r) const;
 
   // Rows containing `term` in the top-level field `field`, or in any text
@@ -76,6 +81,9 @@ class Segment {
 
   Segment() = default;
   Result<std::string> ReadPart(const segfmt::PartRef& ref) const;
+  Result<RowPtr> Undecodable(size_t r, std::string reason,
+                             const std::shared_ptr<const DecodedBlock> (&cols)[segfmt::kJsonColumnCount],
+                             size_t line) const;
   Result<std::shared_ptr<const DecodedBlock>> BlockColumn(size_t block, size_t column) const;
   Status LoadTerms() const;
   std::vector<uint32_t> Lookup(const std::vector<segfmt::HashEntry>& index, const segfmt::StringColumn& column,
@@ -84,6 +92,7 @@ class Segment {
   std::string key_, object_id_;
   std::shared_ptr<const SegmentFile> file_;
   BlockCache* blocks_cache_ = nullptr;
+  QuarantineSink* quarantine_ = nullptr;
   XactId min_xact_ = 0, max_xact_ = 0;
   segfmt::StringColumn ids_, roots_, targets_;
   std::vector<uint64_t> xacts_;

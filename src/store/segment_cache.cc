@@ -114,7 +114,7 @@ Result<std::shared_ptr<const Segment>> SegmentCache::Open(const std::string& key
     }
   }
   TV_ASSIGN_OR_RETURN(auto file, File(key, size));
-  TV_ASSIGN_OR_RETURN(auto segment, Segment::Open(key, size, std::move(file), blocks_));
+  TV_ASSIGN_OR_RETURN(auto segment, Segment::Open(key, size, std::move(file), blocks_, quarantine_));
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = open_.find(key); it != open_.end()) return it->second.first;
   open_lru_.push_front(key);

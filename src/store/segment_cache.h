@@ -35,6 +35,9 @@ class SegmentCache {
   // Drops every cached trace of `key`: open segment, blocks, disk copy.
   void Forget(const std::string& key);
 
+  // Where segments opened from now on report rows they cannot decode.
+  void set_quarantine(QuarantineSink* sink) { quarantine_ = sink; }
+
   BlockCache& blocks() { return blocks_; }
   uint64_t disk_bytes() const;
   size_t open_bytes() const;
@@ -47,6 +50,7 @@ class SegmentCache {
   objstore::ObjectStore& objects_;
   SegmentCacheOptions options_;
   BlockCache blocks_;
+  QuarantineSink* quarantine_ = nullptr;
   mutable std::mutex mu_;
   // Open segments, most recent first.
   std::list<std::string> open_lru_;

@@ -12,8 +12,12 @@ SpanStore::SpanStore(meta::MetaStore& db, objstore::ObjectStore& objects, const 
       objects_(objects),
       clock_(clock),
       options_(options),
+      quarantine_(db, clock),
       segments_(objects, options.cache),
-      tails_(catalog_, objects, segments_, options.tail_memory_bytes) {}
+      tails_(catalog_, objects, segments_, options.tail_memory_bytes) {
+  segments_.set_quarantine(&quarantine_);
+  tails_.set_quarantine(&quarantine_);
+}
 
 SpanStore::~SpanStore() {
   compactor_.reset();  // stop compacting before the writer and caches go
@@ -24,10 +28,13 @@ Result<std::unique_ptr<SpanStore>> SpanStore::Open(meta::MetaStore& db, objstore
                                                    const Clock& clock, SpanStoreOptions options) {
   std::unique_ptr<SpanStore> store(new SpanStore(db, objects, clock, options));
   TV_ASSIGN_OR_RETURN(XactId last, store->catalog_.LoadWatermark());
+  TV_RETURN_IF_ERROR(store->quarantine_.Count().status());
   store->writer_ = std::make_unique<GroupCommitter>(store->catalog_, objects, store->tails_, clock, options.writer, last);
   SpanStore* self = store.get();
   store->compactor_ = std::make_unique<Compactor>(store->catalog_, objects, store->tails_, clock,
                                                   [self] { return self->watermark(); }, options.compactor);
+  // Back-pressure reads the backlog: it must be true from the first write.
+  TV_RETURN_IF_ERROR(store->compactor_->RefreshBacklog());
   return store;
 }
 

@@ -13,6 +13,7 @@
 #include "store/catalog.h"
 #include "store/compactor.h"
 #include "store/purge.h"
+#include "store/quarantine.h"
 #include "store/scan.h"
 #include "store/segment_cache.h"
 #include "store/tail_cache.h"
@@ -34,7 +35,7 @@ struct SpanStoreOptions {
 class SpanStore {
  public:
   // `db` must already carry the catalog tables (CatalogSchemaSql(),
-  // SegmentSchemaSql()).
+  // SegmentSchemaSql(), QuarantineSchemaSql()).
   static Result<std::unique_ptr<SpanStore>> Open(meta::MetaStore& db, objstore::ObjectStore& objects,
                                                  const Clock& clock, SpanStoreOptions options);
   ~SpanStore();
@@ -59,6 +60,7 @@ class SpanStore {
   TailCache& tails() { return tails_; }
   Compactor& compactor() { return *compactor_; }
   SegmentCache& segment_cache() { return segments_; }
+  QuarantineLog& quarantine() { return quarantine_; }
 
  private:
   SpanStore(meta::MetaStore& db, objstore::ObjectStore& objects, const Clock& clock, SpanStoreOptions options);
@@ -67,6 +69,7 @@ class SpanStore {
   objstore::ObjectStore& objects_;
   const Clock& clock_;
   SpanStoreOptions options_;
+  QuarantineLog quarantine_;
   SegmentCache segments_;
   TailCache tails_;
   std::unique_ptr<GroupCommitter> writer_;

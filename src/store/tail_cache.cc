@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include <boost/json/parse.hpp>
 
 #include "store/retry.h"
 
@@ -80,15 +79,23 @@ Status TailCache::LoadOnce(const std::string& object_id, const SegmentSet& set, 
     if (section.object_id != object_id)
       return Internal("WAL chunk {} holds '{}' where the catalog expects '{}'", ref.chunk_key, section.object_id,
                       object_id);
-    for (std::string_view line : JsonLines(section.jsonl)) {
-      boost::system::error_code ec;
-      json::value v = json::parse(line, ec);
-      if (ec || !v.is_object()) return Internal("WAL chunk {}: a row of '{}' is not a JSON object", ref.chunk_key, object_id);
-      const json::object& row = v.as_object();
+    std::vector<std::string_view> lines = JsonLines(section.jsonl);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      json::object row;
+      std::optional<std::string> bad = UndecodableReason(lines[i], &row);
       const auto* x = row.if_contains("_xact_id");
-      if (!x || !x->is_string()) return Internal("WAL chunk {}: a row has no _xact_id", ref.chunk_key);
-      TV_ASSIGN_OR_RETURN(XactId xact, ParseXact(x->as_string(), "_xact_id"));
-      TV_RETURN_IF_ERROR(tail.Apply(row, xact, line.size()));
+      Result<XactId> xact = x && x->is_string() ? ParseXact(x->as_string(), "_xact_id")
+                                                : Result<XactId>(Internal("the row has no _xact_id"));
+      if (!bad && !xact.ok()) bad = xact.status().message();
+      if (bad) {
+        if (!quarantine_) return Internal("WAL chunk {}: a row of '{}' cannot be read: {}", ref.chunk_key, object_id, *bad);
+        // Set aside, recorded with its bytes; the rest of the object reads on.
+        TV_RETURN_IF_ERROR(quarantine_->Record({object_id, ref.chunk_key, static_cast<int64_t>(i),
+                                                StringField(row, "id"), xact.ok() ? *xact : 0, *bad,
+                                                std::string(lines[i]), {}}));
+        continue;
+      }
+      TV_RETURN_IF_ERROR(tail.Apply(row, *xact, lines[i].size()));
     }
     through = std::max(through, ref.max_xact);
   }

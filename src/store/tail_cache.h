@@ -19,6 +19,7 @@
 #include "objstore/object_store.h"
 #include "store/catalog.h"
 #include "store/object_tail.h"
+#include "store/quarantine.h"
 #include "store/segment_cache.h"
 
 namespace tv::store {
@@ -46,6 +47,10 @@ class TailCache {
   // on `from` or `to` cannot be opened.
   void Rebase(const std::string& object_id, int64_t from_generation, const SegmentSet& to);
 
+  // Where loads report WAL rows they cannot decode (set before first use);
+  // without one such a row fails the load.
+  void set_quarantine(QuarantineSink* sink) { quarantine_ = sink; }
+
   size_t bytes() const { return total_bytes_.load(); }
   SegmentCache& segment_cache() { return segments_; }
 
@@ -58,6 +63,7 @@ class TailCache {
   objstore::ObjectStore& objects_;
   SegmentCache& segments_;
   size_t budget_;
+  QuarantineSink* quarantine_ = nullptr;
   std::mutex mu_;  // guards tails_ and tick_
   std::unordered_map<std::string, std::shared_ptr<ObjectTail>> tails_;
   uint64_t tick_ = 0;

@@ -115,6 +115,21 @@ std::vector<std::string_view> JsonLines(std::string_view jsonl) {
   return out;
 }
 
+std::vector<std::string> ChunkObjectIds(std::string_view bytes) {
+  std::vector<std::string> out;
+  if (bytes.size() < kChunkHeaderSize || bytes.substr(0, 8) != kChunkMagic) return out;
+  uint32_t count = GetLE<uint32_t>(bytes.data() + 12);
+  size_t pos = kChunkHeaderSize;
+  for (uint32_t i = 0; i < count && bytes.size() - pos >= kSectionHeaderSize; ++i) {
+    uint64_t id_len = GetLE<uint32_t>(bytes.data() + pos + 8);
+    uint64_t len = kSectionHeaderSize + id_len + GetLE<uint64_t>(bytes.data() + pos + 32);
+    if (len > bytes.size() - pos) break;
+    out.emplace_back(bytes.substr(pos + kSectionHeaderSize, id_len));
+    pos += len;
+  }
+  return out;
+}
+
 Result<std::vector<DecodedSection>> DecodeChunk(std::string_view bytes, std::string_view where) {
   if (bytes.size() < kChunkHeaderSize || bytes.substr(0, 8) != kChunkMagic)
     return Internal("corrupt WAL chunk {}: bad header", where);

@@ -56,6 +56,10 @@ Result<DecodedSection> DecodeSection(std::string_view bytes, std::string_view wh
 // The non-empty lines of a section's JSON Lines payload.
 std::vector<std::string_view> JsonLines(std::string_view jsonl);
 
+// The object ids of a chunk's sections, read from the section headers alone
+// (no checksum check, no decompression); stops at the first malformed one.
+std::vector<std::string> ChunkObjectIds(std::string_view bytes);
+
 // Decodes a whole chunk (recovery tools and tests).
 Result<std::vector<DecodedSection>> DecodeChunk(std::string_view bytes, std::string_view where);
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "crypto/crypto.h"
+#include "store/quarantine.h"
 #include "store/retry.h"
 
 namespace tv::store {
@@ -44,6 +45,15 @@ GroupCommitter::~GroupCommitter() {
 }
 
 Result<XactId> GroupCommitter::Commit(WriteBatch batch) {
+  // All or nothing: a row readers could not decode (a number JSON cannot
+  // carry, text that is not UTF-8, nesting past the parsers' limit) is
+  // refused with its whole batch before any of it is queued.
+  for (const auto& ow : batch.objects) {
+    for (size_t r = 0; r < ow.rows.size(); ++r) {
+      if (auto why = UnstorableReason(ow.rows[r]))
+        return InvalidArgument("row {} of {}: {}", r, ow.owner.object_id, *why);
+    }
+  }
   auto p = std::make_unique<Pending>();
   for (const auto& ow : batch.objects) {
     auto& lines = p->lines.emplace_back();

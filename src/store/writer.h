@@ -55,6 +55,9 @@ class GroupCommitter {
   ~GroupCommitter();  // finishes queued requests, then stops
 
   // Blocks until the batch is durable and visible; returns its _xact_id.
+  // A batch with a row readers could not decode (UnstorableReason: a NaN or
+  // infinite number, text that is not UTF-8, nesting past kMaxStoredDepth)
+  // is refused whole: InvalidArgument naming the row and field path.
   Result<XactId> Commit(WriteBatch batch);
   XactId watermark() const { return watermark_.load(std::memory_order_acquire); }
   // Realtime lag of the last group commit: from the oldest request's arrival

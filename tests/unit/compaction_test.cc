@@ -42,7 +42,7 @@ class Twin {
     auto db = meta::OpenSqliteMetaStore({.path = dir_.File("catalog.db")});
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
-    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()}, {2, "segments", SegmentSchemaSql()}});
+    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()}, {2, "segments", SegmentSchemaSql()}, {3, "quarantine", QuarantineSchemaSql()}});
     ASSERT_TRUE(s.ok()) << s.ToString();
     auto objects = objstore::OpenLocalObjectStore(dir_.File("objects"));
     ASSERT_TRUE(objects.ok());

@@ -152,7 +152,7 @@ class StoreTestBase : public ::testing::Test {
   void SetUp() override {
     OpenDb();
     ASSERT_TRUE(db_);
-    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()}, {2, "segments", SegmentSchemaSql()}});
+    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()}, {2, "segments", SegmentSchemaSql()}, {3, "quarantine", QuarantineSchemaSql()}});
     ASSERT_TRUE(s.ok()) << s.ToString();
     folder_ = dir_.File("objects");
     org_ = NewUuid();

@@ -1,0 +1,226 @@
+#include "store/quarantine.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "crypto/crypto.h"
+#include "store/codec.h"
+
+namespace tv::store {
+namespace {
+
+// Whether `s` is UTF-8 a JSON parser takes (NUL allowed: JSON escapes it).
+bool ValidUtf8(std::string_view s, bool allow_nul) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0 && !allow_nul) return false;
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+// Text a TEXT column of both engines takes: valid UTF-8 without NUL.
+bool StorableText(std::string_view s) { return ValidUtf8(s, false); }
+
+void FindUnstorable(const json::value& v, std::string& path, size_t depth, std::optional<std::string>& found) {
+  if (found) return;
+  if (depth > kMaxStoredDepth && (v.is_object() || v.is_array())) {
+    found = fmt::format("'{}' is nested deeper than {} levels", path, kMaxStoredDepth);
+  } else if (v.is_double()) {
+    if (!std::isfinite(v.get_double()))
+      found = fmt::format("'{}' is not a finite number (JSON has no NaN or infinity)", path);
+  } else if (v.is_string()) {
+    if (!ValidUtf8(v.get_string(), true)) found = fmt::format("'{}' is not valid UTF-8", path);
+  } else if (const json::object* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      size_t keep = path.size();
+      if (!path.empty()) path += '.';
+      path.append(kv.key());
+      if (!ValidUtf8(kv.key(), true)) found = fmt::format("the key '{}' is not valid UTF-8", path);
+      FindUnstorable(kv.value(), path, depth + 1, found);
+      path.resize(keep);
+      if (found) return;
+    }
+  } else if (const json::array* a = v.if_array()) {
+    for (size_t i = 0; i < a->size(); ++i) {
+      size_t keep = path.size();
+      path += fmt::format("[{}]", i);
+      FindUnstorable((*a)[i], path, depth + 1, found);
+      path.resize(keep);
+      if (found) return;
+    }
+  }
+}
+
+void FindNonFinite(const json::value& v, std::string& path, std::optional<std::string>& found) {
+  if (found) return;
+  if (v.is_double()) {
+    if (!std::isfinite(v.get_double())) found = path;
+  } else if (const json::object* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      size_t keep = path.size();
+      if (!path.empty()) path += '.';
+      path.append(kv.key());
+      FindNonFinite(kv.value(), path, found);
+      path.resize(keep);
+      if (found) return;
+    }
+  } else if (const json::array* a = v.if_array()) {
+    for (size_t i = 0; i < a->size(); ++i) {
+      size_t keep = path.size();
+      path += fmt::format("[{}]", i);
+      FindNonFinite((*a)[i], path, found);
+      path.resize(keep);
+      if (found) return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view QuarantineSchemaSql() {
+  return R"sql(
+CREATE TABLE store_quarantine (
+  object_id TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  position BIGINT NOT NULL,
+  raw_hash TEXT NOT NULL,
+  row_id TEXT,
+  xact BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  raw_encoding TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  raw_bytes BIGINT NOT NULL,
+  created TEXT NOT NULL,
+  PRIMARY KEY (object_id, raw_hash)
+);
+)sql";
+}
+
+json::object QuarantineRecord::ToJson() const {
+  json::object o{{"object_id", object_id}, {"source_key", source_key}, {"position", position},
+                 {"row_id", row_id.empty() ? json::value(nullptr) : json::value(row_id)},
+                 {"xact", xact ? json::value(FormatXact(xact)) : json::value(nullptr)},
+                 {"reason", reason}, {"raw_bytes", raw.size()}, {"created", created}};
+  if (StorableText(raw)) {
+    o["raw"] = raw;
+  } else {
+    o["raw_hex"] = crypto::HexEncode(raw);
+  }
+  return o;
+}
+
+Status QuarantineLog::Record(QuarantineRecord r) {
+  // One record per row, wherever it is seen again (a purge copies kept
+  // lines into a new chunk).
+  std::string hash = fmt::format("{:016x}", codec::Hash64(r.raw));
+  auto key = std::make_pair(r.object_id, hash);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (seen_.count(key)) return Status::Ok();
+  }
+  r.created = FormatTimestamp(clock_.NowMicros());
+  bool text = StorableText(r.raw);
+  TV_ASSIGN_OR_RETURN(int64_t added,
+                      db_.Execute("INSERT INTO store_quarantine (object_id, source_key, position, raw_hash, row_id, xact, "
+                                  "reason, raw_encoding, raw, raw_bytes, created) "
+                                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                                  "ON CONFLICT (object_id, raw_hash) DO NOTHING",
+                                  {r.object_id, r.source_key, r.position, hash,
+                                   r.row_id.empty() ? meta::Null() : meta::SqlValue(r.row_id),
+                                   static_cast<int64_t>(r.xact), r.reason, std::string(text ? "text" : "hex"),
+                                   text ? r.raw : crypto::HexEncode(r.raw), static_cast<int64_t>(r.raw.size()),
+                                   r.created}));
+  if (added) {
+    ++count_;
+    spdlog::error("quarantined a row of {} ({} at {}): {}", r.object_id, r.source_key, r.position, r.reason);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  seen_.insert(std::move(key));
+  return Status::Ok();
+}
+
+Result<std::vector<QuarantineRecord>> QuarantineLog::List(std::string_view object_id) {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows,
+                      db_.Query("SELECT object_id, source_key, position, row_id, xact, reason, raw_encoding, raw, created "
+                                "FROM store_quarantine WHERE ($1 = '' OR object_id = $1) "
+                                "ORDER BY created, object_id, source_key, position",
+                                {std::string(object_id)}));
+  std::vector<QuarantineRecord> out;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    QuarantineRecord r;
+    r.object_id = rows.Text(i, "object_id");
+    r.source_key = rows.Text(i, "source_key");
+    r.position = rows.Int(i, "position");
+    r.row_id = rows.Text(i, "row_id");
+    r.xact = static_cast<XactId>(rows.Int(i, "xact"));
+    r.reason = rows.Text(i, "reason");
+    r.raw = rows.Text(i, "raw");
+    if (rows.Text(i, "raw_encoding") == "hex") {
+      std::string bytes;
+      for (size_t k = 0; k + 1 < r.raw.size(); k += 2) bytes.push_back(static_cast<char>(std::stoi(r.raw.substr(k, 2), nullptr, 16)));
+      r.raw = std::move(bytes);
+    }
+    r.created = rows.Text(i, "created");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<uint64_t> QuarantineLog::Count() {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT COUNT(*) AS n FROM store_quarantine"));
+  count_ = static_cast<uint64_t>(rows.Int(0, "n"));
+  return count_.load();
+}
+
+Status QuarantineLog::Forget(meta::MetaStore& tx, std::string_view object_id, const std::vector<std::string>* row_ids) {
+  std::string object(object_id);
+  if (!row_ids) {
+    TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1", {object}).status());
+  } else {
+    for (const auto& id : *row_ids) {
+      TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND (row_id = $2 OR raw LIKE $3)",
+                                    {object, id, "%\"" + id + "\"%"})
+                             .status());
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(seen_, [&](const auto& k) { return std::get<0>(k) == object; });
+  return Status::Ok();
+}
+
+std::optional<std::string> UnstorableReason(const json::object& row) {
+  std::string path;
+  std::optional<std::string> found;
+  FindUnstorable(row, path, 1, found);
+  return found;
+}
+
+std::optional<std::string> NonFinitePath(const json::value& v, std::string_view prefix) {
+  std::string path(prefix);
+  std::optional<std::string> found;
+  FindNonFinite(v, path, found);
+  return found;
+}
+
+std::optional<std::string> UndecodableReason(std::string_view text, json::object* out) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) return "not JSON: " + ec.message();
+  if (!v.is_object()) return std::string("not a JSON object");
+  std::optional<std::string> path = NonFinitePath(v, "");
+  if (out) *out = std::move(v.as_object());
+  if (path) return "a number JSON cannot carry at " + *path;
+  return std::nullopt;
+}
+
+}  // namespace tv::store
