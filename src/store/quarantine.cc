@@ -31,58 +31,45 @@ bool ValidUtf8(std::string_view s, bool allow_nul) {
 // Text a TEXT column of both engines takes: valid UTF-8 without NUL.
 bool StorableText(std::string_view s) { return ValidUtf8(s, false); }
 
-void FindUnstorable(const json::value& v, std::string& path, size_t depth, std::optional<std::string>& found) {
-  if (found) return;
-  if (depth > kMaxStoredDepth && (v.is_object() || v.is_array())) {
-    found = fmt::format("'{}' is nested deeper than {} levels", path, kMaxStoredDepth);
-  } else if (v.is_double()) {
-    if (!std::isfinite(v.get_double()))
-      found = fmt::format("'{}' is not a finite number (JSON has no NaN or infinity)", path);
-  } else if (v.is_string()) {
-    if (!ValidUtf8(v.get_string(), true)) found = fmt::format("'{}' is not valid UTF-8", path);
-  } else if (const json::object* o = v.if_object()) {
+// Walks `v` depth-first, `path` naming each value ("a.b[2]"), and returns the
+// first reason `check(value, path, depth)` gives.
+template <class Check>
+std::optional<std::string> FirstProblem(const json::value& v, std::string& path, size_t depth, const Check& check) {
+  if (std::optional<std::string> r = check(v, path, depth)) return r;
+  auto child = [&](const json::value& c, size_t keep) {
+    std::optional<std::string> r = FirstProblem(c, path, depth + 1, check);
+    path.resize(keep);
+    return r;
+  };
+  if (const json::object* o = v.if_object()) {
     for (const auto& kv : *o) {
       size_t keep = path.size();
       if (!path.empty()) path += '.';
       path.append(kv.key());
-      if (!ValidUtf8(kv.key(), true)) found = fmt::format("the key '{}' is not valid UTF-8", path);
-      FindUnstorable(kv.value(), path, depth + 1, found);
-      path.resize(keep);
-      if (found) return;
+      if (std::optional<std::string> r = child(kv.value(), keep)) return r;
     }
   } else if (const json::array* a = v.if_array()) {
     for (size_t i = 0; i < a->size(); ++i) {
       size_t keep = path.size();
       path += fmt::format("[{}]", i);
-      FindUnstorable((*a)[i], path, depth + 1, found);
-      path.resize(keep);
-      if (found) return;
+      if (std::optional<std::string> r = child((*a)[i], keep)) return r;
     }
   }
+  return std::nullopt;
 }
 
-void FindNonFinite(const json::value& v, std::string& path, std::optional<std::string>& found) {
-  if (found) return;
-  if (v.is_double()) {
-    if (!std::isfinite(v.get_double())) found = path;
-  } else if (const json::object* o = v.if_object()) {
-    for (const auto& kv : *o) {
-      size_t keep = path.size();
-      if (!path.empty()) path += '.';
-      path.append(kv.key());
-      FindNonFinite(kv.value(), path, found);
-      path.resize(keep);
-      if (found) return;
-    }
-  } else if (const json::array* a = v.if_array()) {
-    for (size_t i = 0; i < a->size(); ++i) {
-      size_t keep = path.size();
-      path += fmt::format("[{}]", i);
-      FindNonFinite((*a)[i], path, found);
-      path.resize(keep);
-      if (found) return;
-    }
-  }
+bool NonFinite(const json::value& v) { return v.is_double() && !std::isfinite(v.get_double()); }
+
+std::optional<std::string> Unstorable(const json::value& v, const std::string& path, size_t depth) {
+  if (depth > kMaxStoredDepth && (v.is_object() || v.is_array()))
+    return fmt::format("'{}' is nested deeper than {} levels", path, kMaxStoredDepth);
+  if (NonFinite(v)) return fmt::format("'{}' is not a finite number (JSON has no NaN or infinity)", path);
+  if (v.is_string() && !ValidUtf8(v.get_string(), true)) return fmt::format("'{}' is not valid UTF-8", path);
+  if (const json::object* o = v.if_object())
+    for (const auto& kv : *o)
+      if (!ValidUtf8(kv.key(), true))
+        return fmt::format("the key '{}{}{}' is not valid UTF-8", path, path.empty() ? "" : ".", kv.key());
+  return std::nullopt;
 }
 
 }  // namespace
@@ -200,16 +187,14 @@ Status QuarantineLog::Forget(meta::MetaStore& tx, std::string_view object_id, co
 
 std::optional<std::string> UnstorableReason(const json::object& row) {
   std::string path;
-  std::optional<std::string> found;
-  FindUnstorable(row, path, 1, found);
-  return found;
+  return FirstProblem(row, path, 1, Unstorable);
 }
 
 std::optional<std::string> NonFinitePath(const json::value& v, std::string_view prefix) {
   std::string path(prefix);
-  std::optional<std::string> found;
-  FindNonFinite(v, path, found);
-  return found;
+  return FirstProblem(v, path, 0, [](const json::value& x, const std::string& at, size_t) {
+    return NonFinite(x) ? std::optional<std::string>(at) : std::nullopt;
+  });
 }
 
 std::optional<std::string> UndecodableReason(std::string_view text, json::object* out) {

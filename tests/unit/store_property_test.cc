@@ -139,7 +139,9 @@ class StorePropertyTest : public StoreTestBase {
         const json::value* want = fields.if_contains(f);
         const json::value* have = it->second->if_contains(f);
         ASSERT_EQ(want != nullptr, have != nullptr) << when << ": " << id << "." << f;
-        if (want) ASSERT_TRUE(Same(*want, *have)) << when << ": " << id << "." << f;
+        if (want) {
+          ASSERT_TRUE(Same(*want, *have)) << when << ": " << id << "." << f;
+        }
       }
     }
   }
