@@ -40,6 +40,8 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
   }
   TV_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> named, OptStringArray(body, "object_ids"));
   std::vector<std::string> objects;
+  if (named && named->empty())
+    return InvalidArgument("'object_ids' names no object; omit it to compact every object of your organizations");
   if (named) {
     for (const auto& id : *named) {
       TV_ASSIGN_OR_RETURN(objects.emplace_back(), ResolveObjectId(dp, ctx, id));
@@ -60,7 +62,7 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
   }
   TV_ASSIGN_OR_RETURN(std::optional<bool> wait, OptBool(body, "wait"));
   if (wait && !*wait) {
-    dp.store().compactor().Wake();
+    dp.store().compactor().Request(objects);
     return http::Response::Json(202, json::object{{"status", "started"}, {"object_ids", json::value_from(objects)}});
   }
   TV_ASSIGN_OR_RETURN(store::CompactReport report, dp.store().compactor().CompactAll(&objects));

@@ -102,7 +102,10 @@ Result<http::Response> GetAttachment(DataPlane& dp, http::RequestContext& ctx) {
   std::string status = u.status == "done" || u.status == "error" ? u.status : "uploading";
   json::object status_obj{{"upload_status", status}};
   if (!u.error_message.empty()) status_obj["error_message"] = u.error_message;
-  std::string content_type = http::QueryString(req, "content_type").value_or(u.content_type);
+  // A type stored before media types were checked may not be one: it is
+  // served as application/octet-stream rather than refusing the download.
+  std::string content_type = http::QueryString(req, "content_type")
+                                 .value_or(http::IsMediaType(u.content_type) ? u.content_type : std::string());
   TV_ASSIGN_OR_RETURN(Upload dl, dp.uploads().Create(UploadKind::kDownload, u.key, org_id, content_type, u.filename));
   return http::JsonOk(json::object{{"downloadUrl", UploadUrl(dp, dl)}, {"status", std::move(status_obj)}});
 }

@@ -44,8 +44,14 @@ void AddReadinessRoute(Router& router, std::function<std::array<PoolLoad, kReque
                                                {"rejected", l.rejected},
                                                {"saturated", l.saturated()}};
     }
-    bool ready = saturated.empty();
-    boost::json::object body{{"status", ready ? "ready" : "saturated"}, {"saturated", saturated}, {"classes", classes}};
+    // Only the classes every client needs decide readiness: a full heavy or
+    // model pool is that class's own back-pressure (429s), and taking the
+    // node out of a load balancer for it would stop light and ingest traffic
+    // too — exactly what the classes exist to prevent.
+    bool ready = !loads[RequestClassIndex(RequestClass::kLight)].saturated() &&
+                 !loads[RequestClassIndex(RequestClass::kIngest)].saturated();
+    std::string_view status = !ready ? "saturated" : saturated.empty() ? "ready" : "degraded";
+    boost::json::object body{{"status", status}, {"saturated", saturated}, {"classes", classes}};
     return Response::Json(ready ? 200 : 503, body);
   });
 }

@@ -206,8 +206,12 @@ std::optional<std::string_view> Request::BearerToken() const {
 
 std::string PathForLog(const Request& req) {
   std::string path = req.path.empty() ? req.target.substr(0, req.target.find('?')) : req.path;
-  constexpr std::string_view kSigned = "/upload/";
-  if (path.starts_with(kSigned) && path.size() > kSigned.size()) path = std::string(kSigned) + "[redacted]";
+  // The router ignores empty segments, so "//upload//<token>" reaches the
+  // same route: any path whose first non-empty segment is "upload" is redacted.
+  size_t first = path.find_first_not_of('/');
+  if (first != std::string::npos && path.compare(first, 7, "upload/") == 0 &&
+      path.find_first_not_of('/', first + 7) != std::string::npos)
+    path = "/upload/[redacted]";
   return path;
 }
 

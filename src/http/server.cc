@@ -256,6 +256,7 @@ struct Server::Impl {
   std::mutex mu;
   std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;  // guarded by mu
   std::unordered_map<std::string, size_t> conns_per_client;     // guarded by mu
+  std::unordered_map<std::string, size_t> refusing_per_client;  // guarded by mu: 429s being sent
   uint64_t next_conn_id = 0;                                   // guarded by mu
 };
 
@@ -274,7 +275,7 @@ awaitable<void> Server::Impl::AcceptLoop() {
     auto ep = sock.remote_endpoint(ignored);
     auto conn = std::make_shared<Conn>(std::move(sock), ignored ? std::string() : ep.address().to_string());
     uint64_t id = 0;
-    bool over_cap = false;
+    bool over_cap = false, polite = false;
     {
       std::lock_guard<std::mutex> lock(mu);
       size_t& open = conns_per_client[conn->client_ip];
@@ -283,9 +284,19 @@ awaitable<void> Server::Impl::AcceptLoop() {
         ++open;
         id = next_conn_id++;
         conns.emplace(id, conn);
+      } else {
+        // Refusals are bounded too: past as many 429s in flight as the cap,
+        // a client's further connections are closed at once, unanswered, so
+        // one address cannot hold descriptors by connecting faster.
+        size_t& refusing = refusing_per_client[conn->client_ip];
+        polite = refusing < opt.max_connections_per_client;
+        if (polite) ++refusing;
       }
     }
-    if (over_cap)
+    if (over_cap && !polite) {
+      beast::error_code closed;
+      conn->stream.socket().close(closed);
+    } else if (over_cap)
       asio::co_spawn(conn->stream.get_executor(), Refuse(conn), asio::detached);
     else
       asio::co_spawn(conn->stream.get_executor(), Serve(conn, id), asio::detached);
@@ -300,6 +311,8 @@ awaitable<void> Server::Impl::Refuse(std::shared_ptr<Conn> c) {
                         nullptr);
   co_await Write(*c, probe, std::move(res), 11, false, std::chrono::steady_clock::now());
   co_await LingeringClose(*c);
+  std::lock_guard<std::mutex> lock(mu);
+  if (--refusing_per_client[c->client_ip] == 0) refusing_per_client.erase(c->client_ip);
 }
 
 Response Server::Impl::Reject(const Status& s, const Request* req) {

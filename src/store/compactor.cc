@@ -426,10 +426,10 @@ double Compactor::indexing_lag_seconds() const {
   return std::max(0.0, now - static_cast<double>(XactSeconds(oldest)));
 }
 
-void Compactor::Wake() {
+void Compactor::Request(const std::vector<std::string>& object_ids) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    forced_ = true;
+    requested_.insert(object_ids.begin(), object_ids.end());
   }
   cv_.notify_all();
 }
@@ -438,9 +438,9 @@ void Compactor::Loop() {
   if (Status s = SweepOrphans(watermark_()); !s.ok()) spdlog::warn("orphan sweep: {}", s.message());
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait_for(lock, options_.poll, [&] { return stop_ || forced_; });
+    cv_.wait_for(lock, options_.poll, [&] { return stop_ || !requested_.empty(); });
     if (stop_) break;
-    bool forced = std::exchange(forced_, false);
+    std::set<std::string> requested = std::exchange(requested_, {});
     lock.unlock();
     // Each step on its own: one object's failure (backed off, see
     // NoteFailure) never keeps the others, the backlog or the sweep waiting.
@@ -448,7 +448,7 @@ void Compactor::Loop() {
     if (!backlog.ok()) spdlog::warn("background compaction: {}", backlog.status().message());
     int64_t now_s = clock_.NowMicros() / 1000000;
     for (const auto& b : backlog.ok() ? *backlog : std::vector<Backlog>()) {
-      bool due = forced || b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
+      bool due = requested.count(b.object_id) || b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
                  now_s - XactSeconds(b.oldest) >= options_.fold_age.count();
       if (!due || !RetryDue(objects_failing_, b.object_id)) continue;
       Result<CompactReport> r = CompactObject(b.object_id);

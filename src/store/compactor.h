@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -92,9 +93,9 @@ class Compactor {
   // One object's failure does not stop the others: it is listed in the
   // report's `failed`. Refreshes the backlog figures whatever happened.
   Result<CompactReport> CompactAll(const std::vector<std::string>* only = nullptr);
-  // Asks the background loop to compact every object with rows waiting now,
-  // without waiting for the fold thresholds.
-  void Wake();
+  // Asks the background loop to compact these objects now, without waiting
+  // for the fold thresholds (other objects keep theirs).
+  void Request(const std::vector<std::string>& object_ids);
   // Deletes superseded objects whose grace period has passed; one that
   // cannot be deleted is retried later with backoff, the rest go on.
   Status SweepGarbage();
@@ -168,7 +169,7 @@ class Compactor {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  bool forced_ = false;
+  std::set<std::string> requested_;  // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

@@ -52,6 +52,18 @@ Result<std::vector<Line>> ParseLines(std::string_view jsonl, const std::string& 
   return out;
 }
 
+// Whether a quarantined line is a version of one of `ids`: by the id its text
+// parsed to when it parsed at all, else by an exact `"id":<id>` in the text
+// (as the writer serializes it) — never by a mere mention of the id.
+template <class Ids>
+bool QuarantinedLineOf(const Line& l, const Ids& ids) {
+  std::string own = StringField(l.row, "id");
+  for (const auto& id : ids) {
+    if (!own.empty() ? own == id : l.text.find(QuarantinedIdText(id)) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // A quarantined line's _xact_id, read from its text (the writer puts it
 // first), or 0.
 XactId LeadingXact(std::string_view text) {
@@ -113,13 +125,9 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
     }));
     TV_ASSIGN_OR_RETURN(DecodedSection section, DecodeSection(bytes, ref.chunk_key));
     TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, object_id, ref.chunk_key, quarantine_));
-    // A quarantined line names a purged row if its text does.
+    // A quarantined line goes with the purged row it is a version of.
     for (auto& l : lines) {
-      if (l.undecodable) {
-        bool names = req.all;
-        for (const auto& id : purged) names = names || l.text.find("\"" + id + "\"") != std::string_view::npos;
-        if (names) l.row["id"] = kQuarantinedDoomed;
-      }
+      if (l.undecodable && (req.all || QuarantinedLineOf(l, purged))) l.row["id"] = kQuarantinedDoomed;
       l.text = {};  // keep the parsed rows but not views into the section dropped here
     }
     section_lines.push_back(std::move(lines));
@@ -201,9 +209,7 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
       uint32_t rows = 0;
       XactId lo = 0, hi = 0;
       for (const auto& l : lines) {
-        bool names_purged = false;
-        if (l.undecodable)
-          for (const auto& id : purged) names_purged = names_purged || l.text.find("\"" + id + "\"") != std::string_view::npos;
+        bool names_purged = l.undecodable && QuarantinedLineOf(l, purged);
         if (names_purged || doomed(l.undecodable ? std::string_view() : std::string_view(StringField(l.row, "id")))) {
           CollectAttachments(l.row, attachments);
           ++receipt.versions_removed;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -70,6 +71,16 @@ std::optional<std::string> Unstorable(const json::value& v, const std::string& p
       if (!ValidUtf8(kv.key(), true))
         return fmt::format("the key '{}{}{}' is not valid UTF-8", path, path.empty() ? "" : ".", kv.key());
   return std::nullopt;
+}
+
+// Whether a record's raw text holds `needle`; a hex-encoded record (bytes
+// that were not UTF-8) is searched in its encoding, at byte boundaries.
+bool RawHolds(const std::string& raw, bool hex, const std::string& needle) {
+  if (!hex) return raw.find(needle) != std::string::npos;
+  std::string encoded = crypto::HexEncode(needle);
+  for (size_t at = raw.find(encoded); at != std::string::npos; at = raw.find(encoded, at + 1))
+    if (at % 2 == 0) return true;
+  return false;
 }
 
 }  // namespace
@@ -174,15 +185,31 @@ Status QuarantineLog::Forget(meta::MetaStore& tx, std::string_view object_id, co
   if (!row_ids) {
     TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1", {object}).status());
   } else {
+    // Records of a purged row: by its id when the line parsed, else by the
+    // exact `"id":<id>` in the raw text (checked here, not with LIKE, whose
+    // wildcards and case folding would take other rows' records).
+    TV_ASSIGN_OR_RETURN(meta::Rows unnamed,
+                        tx.Query("SELECT raw_hash, raw, raw_encoding FROM store_quarantine WHERE object_id = $1 AND "
+                                 "(row_id IS NULL OR row_id = '')",
+                                 {object}));
     for (const auto& id : *row_ids) {
-      TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND (row_id = $2 OR raw LIKE $3)",
-                                    {object, id, "%\"" + id + "\"%"})
-                             .status());
+      TV_RETURN_IF_ERROR(
+          tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND row_id = $2", {object, id}).status());
+      for (size_t i = 0; i < unnamed.size(); ++i) {
+        if (!RawHolds(unnamed.Text(i, "raw"), unnamed.Text(i, "raw_encoding") == "hex", QuarantinedIdText(id))) continue;
+        TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND raw_hash = $2",
+                                      {object, unnamed.Text(i, "raw_hash")})
+                               .status());
+      }
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
   std::erase_if(seen_, [&](const auto& k) { return std::get<0>(k) == object; });
   return Status::Ok();
+}
+
+std::string QuarantinedIdText(std::string_view id) {
+  return "\"id\":" + json::serialize(json::value(json::string_view(id)));
 }
 
 std::optional<std::string> UnstorableReason(const json::object& row) {

@@ -82,6 +82,10 @@ inline constexpr size_t kMaxStoredDepth = 32;
 // naming the field path, or nullopt when it is storable.
 std::optional<std::string> UnstorableReason(const json::object& row);
 
+// How a row's id appears in the text the writer stores (`"id":"<id>"`, JSON
+// escaped): what purge looks for in a quarantined line that did not parse.
+std::string QuarantinedIdText(std::string_view id);
+
 // The path of the first number in `v` that JSON cannot carry (NaN or an
 // infinity), like "metadata.scores[2]", or nullopt. `prefix` names `v`.
 std::optional<std::string> NonFinitePath(const json::value& v, std::string_view prefix);

@@ -85,6 +85,16 @@ function defineOwnerOnlyTests(label, startDeployment) {
       assert.deepEqual(await state(url, dep.apiKey, f), before, 'a refused call changed something');
     }));
 
+    it('an empty object_ids list is a 400, not a way around the owner check', withLogs(async () => {
+      for (const key of [memberKey, dep.apiKey]) {
+        for (const wait of [true, false]) {
+          const r = await api(url, '/v1/admin/compact', { key, body: { object_ids: [], wait }, validate: false });
+          assert.equal(r.status, 400, `wait ${wait}: ${r.status} ${r.text}`);
+          assert.match(r.json?.Message ?? '', /names no object/);
+        }
+      }
+    }));
+
     it('the owner still succeeds at every one of them', withLogs(async () => {
       const failures = [];
       for (const p of OWNER_ONLY) {

@@ -309,14 +309,25 @@ TEST(ReadinessTest, SaturatedClassesMake503ThenRecover) {
 
   loads[RequestClassIndex(RequestClass::kHeavy)].running = 2;
   loads[RequestClassIndex(RequestClass::kHeavy)].queued = 1;
+  // A full heavy pool is that class's own 429s: the node stays ready.
   Response busy = pipeline.Handle(req);
-  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_EQ(busy.status, 200) << busy.body;
   bj::value body = bj::parse(busy.body);
-  EXPECT_EQ(body.at("status").as_string(), "saturated");
+  EXPECT_EQ(body.at("status").as_string(), "degraded");
   EXPECT_EQ(body.at("saturated"), bj::parse(R"(["heavy"])"));
   EXPECT_EQ(body.at("classes").at("heavy").at("queued").as_int64(), 1);
   EXPECT_EQ(body.at("classes").at("light").at("saturated").as_bool(), false);
 
+  // A full ingest (or light) pool takes it out of rotation.
+  loads[RequestClassIndex(RequestClass::kIngest)].running = 2;
+  loads[RequestClassIndex(RequestClass::kIngest)].queued = 1;
+  Response full = pipeline.Handle(req);
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_EQ(bj::parse(full.body).at("status").as_string(), "saturated");
+  EXPECT_EQ(bj::parse(full.body).at("saturated"), bj::parse(R"(["ingest","heavy"])"));
+
+  loads[RequestClassIndex(RequestClass::kIngest)].running = 0;
+  loads[RequestClassIndex(RequestClass::kIngest)].queued = 0;
   loads[RequestClassIndex(RequestClass::kHeavy)].queued = 0;
   EXPECT_EQ(pipeline.Handle(req).status, 200);
 }

@@ -246,6 +246,10 @@ TEST(RequestTest, PathForLogHidesSignedUrlTokensAndQueries) {
   EXPECT_EQ(PathForLog(up), "/upload/[redacted]");
   EXPECT_EQ(PathForLog(MakeRequest(Method::kGet, "/v1/project?name=x&token=t")), "/v1/project");
   EXPECT_EQ(PathForLog(MakeRequest(Method::kGet, "/upload/")), "/upload/");
+  // The router ignores empty segments: these reach the same route.
+  EXPECT_EQ(PathForLog(MakeRequest(Method::kGet, "//upload/0123abcd")), "/upload/[redacted]");
+  EXPECT_EQ(PathForLog(MakeRequest(Method::kGet, "/upload//0123abcd")), "/upload/[redacted]");
+  EXPECT_EQ(PathForLog(MakeRequest(Method::kGet, "/uploads/x")), "/uploads/x");
   Request unparsed;  // a target that did not parse: no path, only the raw target
   unparsed.target = "/upload/0123abcd%zz?signature=s";
   EXPECT_EQ(PathForLog(unparsed), "/upload/[redacted]");

@@ -5,6 +5,7 @@
 // the backlog is true from the start; purge touches only its own object's
 // garbage; the writer refuses what readers could not decode.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <fstream>
@@ -146,6 +147,30 @@ TEST_F(ResilienceTest, PurgeByIdDropsAQuarantinedLineNamingIt) {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_EQ(bytes.find("secret"), std::string::npos) << f;
   }
+}
+
+// Purging one id drops only that row's quarantined versions: not a line that
+// merely mentions the id, not ids that LIKE's wildcards or case folding would
+// match, and not an unparseable line of another id.
+TEST_F(ResilienceTest, PurgeByIdKeepsOtherRowsQuarantinedVersions) {
+  MustWrite({W(a_, {Span("a1", "a1", std::nullopt, "one")})});
+  Inject(a_, {SpanLine(a_, "q_1", R"({"n":Infinity})"), SpanLine(a_, "qx1", R"({"n":Infinity})"),
+              SpanLine(a_, "Q_1", R"({"n":Infinity})"), SpanLine(a_, "other", R"({"n":Infinity,"ref":"q_1"})"),
+              R"({"id":"q_1","broken":)", R"({"id":"keep","broken":)"});
+  EXPECT_EQ(Ids(Rows(a_)), std::vector<std::string>{"a1"});  // reading records what does not decode
+  ASSERT_EQ(Quarantined(a_).size(), 6u);
+  Result<PurgeReceipt> r = store_->Purge({a_.ObjectId(), false, {"q_1"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->versions_removed, 2u);
+  std::set<std::string> left;  // the id each remaining record is a version of
+  for (const auto& q : Quarantined(a_)) {
+    size_t at = q.raw.find(R"("id":")");
+    ASSERT_NE(at, std::string::npos) << q.raw;
+    at += 6;
+    left.insert(q.row_id.empty() ? q.raw.substr(at, q.raw.find('"', at) - at) : q.row_id);
+  }
+  EXPECT_EQ(left, (std::set<std::string>{"qx1", "Q_1", "other", "keep"}));
+  EXPECT_EQ(Ids(Rows(a_)), std::vector<std::string>{"a1"});
 }
 
 // A segment written by an older build with an infinity in it.
