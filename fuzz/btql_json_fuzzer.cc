@@ -12,8 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(
-      std::string_view(reinterpret_cast<const char*>(data), size), ec);
+  boost::json::value v = boost::json::parse(std::string_view(reinterpret_cast<const char*>(data), size), ec);
   if (ec || !v.is_object()) return 0;
   const boost::json::object& query = v.get_object();
   (void)tv::btql::ParseJsonQuery(query);

@@ -31,9 +31,9 @@
 #include <thread>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <curl/curl.h>
 #include <libpq-fe.h>
+#include <boost/json.hpp>
 
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
@@ -50,10 +50,10 @@ struct Options {
   int queries = 200;
   std::string label = "warm";
   std::string tv_url, key, project, pg;
-  double fts_budget_s = 30;  // per term and side
-  double btql_budget_s = 60; // per BTQL query and side
-  int probes = 200;          // realtime-lag probe batches offered
-  bool drain = true;         // after ingest, wait for compaction / VACUUM ANALYZE
+  double fts_budget_s = 30;   // per term and side
+  double btql_budget_s = 60;  // per BTQL query and side
+  int probes = 200;           // realtime-lag probe batches offered
+  bool drain = true;          // after ingest, wait for compaction / VACUUM ANALYZE
 };
 
 [[noreturn]] void Die(const std::string& msg) {
@@ -72,20 +72,34 @@ Options ParseArgs(int argc, char** argv) {
       if (i + 1 >= argc) Die("missing value for " + a);
       return argv[++i];
     };
-    if (a == "--spans") o.spans = std::stoull(val());
-    else if (a == "--seed") o.seed = std::stoull(val());
-    else if (a == "--workers") o.workers = std::stoi(val());
-    else if (a == "--queries") o.queries = std::stoi(val());
-    else if (a == "--label") o.label = val();
-    else if (a == "--tv") o.tv_url = val();
-    else if (a == "--key") o.key = val();
-    else if (a == "--project") o.project = val();
-    else if (a == "--pg") o.pg = val();
-    else if (a == "--fts-budget") o.fts_budget_s = std::stod(val());
-    else if (a == "--budget") o.btql_budget_s = std::stod(val());
-    else if (a == "--probes") o.probes = std::stoi(val());
-    else if (a == "--no-drain") o.drain = false;
-    else Die("unknown option " + a);
+    if (a == "--spans")
+      o.spans = std::stoull(val());
+    else if (a == "--seed")
+      o.seed = std::stoull(val());
+    else if (a == "--workers")
+      o.workers = std::stoi(val());
+    else if (a == "--queries")
+      o.queries = std::stoi(val());
+    else if (a == "--label")
+      o.label = val();
+    else if (a == "--tv")
+      o.tv_url = val();
+    else if (a == "--key")
+      o.key = val();
+    else if (a == "--project")
+      o.project = val();
+    else if (a == "--pg")
+      o.pg = val();
+    else if (a == "--fts-budget")
+      o.fts_budget_s = std::stod(val());
+    else if (a == "--budget")
+      o.btql_budget_s = std::stod(val());
+    else if (a == "--probes")
+      o.probes = std::stoi(val());
+    else if (a == "--no-drain")
+      o.drain = false;
+    else
+      Die("unknown option " + a);
   }
   o.spans -= o.spans % 100;
   if (o.spans < 1000) Die("--spans must be at least 1000");
@@ -122,8 +136,8 @@ struct Rng {  // xoshiro256**
 constexpr int kSpansPerTrace = 100;
 constexpr int kTracesPerGroup = 10;  // traces whose spans are interleaved in one run of batches
 constexpr int kBatchSpans = 100;
-constexpr const char* kRareTerm = "zqxrareterm";      // exactly 1 in 10,000 spans
-constexpr const char* kCommonTerm = "commonmarker";   // exactly 1 in 10 spans
+constexpr const char* kRareTerm = "zqxrareterm";     // exactly 1 in 10,000 spans
+constexpr const char* kCommonTerm = "commonmarker";  // exactly 1 in 10 spans
 constexpr const char* kModels[] = {"gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "llama-3.1-70b", "mistral-large"};
 
 bool IsRare(size_t s) { return s % 10000 == 4999; }
@@ -149,7 +163,11 @@ class Corpus {
   size_t spans() const { return spans_; }
   size_t traces() const { return spans_ / kSpansPerTrace; }
   size_t batches() const { return spans_ / kBatchSpans; }
-  size_t rare_count() const { size_t n = 0; for (size_t s = 4999; s < spans_; s += 10000) ++n; return n; }
+  size_t rare_count() const {
+    size_t n = 0;
+    for (size_t s = 4999; s < spans_; s += 10000) ++n;
+    return n;
+  }
   size_t common_count() const { return spans_ / 10; }
 
   // The span id of span `j` of trace `t` (j = 0 is the root).
@@ -192,18 +210,18 @@ class Corpus {
   static std::string Created(size_t s) {  // 2026-01-01T00:00:00Z + 10 ms per span
     int64_t ms = static_cast<int64_t>(s) * 10;
     time_t secs = 1767225600 + ms / 1000;
-    struct tm tm{};
+    struct tm tm {};
     gmtime_r(&secs, &tm);
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
     return buf;
   }
 
  private:
   void BuildVocabulary() {
-    static const char* kCons[] = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v",
-                                  "w", "br", "ch", "st", "tr", "pl", "gr", "sh", "th"};
+    static const char* kCons[] = {"b", "c", "d", "f", "g",  "h",  "j",  "k",  "l",  "m",  "n",  "p", "r",
+                                  "s", "t", "v", "w", "br", "ch", "st", "tr", "pl", "gr", "sh", "th"};
     static const char* kVow[] = {"a", "e", "i", "o", "u", "ai", "ea", "ou"};
     Rng rng(0x766f636162ull);  // the vocabulary does not depend on --seed
     std::set<std::string> seen;
@@ -273,7 +291,9 @@ class Corpus {
     input.push_back(json::object{{"role", "user"}, {"content", Text(rng, 50 + static_cast<int>(rng.Below(30)))}});
     r["input"] = std::move(input);
     std::string output = Text(rng, 85 + static_cast<int>(rng.Below(50)),
-                              IsRare(s) ? kRareTerm : IsCommon(s) ? kCommonTerm : nullptr);
+                              IsRare(s)     ? kRareTerm
+                              : IsCommon(s) ? kCommonTerm
+                                            : nullptr);
     if (!probe.empty()) output += " " + probe;
     r["output"] = std::move(output);
     if (rng.Below(5) == 0) r["expected"] = Text(rng, 30);
@@ -337,8 +357,8 @@ std::string Thousands(double v) {
 }
 
 // One line of the final table: "| phase | metric | tracevault | PostgreSQL | ratio |".
-void Row(const std::string& phase, const std::string& metric, const std::string& tv, const std::string& pg,
-         double a, double b) {
+void Row(const std::string& phase, const std::string& metric, const std::string& tv, const std::string& pg, double a,
+         double b) {
   std::string ratio = (!std::isnan(a) && !std::isnan(b) && b > 0) ? Fmt(a / b, 2) : "—";
   std::printf("TABLE| %s | %s | %s | %s | %s |\n", phase.c_str(), metric.c_str(), tv.c_str(), pg.c_str(),
               ratio.c_str());
@@ -523,10 +543,12 @@ class TvSide : public Side {
     // Compactions run one at a time, so a waiting request returns once the
     // background compactor's pass and its own are done.
     Http http(o_.tv_url, o_.key);
-    std::string body = json::serialize(json::object{{"wait", true}, {"object_ids", json::array{json::value("project_logs:" + o_.project)}}});
+    std::string body = json::serialize(
+        json::object{{"wait", true}, {"object_ids", json::array{json::value("project_logs:" + o_.project)}}});
     std::string out;
     long st = http.Request("POST", "/v1/admin/compact", &body, &out);
-    *note = st == 200 ? "report " + out : "POST /v1/admin/compact: HTTP " + std::to_string(st) + " " + out.substr(0, 200);
+    *note =
+        st == 200 ? "report " + out : "POST /v1/admin/compact: HTTP " + std::to_string(st) + " " + out.substr(0, 200);
     return st == 200;
   }
 
@@ -586,7 +608,8 @@ class PgConn : public Conn {
     PQclear(r);
     return ok;
   }
-  long Exec(const char* stmt, std::vector<const char*> params, std::string* err, std::vector<std::string>* ids = nullptr) {
+  long Exec(const char* stmt, std::vector<const char*> params, std::string* err,
+            std::vector<std::string>* ids = nullptr) {
     PGresult* r = PQexecPrepared(c_, stmt, static_cast<int>(params.size()), params.data(), nullptr, nullptr, 0);
     long n = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
@@ -750,8 +773,8 @@ struct MetricsWatch {
         at += 10;
         if (!line_start) continue;
         size_t sp = line.rfind(' ');
-        if (sp != std::string::npos) v = std::isnan(v) ? std::atof(line.c_str() + sp + 1)
-                                                        : std::max(v, std::atof(line.c_str() + sp + 1));
+        if (sp != std::string::npos)
+          v = std::isnan(v) ? std::atof(line.c_str() + sp + 1) : std::max(v, std::atof(line.c_str() + sp + 1));
       }
       if (!std::isnan(v)) {
         present = true;
@@ -826,8 +849,10 @@ IngestResult Ingest(Side& side, const Corpus& corpus, const Options& o) {
   s2.join();
   watch.stop = true;
   if (mt.joinable()) mt.join();
-  if (watch.present) res.idx_lag_max = watch.max_lag;
-  else if (side.name() == "tracevault") res.lag_fts.note += (res.lag_fts.note.empty() ? "" : "; ") + watch.note;
+  if (watch.present)
+    res.idx_lag_max = watch.max_lag;
+  else if (side.name() == "tracevault")
+    res.lag_fts.note += (res.lag_fts.note.empty() ? "" : "; ") + watch.note;
   res.spans = corpus.spans();
   res.raw_bytes = raw;
   res.errors = errors;
@@ -849,9 +874,9 @@ void PrintLag(const std::string& side, const char* what, LagResult& l) {
     std::printf("  %s lag %s: not measured (feature missing: %s)\n", side.c_str(), what, l.note.c_str());
     return;
   }
-  std::printf("  %s lag %s: n=%zu p50=%s ms p99=%s ms max=%s ms timeouts=%zu%s%s\n", side.c_str(), what,
-              l.ms.ms.size(), Fmt(l.ms.Pct(50), 2).c_str(), Fmt(l.ms.Pct(99), 2).c_str(),
-              Fmt(l.ms.Pct(100), 2).c_str(), l.timeouts, l.note.empty() ? "" : " note: ", l.note.c_str());
+  std::printf("  %s lag %s: n=%zu p50=%s ms p99=%s ms max=%s ms timeouts=%zu%s%s\n", side.c_str(), what, l.ms.ms.size(),
+              Fmt(l.ms.Pct(50), 2).c_str(), Fmt(l.ms.Pct(99), 2).c_str(), Fmt(l.ms.Pct(100), 2).c_str(), l.timeouts,
+              l.note.empty() ? "" : " note: ", l.note.c_str());
 }
 
 int PhaseIngest(const Options& o) {
@@ -864,13 +889,15 @@ int PhaseIngest(const Options& o) {
                 corpus.common_count(), corpus.batches(), kBatchSpans, o.workers);
     std::fflush(stdout);
     IngestResult x = Ingest(*s, corpus, o);
-    std::printf("FIG phase=ingest side=%s spans=%zu raw_bytes=%zu seconds=%.2f spans_per_s=%.0f raw_mb_per_s=%.1f "
-                "ack_p50_ms=%.2f ack_p99_ms=%.2f retries=%zu\n",
-                s->name().c_str(), x.spans, x.raw_bytes, x.seconds, x.spans_per_s, x.mb_per_s, x.ack.Pct(50),
-                x.ack.Pct(99), x.errors);
+    std::printf(
+        "FIG phase=ingest side=%s spans=%zu raw_bytes=%zu seconds=%.2f spans_per_s=%.0f raw_mb_per_s=%.1f "
+        "ack_p50_ms=%.2f ack_p99_ms=%.2f retries=%zu\n",
+        s->name().c_str(), x.spans, x.raw_bytes, x.seconds, x.spans_per_s, x.mb_per_s, x.ack.Pct(50), x.ack.Pct(99),
+        x.errors);
     PrintLag(s->name(), "fetch-by-id", x.lag_id);
     PrintLag(s->name(), "full-text", x.lag_fts);
-    if (!std::isnan(x.idx_lag_max)) std::printf("  %s indexing lag gauge max: %.3f s\n", s->name().c_str(), x.idx_lag_max);
+    if (!std::isnan(x.idx_lag_max))
+      std::printf("  %s indexing lag gauge max: %.3f s\n", s->name().c_str(), x.idx_lag_max);
     std::fflush(stdout);
     r[s->name()] = std::move(x);
   }
@@ -883,12 +910,19 @@ int PhaseIngest(const Options& o) {
   };
   if (tv.ran && pg.ran)
     std::printf("RATIO ingest spans/s tracevault/postgres = %.2f\n", tv.spans_per_s / pg.spans_per_s);
-  both("spans/s", [](IngestResult& x) { return x.spans_per_s; }, 0, true);
-  both("raw JSON MB/s", [](IngestResult& x) { return x.mb_per_s; }, 1, false);
-  both("drain after ingest s (compaction caught up / VACUUM ANALYZE)", [](IngestResult& x) { return x.drain_s; }, 1, false);
-  both("spans/s including the drain", [](IngestResult& x) { return x.drained_spans_per_s; }, 0, true);
-  both("ack p50 ms", [](IngestResult& x) { return x.ack.Pct(50); }, 1, false);
-  both("ack p99 ms", [](IngestResult& x) { return x.ack.Pct(99); }, 1, false);
+  both(
+      "spans/s", [](IngestResult& x) { return x.spans_per_s; }, 0, true);
+  both(
+      "raw JSON MB/s", [](IngestResult& x) { return x.mb_per_s; }, 1, false);
+  both(
+      "drain after ingest s (compaction caught up / VACUUM ANALYZE)", [](IngestResult& x) { return x.drain_s; }, 1,
+      false);
+  both(
+      "spans/s including the drain", [](IngestResult& x) { return x.drained_spans_per_s; }, 0, true);
+  both(
+      "ack p50 ms", [](IngestResult& x) { return x.ack.Pct(50); }, 1, false);
+  both(
+      "ack p99 ms", [](IngestResult& x) { return x.ack.Pct(99); }, 1, false);
   auto lag = [&](const char* metric, LagResult IngestResult::*which, double pct) {
     auto cell = [&](IngestResult& x, double* v) -> std::string {
       *v = NAN;
@@ -907,10 +941,12 @@ int PhaseIngest(const Options& o) {
   lag("ack→visible full-text p50 ms", &IngestResult::lag_fts, 50);
   lag("ack→visible full-text p99 ms", &IngestResult::lag_fts, 99);
   if (tv.ran)
-    Row("2 realtime lag", "indexing lag gauge max s", std::isnan(tv.idx_lag_max) ? "not measured (feature missing)" : Fmt(tv.idx_lag_max, 3),
-        "—", NAN, NAN);
-  if (tv.ran) std::printf("RAW raw_bytes=%zu spans=%zu\n", tv.raw_bytes, tv.spans);
-  else if (pg.ran) std::printf("RAW raw_bytes=%zu spans=%zu\n", pg.raw_bytes, pg.spans);
+    Row("2 realtime lag", "indexing lag gauge max s",
+        std::isnan(tv.idx_lag_max) ? "not measured (feature missing)" : Fmt(tv.idx_lag_max, 3), "—", NAN, NAN);
+  if (tv.ran)
+    std::printf("RAW raw_bytes=%zu spans=%zu\n", tv.raw_bytes, tv.spans);
+  else if (pg.ran)
+    std::printf("RAW raw_bytes=%zu spans=%zu\n", pg.raw_bytes, pg.spans);
   return 0;
 }
 
@@ -936,7 +972,8 @@ int PhaseLookup(const Options& o) {
         long n = conn->Trace(root, &err);
         double ms = MsSince(t0);
         if (n != kSpansPerTrace) {
-          if (++bad <= 3) std::fprintf(stderr, "%s trace %s: %ld rows %s\n", s->name().c_str(), root.c_str(), n, err.c_str());
+          if (++bad <= 3)
+            std::fprintf(stderr, "%s trace %s: %ld rows %s\n", s->name().c_str(), root.c_str(), n, err.c_str());
         }
         if (i == 0 && first) *first = ms;
         if (st && !(cold && i == 0)) st->Add(ms);
@@ -1030,9 +1067,10 @@ int PhaseFts(const Options& o) {
     }
   }
   if (res.count({"tracevault", kRareTerm}) && !res[{"tracevault", kRareTerm}].unsupported)
-    std::printf("  tracevault: %s\n", TvConn::sort_accepted()
-                                           ? "asked with 'sort: _xact_id desc'"
-                                           : "'sort' is not supported yet; asked without it (newest first is the store's order)");
+    std::printf("  tracevault: %s\n",
+                TvConn::sort_accepted()
+                    ? "asked with 'sort: _xact_id desc'"
+                    : "'sort' is not supported yet; asked without it (newest first is the store's order)");
   for (const auto& [term, count] : terms) {
     // The peer's figure is its better form for this term.
     auto pg = res.find({"postgres", term}), pg2 = res.find({"postgres, GIN first", term});
@@ -1066,8 +1104,9 @@ int PhaseFts(const Options& o) {
         std::string ca = cell(tv, &a), cb = cell(pg, &b);
         if (!std::isnan(b)) cb += gin_better ? " (GIN first)" : " (plain)";
         char metric[200];
-        std::snprintf(metric, sizeof metric, "%s (%s of %zu spans) newest 50%s %s ms", term == kRareTerm ? "rare" : "common",
-                      Thousands(double(count)).c_str(), corpus.spans(), suffix.c_str(), pct == 50 ? "p50" : "p99");
+        std::snprintf(metric, sizeof metric, "%s (%s of %zu spans) newest 50%s %s ms",
+                      term == kRareTerm ? "rare" : "common", Thousands(double(count)).c_str(), corpus.spans(),
+                      suffix.c_str(), pct == 50 ? "p50" : "p99");
         Row("4 full-text", metric, ca, cb, a, b);
       }
     }
@@ -1092,8 +1131,8 @@ std::string SummaryBtql(const std::string& project) {
 std::string GroupByBtql(const std::string& project) {
   return "dimensions: metadata.model as model, day(created) as d | measures: count(1) as n, "
          "avg(scores.accuracy) as s, percentile(metrics.end - metrics.start, 0.95) as p95, "
-         "sum(metrics.total_tokens) as tok | from: project_logs(" + Quote(project) + ") | filter: metadata." +
-         kGroupField + " = " + Quote(kGroupValue);
+         "sum(metrics.total_tokens) as tok | from: project_logs(" +
+         Quote(project) + ") | filter: metadata." + kGroupField + " = " + Quote(kGroupValue);
 }
 
 // The peer's equivalents (docs/benchmarks.md quotes them), written the way a
@@ -1303,9 +1342,8 @@ int PhaseBtql(const Options& o) {
         }
         st[side].Add(MsSince(t0));
       }
-      std::printf("FIG phase=%s side=%s rows=%zu queries=%zu first_ms=%.1f p50_ms=%.2f p99_ms=%.2f\n",
-                  q.phase.c_str(), side.c_str(), a.size(), st[side].ms.size(), first, st[side].Pct(50),
-                  st[side].Pct(99));
+      std::printf("FIG phase=%s side=%s rows=%zu queries=%zu first_ms=%.1f p50_ms=%.2f p99_ms=%.2f\n", q.phase.c_str(),
+                  side.c_str(), a.size(), st[side].ms.size(), first, st[side].Pct(50), st[side].Pct(99));
       std::fflush(stdout);
     }
     size_t wrong = SIZE_MAX;
@@ -1319,7 +1357,9 @@ int PhaseBtql(const Options& o) {
     std::string base = summary ? "all " + Thousands(double(corpus.traces())) + " traces, one row each"
                                : Thousands(double(answers["postgres"].size())) + " groups, filter metadata." +
                                      kGroupField + " = '" + kGroupValue + "'";
-    std::string check = wrong == SIZE_MAX ? " (not compared)" : wrong ? " (" + std::to_string(wrong) + " rows differ)" : "";
+    std::string check = wrong == SIZE_MAX ? " (not compared)"
+                        : wrong           ? " (" + std::to_string(wrong) + " rows differ)"
+                                          : "";
     for (double pct : {50.0, 99.0}) {
       auto cell = [&](const std::string& side, double* v) -> std::string {
         *v = NAN;
@@ -1330,7 +1370,8 @@ int PhaseBtql(const Options& o) {
       };
       double a, b;
       std::string ca = cell("tracevault", &a), cb = cell("postgres", &b);
-      if (!std::isnan(a) && !std::isnan(b) && a > 0) std::printf("RATIO %s p%.0f postgres/tracevault = %.2f\n", q.phase.c_str(), pct, b / a);
+      if (!std::isnan(a) && !std::isnan(b) && a > 0)
+        std::printf("RATIO %s p%.0f postgres/tracevault = %.2f\n", q.phase.c_str(), pct, b / a);
       Row(q.phase, base + ", " + (pct == 50 ? "p50" : "p99") + " ms" + (pct == 50 ? check : ""), ca, cb, a, b);
     }
   }
@@ -1357,8 +1398,10 @@ int PhaseCorpus(const Options& o) {
     if (b == 0 && o.spans <= 1000) std::printf("%s\n", batch.spans[1].json.c_str());
   }
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::printf("corpus spans=%zu traces=%zu bytes=%zu avg=%.0f min=%zu max=%zu rare=%zu common=%zu gen_s=%.2f (%.0f spans/s one core)\n",
-              n, corpus.traces(), bytes, double(bytes) / n, minb, maxb, rare, common, secs, n / secs);
+  std::printf(
+      "corpus spans=%zu traces=%zu bytes=%zu avg=%.0f min=%zu max=%zu rare=%zu common=%zu gen_s=%.2f (%.0f spans/s one "
+      "core)\n",
+      n, corpus.traces(), bytes, double(bytes) / n, minb, maxb, rare, common, secs, n / secs);
   return 0;
 }
 
@@ -1368,12 +1411,18 @@ int main(int argc, char** argv) {
   Options o = ParseArgs(argc, argv);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int rc;
-  if (o.phase == "corpus") rc = PhaseCorpus(o);
-  else if (o.phase == "ingest") rc = PhaseIngest(o);
-  else if (o.phase == "lookup") rc = PhaseLookup(o);
-  else if (o.phase == "fts") rc = PhaseFts(o);
-  else if (o.phase == "btql") rc = PhaseBtql(o);
-  else Die("unknown phase " + o.phase);
+  if (o.phase == "corpus")
+    rc = PhaseCorpus(o);
+  else if (o.phase == "ingest")
+    rc = PhaseIngest(o);
+  else if (o.phase == "lookup")
+    rc = PhaseLookup(o);
+  else if (o.phase == "fts")
+    rc = PhaseFts(o);
+  else if (o.phase == "btql")
+    rc = PhaseBtql(o);
+  else
+    Die("unknown phase " + o.phase);
   curl_global_cleanup();
   return rc;
 }

@@ -60,21 +60,24 @@ json::value Percentile(std::vector<double>& v, double fraction) {
 }  // namespace
 
 struct Aggregator::Group {
-  json::object dims;          // alias -> value
-  json::array pivot_values;   // values of the pivot expressions
+  json::object dims;         // alias -> value
+  json::array pivot_values;  // values of the pivot expressions
   std::vector<Accumulator> acc;
 };
 
 size_t ApproxBytes(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::string: return 32 + v.get_string().size();
+    case json::kind::string:
+      return 32 + v.get_string().size();
     case json::kind::array: {
       size_t n = 32;
       for (const auto& x : v.get_array()) n += ApproxBytes(x);
       return n;
     }
-    case json::kind::object: return ApproxBytes(v.get_object());
-    default: return 16;
+    case json::kind::object:
+      return ApproxBytes(v.get_object());
+    default:
+      return 16;
   }
 }
 
@@ -90,21 +93,24 @@ Aggregator::~Aggregator() = default;
 Result<std::unique_ptr<Aggregator>> Aggregator::Make(const Query& query, const EvalContext& ctx) {
   std::unique_ptr<Aggregator> a(new Aggregator(query, ctx));
   for (const auto& d : query.dimensions)
-    if (ContainsAggregate(d.expr)) return InvalidArgument("BTQL: dimension '{}' contains an aggregate; move it to measures", d.alias);
+    if (ContainsAggregate(d.expr))
+      return InvalidArgument("BTQL: dimension '{}' contains an aggregate; move it to measures", d.alias);
   for (const auto& p : query.pivot)
     if (ContainsAggregate(p.expr)) return InvalidArgument("BTQL: pivot '{}' contains an aggregate", p.alias);
   // Number the aggregate calls of each measure; the measure keeps its shape
   // with those calls marked by their slot.
   for (const auto& m : query.measures) {
     if (!ContainsAggregate(m.expr))
-      return InvalidArgument("BTQL: measure '{}' has no aggregate (count, sum, avg, ...); put it in dimensions", m.alias);
+      return InvalidArgument("BTQL: measure '{}' has no aggregate (count, sum, avg, ...); put it in dimensions",
+                             m.alias);
     Expr copy = m.expr;
     Status st = Status::Ok();
     std::function<void(Expr&)> number = [&](Expr& e) {
       if (e.op == Expr::Op::kCall && IsAggregateFunction(e.name)) {
         Slot slot{KindOf(e.name), nullptr, 0};
         for (const auto& c : e.children)
-          if (ContainsAggregate(c)) st = InvalidArgument("BTQL: aggregates cannot nest ({} inside {})", "an aggregate", e.name);
+          if (ContainsAggregate(c))
+            st = InvalidArgument("BTQL: aggregates cannot nest ({} inside {})", "an aggregate", e.name);
         if (slot.kind == AggKind::kPercentile) {
           json::value f = EvalValue(e.children[1], json::object(), ctx);
           auto d = AsDouble(f);
@@ -158,7 +164,9 @@ void Aggregator::Add(const json::object& row) {
     json::value v = EvalValue(*s.arg, row, ctx_);
     if (v.is_null()) continue;
     switch (s.kind) {
-      case AggKind::kCount: ++acc.count; break;
+      case AggKind::kCount:
+        ++acc.count;
+        break;
       case AggKind::kCountDistinct: {
         std::string text = CanonicalJson(v);
         size_t size = text.size();
@@ -201,8 +209,10 @@ namespace {
 
 json::value Final(const Aggregator::Slot& s, Accumulator& acc) {
   switch (s.kind) {
-    case AggKind::kCount: return json::value(acc.count);
-    case AggKind::kCountDistinct: return json::value(static_cast<int64_t>(acc.distinct.size()));
+    case AggKind::kCount:
+      return json::value(acc.count);
+    case AggKind::kCountDistinct:
+      return json::value(static_cast<int64_t>(acc.distinct.size()));
     case AggKind::kSum:
       if (acc.count == 0) return nullptr;
       if (acc.all_int) return json::value(acc.int_sum);
@@ -211,8 +221,10 @@ json::value Final(const Aggregator::Slot& s, Accumulator& acc) {
       if (acc.count == 0) return nullptr;
       return NumberValue(acc.sum / static_cast<double>(acc.count));
     case AggKind::kMin:
-    case AggKind::kMax: return acc.extreme;
-    case AggKind::kPercentile: return Percentile(acc.values, s.fraction);
+    case AggKind::kMax:
+      return acc.extreme;
+    case AggKind::kPercentile:
+      return Percentile(acc.values, s.fraction);
   }
   return nullptr;
 }

@@ -43,17 +43,17 @@ struct Expr {
     kMul,
     kDiv,
     kMod,
-    kNeg,        // -children[0]
-    kIf,         // cond0, then0, cond1, then1, ..., else (odd count; else may be null literal)
-    kCall,       // name(children...): scalar functions and aggregates (functions.h)
-    kInterval,   // value (a number) of unit `name` (year ... microsecond, singular)
-    kArray,      // [children...] as a JSON array
-    kAnySpan,    // any_span(children[0]): in traces / summary, some span of the trace satisfies it
+    kNeg,       // -children[0]
+    kIf,        // cond0, then0, cond1, then1, ..., else (odd count; else may be null literal)
+    kCall,      // name(children...): scalar functions and aggregates (functions.h)
+    kInterval,  // value (a number) of unit `name` (year ... microsecond, singular)
+    kArray,     // [children...] as a JSON array
+    kAnySpan,   // any_span(children[0]): in traces / summary, some span of the trace satisfies it
   };
   Op op = Op::kLiteral;
-  json::value value;             // kLiteral, kInterval (the amount)
-  std::vector<PathPart> path;    // kIdent
-  std::string name;              // kCall (lowercase), kInterval (unit)
+  json::value value;           // kLiteral, kInterval (the amount)
+  std::vector<PathPart> path;  // kIdent
+  std::string name;            // kCall (lowercase), kInterval (unit)
   std::vector<Expr> children;
 };
 
@@ -92,8 +92,8 @@ struct Unpivot {
 };
 
 struct Query {
-  bool select_star = true;       // `select: *`, or no select/dimensions at all
-  std::vector<AliasExpr> select;  // the projection when !select_star
+  bool select_star = true;            // `select: *`, or no select/dimensions at all
+  std::vector<AliasExpr> select;      // the projection when !select_star
   std::vector<AliasExpr> dimensions;  // group-by keys (with measures: an aggregate query)
   std::vector<AliasExpr> measures;    // aggregate expressions
   std::vector<AliasExpr> pivot;       // dimension expressions whose values become columns

@@ -20,16 +20,37 @@ enum Prec { kTernary, kOrPrec, kAndPrec, kNotPrec, kCompare, kAdditive, kMultipl
 
 Prec PrecOf(const Expr& e) {
   switch (e.op) {
-    case Op::kIf: return kTernary;
-    case Op::kOr: return kOrPrec;
-    case Op::kAnd: return kAndPrec;
-    case Op::kNot: return kNotPrec;
-    case Op::kEq: case Op::kNe: case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe:
-    case Op::kIn: case Op::kLike: case Op::kILike: case Op::kMatch: case Op::kIncludes:
-    case Op::kIsNull: case Op::kIsNotNull: return kCompare;
-    case Op::kAdd: case Op::kSub: return kAdditive;
-    case Op::kMul: case Op::kDiv: case Op::kMod: return kMultiplicative;
-    case Op::kNeg: return kUnary;
+    case Op::kIf:
+      return kTernary;
+    case Op::kOr:
+      return kOrPrec;
+    case Op::kAnd:
+      return kAndPrec;
+    case Op::kNot:
+      return kNotPrec;
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+    case Op::kIn:
+    case Op::kLike:
+    case Op::kILike:
+    case Op::kMatch:
+    case Op::kIncludes:
+    case Op::kIsNull:
+    case Op::kIsNotNull:
+      return kCompare;
+    case Op::kAdd:
+    case Op::kSub:
+      return kAdditive;
+    case Op::kMul:
+    case Op::kDiv:
+    case Op::kMod:
+      return kMultiplicative;
+    case Op::kNeg:
+      return kUnary;
     case Op::kLiteral:
       // "-1" reads as unary minus applied to 1.
       if ((e.value.is_int64() && e.value.get_int64() < 0) ||
@@ -37,31 +58,51 @@ Prec PrecOf(const Expr& e) {
         return kUnary;
       }
       return kPrimary;
-    default: return kPrimary;
+    default:
+      return kPrimary;
   }
 }
 
 std::string_view InfixText(Op op) {
   switch (op) {
-    case Op::kEq: return "=";
-    case Op::kNe: return "!=";
-    case Op::kLt: return "<";
-    case Op::kLe: return "<=";
-    case Op::kGt: return ">";
-    case Op::kGe: return ">=";
-    case Op::kIn: return "in";
-    case Op::kLike: return "like";
-    case Op::kILike: return "ilike";
-    case Op::kMatch: return "match";
-    case Op::kIncludes: return "includes";
-    case Op::kAdd: return "+";
-    case Op::kSub: return "-";
-    case Op::kMul: return "*";
-    case Op::kDiv: return "/";
-    case Op::kMod: return "%";
-    case Op::kAnd: return "and";
-    case Op::kOr: return "or";
-    default: return "?";
+    case Op::kEq:
+      return "=";
+    case Op::kNe:
+      return "!=";
+    case Op::kLt:
+      return "<";
+    case Op::kLe:
+      return "<=";
+    case Op::kGt:
+      return ">";
+    case Op::kGe:
+      return ">=";
+    case Op::kIn:
+      return "in";
+    case Op::kLike:
+      return "like";
+    case Op::kILike:
+      return "ilike";
+    case Op::kMatch:
+      return "match";
+    case Op::kIncludes:
+      return "includes";
+    case Op::kAdd:
+      return "+";
+    case Op::kSub:
+      return "-";
+    case Op::kMul:
+      return "*";
+    case Op::kDiv:
+      return "/";
+    case Op::kMod:
+      return "%";
+    case Op::kAnd:
+      return "and";
+    case Op::kOr:
+      return "or";
+    default:
+      return "?";
   }
 }
 
@@ -96,8 +137,8 @@ bool IsPlainWord(std::string_view name) {
 
 // Words the text grammar reads as keywords where a path could start.
 bool IsKeyword(std::string_view name) {
-  static constexpr std::array<std::string_view, 9> kKeywords = {
-      "and", "or", "not", "is", "null", "true", "false", "interval", "case"};
+  static constexpr std::array<std::string_view, 9> kKeywords = {"and",  "or",    "not",      "is",  "null",
+                                                                "true", "false", "interval", "case"};
   std::string lower = Lowercase(name);
   for (auto k : kKeywords) {
     if (k == lower) return true;
@@ -171,26 +212,39 @@ std::string JunctionText(const Expr& e, Prec child_min) {
 
 std::string Unparenthesized(const Expr& e) {
   switch (e.op) {
-    case Op::kLiteral: return LiteralText(e.value);
-    case Op::kIdent: return PathText(e.path);
-    case Op::kCall: return e.name + "(" + ListText(e.children) + ")";
-    case Op::kAnySpan: return "any_span(" + ListText(e.children) + ")";
-    case Op::kArray: return "[" + ListText(e.children) + "]";
-    case Op::kInterval: return fmt::format("interval {} {}", LiteralText(e.value), e.name);
-    case Op::kIf: return IfText(e);
-    case Op::kOr: return JunctionText(e, kAndPrec);
-    case Op::kAnd: return JunctionText(e, kNotPrec);
-    case Op::kNot: return "not " + Text(e.children[0], kNotPrec);
-    case Op::kNeg: return "-" + Text(e.children[0], kPrimary);
-    case Op::kIsNull: return Text(e.children[0], kAdditive) + " is null";
-    case Op::kIsNotNull: return Text(e.children[0], kAdditive) + " is not null";
-    default: break;
+    case Op::kLiteral:
+      return LiteralText(e.value);
+    case Op::kIdent:
+      return PathText(e.path);
+    case Op::kCall:
+      return e.name + "(" + ListText(e.children) + ")";
+    case Op::kAnySpan:
+      return "any_span(" + ListText(e.children) + ")";
+    case Op::kArray:
+      return "[" + ListText(e.children) + "]";
+    case Op::kInterval:
+      return fmt::format("interval {} {}", LiteralText(e.value), e.name);
+    case Op::kIf:
+      return IfText(e);
+    case Op::kOr:
+      return JunctionText(e, kAndPrec);
+    case Op::kAnd:
+      return JunctionText(e, kNotPrec);
+    case Op::kNot:
+      return "not " + Text(e.children[0], kNotPrec);
+    case Op::kNeg:
+      return "-" + Text(e.children[0], kPrimary);
+    case Op::kIsNull:
+      return Text(e.children[0], kAdditive) + " is null";
+    case Op::kIsNotNull:
+      return Text(e.children[0], kAdditive) + " is not null";
+    default:
+      break;
   }
   Prec p = PrecOf(e);
   Prec left_min = p == kCompare ? kAdditive : p;
   Prec right_min = static_cast<Prec>(p == kCompare ? kAdditive : p + 1);
-  return fmt::format("{} {} {}", Text(e.children[0], left_min), InfixText(e.op),
-                     Text(e.children[1], right_min));
+  return fmt::format("{} {} {}", Text(e.children[0], left_min), InfixText(e.op), Text(e.children[1], right_min));
 }
 
 std::string Text(const Expr& e, Prec min) {
@@ -209,9 +263,12 @@ std::string AliasListText(const std::vector<AliasExpr>& items) {
 
 std::string_view ShapeText(Shape s) {
   switch (s) {
-    case Shape::kSpans: return "spans";
-    case Shape::kTraces: return "traces";
-    case Shape::kSummary: return "summary";
+    case Shape::kSpans:
+      return "spans";
+    case Shape::kTraces:
+      return "traces";
+    case Shape::kSummary:
+      return "summary";
   }
   return "spans";
 }

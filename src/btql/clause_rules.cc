@@ -15,16 +15,15 @@ namespace tv::btql {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kClauses = {
-    "select", "dimensions", "measures", "pivot",  "unpivot", "from",
-    "filter", "sort",       "limit",    "cursor", "sample",  "preview_length"};
+constexpr std::array<std::string_view, 12> kClauses = {"select",  "dimensions", "measures", "pivot",
+                                                       "unpivot", "from",       "filter",   "sort",
+                                                       "limit",   "cursor",     "sample",   "preview_length"};
 constexpr std::array<std::string_view, 10> kLaterClauses = {
-    "infer",        "comparison_key", "weighted_scores",  "custom_columns",
-    "inference_budget", "span_filter", "trace_filter",   "final_filter",
-    "final_dimensions", "final_measures"};
+    "infer",       "comparison_key", "weighted_scores", "custom_columns",   "inference_budget",
+    "span_filter", "trace_filter",   "final_filter",    "final_dimensions", "final_measures"};
 constexpr std::array<std::string_view, 10> kSources = {
-    "experiment", "dataset",           "project_logs", "playground_logs", "prompt",
-    "function",   "project_prompts", "project_functions", "org_prompts", "org_functions"};
+    "experiment", "dataset",         "project_logs",      "playground_logs", "prompt",
+    "function",   "project_prompts", "project_functions", "org_prompts",     "org_functions"};
 constexpr std::array<std::string_view, 2> kLaterSources = {"view", "prompt_session"};
 
 // Longer generated aliases are unreadable as column names.
@@ -59,33 +58,35 @@ std::optional<QueryProblem> AggregateIn(std::string_view clause, const std::vect
                                         std::string_view advice) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (ContainsAggregate(items[i].expr)) {
-      return Problem(clause, i, fmt::format("'{}' is an aggregate, which {}: cannot hold; {}",
-                                            ExprText(items[i].expr), clause, advice));
+      return Problem(
+          clause, i,
+          fmt::format("'{}' is an aggregate, which {}: cannot hold; {}", ExprText(items[i].expr), clause, advice));
     }
   }
   return std::nullopt;
 }
 
 std::optional<QueryProblem> AggregateRules(const Query& q) {
-  if (auto p = AggregateIn("select", q.select,
-                           "use dimensions: and measures: (in SQL, GROUP BY) to aggregate")) {
+  if (auto p = AggregateIn("select", q.select, "use dimensions: and measures: (in SQL, GROUP BY) to aggregate")) {
     return p;
   }
   if (auto p = AggregateIn("dimensions", q.dimensions, "put it in measures:")) return p;
   for (size_t i = 0; i < q.measures.size(); ++i) {
     const Expr& m = q.measures[i].expr;
     if (!ContainsAggregate(m)) {
-      return Problem("measures", i, fmt::format("'{}' has no aggregate function (count, sum, avg, "
-                                                "...); put it in dimensions:", ExprText(m)));
+      return Problem("measures", i,
+                     fmt::format("'{}' has no aggregate function (count, sum, avg, "
+                                 "...); put it in dimensions:",
+                                 ExprText(m)));
     }
     if (NestsAggregate(m, false)) {
-      return Problem("measures", i, fmt::format("'{}' nests an aggregate function inside another",
-                                                ExprText(m)));
+      return Problem("measures", i, fmt::format("'{}' nests an aggregate function inside another", ExprText(m)));
     }
   }
   if (q.filter && ContainsAggregate(*q.filter)) {
-    return Problem("filter", 0, "filter: cannot hold aggregate functions; it is applied to rows "
-                                "before grouping");
+    return Problem("filter", 0,
+                   "filter: cannot hold aggregate functions; it is applied to rows "
+                   "before grouping");
   }
   for (size_t i = 0; i < q.unpivot.size(); ++i) {
     if (ContainsAggregate(q.unpivot[i].expr)) {
@@ -104,8 +105,10 @@ std::optional<QueryProblem> DuplicateIn(std::string_view clause, const std::vect
                                         std::set<std::string>& seen) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (!seen.insert(items[i].alias).second) {
-      return Problem(clause, i, fmt::format("the alias '{}' appears twice; give one of them "
-                                            "another name with 'as'", items[i].alias));
+      return Problem(clause, i,
+                     fmt::format("the alias '{}' appears twice; give one of them "
+                                 "another name with 'as'",
+                                 items[i].alias));
     }
   }
   return std::nullopt;
@@ -138,8 +141,7 @@ std::string SupportedClauseList() { return fmt::format("{}", fmt::join(kClauses,
 Status CheckSourceFunction(std::string_view name, std::string_view where) {
   if (Contains(kSources, name)) return Status::Ok();
   if (Contains(kLaterSources, name)) return NotSupportedYet(name, where);
-  return InvalidArgument("BTQL: unknown source '{}'{}; expected one of {}", name, where,
-                         fmt::join(kSources, ", "));
+  return InvalidArgument("BTQL: unknown source '{}'{}; expected one of {}", name, where, fmt::join(kSources, ", "));
 }
 
 bool IsShapeName(std::string_view name) {
@@ -180,12 +182,14 @@ void FinishQuery(Query& q) {
 
 std::optional<QueryProblem> FindQueryProblem(const Query& q) {
   if (!q.select.empty() && !q.dimensions.empty()) {
-    return Problem("dimensions", 0, "select: and dimensions: cannot be combined; list the grouped "
-                                    "columns in dimensions: and the aggregates in measures:");
+    return Problem("dimensions", 0,
+                   "select: and dimensions: cannot be combined; list the grouped "
+                   "columns in dimensions: and the aggregates in measures:");
   }
   if (!q.select.empty() && !q.measures.empty()) {
-    return Problem("measures", 0, "select: and measures: cannot be combined; list the grouped "
-                                  "columns in dimensions: and the aggregates in measures:");
+    return Problem("measures", 0,
+                   "select: and measures: cannot be combined; list the grouped "
+                   "columns in dimensions: and the aggregates in measures:");
   }
   if (auto p = AggregateRules(q)) return p;
   return AliasRules(q);

@@ -20,7 +20,8 @@ namespace tv::btql {
 Status NotSupportedYet(std::string_view name, std::string_view where = "");
 
 enum class ClauseKind {
-  kSupported,  // select, dimensions, measures, pivot, unpivot, from, filter, sort, limit, cursor, sample, preview_length
+  kSupported,  // select, dimensions, measures, pivot, unpivot, from, filter, sort, limit, cursor, sample,
+               // preview_length
   kLater,      // AST-only clauses: infer, comparison_key, weighted_scores, ..., final_*
   kUnknown,
 };

@@ -51,24 +51,38 @@ class Evaluator {
 
   Truth Test(const Expr& e) {
     switch (e.op) {
-      case Op::kEq: return Equal(e.children[0], e.children[1]);
-      case Op::kNe: return Negate(Equal(e.children[0], e.children[1]));
-      case Op::kIsNull: return FromBool(Value(e.children[0]).IsNull());
-      case Op::kIsNotNull: return FromBool(!Value(e.children[0]).IsNull());
-      case Op::kAnd: return Junction(e.children, Truth::kFalse);
-      case Op::kOr: return Junction(e.children, Truth::kTrue);
-      case Op::kNot: return Negate(Test(e.children[0]));
-      case Op::kMatch: return Match(e.children[0], e.children[1]);
+      case Op::kEq:
+        return Equal(e.children[0], e.children[1]);
+      case Op::kNe:
+        return Negate(Equal(e.children[0], e.children[1]));
+      case Op::kIsNull:
+        return FromBool(Value(e.children[0]).IsNull());
+      case Op::kIsNotNull:
+        return FromBool(!Value(e.children[0]).IsNull());
+      case Op::kAnd:
+        return Junction(e.children, Truth::kFalse);
+      case Op::kOr:
+        return Junction(e.children, Truth::kTrue);
+      case Op::kNot:
+        return Negate(Test(e.children[0]));
+      case Op::kMatch:
+        return Match(e.children[0], e.children[1]);
       case Op::kLt:
       case Op::kLe:
       case Op::kGt:
-      case Op::kGe: return Order(e);
-      case Op::kIn: return In(e.children[0], e.children[1]);
+      case Op::kGe:
+        return Order(e);
+      case Op::kIn:
+        return In(e.children[0], e.children[1]);
       case Op::kLike:
-      case Op::kILike: return Like(e);
-      case Op::kIncludes: return Includes(e.children[0], e.children[1]);
-      case Op::kAnySpan: return Test(e.children[0]);
-      default: return Truthiness(Value(e));
+      case Op::kILike:
+        return Like(e);
+      case Op::kIncludes:
+        return Includes(e.children[0], e.children[1]);
+      case Op::kAnySpan:
+        return Test(e.children[0]);
+      default:
+        return Truthiness(Value(e));
     }
   }
 
@@ -88,10 +102,14 @@ class Evaluator {
       case Op::kSub:
       case Op::kMul:
       case Op::kDiv:
-      case Op::kMod: return Arithmetic(e);
-      case Op::kNeg: return Negative(Value(e.children[0]));
-      case Op::kIf: return If(e);
-      case Op::kCall: return Call(e);
+      case Op::kMod:
+        return Arithmetic(e);
+      case Op::kNeg:
+        return Negative(Value(e.children[0]));
+      case Op::kIf:
+        return If(e);
+      case Op::kCall:
+        return Call(e);
       case Op::kInterval: {
         Operand o;
         auto amount = AsDouble(e.value);
@@ -157,10 +175,14 @@ class Evaluator {
     std::optional<int> c = CompareScalars(*a.get(), *b.get());
     if (!c) return Truth::kUnknown;
     switch (e.op) {
-      case Op::kLt: return FromBool(*c < 0);
-      case Op::kLe: return FromBool(*c <= 0);
-      case Op::kGt: return FromBool(*c > 0);
-      default: return FromBool(*c >= 0);
+      case Op::kLt:
+        return FromBool(*c < 0);
+      case Op::kLe:
+        return FromBool(*c <= 0);
+      case Op::kGt:
+        return FromBool(*c > 0);
+      default:
+        return FromBool(*c >= 0);
     }
   }
 
@@ -210,7 +232,8 @@ class Evaluator {
       return Truth::kTrue;
     }
     if (h.is_string() && n.is_string())
-      return FromBool(std::string_view(h.get_string()).find(std::string_view(n.get_string())) != std::string_view::npos);
+      return FromBool(std::string_view(h.get_string()).find(std::string_view(n.get_string())) !=
+                      std::string_view::npos);
     return Truth::kFalse;
   }
 
@@ -243,14 +266,21 @@ class Evaluator {
           if (q == 0) return Operand::Own(nullptr);
           if (q == -1) return Operand::Own(int64_t{0});
           return Operand::Own(p % q);
-        default: break;
+        default:
+          break;
       }
     }
     double p = x.to_number<double>(), q = y.to_number<double>(), r = 0;
     switch (e.op) {
-      case Op::kAdd: r = p + q; break;
-      case Op::kSub: r = p - q; break;
-      case Op::kMul: r = p * q; break;
+      case Op::kAdd:
+        r = p + q;
+        break;
+      case Op::kSub:
+        r = p - q;
+        break;
+      case Op::kMul:
+        r = p * q;
+        break;
       case Op::kDiv:
         if (q == 0) return Operand::Own(nullptr);
         r = p / q;
@@ -371,9 +401,7 @@ size_t Utf8Length(unsigned char lead) {
   return 1;
 }
 
-char Fold(char c, bool fold) {
-  return fold && c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+char Fold(char c, bool fold) { return fold && c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
 

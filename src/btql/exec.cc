@@ -113,8 +113,7 @@ Pipeline::Pipeline(const Query& query, const EvalContext& ctx, ExecLimits limits
 Pipeline::~Pipeline() = default;
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Make(const Query& query, const EvalContext& ctx, ExecLimits limits,
-                                                 size_t limit, std::optional<RowKey> after,
-                                                 bool filter_after_unpivot) {
+                                                 size_t limit, std::optional<RowKey> after, bool filter_after_unpivot) {
   std::unique_ptr<Pipeline> p(new Pipeline(query, ctx, limits, limit, std::move(after)));
   p->filter_after_unpivot_ = filter_after_unpivot && query.filter && !query.unpivot.empty();
   if (query.IsAggregate() || !query.pivot.empty()) {
@@ -199,7 +198,8 @@ Status Pipeline::AddOne(const json::object& r, const RowKey& key) {
 
 void Pipeline::Emit(json::object row, const json::object& source, RowKey key) {
   Kept k;
-  for (const auto& s : query_.sort) k.sort_values.push_back(EvalValue(s.expr, IsAliasRef(query_, s.expr) ? row : source, ctx_));
+  for (const auto& s : query_.sort)
+    k.sort_values.push_back(EvalValue(s.expr, IsAliasRef(query_, s.expr) ? row : source, ctx_));
   if (query_.sample && !query_.sample->is_rate) k.hash = SampleHash(*query_.sample, StringAt(source, "id"));
   k.bytes = ApproxBytes(row) + 64;
   for (const auto& v : k.sort_values) k.bytes += ApproxBytes(v);
@@ -226,7 +226,8 @@ Pipeline::Output Pipeline::Finish() {
     std::stable_sort(kept_.begin(), kept_.end(), [](const Kept& a, const Kept& b) { return a.hash < b.hash; });
     if (kept_.size() > n) kept_.resize(n);
     if (query_.sort.empty())
-      std::stable_sort(kept_.begin(), kept_.end(), [](const Kept& a, const Kept& b) { return KeyBefore(a.key, b.key); });
+      std::stable_sort(kept_.begin(), kept_.end(),
+                       [](const Kept& a, const Kept& b) { return KeyBefore(a.key, b.key); });
   }
   if (!query_.sort.empty()) {
     std::stable_sort(kept_.begin(), kept_.end(), [&](const Kept& a, const Kept& b) {

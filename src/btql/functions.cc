@@ -80,7 +80,6 @@ std::string ArityText(const FunctionSpec& f) {
   return fmt::format("{} or {} arguments", f.min_args, f.max_args);
 }
 
-
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
@@ -247,7 +246,8 @@ bool Includes(const json::value& haystack, const json::value& needle) {
   }
   if (haystack.is_object() && needle.is_string()) return haystack.get_object().contains(needle.get_string());
   if (haystack.is_string() && needle.is_string())
-    return std::string_view(haystack.get_string()).find(std::string_view(needle.get_string())) != std::string_view::npos;
+    return std::string_view(haystack.get_string()).find(std::string_view(needle.get_string())) !=
+           std::string_view::npos;
   return false;
 }
 
@@ -283,7 +283,8 @@ std::optional<Interval> ParseInterval(std::string_view text) {
 std::string IntervalText(const Interval& iv) {
   if (iv.micros == 0) return fmt::format("{} month{}", iv.months, iv.months == 1 ? "" : "s");
   if (iv.months == 0) {
-    if (iv.micros % kMicrosPerDay == 0) return fmt::format("{} day{}", iv.micros / kMicrosPerDay, iv.micros == kMicrosPerDay ? "" : "s");
+    if (iv.micros % kMicrosPerDay == 0)
+      return fmt::format("{} day{}", iv.micros / kMicrosPerDay, iv.micros == kMicrosPerDay ? "" : "s");
     if (iv.micros % kMicrosPerSecond == 0) return fmt::format("{} seconds", iv.micros / kMicrosPerSecond);
     return fmt::format("{} microseconds", iv.micros);
   }
@@ -315,8 +316,7 @@ std::optional<int64_t> ShiftMicros(int64_t micros, const Interval& iv, int sign)
     int64_t month_index = int64_t{int{ymd.year()}} * 12 + (unsigned{ymd.month()} - 1);
     int64_t moved_index = 0;
     if (__builtin_mul_overflow(iv.months, int64_t{sign}, &moved_index) ||
-        __builtin_add_overflow(month_index, moved_index, &moved_index) || moved_index < 12 ||
-        moved_index >= 10000 * 12)
+        __builtin_add_overflow(month_index, moved_index, &moved_index) || moved_index < 12 || moved_index >= 10000 * 12)
       return std::nullopt;
     year_month_day moved{year{static_cast<int>(moved_index / 12)}, month{static_cast<unsigned>(moved_index % 12 + 1)},
                          ymd.day()};
@@ -470,8 +470,8 @@ Status CheckCall(std::string_view name, size_t arg_count, std::string_view where
 }
 
 std::string IntervalUnit(std::string_view unit) {
-  static constexpr std::array<std::string_view, 9> kUnits = {
-      "year", "month", "week", "day", "hour", "minute", "second", "millisecond", "microsecond"};
+  static constexpr std::array<std::string_view, 9> kUnits = {"year",   "month",  "week",        "day",        "hour",
+                                                             "minute", "second", "millisecond", "microsecond"};
   std::string lower = Lowercase(unit);
   if (!lower.empty() && lower.back() == 's') lower.pop_back();
   for (auto u : kUnits) {

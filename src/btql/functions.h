@@ -61,9 +61,9 @@ class EvalState {
 // that day(), week(), ... truncate in; and the query's EvalState, if any
 // (without one, values are not budgeted and errors give null).
 struct EvalContext {
-  int64_t now_micros = 0;       // now(), current_timestamp(), current_date()
-  int tz_offset_minutes = 0;    // minutes WEST of UTC, as the request's tz_offset (480 = UTC-8)
-  EvalState* state = nullptr;   // not owned; outlives the evaluations
+  int64_t now_micros = 0;      // now(), current_timestamp(), current_date()
+  int tz_offset_minutes = 0;   // minutes WEST of UTC, as the request's tz_offset (480 = UTC-8)
+  EvalState* state = nullptr;  // not owned; outlives the evaluations
 };
 
 // count, count_distinct, sum, avg, min, max, percentile.
@@ -79,8 +79,7 @@ Status CheckCall(std::string_view lowercase_name, size_t arg_count, std::string_
 // gives null for most functions (coalesce, concat and nullif say otherwise in
 // docs/btql.md); a value of the wrong kind gives null, never an error.
 // REQUIRES: CheckCall(name, args.size()) is OK and the name is not an aggregate.
-json::value CallScalar(std::string_view lowercase_name, const std::vector<json::value>& args,
-                       const EvalContext& ctx);
+json::value CallScalar(std::string_view lowercase_name, const std::vector<json::value>& args, const EvalContext& ctx);
 
 // A span of calendar time: months (years are 12) plus exact microseconds.
 struct Interval {

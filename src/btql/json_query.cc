@@ -16,9 +16,7 @@ namespace {
 using Op = Expr::Op;
 
 // Clause values that say "nothing here", which JSON encoders often emit.
-bool IsEmptyClause(const json::value& v) {
-  return v.is_null() || (v.is_array() && v.get_array().empty());
-}
+bool IsEmptyClause(const json::value& v) { return v.is_null() || (v.is_array() && v.get_array().empty()); }
 
 const json::value* Field(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -43,13 +41,15 @@ struct BinaryOp {
   Op op;
 };
 constexpr BinaryOp kBinaryOps[] = {
-    {"eq", Op::kEq},   {"ne", Op::kNe},   {"lt", Op::kLt},       {"le", Op::kLe},
-    {"gt", Op::kGt},   {"ge", Op::kGe},   {"match", Op::kMatch}, {"like", Op::kLike},
-    {"ilike", Op::kILike}, {"in", Op::kIn}, {"add", Op::kAdd},   {"sub", Op::kSub},
-    {"mul", Op::kMul}, {"div", Op::kDiv}, {"mod", Op::kMod},
+    {"eq", Op::kEq},   {"ne", Op::kNe},       {"lt", Op::kLt},     {"le", Op::kLe},       {"gt", Op::kGt},
+    {"ge", Op::kGe},   {"match", Op::kMatch}, {"like", Op::kLike}, {"ilike", Op::kILike}, {"in", Op::kIn},
+    {"add", Op::kAdd}, {"sub", Op::kSub},     {"mul", Op::kMul},   {"div", Op::kDiv},     {"mod", Op::kMod},
 };
 constexpr BinaryOp kUnaryOps[] = {
-    {"not", Op::kNot}, {"neg", Op::kNeg}, {"isnull", Op::kIsNull}, {"isnotnull", Op::kIsNotNull},
+    {"not", Op::kNot},
+    {"neg", Op::kNeg},
+    {"isnull", Op::kIsNull},
+    {"isnotnull", Op::kIsNotNull},
     {"singlespanfilter", Op::kAnySpan},
 };
 
@@ -109,8 +109,7 @@ class JsonExprParser {
       } else if (part.is_int64()) {
         ident.path.emplace_back(part.get_int64());
       } else {
-        return InvalidArgument("BTQL: 'ident' name parts must be strings or integers, got {}",
-                               ToJson(part));
+        return InvalidArgument("BTQL: 'ident' name parts must be strings or integers, got {}", ToJson(part));
       }
     }
     return ident;
@@ -208,8 +207,8 @@ class JsonExprParser {
     if (name && name->is_string()) return Lowercase(name->get_string());
     const json::object* ident = name ? name->if_object() : nullptr;
     const json::value* parts = ident ? Field(*ident, "name") : nullptr;
-    if (!ident || OpName(*ident) != "ident" || !parts || !parts->is_array() ||
-        parts->get_array().size() != 1 || !parts->get_array()[0].is_string()) {
+    if (!ident || OpName(*ident) != "ident" || !parts || !parts->is_array() || parts->get_array().size() != 1 ||
+        !parts->get_array()[0].is_string()) {
       return InvalidArgument("BTQL: 'function' needs a name like {{\"op\":\"ident\",\"name\":[\"lower\"]}}");
     }
     return Lowercase(parts->get_array()[0].get_string());
@@ -247,8 +246,9 @@ class JsonExprParser {
     if (!value || !value->is_number()) return InvalidArgument("BTQL: 'interval' needs a numeric 'value'");
     std::string name = unit && unit->is_string() ? IntervalUnit(unit->get_string()) : "";
     if (name.empty()) {
-      return InvalidArgument("BTQL: 'interval' needs a 'unit' (year, month, week, day, hour, "
-                             "minute, second, millisecond, microsecond)");
+      return InvalidArgument(
+          "BTQL: 'interval' needs a 'unit' (year, month, week, day, hour, "
+          "minute, second, millisecond, microsecond)");
     }
     Expr e = MakeLiteral(*value);
     e.op = Op::kInterval;
@@ -330,13 +330,13 @@ Result<std::vector<Unpivot>> ParseUnpivot(const json::value& v) {
     const json::value* alias = Field(*item, "alias");
     if (alias && alias->is_string()) {
       u.aliases.emplace_back(alias->get_string());
-    } else if (alias && alias->is_array() && alias->get_array().size() == 2 &&
-               alias->get_array()[0].is_string() && alias->get_array()[1].is_string()) {
+    } else if (alias && alias->is_array() && alias->get_array().size() == 2 && alias->get_array()[0].is_string() &&
+               alias->get_array()[1].is_string()) {
       u.aliases.emplace_back(alias->get_array()[0].get_string());
       u.aliases.emplace_back(alias->get_array()[1].get_string());
     }
-    if (u.aliases.empty() || std::any_of(u.aliases.begin(), u.aliases.end(),
-                                         [](const std::string& a) { return a.empty(); })) {
+    if (u.aliases.empty() ||
+        std::any_of(u.aliases.begin(), u.aliases.end(), [](const std::string& a) { return a.empty(); })) {
       return InvalidArgument("BTQL: {} 'alias' must be a name or [key, value] names", where);
     }
     out.push_back(std::move(u));
@@ -368,10 +368,11 @@ Result<std::string> SourceName(const json::object& from) {
   const json::value* name = Field(from, "name");
   const json::object* ident = name ? name->if_object() : nullptr;
   const json::value* parts = ident ? Field(*ident, "name") : nullptr;
-  if (!ident || OpName(*ident) != "ident" || !parts || !parts->is_array() ||
-      parts->get_array().size() != 1 || !parts->get_array()[0].is_string()) {
-    return InvalidArgument("BTQL: 'from' function needs a name like "
-                           "{{\"op\":\"ident\",\"name\":[\"experiment\"]}}");
+  if (!ident || OpName(*ident) != "ident" || !parts || !parts->is_array() || parts->get_array().size() != 1 ||
+      !parts->get_array()[0].is_string()) {
+    return InvalidArgument(
+        "BTQL: 'from' function needs a name like "
+        "{{\"op\":\"ident\",\"name\":[\"experiment\"]}}");
   }
   return Lowercase(parts->get_array()[0].get_string());
 }
@@ -386,8 +387,10 @@ Result<std::vector<std::string>> SourceIds(const json::object& from, std::string
     const json::object* lit = arg.if_object();
     const json::value* value = lit && OpName(*lit) == "literal" ? Field(*lit, "value") : nullptr;
     if (!value || !value->is_string()) {
-      return InvalidArgument("BTQL: '{}' arguments must be string literals "
-                             "{{\"op\":\"literal\",\"value\":\"<id>\"}}", fn);
+      return InvalidArgument(
+          "BTQL: '{}' arguments must be string literals "
+          "{{\"op\":\"literal\",\"value\":\"<id>\"}}",
+          fn);
     }
     ids.emplace_back(value->get_string());
   }

@@ -34,9 +34,7 @@ class Scanner {
 
  private:
   bool AtEnd() const { return pos_ >= text_.size(); }
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
+  char Peek(size_t ahead = 0) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
 
   // Columns count code points, so UTF-8 continuation bytes do not advance them.
   char Advance() {
@@ -118,7 +116,8 @@ class Scanner {
     while (true) {
       if (AtEnd()) {
         return ParseErrorAt(t, fmt::format("expected a closing {} for this quoted text, found "
-                                           "end of input", quote));
+                                           "end of input",
+                                           quote));
       }
       char c = Advance();
       if (c == quote) {
@@ -137,10 +136,18 @@ class Scanner {
 
   static void AppendEscape(char quote, char c, std::string& out) {
     switch (c) {
-      case 'n': out += '\n'; return;
-      case 't': out += '\t'; return;
-      case 'r': out += '\r'; return;
-      case '\\': out += '\\'; return;
+      case 'n':
+        out += '\n';
+        return;
+      case 't':
+        out += '\t';
+        return;
+      case 'r':
+        out += '\r';
+        return;
+      case '\\':
+        out += '\\';
+        return;
       default:
         if (c != quote) out += '\\';
         out += c;
@@ -182,22 +189,24 @@ class Scanner {
 Result<std::vector<Token>> Tokenize(std::string_view text) { return Scanner(text).Run(); }
 
 Status ParseErrorAt(const Token& at, std::string_view message) {
-  return InvalidArgument("BTQL parse error at line {}, column {}: {}", at.line, at.column,
-                         message);
+  return InvalidArgument("BTQL parse error at line {}, column {}: {}", at.line, at.column, message);
 }
 
-std::string WhereSuffix(const Token& at) {
-  return fmt::format(" (at line {}, column {})", at.line, at.column);
-}
+std::string WhereSuffix(const Token& at) { return fmt::format(" (at line {}, column {})", at.line, at.column); }
 
 std::string Describe(const Token& token) {
   switch (token.kind) {
-    case TokenKind::kEnd: return "end of input";
-    case TokenKind::kString: return "string " + token.raw;
-    case TokenKind::kNumber: return token.raw;
-    case TokenKind::kQuotedName: return token.raw;
+    case TokenKind::kEnd:
+      return "end of input";
+    case TokenKind::kString:
+      return "string " + token.raw;
+    case TokenKind::kNumber:
+      return token.raw;
+    case TokenKind::kQuotedName:
+      return token.raw;
     case TokenKind::kWord:
-    case TokenKind::kSymbol: return "'" + token.raw + "'";
+    case TokenKind::kSymbol:
+      return "'" + token.raw + "'";
   }
   return token.raw;
 }

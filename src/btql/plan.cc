@@ -12,9 +12,7 @@ const std::string* TopLevelField(const Expr& e) {
   return std::get_if<std::string>(&e.path[0]);
 }
 
-const json::string* StringLiteral(const Expr& e) {
-  return e.op == Expr::Op::kLiteral ? e.value.if_string() : nullptr;
-}
+const json::string* StringLiteral(const Expr& e) { return e.op == Expr::Op::kLiteral ? e.value.if_string() : nullptr; }
 
 void Add(std::optional<std::vector<std::string>>& set, std::string_view value) {
   if (!set) set.emplace();

@@ -102,8 +102,7 @@ class SqlParser {
       TV_ASSIGN_OR_RETURN(s.item.expr, ParseExpr(c_, Dialect::kSql));
       if (c_.ConsumeWord("as")) {
         const Token& alias = c_.Peek();
-        if ((alias.kind != TokenKind::kWord && alias.kind != TokenKind::kQuotedName) ||
-            alias.text.empty()) {
+        if ((alias.kind != TokenKind::kWord && alias.kind != TokenKind::kQuotedName) || alias.text.empty()) {
           return c_.Expected("an alias name after AS");
         }
         s.item.alias = c_.Next().text;
@@ -238,8 +237,7 @@ class SqlParser {
     if (e.op != Expr::Op::kLiteral || !e.value.is_int64()) return std::optional<size_t>();
     int64_t n = e.value.get_int64();
     if (n < 1 || static_cast<size_t>(n) > items_.size()) {
-      return ParseErrorAt(at, fmt::format("{} is not the position of a select item (1 to {})", n,
-                                          items_.size()));
+      return ParseErrorAt(at, fmt::format("{} is not the position of a select item (1 to {})", n, items_.size()));
     }
     return std::optional<size_t>(static_cast<size_t>(n - 1));
   }
@@ -293,8 +291,8 @@ class SqlParser {
       } else if (grouped[i]) {
         AddItem("dimensions", query_.dimensions, items_[i]);
       } else {
-        return ParseErrorAt(items_[i].at, fmt::format("'{}' is neither an aggregate nor in GROUP BY",
-                                                      ExprText(items_[i].item.expr)));
+        return ParseErrorAt(items_[i].at,
+                            fmt::format("'{}' is neither an aggregate nor in GROUP BY", ExprText(items_[i].item.expr)));
       }
     }
     for (size_t g : extra_keys) {
@@ -309,8 +307,8 @@ class SqlParser {
     bool all = aggregates == items_.size();
     for (const SelectItem& s : items_) {
       if (aggregates > 0 && !s.aggregate) {
-        return ParseErrorAt(s.at, fmt::format("'{}' is not an aggregate; add GROUP BY to group by it",
-                                              ExprText(s.item.expr)));
+        return ParseErrorAt(
+            s.at, fmt::format("'{}' is not an aggregate; add GROUP BY to group by it", ExprText(s.item.expr)));
       }
       AddItem(all ? "measures" : "select", all ? query_.measures : query_.select, s);
     }

@@ -16,15 +16,12 @@ using Op = Expr::Op;
 
 // Words that start or continue an operator, so they cannot name a field
 // without quotes.
-constexpr std::array<std::string_view, 7> kReservedWords = {"and", "or",   "not",  "is",
-                                                            "null", "true", "false"};
+constexpr std::array<std::string_view, 7> kReservedWords = {"and", "or", "not", "is", "null", "true", "false"};
 // SQL clause words: where a value is expected they end the expression.
 constexpr std::array<std::string_view, 12> kSqlReservedWords = {
-    "select", "from", "where", "group", "order", "having", "limit", "union", "join", "with",
-    "distinct", "as"};
+    "select", "from", "where", "group", "order", "having", "limit", "union", "join", "with", "distinct", "as"};
 // Operators that may follow NOT: `a NOT IN [...]`, `a NOT LIKE 'x%'`, ...
-constexpr std::array<std::string_view, 6> kNegatableWords = {"in",    "like",     "ilike",
-                                                             "match", "includes", "contains"};
+constexpr std::array<std::string_view, 6> kNegatableWords = {"in", "like", "ilike", "match", "includes", "contains"};
 
 template <size_t N>
 bool OneOf(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -79,12 +76,24 @@ Op WordOp(std::string_view lower) {
 // SQL type names CAST accepts, and the conversion function each maps to.
 std::string_view CastFunction(std::string_view lower_type) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kTypes = {{
-      {"string", "to_string"},     {"text", "to_string"},       {"varchar", "to_string"},
-      {"boolean", "to_boolean"},   {"bool", "to_boolean"},      {"integer", "to_integer"},
-      {"int", "to_integer"},       {"bigint", "to_integer"},    {"number", "to_number"},
-      {"double", "to_number"},     {"float", "to_number"},      {"real", "to_number"},
-      {"numeric", "to_number"},    {"decimal", "to_number"},    {"date", "to_date"},
-      {"datetime", "to_datetime"}, {"timestamp", "to_datetime"}, {"interval", "to_interval"},
+      {"string", "to_string"},
+      {"text", "to_string"},
+      {"varchar", "to_string"},
+      {"boolean", "to_boolean"},
+      {"bool", "to_boolean"},
+      {"integer", "to_integer"},
+      {"int", "to_integer"},
+      {"bigint", "to_integer"},
+      {"number", "to_number"},
+      {"double", "to_number"},
+      {"float", "to_number"},
+      {"real", "to_number"},
+      {"numeric", "to_number"},
+      {"decimal", "to_number"},
+      {"date", "to_date"},
+      {"datetime", "to_datetime"},
+      {"timestamp", "to_datetime"},
+      {"interval", "to_interval"},
   }};
   for (const auto& [type, fn] : kTypes) {
     if (type == lower_type) return fn;
@@ -158,9 +167,8 @@ class ExprParser {
   Result<Expr> ParseComparison() {
     TV_ASSIGN_OR_RETURN(Expr left, ParseAdditive("an expression"));
     const Token& t = c_.Peek();
-    if (t.kind == TokenKind::kSymbol &&
-        (t.text == "=" || t.text == "!=" || t.text == "<>" || t.text == "<" || t.text == "<=" ||
-         t.text == ">" || t.text == ">=")) {
+    if (t.kind == TokenKind::kSymbol && (t.text == "=" || t.text == "!=" || t.text == "<>" || t.text == "<" ||
+                                         t.text == "<=" || t.text == ">" || t.text == ">=")) {
       std::string op = c_.Next().text;
       TV_ASSIGN_OR_RETURN(Expr right, ParseAdditive(fmt::format("a value after '{}'", op)));
       return MakeNode(ComparisonOp(op), {std::move(left), std::move(right)});
@@ -172,8 +180,7 @@ class ExprParser {
     if (!negated && !AtNegatableWord(0)) return left;
     if (negated) c_.Next();
     std::string word = Lowercase(c_.Next().text);
-    Result<Expr> right = word == "in" ? ParseInList()
-                                      : ParseAdditive(fmt::format("a value after '{}'", word));
+    Result<Expr> right = word == "in" ? ParseInList() : ParseAdditive(fmt::format("a value after '{}'", word));
     TV_RETURN_IF_ERROR(right.status());
     Expr node = MakeNode(WordOp(word), {std::move(left), std::move(*right)});
     return negated ? MakeNode(Op::kNot, {std::move(node)}) : std::move(node);
@@ -245,22 +252,26 @@ class ExprParser {
   Result<Expr> ParsePrimary(std::string_view expected) {
     const Token& t = c_.Peek();
     switch (t.kind) {
-      case TokenKind::kString: return MakeLiteral(json::value(c_.Next().text));
+      case TokenKind::kString:
+        return MakeLiteral(json::value(c_.Next().text));
       case TokenKind::kNumber: {
         TV_ASSIGN_OR_RETURN(json::value v, NumberValue(c_.Next(), false));
         return MakeLiteral(std::move(v));
       }
-      case TokenKind::kQuotedName: return ParsePath();
-      case TokenKind::kWord: return ParseWordPrimary(expected);
-      case TokenKind::kSymbol: return ParseSymbolPrimary(expected);
-      case TokenKind::kEnd: break;
+      case TokenKind::kQuotedName:
+        return ParsePath();
+      case TokenKind::kWord:
+        return ParseWordPrimary(expected);
+      case TokenKind::kSymbol:
+        return ParseSymbolPrimary(expected);
+      case TokenKind::kEnd:
+        break;
     }
     return c_.Expected(expected);
   }
 
   bool IsReserved(std::string_view lower) const {
-    return OneOf(kReservedWords, lower) ||
-           (dialect_ == Dialect::kSql && OneOf(kSqlReservedWords, lower));
+    return OneOf(kReservedWords, lower) || (dialect_ == Dialect::kSql && OneOf(kSqlReservedWords, lower));
   }
 
   Result<Expr> ParseWordPrimary(std::string_view expected) {
@@ -354,8 +365,7 @@ class ExprParser {
     }
     if (name == "any_span") {
       if (args.size() != 1) {
-        return InvalidArgument("BTQL: any_span() takes 1 argument, got {}{}", args.size(),
-                               WhereSuffix(name_token));
+        return InvalidArgument("BTQL: any_span() takes 1 argument, got {}{}", args.size(), WhereSuffix(name_token));
       }
       return MakeNode(Op::kAnySpan, std::move(args));
     }
@@ -398,13 +408,11 @@ class ExprParser {
         text.resize(space);
       }
     } else if (amount.kind != TokenKind::kNumber) {
-      return ParseErrorAt(amount, fmt::format("expected a number after 'interval', found {}",
-                                              Describe(amount)));
+      return ParseErrorAt(amount, fmt::format("expected a number after 'interval', found {}", Describe(amount)));
     }
     Result<json::value> value = NumberFromText(text);
     if (!value.ok()) {
-      return ParseErrorAt(amount, fmt::format("expected a number after 'interval', found {}",
-                                              Describe(amount)));
+      return ParseErrorAt(amount, fmt::format("expected a number after 'interval', found {}", Describe(amount)));
     }
     const Token& unit_token = c_.Peek();
     if (unit_text.empty() && unit_token.kind == TokenKind::kWord) unit_text = c_.Next().text;
@@ -413,8 +421,7 @@ class ExprParser {
       return ParseErrorAt(unit_token, fmt::format("expected an interval unit (year, month, week, "
                                                   "day, hour, minute, second, millisecond, "
                                                   "microsecond), found {}",
-                                                  unit_text.empty() ? Describe(unit_token)
-                                                                    : "'" + unit_text + "'"));
+                                                  unit_text.empty() ? Describe(unit_token) : "'" + unit_text + "'"));
     }
     Expr e = MakeLiteral(std::move(*value));
     e.op = Op::kInterval;
@@ -494,9 +501,7 @@ class ExprParser {
 
 }  // namespace
 
-Result<Expr> ParseExpr(TokenCursor& cursor, Dialect dialect) {
-  return ExprParser(cursor, dialect).ParseExpr();
-}
+Result<Expr> ParseExpr(TokenCursor& cursor, Dialect dialect) { return ExprParser(cursor, dialect).ParseExpr(); }
 
 Expr MakeArrayExpr(std::vector<Expr> elements) {
   bool all_literal = true;

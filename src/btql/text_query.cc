@@ -67,11 +67,13 @@ class ClauseParser {
     std::string name = Lowercase(c_.Next().text);
     c_.Next();  // ':'
     switch (ClassifyClause(name)) {
-      case ClauseKind::kSupported: break;
-      case ClauseKind::kLater: return NotSupportedYet(name, WhereSuffix(name_token));
+      case ClauseKind::kSupported:
+        break;
+      case ClauseKind::kLater:
+        return NotSupportedYet(name, WhereSuffix(name_token));
       case ClauseKind::kUnknown:
-        return ParseErrorAt(name_token, fmt::format("expected a clause ({}), found '{}'",
-                                                    SupportedClauseList(), name_token.raw));
+        return ParseErrorAt(name_token,
+                            fmt::format("expected a clause ({}), found '{}'", SupportedClauseList(), name_token.raw));
     }
     if (!clause_tokens_.emplace(name, name_token).second) {
       return ParseErrorAt(name_token, fmt::format("the '{}:' clause appears twice", name));
@@ -114,8 +116,7 @@ class ClauseParser {
   // After AS: a word or a quoted name.
   Result<std::string> ParseAliasName() {
     const Token& t = c_.Peek();
-    if (t.kind != TokenKind::kWord && t.kind != TokenKind::kQuotedName &&
-        t.kind != TokenKind::kString) {
+    if (t.kind != TokenKind::kWord && t.kind != TokenKind::kQuotedName && t.kind != TokenKind::kString) {
       return c_.Expected("an alias name after 'as'");
     }
     if (t.text.empty()) return c_.Expected("a non-empty alias name after 'as'");
@@ -253,9 +254,7 @@ class ClauseParser {
 };
 
 // The SQL form starts with SELECT or WITH not followed by ':'.
-bool LooksLikeSql(const TokenCursor& c) {
-  return (c.IsWord("select") || c.IsWord("with")) && !c.IsSymbol(":", 1);
-}
+bool LooksLikeSql(const TokenCursor& c) { return (c.IsWord("select") || c.IsWord("with")) && !c.IsSymbol(":", 1); }
 
 }  // namespace
 

@@ -45,9 +45,9 @@ size_t CodePointPrefix(std::string_view s, int64_t chars) {
 
 constexpr std::string_view kTokenMetrics[] = {"prompt_tokens", "completion_tokens", "total_tokens",
                                               "prompt_cached_tokens", "prompt_cache_creation_tokens"};
-constexpr std::string_view kRootFields[] = {"id", "span_id", "root_span_id", "created", "experiment_id",
-                                            "dataset_id", "project_id", "log_id", "org_id", "span_attributes",
-                                            "tags", "origin"};
+constexpr std::string_view kRootFields[] = {"id",         "span_id",    "root_span_id", "created", "experiment_id",
+                                            "dataset_id", "project_id", "log_id",       "org_id",  "span_attributes",
+                                            "tags",       "origin"};
 constexpr std::string_view kPreviewFields[] = {"input", "output", "expected", "error", "metadata"};
 
 }  // namespace
@@ -82,9 +82,7 @@ uint64_t TraceFilter::Test(const json::object& span) const {
   return bits;
 }
 
-bool TraceBefore(const TraceKey& a, const TraceKey& b) {
-  return a.xact != b.xact ? a.xact > b.xact : a.root > b.root;
-}
+bool TraceBefore(const TraceKey& a, const TraceKey& b) { return a.xact != b.xact ? a.xact > b.xact : a.root > b.root; }
 
 json::value Preview(const json::value& v, int64_t length) {
   if (length <= 0 || v.is_null()) return v;
@@ -158,7 +156,8 @@ void TraceSummarizer::Add(const json::object& span, uint64_t xact) {
   double start = Num(metrics, "start", &has_start), end = Num(metrics, "end", &has_end);
   if (has_start) t.start = t.have_start ? std::min(t.start, start) : start, t.have_start = true;
   if (has_end) t.end = t.have_end ? std::max(t.end, end) : end, t.have_end = true;
-  if (has_start && has_end) t.duration = t.have_duration ? std::max(t.duration, end - start) : end - start, t.have_duration = true;
+  if (has_start && has_end)
+    t.duration = t.have_duration ? std::max(t.duration, end - start) : end - start, t.have_duration = true;
   for (auto key : kTokenMetrics) {
     bool present = false;
     double v = Num(metrics, key, &present);

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include <boost/json/serializer.hpp>
 #include <fmt/format.h>
+#include <boost/json/serializer.hpp>
 
 namespace tv::btql {
 
@@ -22,8 +22,8 @@ bool NumbersEqual(const json::value& a, const json::value& b) {
     const json::value& i = a.is_double() ? b : a;
     double x = d.get_double();
     if (std::trunc(x) != x) return false;
-    if (i.is_int64()) return x >= -9223372036854775808.0 && x < 9223372036854775808.0 &&
-                             static_cast<int64_t>(x) == i.get_int64();
+    if (i.is_int64())
+      return x >= -9223372036854775808.0 && x < 9223372036854775808.0 && static_cast<int64_t>(x) == i.get_int64();
     return x >= 0 && x < 18446744073709551616.0 && static_cast<uint64_t>(x) == i.get_uint64();
   }
   if (a.is_int64() && b.is_int64()) return a.get_int64() == b.get_int64();
@@ -45,14 +45,20 @@ int CompareNumbers(const json::value& a, const json::value& b) {
 
 int KindRank(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return 0;
-    case json::kind::bool_: return 1;
+    case json::kind::null:
+      return 0;
+    case json::kind::bool_:
+      return 1;
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return 2;
-    case json::kind::string: return 3;
-    case json::kind::array: return 4;
-    case json::kind::object: return 5;
+    case json::kind::double_:
+      return 2;
+    case json::kind::string:
+      return 3;
+    case json::kind::array:
+      return 4;
+    case json::kind::object:
+      return 5;
   }
   return 6;
 }
@@ -94,7 +100,8 @@ void AppendCanonical(const json::value& v, std::string& out) {
       }
       return;
     }
-    default: out += ToJson(v);
+    default:
+      out += ToJson(v);
   }
 }
 
@@ -111,8 +118,10 @@ bool ValuesEqual(const json::value& a, const json::value& b) {
   if (IsNumber(a) && IsNumber(b)) return NumbersEqual(a, b);
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case json::kind::string: return a.get_string() == b.get_string();
-    case json::kind::bool_: return a.get_bool() == b.get_bool();
+    case json::kind::string:
+      return a.get_string() == b.get_string();
+    case json::kind::bool_:
+      return a.get_bool() == b.get_bool();
     case json::kind::array: {
       const auto &x = a.get_array(), &y = b.get_array();
       if (x.size() != y.size()) return false;
@@ -129,7 +138,8 @@ bool ValuesEqual(const json::value& a, const json::value& b) {
       }
       return true;
     }
-    default: return true;  // both null
+    default:
+      return true;  // both null
   }
 }
 

@@ -78,12 +78,16 @@ Status CreateOrg(const AdminArgs& a) {
   std::string email = a.email.empty() ? "admin@" + control::DatasetSlug(a.org_name) + ".local" : a.email;
   TV_ASSIGN_OR_RETURN(control::NewOrg org, cp->CreateOrgWithAdmin(a.org_name, email, a.api_key, a.password));
   if (a.json) {
-    std::cout << json::serialize(json::object{{"org_id", org.org["id"]}, {"org_name", org.org["name"]},
-                                              {"user_id", org.user["id"]}, {"user_email", org.user["email"]},
-                                              {"api_key", org.api_key}, {"api_key_id", org.api_key_id}})
+    std::cout << json::serialize(json::object{{"org_id", org.org["id"]},
+                                              {"org_name", org.org["name"]},
+                                              {"user_id", org.user["id"]},
+                                              {"user_email", org.user["email"]},
+                                              {"api_key", org.api_key},
+                                              {"api_key_id", org.api_key_id}})
               << "\n";
   } else {
-    std::cout << "Created organization '" << StringField(org.org, "name") << "' (" << StringField(org.org, "id") << ")\n"
+    std::cout << "Created organization '" << StringField(org.org, "name") << "' (" << StringField(org.org, "id")
+              << ")\n"
               << "Admin user: " << StringField(org.user, "email") << "\n"
               << "API key (shown once): " << org.api_key << "\n";
   }
@@ -99,9 +103,11 @@ Status CreateUser(const AdminArgs& a) {
     TV_ASSIGN_OR_RETURN(user, cp->accounts().EnsureUser(tx, a.email, a.password));
     return cp->accounts().AddMember(tx, org_id, StringField(user, "id"), a.role);
   }));
-  if (a.json) std::cout << json::serialize(user) << "\n";
-  else std::cout << "User " << StringField(user, "email") << " (" << StringField(user, "id") << ") is a " << a.role << " of '"
-                 << a.org_name << "'\n";
+  if (a.json)
+    std::cout << json::serialize(user) << "\n";
+  else
+    std::cout << "User " << StringField(user, "email") << " (" << StringField(user, "id") << ") is a " << a.role
+              << " of '" << a.org_name << "'\n";
   return Status::Ok();
 }
 
@@ -118,8 +124,10 @@ Status CreateApiKey(const AdminArgs& a) {
     return Status::Ok();
   }));
   key.record["key"] = key.key;
-  if (a.json) std::cout << json::serialize(key.record) << "\n";
-  else std::cout << "API key (shown once): " << key.key << "\n";
+  if (a.json)
+    std::cout << json::serialize(key.record) << "\n";
+  else
+    std::cout << "API key (shown once): " << key.key << "\n";
   return Status::Ok();
 }
 
@@ -135,9 +143,11 @@ Status CreateProject(const AdminArgs& a) {
   TV_ASSIGN_OR_RETURN(auto cp, OpenControl(a));
   TV_ASSIGN_OR_RETURN(std::string org_id, OrgIdByName(*cp, a.org_name));
   TV_ASSIGN_OR_RETURN(control::Created c, cp->registry().EnsureProject(org_id, a.name, std::nullopt, ""));
-  if (a.json) std::cout << json::serialize(c.object) << "\n";
-  else std::cout << (c.found_existing ? "Project exists: " : "Created project ") << StringField(c.object, "name") << " ("
-                 << StringField(c.object, "id") << ")\n";
+  if (a.json)
+    std::cout << json::serialize(c.object) << "\n";
+  else
+    std::cout << (c.found_existing ? "Project exists: " : "Created project ") << StringField(c.object, "name") << " ("
+              << StringField(c.object, "id") << ")\n";
   return Status::Ok();
 }
 
@@ -169,20 +179,25 @@ void AddAdminCommands(CLI::App& app, int* exit_code) {
     });
     return cmd;
   };
-  auto opt = [args](CLI::App* cmd, const std::string& flag, std::optional<std::string>& target, const std::string& help) {
-    cmd->add_option_function<std::string>(flag, [&target](const std::string& v) { target = v; }, help);
+  auto opt = [args](CLI::App* cmd, const std::string& flag, std::optional<std::string>& target,
+                    const std::string& help) {
+    cmd->add_option_function<std::string>(
+        flag, [&target](const std::string& v) { target = v; }, help);
   };
-  auto* c = add("create-org", "Create an organization with an admin user and an API key", [args] { return CreateOrg(*args); });
+  auto* c = add("create-org", "Create an organization with an admin user and an API key",
+                [args] { return CreateOrg(*args); });
   c->add_option("--org-name", args->org_name, "Organization name")->required();
   c->add_option("--user-email", args->email, "Admin email (default admin@<org>.local; joins an existing user)");
   opt(c, "--api-key", args->api_key, "Use this API key instead of generating one");
   opt(c, "--password", args->password, "Password for a new admin user");
 
   add("list-orgs", "List organizations", [args] {
-    return List(*args, "SELECT id, name, created FROM organizations ORDER BY created, name", {}, {"id", "name", "created"});
+    return List(*args, "SELECT id, name, created FROM organizations ORDER BY created, name", {},
+                {"id", "name", "created"});
   });
 
-  c = add("create-user", "Create a user (or reuse one) and add it to an organization", [args] { return CreateUser(*args); });
+  c = add("create-user", "Create a user (or reuse one) and add it to an organization",
+          [args] { return CreateUser(*args); });
   c->add_option("--email", args->email, "Email")->required();
   c->add_option("--org-name", args->org_name, "Organization")->required();
   c->add_option("--role", args->role, "owner or member")->capture_default_str();

@@ -48,8 +48,8 @@ Result<std::vector<SealedDb>> OpenSealedDbs(const DataDir& dir) {
   if (std::filesystem::exists(dir.data_db())) {
     TV_ASSIGN_OR_RETURN(auto db, meta::OpenSqliteMetaStore({.path = dir.data_db()}));
     TV_RETURN_IF_ERROR(meta::Migrate(*db, data::DataMigrations()));
-    out.push_back({"data", std::move(db), &data::Secrets::AllSealed, &data::Secrets::RewrapAll,
-                   &data::Secrets::FailingToOpen});
+    out.push_back(
+        {"data", std::move(db), &data::Secrets::AllSealed, &data::Secrets::RewrapAll, &data::Secrets::FailingToOpen});
   }
   return out;
 }
@@ -57,8 +57,9 @@ Result<std::vector<SealedDb>> OpenSealedDbs(const DataDir& dir) {
 Result<std::string> NewKey(const RotateArgs& a, const crypto::MasterKeyConfig& config) {
   if (!a.new_key_file.empty()) return crypto::ReadMasterKeyFile(a.new_key_file);
   if (!config.managed())
-    return InvalidArgument("--new-key-file is required when the master key comes from --master-key-file, "
-                           "TRACEVAULT_MASTER_KEY_FILE or TRACEVAULT_MASTER_KEY");
+    return InvalidArgument(
+        "--new-key-file is required when the master key comes from --master-key-file, "
+        "TRACEVAULT_MASTER_KEY_FILE or TRACEVAULT_MASTER_KEY");
   return crypto::RandomBytes(crypto::kMasterKeyBytes);
 }
 
@@ -127,8 +128,10 @@ Status Verify(const RotateArgs& a) {
     bad += failing.size();
     out[d.name] = json::object{{"sealed", sealed.size()}, {"failing", std::move(ids)}};
   }
-  if (a.json) std::cout << json::serialize(out) << "\n";
-  else std::cout << "Master key " << loaded.keyring.current_id() << ": " << bad << " sealed secret(s) fail to open\n";
+  if (a.json)
+    std::cout << json::serialize(out) << "\n";
+  else
+    std::cout << "Master key " << loaded.keyring.current_id() << ": " << bad << " sealed secret(s) fail to open\n";
   if (bad) return Internal("{} sealed secret(s) cannot be opened with the configured master key", bad);
   return Status::Ok();
 }

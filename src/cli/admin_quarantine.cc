@@ -44,8 +44,8 @@ void Print(const QuarantineArgs& a, const json::object& summary, const std::vect
     return;
   }
   for (const auto& r : records)
-    std::cout << r.object_id << "\t" << r.source_key << "\t" << r.position << "\t" << (r.row_id.empty() ? "-" : r.row_id)
-              << "\t" << r.reason << "\n";
+    std::cout << r.object_id << "\t" << r.source_key << "\t" << r.position << "\t"
+              << (r.row_id.empty() ? "-" : r.row_id) << "\t" << r.reason << "\n";
   std::cout << json::serialize(summary) << "\n";
 }
 
@@ -102,9 +102,10 @@ Status Run(const QuarantineArgs& a) {
 
 void AddQuarantineAdminCommand(CLI::App& admin, int* exit_code) {
   auto args = std::make_shared<QuarantineArgs>();
-  auto* cmd = admin.add_subcommand(
-      "quarantine", "Find stored rows that cannot be decoded, record them in the quarantine and serve the rest "
-                    "(stopped servers only)");
+  auto* cmd =
+      admin.add_subcommand("quarantine",
+                           "Find stored rows that cannot be decoded, record them in the quarantine and serve the rest "
+                           "(stopped servers only)");
   cmd->add_option("--data-dir", args->data_dir, "Data directory")->envname("TRACEVAULT_DATA_DIR");
   cmd->add_flag("--dry-run", args->dry_run, "Only print what would be quarantined");
   cmd->add_flag("--list", args->list, "Print the rows already quarantined");

@@ -17,7 +17,7 @@ namespace {
 
 Status MakeDir(const std::string& path) {
   if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) {
-    struct stat st{};
+    struct stat st {};
     if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
     return InvalidArgument("'{}' exists and is not a directory", path);
   }

@@ -22,7 +22,8 @@ Result<std::unique_ptr<objstore::ObjectStore>> OpenS3(const StoreFlags& f, std::
   o.session_token = f.s3_session_token;
   o.path_style = !f.s3_virtual_hosted;
   if (o.access_key.empty() || o.secret_key.empty())
-    return InvalidArgument("S3 needs credentials: --s3-access-key/--s3-secret-key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+    return InvalidArgument(
+        "S3 needs credentials: --s3-access-key/--s3-secret-key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
   return objstore::OpenS3ObjectStore(std::move(o));
 }
 

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json/object.hpp>
 
 #include "cli/commands.h"
 #include "cli/data_dir.h"
@@ -21,8 +21,8 @@
 #include "http/client.h"
 #include "http/info_routes.h"
 #include "http/outbound.h"
-#include "proxy/providers.h"
 #include "meta/sqlite/sqlite_meta_store.h"
+#include "proxy/providers.h"
 
 #ifndef TRACEVAULT_VERSION
 #define TRACEVAULT_VERSION "0.0.0"
@@ -36,9 +36,12 @@ namespace {
 
 std::string_view RoleName(Role r) {
   switch (r) {
-    case Role::kAllInOne: return "all-in-one";
-    case Role::kControl: return "control";
-    case Role::kData: return "data";
+    case Role::kAllInOne:
+      return "all-in-one";
+    case Role::kControl:
+      return "control";
+    case Role::kData:
+      return "data";
   }
   return "unknown";
 }
@@ -123,17 +126,17 @@ Result<btql::PriceTable> LoadPrices(const std::string& path) {
 
 boost::json::object VersionBody(Role role, const StoreFlags& store) {
   bool data = role != Role::kControl;
-  return boost::json::object{
-      {"version", TRACEVAULT_VERSION},
-      {"build", TRACEVAULT_BUILD},
-      {"role", RoleName(role)},
-      {"logs3_payload_max_bytes", data ? boost::json::value(store.logs3_payload_max_bytes) : boost::json::value(nullptr)},
-      {"features", boost::json::object{{"control_plane", role != Role::kData},
-                                       {"data_plane", data},
-                                       {"logs3", data},
-                                       {"logs3_overflow", data},
-                                       {"attachments", data},
-                                       {"btql", data}}}};
+  return boost::json::object{{"version", TRACEVAULT_VERSION},
+                             {"build", TRACEVAULT_BUILD},
+                             {"role", RoleName(role)},
+                             {"logs3_payload_max_bytes",
+                              data ? boost::json::value(store.logs3_payload_max_bytes) : boost::json::value(nullptr)},
+                             {"features", boost::json::object{{"control_plane", role != Role::kData},
+                                                              {"data_plane", data},
+                                                              {"logs3", data},
+                                                              {"logs3_overflow", data},
+                                                              {"attachments", data},
+                                                              {"btql", data}}}};
 }
 
 // Everything one server process owns, in construction order.
@@ -194,8 +197,7 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
   } else {
     auto cached = std::make_unique<data::CachingControlPlaneClient>(
         data::MakeHttpControlPlaneClient(flags.control_plane_url, flags.plane_token, *a.outbound),
-        std::chrono::seconds(flags.auth_cache_ttl_s),
-        Clock::Real());
+        std::chrono::seconds(flags.auth_cache_ttl_s), Clock::Real());
     a.cache = cached.get();
     a.client = std::move(cached);
   }
@@ -205,13 +207,12 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     data::DataPlaneOptions options = DataOptions(flags.store, dir);
     TV_ASSIGN_OR_RETURN(options.prices, LoadPrices(flags.store.model_prices));
     TV_ASSIGN_OR_RETURN(options.proxy_allowed_hosts, proxy::AllowList::Parse(flags.store.proxy_allowed_hosts));
-    options.proxy_buffered_timeout =
-        std::min(options.proxy_timeout,
-                 std::max(std::chrono::milliseconds(1000),
-                          std::chrono::milliseconds(int64_t{flags.request_timeout_s} * 1000 - 2000)));
+    options.proxy_buffered_timeout = std::min(
+        options.proxy_timeout, std::max(std::chrono::milliseconds(1000),
+                                        std::chrono::milliseconds(int64_t{flags.request_timeout_s} * 1000 - 2000)));
     options.outbound = a.outbound.get();
-    TV_ASSIGN_OR_RETURN(a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(),
-                                                      std::move(options)));
+    TV_ASSIGN_OR_RETURN(
+        a.data, data::DataPlane::Open(std::move(db), *a.client, std::move(objects), Clock::Real(), std::move(options)));
     TV_RETURN_IF_ERROR(a.data->secrets().Enable(keys.keyring));
     a.data->RegisterRoutes(a.router);
     a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
@@ -224,7 +225,8 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     a.health.push_back({"control_plane", [c = a.client.get()] { return c->Health(); }});
   }
   TV_RETURN_IF_ERROR(PersistMasterKey(key_config, keys));
-  http::AddInfoRoutes(a.router, {std::string(RoleName(role)), [role, store = flags.store] { return VersionBody(role, store); }, a.health});
+  http::AddInfoRoutes(a.router, {std::string(RoleName(role)),
+                                 [role, store = flags.store] { return VersionBody(role, store); }, a.health});
   return Status::Ok();
 }
 

@@ -66,7 +66,7 @@ struct ServerFlags {
   size_t max_concurrent_requests = 512;
   size_t max_connections_per_client = 256;
   int memory_percent = 0;  // 0: not given; NODE_MEMORY_PERCENT, else 50
-  int io_threads = 0;  // 0: one per core
+  int io_threads = 0;      // 0: one per core
   // Worker pool of each request class (http/request_class.h); --worker-threads
   // is the light class's. single_worker_pool runs every class in that one pool.
   std::array<int, http::kRequestClassCount> class_threads = DefaultClassThreads();

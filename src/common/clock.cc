@@ -28,8 +28,8 @@ std::string FormatTimestamp(int64_t micros) {
   time_t secs = static_cast<time_t>((micros - frac) / 1000000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 namespace {
@@ -52,8 +52,8 @@ bool Digits(std::string_view s, size_t& pos, size_t n, int& out) {
 std::optional<int64_t> ParseTimestamp(std::string_view s) {
   size_t pos = 0;
   int year, month, day, hour = 0, minute = 0, second = 0;
-  if (!Digits(s, pos, 4, year) || pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, month) ||
-      pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, day))
+  if (!Digits(s, pos, 4, year) || pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, month) || pos >= s.size() ||
+      s[pos++] != '-' || !Digits(s, pos, 2, day))
     return std::nullopt;
   int64_t frac = 0;
   int offset_minutes = 0;

@@ -60,8 +60,7 @@ Result<std::optional<json::object>> OptObject(const json::object& o, std::string
   return std::optional<json::object>(v->as_object());
 }
 
-Result<std::optional<std::vector<std::string>>> OptStringArray(const json::object& o,
-                                                               std::string_view key) {
+Result<std::optional<std::vector<std::string>>> OptStringArray(const json::object& o, std::string_view key) {
   const json::value* v = Find(o, key);
   if (!v) return std::optional<std::vector<std::string>>();
   if (!v->is_array()) return InvalidArgument("Field '{}' must be an array of strings", key);

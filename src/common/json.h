@@ -36,8 +36,7 @@ Result<std::string> ReqString(const json::object& o, std::string_view key);
 Result<std::optional<bool>> OptBool(const json::object& o, std::string_view key);
 Result<std::optional<int64_t>> OptInt(const json::object& o, std::string_view key);
 Result<std::optional<json::object>> OptObject(const json::object& o, std::string_view key);
-Result<std::optional<std::vector<std::string>>> OptStringArray(const json::object& o,
-                                                               std::string_view key);
+Result<std::optional<std::vector<std::string>>> OptStringArray(const json::object& o, std::string_view key);
 
 // The string at `key`, or "" when absent or not a string (for objects this
 // process built itself, where a missing field is not a client error).

@@ -13,9 +13,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
-#include <fmt/format.h>
 
 #include "common/json.h"
 
@@ -102,9 +102,9 @@ struct BuildHandler {
 // Where a parse is in the document: one frame per open object or array.
 struct Frame {
   bool is_object = false;
-  size_t index = 0;                       // next element of an array
-  std::string key;                        // current key of an object
-  std::unordered_set<std::string> keys;   // keys seen so far in an object
+  size_t index = 0;                      // next element of an array
+  std::string key;                       // current key of an object
+  std::unordered_set<std::string> keys;  // keys seen so far in an object
 };
 
 std::string PathOf(const std::vector<Frame>& frames) {

@@ -6,8 +6,7 @@ namespace tv {
 namespace {
 
 bool SlugChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
 // C0 controls and DEL as single bytes; C1 controls as their UTF-8 form C2 80–C2 9F.

@@ -12,10 +12,14 @@ enum class ObjectType { kOrganization, kProject, kExperiment, kDataset };
 
 inline std::string_view ObjectTypeName(ObjectType t) {
   switch (t) {
-    case ObjectType::kOrganization: return "organization";
-    case ObjectType::kProject: return "project";
-    case ObjectType::kExperiment: return "experiment";
-    case ObjectType::kDataset: return "dataset";
+    case ObjectType::kOrganization:
+      return "organization";
+    case ObjectType::kProject:
+      return "project";
+    case ObjectType::kExperiment:
+      return "experiment";
+    case ObjectType::kDataset:
+      return "dataset";
   }
   return "object";
 }

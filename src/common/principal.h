@@ -17,7 +17,7 @@ struct OrgMembership {
 struct Principal {
   std::string user_id;
   std::string user_email;
-  std::string api_key_id;  // the key that authenticated this request
+  std::string api_key_id;      // the key that authenticated this request
   std::string api_key_org_id;  // non-empty when that key is restricted to one organization
   std::vector<OrgMembership> orgs;
   // The credential itself, kept so the data plane can act for the caller

@@ -13,8 +13,8 @@ namespace tv {
 struct ProviderSecret {
   std::string id;
   std::string name;
-  std::string type;    // the provider: "openai", "anthropic", or another OpenAI-compatible name
-  std::string secret;  // plaintext; empty when the secret has no value
+  std::string type;              // the provider: "openai", "anthropic", or another OpenAI-compatible name
+  std::string secret;            // plaintext; empty when the secret has no value
   boost::json::object metadata;  // may carry api_base (a base URL) and models (names it serves)
   bool project_level = false;
 };

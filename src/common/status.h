@@ -54,9 +54,9 @@ Status MakeStatus(StatusCode code, fmt::format_string<Args...> f, Args&&... args
   return Status(code, fmt::format(f, std::forward<Args>(args)...));
 }
 
-#define TV_DEFINE_STATUS_FACTORY(Name, Code)                                  \
-  template <typename... Args>                                                 \
-  Status Name(fmt::format_string<Args...> f, Args&&... args) {                \
+#define TV_DEFINE_STATUS_FACTORY(Name, Code)                                      \
+  template <typename... Args>                                                     \
+  Status Name(fmt::format_string<Args...> f, Args&&... args) {                    \
     return Status(StatusCode::Code, fmt::format(f, std::forward<Args>(args)...)); \
   }
 TV_DEFINE_STATUS_FACTORY(InvalidArgument, kInvalidArgument)
@@ -76,7 +76,7 @@ TV_DEFINE_STATUS_FACTORY(Internal, kInternal)
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
   }
@@ -103,7 +103,9 @@ class [[nodiscard]] Result {
 namespace internal {
 inline Status ToStatus(Status s) { return s; }
 template <typename T>
-Status ToStatus(Result<T>&& r) { return std::move(r).TakeStatus(); }
+Status ToStatus(Result<T>&& r) {
+  return std::move(r).TakeStatus();
+}
 }  // namespace internal
 
 }  // namespace tv
@@ -112,16 +114,15 @@ Status ToStatus(Result<T>&& r) { return std::move(r).TakeStatus(); }
 #define TV_CONCAT(a, b) TV_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define TV_RETURN_IF_ERROR(expr)                                      \
-  do {                                                                \
-    ::tv::Status tv_status_ = ::tv::internal::ToStatus((expr));       \
-    if (!tv_status_.ok()) return tv_status_;                          \
+#define TV_RETURN_IF_ERROR(expr)                                \
+  do {                                                          \
+    ::tv::Status tv_status_ = ::tv::internal::ToStatus((expr)); \
+    if (!tv_status_.ok()) return tv_status_;                    \
   } while (0)
 
 // TV_ASSIGN_OR_RETURN(auto x, Compute()); binds the value or returns the error.
-#define TV_ASSIGN_OR_RETURN(lhs, expr) \
-  TV_ASSIGN_OR_RETURN_IMPL(TV_CONCAT(tv_result_, __LINE__), lhs, expr)
-#define TV_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                             \
+#define TV_ASSIGN_OR_RETURN(lhs, expr) TV_ASSIGN_OR_RETURN_IMPL(TV_CONCAT(tv_result_, __LINE__), lhs, expr)
+#define TV_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)     \
+  auto tmp = (expr);                                 \
   if (!tmp.ok()) return std::move(tmp).TakeStatus(); \
   lhs = std::move(tmp).value()

@@ -44,9 +44,10 @@ Result<json::object> Accounts::EnsureUser(meta::MetaStore& tx, const std::string
 Status Accounts::AddMember(meta::MetaStore& tx, const std::string& org_id, const std::string& user_id,
                            const std::string& role) const {
   return tx
-      .Execute("INSERT INTO org_members (org_id, user_id, role, created) VALUES ($1, $2, $3, $4) "
-               "ON CONFLICT (org_id, user_id) DO NOTHING",
-               {org_id, user_id, role, FormatTimestamp(clock_.NowMicros())})
+      .Execute(
+          "INSERT INTO org_members (org_id, user_id, role, created) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (org_id, user_id) DO NOTHING",
+          {org_id, user_id, role, FormatTimestamp(clock_.NowMicros())})
       .status();
 }
 
@@ -62,11 +63,12 @@ Result<NewApiKey> Accounts::CreateApiKey(meta::MetaStore& tx, const std::string&
                    {"user_id", user_id},
                    {"org_id", org_id ? json::value(*org_id) : json::value(nullptr)},
                    {"created", FormatTimestamp(clock_.NowMicros())}};
-  Status s = tx.Execute("INSERT INTO api_keys (id, key_hash, name, preview_name, user_id, org_id, created) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        {std::string(rec["id"].as_string()), HashKey(key), std::string(rec["name"].as_string()),
-                         std::string(rec["preview_name"].as_string()), user_id, meta::Opt(org_id),
-                         std::string(rec["created"].as_string())})
+  Status s = tx.Execute(
+                   "INSERT INTO api_keys (id, key_hash, name, preview_name, user_id, org_id, created) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                   {std::string(rec["id"].as_string()), HashKey(key), std::string(rec["name"].as_string()),
+                    std::string(rec["preview_name"].as_string()), user_id, meta::Opt(org_id),
+                    std::string(rec["created"].as_string())})
                  .status();
   if (s.code() == StatusCode::kAlreadyExists) return AlreadyExists("That API key is already in use");
   TV_RETURN_IF_ERROR(s);

@@ -72,13 +72,18 @@ Result<AiSecretFields> ParseAiSecretFields(const json::object& body) {
 
 const ObjectTable& AiSecretsTable() {
   constexpr ColumnKind kText = ColumnKind::kText;
-  static const auto* t = new ObjectTable(TableSpec{
-      "ai_secrets",
-      {{"id", "id", kText}, {"org_id", "org_id", kText}, {"name", "name", kText}, {"type", "type", kText},
-       {"metadata", "metadata", ColumnKind::kJson}, {"preview_secret", "preview_secret", kText},
-       {"updated_at", "updated_at", kText}, {"secret_updated_at", "secret_updated_at", kText},
-       {"secret_updated_by_user_id", "secret_updated_by_user_id", kText}, {"created", "created", kText}},
-      false});
+  static const auto* t = new ObjectTable(TableSpec{"ai_secrets",
+                                                   {{"id", "id", kText},
+                                                    {"org_id", "org_id", kText},
+                                                    {"name", "name", kText},
+                                                    {"type", "type", kText},
+                                                    {"metadata", "metadata", ColumnKind::kJson},
+                                                    {"preview_secret", "preview_secret", kText},
+                                                    {"updated_at", "updated_at", kText},
+                                                    {"secret_updated_at", "secret_updated_at", kText},
+                                                    {"secret_updated_by_user_id", "secret_updated_by_user_id", kText},
+                                                    {"created", "created", kText}},
+                                                   false});
   return *t;
 }
 
@@ -104,9 +109,11 @@ Status AiSecretStore::WriteValue(meta::MetaStore& tx, const json::object& obj, c
     preview = crypto::PreviewSecret(*value);
   }
   std::string now = FormatTimestamp(clock_.NowMicros());
-  return tx.Execute("UPDATE ai_secrets SET secret_sealed = $2, preview_secret = $3, secret_updated_at = $4, "
-                    "secret_updated_by_user_id = $5, updated_at = $4 WHERE id = $1",
-                    {StringField(obj, "id"), sealed, preview, now, user_id.empty() ? meta::Null() : meta::SqlValue(user_id)})
+  return tx
+      .Execute(
+          "UPDATE ai_secrets SET secret_sealed = $2, preview_secret = $3, secret_updated_at = $4, "
+          "secret_updated_by_user_id = $5, updated_at = $4 WHERE id = $1",
+          {StringField(obj, "id"), sealed, preview, now, user_id.empty() ? meta::Null() : meta::SqlValue(user_id)})
       .status();
 }
 
@@ -121,9 +128,13 @@ Result<Created> AiSecretStore::Create(const std::string& org_id, const AiSecretF
       return Status::Ok();
     }
     std::string now = FormatTimestamp(clock_.NowMicros());
-    json::object obj{{"id", NewUuid()}, {"org_id", org_id}, {"name", *f.name},
-                     {"type", f.type.value_or(nullptr)}, {"metadata", f.metadata.value_or(nullptr)},
-                     {"created", now}, {"updated_at", now}};
+    json::object obj{{"id", NewUuid()},
+                     {"org_id", org_id},
+                     {"name", *f.name},
+                     {"type", f.type.value_or(nullptr)},
+                     {"metadata", f.metadata.value_or(nullptr)},
+                     {"created", now},
+                     {"updated_at", now}};
     TV_RETURN_IF_ERROR(AiSecretsTable().Insert(tx, obj));
     if (f.secret && *f.secret) TV_RETURN_IF_ERROR(WriteValue(tx, obj, **f.secret, user_id));
     TV_ASSIGN_OR_RETURN(out.object, AiSecretsTable().Get(tx, StringField(obj, "id"), "ai_secret"));

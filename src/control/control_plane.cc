@@ -11,7 +11,8 @@ ControlPlane::ControlPlane(std::unique_ptr<meta::MetaStore> db, std::string secr
       clock_(clock),
       accounts_(*db_, std::move(secret), clock),
       registry_(*db_, clock),
-      tenancy_([this](ObjectType type, std::string_view id, const Principal&) { return registry_.Resolve(type, id); }) {}
+      tenancy_([this](ObjectType type, std::string_view id, const Principal&) { return registry_.Resolve(type, id); }) {
+}
 
 Result<std::unique_ptr<ControlPlane>> ControlPlane::Open(std::unique_ptr<meta::MetaStore> db, std::string secret,
                                                          ControlPlaneOptions options, const Clock& clock) {

@@ -29,7 +29,8 @@ Status CheckKind(std::string_view name, const json::value& v, FieldKind kind) {
       for (const auto& e : v.as_array())
         if (!e.is_string()) return InvalidArgument("Field '{}' must be an array of strings", name);
       break;
-    case FieldKind::kAny: break;
+    case FieldKind::kAny:
+      break;
   }
   return Status::Ok();
 }

@@ -40,8 +40,12 @@ json::object ObjectTable::ToObject(const meta::Rows& rows, size_t i) const {
       continue;
     }
     switch (c.kind) {
-      case ColumnKind::kText: o[c.field] = *text; break;
-      case ColumnKind::kBool: o[c.field] = rows.Int(i, c.name) != 0; break;
+      case ColumnKind::kText:
+        o[c.field] = *text;
+        break;
+      case ColumnKind::kBool:
+        o[c.field] = rows.Int(i, c.name) != 0;
+        break;
       case ColumnKind::kJson: {
         auto parsed = ParseJson(*text);
         o[c.field] = parsed.ok() ? std::move(*parsed) : json::value(nullptr);
@@ -118,7 +122,8 @@ Result<std::vector<json::object>> ObjectTable::List(meta::MetaStore& db,
     if (!anchor) return InvalidArgument("Pagination cursor '{}' does not name an object in this list", *anchor_id);
     std::string created(anchor->at("created").as_string());
     backwards = !q.starting_after.has_value();
-    const char* cond = backwards ? "(created > ? OR (created = ? AND id > ?))" : "(created < ? OR (created = ? AND id < ?))";
+    const char* cond =
+        backwards ? "(created > ? OR (created = ? AND id > ?))" : "(created < ? OR (created = ? AND id < ?))";
     where.Add(cond, {created, created, *anchor_id});
   }
   std::string order = backwards ? " ORDER BY created ASC, id ASC" : " ORDER BY created DESC, id DESC";

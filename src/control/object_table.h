@@ -59,8 +59,7 @@ class ObjectTable {
 
   // Lists live objects newest first. `scope` adds the caller's filters
   // (organization, project, names); cursors are resolved inside that scope.
-  Result<std::vector<json::object>> List(meta::MetaStore& db,
-                                         const std::function<void(meta::SqlWhere&)>& scope,
+  Result<std::vector<json::object>> List(meta::MetaStore& db, const std::function<void(meta::SqlWhere&)>& scope,
                                          const ListQuery& q) const;
 
  private:

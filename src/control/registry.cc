@@ -12,10 +12,14 @@ namespace {
 
 const ObjectTable& TableFor(ObjectType type) {
   switch (type) {
-    case ObjectType::kOrganization: return OrganizationsTable();
-    case ObjectType::kProject: return ProjectsTable();
-    case ObjectType::kExperiment: return ExperimentsTable();
-    case ObjectType::kDataset: return DatasetsTable();
+    case ObjectType::kOrganization:
+      return OrganizationsTable();
+    case ObjectType::kProject:
+      return ProjectsTable();
+    case ObjectType::kExperiment:
+      return ExperimentsTable();
+    case ObjectType::kDataset:
+      return DatasetsTable();
   }
   return ProjectsTable();
 }
@@ -40,8 +44,10 @@ std::string DatasetSlug(std::string_view name) {
   std::string out;
   for (char c : name) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u)) out.push_back(static_cast<char>(std::tolower(u)));
-    else if (!out.empty() && out.back() != '-') out.push_back('-');
+    if (std::isalnum(u))
+      out.push_back(static_cast<char>(std::tolower(u)));
+    else if (!out.empty() && out.back() != '-')
+      out.push_back('-');
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out.empty() ? "dataset" : out;
@@ -59,22 +65,23 @@ Result<ObjectInfo> Registry::Resolve(ObjectType type, std::string_view id) const
   meta::Rows rows;
   switch (type) {
     case ObjectType::kOrganization: {
-      TV_ASSIGN_OR_RETURN(rows, db_.Query("SELECT id AS org_id, name FROM organizations WHERE id = $1",
-                                          {std::string(id)}));
+      TV_ASSIGN_OR_RETURN(rows,
+                          db_.Query("SELECT id AS org_id, name FROM organizations WHERE id = $1", {std::string(id)}));
       break;
     }
     case ObjectType::kProject: {
-      TV_ASSIGN_OR_RETURN(rows, db_.Query("SELECT org_id, name FROM projects WHERE id = $1 AND deleted_at IS NULL",
-                                          {std::string(id)}));
+      TV_ASSIGN_OR_RETURN(
+          rows, db_.Query("SELECT org_id, name FROM projects WHERE id = $1 AND deleted_at IS NULL", {std::string(id)}));
       break;
     }
     case ObjectType::kExperiment:
     case ObjectType::kDataset: {
       std::string table = type == ObjectType::kExperiment ? "experiments" : "datasets";
-      TV_ASSIGN_OR_RETURN(rows, db_.Query("SELECT p.org_id, o.name, p.id AS project_id, p.name AS project_name FROM " +
-                                              table + " o JOIN projects p ON p.id = o.project_id "
-                                                      "WHERE o.id = $1 AND o.deleted_at IS NULL AND p.deleted_at IS NULL",
-                                          {std::string(id)}));
+      TV_ASSIGN_OR_RETURN(
+          rows, db_.Query("SELECT p.org_id, o.name, p.id AS project_id, p.name AS project_name FROM " + table +
+                              " o JOIN projects p ON p.id = o.project_id "
+                              "WHERE o.id = $1 AND o.deleted_at IS NULL AND p.deleted_at IS NULL",
+                          {std::string(id)}));
       break;
     }
   }
@@ -112,14 +119,11 @@ Result<Created> Registry::EnsureProject(const std::string& org_id, const std::st
       out = {std::move(*found), true};
       return Status::Ok();
     }
-    json::object p{{"id", NewUuid()},
-                   {"org_id", org_id},
-                   {"name", name},
-                   {"description", description ? json::value(*description) : json::value(nullptr)},
-                   {"user_id", user_id},
-                   {"settings", nullptr},
-                   {"created", Now()},
-                   {"deleted_at", nullptr}};
+    json::object p{
+        {"id", NewUuid()},    {"org_id", org_id},
+        {"name", name},       {"description", description ? json::value(*description) : json::value(nullptr)},
+        {"user_id", user_id}, {"settings", nullptr},
+        {"created", Now()},   {"deleted_at", nullptr}};
     TV_RETURN_IF_ERROR(ProjectsTable().Insert(tx, p));
     out = {std::move(p), false};
     return Status::Ok();
@@ -244,7 +248,7 @@ Result<json::object> Registry::Patch(ObjectType type, std::string_view id, const
     if (type == ObjectType::kExperiment && patch.contains("repo_info")) {
       const json::value& repo = o["repo_info"];
       o["commit"] = repo.is_object() && repo.as_object().contains("commit") ? repo.as_object().at("commit")
-                                                                           : json::value(nullptr);
+                                                                            : json::value(nullptr);
     }
     TV_RETURN_IF_ERROR(TableFor(type).Update(tx, o));
     TV_ASSIGN_OR_RETURN(result, TableFor(type).Get(tx, id, ObjectTypeName(type)));

@@ -34,7 +34,7 @@ struct BaseChoice {
   std::optional<std::string> base_exp_id;           // wins when set
   std::optional<std::string> base_experiment_name;  // then a name in the project
   std::optional<std::vector<std::string>> ancestor_commits;
-  bool fall_back_to_latest = false;                 // then the newest earlier experiment
+  bool fall_back_to_latest = false;  // then the newest earlier experiment
 };
 
 struct ExperimentSpec {

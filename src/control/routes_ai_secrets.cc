@@ -20,7 +20,8 @@ Result<AiSecretStore*> Store(ControlPlane& cp) {
 Result<json::object> OwnSecret(http::RequestContext& ctx, ControlPlane& cp, std::string_view id) {
   if (!IsUuid(id)) return InvalidArgument("'{}' is not a valid ai_secret id (expected a UUID)", id);
   TV_ASSIGN_OR_RETURN(auto found, AiSecretsTable().Find(cp.db(), id));
-  if (!found || !ctx.principal().FindOrg(StringField(*found, "org_id"))) return NotFound("ai_secret '{}' not found", id);
+  if (!found || !ctx.principal().FindOrg(StringField(*found, "org_id")))
+    return NotFound("ai_secret '{}' not found", id);
   ctx.Touch("ai_secret", std::string(id), StringField(*found, "name"));
   return std::move(*found);
 }
@@ -55,11 +56,14 @@ Result<http::Response> ListSecrets(http::RequestContext& ctx, ControlPlane& cp) 
   auto name = QueryString(req, "ai_secret_name");
   std::vector<std::string> types;
   for (auto t : req.QueryParams("ai_secret_type")) types.emplace_back(t);
-  TV_ASSIGN_OR_RETURN(auto objects, AiSecretsTable().List(cp.db(), [&](meta::SqlWhere& w) {
-    w.In("org_id", orgs);
-    if (name) w.Add("name = ?", {*name});
-    if (!types.empty()) w.In("type", types);
-  }, q));
+  TV_ASSIGN_OR_RETURN(auto objects, AiSecretsTable().List(
+                                        cp.db(),
+                                        [&](meta::SqlWhere& w) {
+                                          w.In("org_id", orgs);
+                                          if (name) w.Add("name = ?", {*name});
+                                          if (!types.empty()) w.In("type", types);
+                                        },
+                                        q));
   return ListResponse(std::move(objects));
 }
 
@@ -94,8 +98,8 @@ Result<http::Response> Reveal(http::RequestContext& ctx, ControlPlane& cp) {
   TV_ASSIGN_OR_RETURN(auto secrets, store->Reveal(org_id));
   json::array out;
   for (auto& s : secrets)
-    out.push_back(json::object{{"id", s.id}, {"name", s.name}, {"type", s.type}, {"metadata", s.metadata},
-                               {"secret", s.secret}});
+    out.push_back(
+        json::object{{"id", s.id}, {"name", s.name}, {"type", s.type}, {"metadata", s.metadata}, {"secret", s.secret}});
   return JsonOk(json::object{{"secrets", std::move(out)}});
 }
 
@@ -116,8 +120,7 @@ void AddAiSecretRoutes(http::Router& router, ControlPlane& cp) {
     ctx.Touch("ai_secret", StringField(o, "id"), *w.fields.name);
     return JsonOk(o);
   });
-  router.Add(http::Method::kGet, "/v1/ai_secret",
-             [&cp](http::RequestContext& ctx) { return ListSecrets(ctx, cp); });
+  router.Add(http::Method::kGet, "/v1/ai_secret", [&cp](http::RequestContext& ctx) { return ListSecrets(ctx, cp); });
   router.Add(http::Method::kDelete, "/v1/ai_secret",
              [&cp](http::RequestContext& ctx) { return DeleteByName(ctx, cp); });
 

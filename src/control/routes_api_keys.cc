@@ -1,6 +1,6 @@
 // REST: /v1/api_key. A user sees and manages only their own keys.
-#include "control/routes_common.h"
 #include "common/ids.h"
+#include "control/routes_common.h"
 #include "control/tables.h"
 
 namespace tv::control {
@@ -52,11 +52,14 @@ void AddApiKeyRoutes(http::Router& router, ControlPlane& cp) {
       org_id = m.org_id;
     }
     auto name = QueryString(req, "api_key_name");
-    TV_ASSIGN_OR_RETURN(auto keys, ApiKeysTable().List(cp.db(), [&](meta::SqlWhere& w) {
-      VisibleKeys(ctx.principal(), w);
-      if (org_id) w.Add("(org_id = ? OR org_id IS NULL)", {*org_id});
-      if (name) w.Add("name = ?", {*name});
-    }, q));
+    TV_ASSIGN_OR_RETURN(auto keys, ApiKeysTable().List(
+                                       cp.db(),
+                                       [&](meta::SqlWhere& w) {
+                                         VisibleKeys(ctx.principal(), w);
+                                         if (org_id) w.Add("(org_id = ? OR org_id IS NULL)", {*org_id});
+                                         if (name) w.Add("name = ?", {*name});
+                                       },
+                                       q));
     TV_ASSIGN_OR_RETURN(json::object user, cp.accounts().GetUser(ctx.principal().user_id));
     for (auto& k : keys) k = KeyView(user, std::move(k));
     return ListResponse(std::move(keys));

@@ -15,8 +15,7 @@ Result<std::vector<std::string>> OrgScope(const Principal& caller, const std::op
 }
 
 void AddProjectsOfOrgs(meta::SqlWhere& w, const std::vector<std::string>& org_ids) {
-  w.Add("project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND org_id IN (" + w.BindList(org_ids) +
-        "))");
+  w.Add("project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND org_id IN (" + w.BindList(org_ids) + "))");
 }
 
 Result<std::vector<json::object>> ListProjectChildren(http::RequestContext& ctx, ControlPlane& cp,
@@ -28,18 +27,21 @@ Result<std::vector<json::object>> ListProjectChildren(http::RequestContext& ctx,
   if (project_id) TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kProject, *project_id));
   auto project_name = QueryString(req, "project_name");
   auto name = QueryString(req, name_param);
-  return table.List(cp.db(), [&](meta::SqlWhere& w) {
-    AddProjectsOfOrgs(w, orgs);
-    if (project_id) w.Add("project_id = ?", {*project_id});
-    if (project_name)
-      w.Add("project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND name = ?)", {*project_name});
-    if (name) w.Add("name = ?", {*name});
-  }, q);
+  return table.List(
+      cp.db(),
+      [&](meta::SqlWhere& w) {
+        AddProjectsOfOrgs(w, orgs);
+        if (project_id) w.Add("project_id = ?", {*project_id});
+        if (project_name)
+          w.Add("project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND name = ?)", {*project_name});
+        if (name) w.Add("name = ?", {*name});
+      },
+      q);
 }
 
 Status RequireReferences(http::RequestContext& ctx, ControlPlane& cp, const json::object& fields) {
-  static const std::pair<std::string_view, ObjectType> kRefs[] = {
-      {"base_exp_id", ObjectType::kExperiment}, {"dataset_id", ObjectType::kDataset}};
+  static const std::pair<std::string_view, ObjectType> kRefs[] = {{"base_exp_id", ObjectType::kExperiment},
+                                                                  {"dataset_id", ObjectType::kDataset}};
   for (const auto& [field, type] : kRefs) {
     auto it = fields.find(field);
     if (it == fields.end() || !it->value().is_string()) continue;
@@ -48,33 +50,32 @@ Status RequireReferences(http::RequestContext& ctx, ControlPlane& cp, const json
   return Status::Ok();
 }
 
-void AddObjectByIdRoutes(http::Router& router, ControlPlane& cp, ObjectType type,
-                         std::vector<FieldRule> patch_rules) {
+void AddObjectByIdRoutes(http::Router& router, ControlPlane& cp, ObjectType type, std::vector<FieldRule> patch_rules) {
   std::string path = "/v1/" + std::string(ObjectTypeName(type)) + "/:id";
   router.Add(http::Method::kGet, path, [&cp, type](http::RequestContext& ctx) -> Result<http::Response> {
     TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, type, ctx.Param("id")));
     TV_ASSIGN_OR_RETURN(json::object o, cp.registry().Get(type, ctx.Param("id")));
     return JsonOk(o);
   });
-  router.Add(http::Method::kPatch, path,
-             [&cp, type, rules = std::move(patch_rules)](http::RequestContext& ctx) -> Result<http::Response> {
-               TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, type, ctx.Param("id")));
-               if (type == ObjectType::kOrganization &&
-                   ctx.principal().FindOrg(std::string(ctx.Param("id")))->role != "owner")
-                 return PermissionDenied("Only owners of this organization may change it");
-               TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
-               TV_ASSIGN_OR_RETURN(json::object patch, PickFields(body, rules));
-               if (auto it = patch.find("name"); it != patch.end() && !it->value().is_string())
-                 return InvalidArgument("Field 'name' must be a non-empty string");
-               TV_RETURN_IF_ERROR(RequireReferences(ctx, cp, patch));
-               TV_ASSIGN_OR_RETURN(json::object o, cp.registry().Patch(type, ctx.Param("id"), patch));
-               return JsonOk(o);
-             });
+  router.Add(
+      http::Method::kPatch, path,
+      [&cp, type, rules = std::move(patch_rules)](http::RequestContext& ctx) -> Result<http::Response> {
+        TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, type, ctx.Param("id")));
+        if (type == ObjectType::kOrganization && ctx.principal().FindOrg(std::string(ctx.Param("id")))->role != "owner")
+          return PermissionDenied("Only owners of this organization may change it");
+        TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
+        TV_ASSIGN_OR_RETURN(json::object patch, PickFields(body, rules));
+        if (auto it = patch.find("name"); it != patch.end() && !it->value().is_string())
+          return InvalidArgument("Field 'name' must be a non-empty string");
+        TV_RETURN_IF_ERROR(RequireReferences(ctx, cp, patch));
+        TV_ASSIGN_OR_RETURN(json::object o, cp.registry().Patch(type, ctx.Param("id"), patch));
+        return JsonOk(o);
+      });
   if (type == ObjectType::kOrganization) return;
   router.Add(http::Method::kDelete, path, [&cp, type](http::RequestContext& ctx) -> Result<http::Response> {
     TV_ASSIGN_OR_RETURN(ObjectInfo info, cp.tenancy().Require(ctx, type, ctx.Param("id")));
-    TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), info.org_id,
-                                                   fmt::format("Deleting a {}", ObjectTypeName(type))));
+    TV_RETURN_IF_ERROR(
+        http::Tenancy::RequireOwner(ctx.principal(), info.org_id, fmt::format("Deleting a {}", ObjectTypeName(type))));
     TV_ASSIGN_OR_RETURN(json::object o, cp.registry().SoftDelete(type, ctx.Param("id")));
     return JsonOk(o);
   });

@@ -13,8 +13,7 @@ namespace tv::control {
 // GET, PATCH and DELETE on /v1/<type>/:id, each behind the tenancy check.
 // PATCH accepts `patch_rules`; references it names (base_exp_id, dataset_id)
 // must be visible to the caller too.
-void AddObjectByIdRoutes(http::Router& router, ControlPlane& cp, ObjectType type,
-                         std::vector<FieldRule> patch_rules);
+void AddObjectByIdRoutes(http::Router& router, ControlPlane& cp, ObjectType type, std::vector<FieldRule> patch_rules);
 
 // The organizations a list request covers: the caller's, narrowed to
 // `org_name` when given (NotFound when it is not the caller's).

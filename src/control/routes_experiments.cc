@@ -5,13 +5,17 @@
 namespace tv::control {
 
 const std::vector<FieldRule>& ExperimentFieldRules() {
-  static const auto* rules = new std::vector<FieldRule>{
-      {"description", FieldKind::kString},      {"repo_info", FieldKind::kObject},
-      {"base_exp_id", FieldKind::kUuid},        {"dataset_id", FieldKind::kUuid},
-      {"dataset_version", FieldKind::kString},  {"parameters_id", FieldKind::kUuid},
-      {"parameters_version", FieldKind::kString}, {"internal_metadata", FieldKind::kObject},
-      {"public", FieldKind::kBool},             {"metadata", FieldKind::kObject},
-      {"tags", FieldKind::kStringArray}};
+  static const auto* rules = new std::vector<FieldRule>{{"description", FieldKind::kString},
+                                                        {"repo_info", FieldKind::kObject},
+                                                        {"base_exp_id", FieldKind::kUuid},
+                                                        {"dataset_id", FieldKind::kUuid},
+                                                        {"dataset_version", FieldKind::kString},
+                                                        {"parameters_id", FieldKind::kUuid},
+                                                        {"parameters_version", FieldKind::kString},
+                                                        {"internal_metadata", FieldKind::kObject},
+                                                        {"public", FieldKind::kBool},
+                                                        {"metadata", FieldKind::kObject},
+                                                        {"tags", FieldKind::kStringArray}};
   return *rules;
 }
 

@@ -9,14 +9,17 @@ void AddOrganizationRoutes(http::Router& router, ControlPlane& cp) {
     const auto& req = ctx.request();
     TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
     TV_ASSIGN_OR_RETURN(auto orgs, OrgScope(ctx.principal(), QueryString(req, "org_name")));
-    TV_ASSIGN_OR_RETURN(auto objects,
-                        OrganizationsTable().List(cp.db(), [&](meta::SqlWhere& w) { w.In("id", orgs); }, q));
+    TV_ASSIGN_OR_RETURN(auto objects, OrganizationsTable().List(
+                                          cp.db(), [&](meta::SqlWhere& w) { w.In("id", orgs); }, q));
     return ListResponse(std::move(objects));
   });
   AddObjectByIdRoutes(router, cp, ObjectType::kOrganization,
-                      {{"name", FieldKind::kString}, {"api_url", FieldKind::kString},
-                       {"proxy_url", FieldKind::kString}, {"realtime_url", FieldKind::kString},
-                       {"is_universal_api", FieldKind::kBool}, {"is_dataplane_private", FieldKind::kBool},
+                      {{"name", FieldKind::kString},
+                       {"api_url", FieldKind::kString},
+                       {"proxy_url", FieldKind::kString},
+                       {"realtime_url", FieldKind::kString},
+                       {"is_universal_api", FieldKind::kBool},
+                       {"is_dataplane_private", FieldKind::kBool},
                        {"image_rendering_mode", FieldKind::kString}});
 }
 

@@ -22,16 +22,19 @@ void AddProjectRoutes(http::Router& router, ControlPlane& cp) {
     TV_ASSIGN_OR_RETURN(auto orgs, OrgScope(ctx.principal(), QueryString(req, "org_name")));
     auto name = QueryString(req, "project_name");
     if (!name) name = QueryString(req, "name");
-    TV_ASSIGN_OR_RETURN(auto objects, ProjectsTable().List(cp.db(), [&](meta::SqlWhere& w) {
-      w.In("org_id", orgs);
-      if (name) w.Add("name = ?", {*name});
-    }, q));
+    TV_ASSIGN_OR_RETURN(auto objects, ProjectsTable().List(
+                                          cp.db(),
+                                          [&](meta::SqlWhere& w) {
+                                            w.In("org_id", orgs);
+                                            if (name) w.Add("name = ?", {*name});
+                                          },
+                                          q));
     return ListResponse(std::move(objects));
   });
 
-  AddObjectByIdRoutes(router, cp, ObjectType::kProject,
-                      {{"name", FieldKind::kString}, {"description", FieldKind::kString},
-                       {"settings", FieldKind::kObject}});
+  AddObjectByIdRoutes(
+      router, cp, ObjectType::kProject,
+      {{"name", FieldKind::kString}, {"description", FieldKind::kString}, {"settings", FieldKind::kObject}});
 }
 
 }  // namespace tv::control

@@ -20,7 +20,7 @@ Result<json::object> OrgInfo(ControlPlane& cp, const OrgMembership& m) {
   if (api_url.empty()) api_url = cp.options().data_plane_url;
   std::string proxy_url = StringField(org, "proxy_url");
   if (proxy_url.empty()) proxy_url = api_url;
-  return json::object{{"id", m.org_id},       {"name", m.org_name},         {"api_url", api_url},
+  return json::object{{"id", m.org_id},         {"name", m.org_name},      {"api_url", api_url},
                       {"proxy_url", proxy_url}, {"realtime_url", nullptr}, {"git_metadata", nullptr}};
 }
 
@@ -40,8 +40,8 @@ Result<json::object> ProjectFor(RequestContext& ctx, ControlPlane& cp, const jso
   TV_ASSIGN_OR_RETURN(auto org_name, OptString(body, "org_name"));
   TV_ASSIGN_OR_RETURN(OrgMembership org, http::Tenancy::ChooseOrg(ctx.principal(), org_id, org_name));
   if (create) {
-    TV_ASSIGN_OR_RETURN(Created c, cp.registry().EnsureProject(org.org_id, *project_name, std::nullopt,
-                                                               ctx.principal().user_id));
+    TV_ASSIGN_OR_RETURN(Created c,
+                        cp.registry().EnsureProject(org.org_id, *project_name, std::nullopt, ctx.principal().user_id));
     ctx.Touch("project", StringField(c.object, "id"), *project_name);
     return std::move(c.object);
   }
@@ -99,10 +99,13 @@ Result<Response> GetExperiments(RequestContext& ctx, ControlPlane& cp) {
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, false));
   TV_ASSIGN_OR_RETURN(auto name, OptString(body, "experiment_name"));
   ListQuery q;
-  TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().List(cp.db(), [&](meta::SqlWhere& w) {
-    w.Add("project_id = ?", {StringField(project, "id")});
-    if (name) w.Add("name = ?", {*name});
-  }, q));
+  TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().List(
+                                      cp.db(),
+                                      [&](meta::SqlWhere& w) {
+                                        w.Add("project_id = ?", {StringField(project, "id")});
+                                        if (name) w.Add("name = ?", {*name});
+                                      },
+                                      q));
   json::array out;
   for (auto& e : found) {
     ctx.Touch("experiment", StringField(e, "id"), StringField(e, "name"));
@@ -128,7 +131,8 @@ Result<Response> RegisterDataset(RequestContext& ctx, ControlPlane& cp) {
   TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "dataset_name"));
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
   TV_ASSIGN_OR_RETURN(json::object fields, PickFields(body, DatasetFieldRules()));
-  TV_ASSIGN_OR_RETURN(Created c, cp.registry().EnsureDataset(StringField(project, "id"), name, fields, ctx.principal().user_id));
+  TV_ASSIGN_OR_RETURN(Created c,
+                      cp.registry().EnsureDataset(StringField(project, "id"), name, fields, ctx.principal().user_id));
   ctx.Touch("dataset", StringField(c.object, "id"), name);
   return JsonOk(json::object{{"project", std::move(project)}, {"dataset", std::move(c.object)}});
 }
@@ -146,8 +150,11 @@ Result<Response> ObjectInfoFor(RequestContext& ctx, ControlPlane& cp) {
     json::object parents{{"organization", json::object{{"id", info.org_id}}}};
     if (!info.project_id.empty())
       parents["project"] = json::object{{"id", info.project_id}, {"name", info.project_name}};
-    out.push_back(json::object{{"object_type", type_name}, {"object_id", info.id}, {"object_name", info.name},
-                               {"org_id", info.org_id}, {"parent_cols", std::move(parents)}});
+    out.push_back(json::object{{"object_type", type_name},
+                               {"object_id", info.id},
+                               {"object_name", info.name},
+                               {"org_id", info.org_id},
+                               {"parent_cols", std::move(parents)}});
   }
   return JsonOk(out);
 }
@@ -156,9 +163,12 @@ Result<Response> Self(RequestContext& ctx) {
   const Principal& p = ctx.principal();
   json::array orgs;
   for (const auto& m : p.orgs) orgs.push_back(json::object{{"id", m.org_id}, {"name", m.org_name}, {"role", m.role}});
-  return JsonOk(json::object{{"user_id", p.user_id}, {"user_email", p.user_email}, {"api_key_id", p.api_key_id},
-                             {"api_key_org_id", p.api_key_org_id.empty() ? json::value(nullptr) : json::value(p.api_key_org_id)},
-                             {"organizations", std::move(orgs)}});
+  return JsonOk(
+      json::object{{"user_id", p.user_id},
+                   {"user_email", p.user_email},
+                   {"api_key_id", p.api_key_id},
+                   {"api_key_org_id", p.api_key_org_id.empty() ? json::value(nullptr) : json::value(p.api_key_org_id)},
+                   {"organizations", std::move(orgs)}});
 }
 
 }  // namespace

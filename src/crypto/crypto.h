@@ -18,7 +18,7 @@ std::string RandomBytes(size_t n);
 std::string RandomAlphanumeric(size_t length);
 
 std::string HexEncode(std::string_view bytes);
-std::string Sha256(std::string_view data);                           // raw 32 bytes
+std::string Sha256(std::string_view data);                            // raw 32 bytes
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32 bytes
 
 // PBKDF2-HMAC-SHA256 password hashing, encoded as

@@ -59,7 +59,9 @@ Result<Stored> Parse(std::string_view stored) {
   return Stored{parts[1], parts[2], parts[3]};
 }
 
-std::string WrapAad(std::string_view key_id) { return "tracevault/dek/v1" + std::string(1, '\0') + std::string(key_id); }
+std::string WrapAad(std::string_view key_id) {
+  return "tracevault/dek/v1" + std::string(1, '\0') + std::string(key_id);
+}
 
 }  // namespace
 

@@ -37,7 +37,7 @@ std::optional<std::string> HexDecode32(std::string_view hex) {
 }
 
 Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0 && errno == ENOENT) return std::optional<std::string>();
   std::ifstream in(path, std::ios::binary);
   if (!in) return Unavailable("Cannot read '{}'", path);

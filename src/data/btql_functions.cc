@@ -11,8 +11,8 @@
 namespace tv::data {
 namespace {
 
-constexpr std::array<std::string_view, 6> kSources = {"prompt",          "function",          "project_prompts",
-                                                      "project_functions", "org_prompts", "org_functions"};
+constexpr std::array<std::string_view, 6> kSources = {
+    "prompt", "function", "project_prompts", "project_functions", "org_prompts", "org_functions"};
 
 void AddUnique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
@@ -65,14 +65,15 @@ Result<QueryOutput> RunFunctionQuery(DataPlane& dp, http::RequestContext& ctx, c
                    [](const FunctionVersion& a, const FunctionVersion& b) { return a.xact > b.xact; });
 
   btql::ExecLimits limits;
-  limits.memory_budget_bytes = options.memory_budget_bytes ? options.memory_budget_bytes : dp.options().query_memory_bytes;
+  limits.memory_budget_bytes =
+      options.memory_budget_bytes ? options.memory_budget_bytes : dp.options().query_memory_bytes;
   btql::EvalState state(limits.memory_budget_bytes);
   btql::EvalContext eval{dp.clock().NowMicros(), options.tz_offset_minutes, &state};
   limits.timeout = options.timeout.count() ? options.timeout : dp.options().query_timeout;
   limits.deadline = std::chrono::steady_clock::now() + limits.timeout;
   bool unpivot = !query.unpivot.empty();  // the filter then reads unpivoted rows: the executor applies it
-  TV_ASSIGN_OR_RETURN(auto pipeline, btql::Pipeline::Make(query, eval, limits, static_cast<size_t>(limit),
-                                                          std::nullopt, unpivot));
+  TV_ASSIGN_OR_RETURN(auto pipeline,
+                      btql::Pipeline::Make(query, eval, limits, static_cast<size_t>(limit), std::nullopt, unpivot));
   QueryOutput out;
   for (const auto& v : versions) {
     out.snapshot = std::max<store::XactId>(out.snapshot, v.xact);

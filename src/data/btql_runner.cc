@@ -208,10 +208,14 @@ class Runner {
     if (!spec.ids && !spec.root_span_ids && spec.match.empty()) return std::optional<std::vector<std::string>>();
     std::unordered_set<std::string> seen;
     std::vector<std::string> roots;
-    TV_RETURN_IF_ERROR(dp_.store().Visit(spec, [&](const json::object& row, store::XactId) -> Status {
-      if (seen.insert(std::string(btql::TraceOf(row))).second) roots.emplace_back(btql::TraceOf(row));
-      return limits_.CheckTime();
-    }).status());
+    TV_RETURN_IF_ERROR(dp_.store()
+                           .Visit(spec,
+                                  [&](const json::object& row, store::XactId) -> Status {
+                                    if (seen.insert(std::string(btql::TraceOf(row))).second)
+                                      roots.emplace_back(btql::TraceOf(row));
+                                    return limits_.CheckTime();
+                                  })
+                           .status());
     return std::optional<std::vector<std::string>>(std::move(roots));
   }
 
@@ -241,11 +245,12 @@ class Runner {
     btql::SummaryOptions options;
     options.preview_length = q_.preview_length.value_or(o_.default_preview_length);
     options.price = [&prices = dp_.options().prices](std::string_view model, double prompt, double completion,
-                                                     double cached) { return prices.Cost(model, prompt, completion, cached); };
+                                                     double cached) {
+      return prices.Cost(model, prompt, completion, cached);
+    };
     btql::TraceSummarizer summarizer(filter, options);
     size_t n = 0;
-    TV_ASSIGN_OR_RETURN(store::XactId snapshot,
-                        VisitTraces([&](const json::object& row, store::XactId xact) -> Status {
+    TV_ASSIGN_OR_RETURN(store::XactId snapshot, VisitTraces([&](const json::object& row, store::XactId xact) -> Status {
                           summarizer.Add(row, xact);
                           if (state_.failed()) return state_.status();
                           if ((++n & 255) == 0) {
@@ -279,8 +284,7 @@ class Runner {
     };
     std::map<std::string, Gathered, std::less<>> traces;
     size_t bytes = 0, n = 0;
-    TV_ASSIGN_OR_RETURN(store::XactId snapshot,
-                        VisitTraces([&](const json::object& row, store::XactId xact) -> Status {
+    TV_ASSIGN_OR_RETURN(store::XactId snapshot, VisitTraces([&](const json::object& row, store::XactId xact) -> Status {
                           auto& t = traces[std::string(btql::TraceOf(row))];
                           t.bits |= filter.Test(row);
                           if (state_.failed()) return state_.status();
@@ -314,7 +318,8 @@ class Runner {
                         btql::Pipeline::Make(q_, ctx_, limits_, pageable ? SIZE_MAX : limit_, std::nullopt));
     for (size_t i = 0; i < take; ++i) {
       auto& spans = traces.find(keys[i].root)->second.spans;
-      for (auto& span : spans) TV_RETURN_IF_ERROR(pipeline->Add(span, {keys[i].xact, std::string(btql::StringAt(span, "id"))}));
+      for (auto& span : spans)
+        TV_RETURN_IF_ERROR(pipeline->Add(span, {keys[i].xact, std::string(btql::StringAt(span, "id"))}));
     }
     out.data = std::move(pipeline->Finish().rows);
     return out;

@@ -21,8 +21,7 @@ const typename Map::mapped_type* FreshEntry(Map& map, const std::string& key, in
 }  // namespace
 
 CachingControlPlaneClient::CachingControlPlaneClient(std::unique_ptr<ControlPlaneClient> inner,
-                                                     std::chrono::seconds ttl, const Clock& clock,
-                                                     size_t max_entries)
+                                                     std::chrono::seconds ttl, const Clock& clock, size_t max_entries)
     : inner_(std::move(inner)),
       ttl_micros_(std::chrono::duration_cast<std::chrono::microseconds>(std::min(ttl, kMaxTtl)).count()),
       clock_(clock),
@@ -69,7 +68,7 @@ Result<ObjectInfo> CachingControlPlaneClient::Resolve(ObjectType type, std::stri
 }
 
 Result<ObjectInfo> CachingControlPlaneClient::FindProject(std::string_view org_id, std::string_view name,
-                                                         const Principal& caller) {
+                                                          const Principal& caller) {
   std::string key = std::string(org_id) + "/" + std::string(name);
   uint64_t generation;
   {

@@ -57,10 +57,10 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   const size_t max_entries_;
 
   std::mutex mu_;
-  std::unordered_map<std::string, Entry<Principal>> principals_;  // by SHA-256 of token; guarded by mu_
-  std::unordered_map<std::string, Entry<ObjectInfo>> objects_;    // by "type/id"; guarded by mu_
+  std::unordered_map<std::string, Entry<Principal>> principals_;      // by SHA-256 of token; guarded by mu_
+  std::unordered_map<std::string, Entry<ObjectInfo>> objects_;        // by "type/id"; guarded by mu_
   std::unordered_map<std::string, Entry<ObjectInfo>> project_names_;  // by "org_id/name"; guarded by mu_
-  uint64_t generation_ = 0;  // bumped by every invalidation; guarded by mu_
+  uint64_t generation_ = 0;                                           // bumped by every invalidation; guarded by mu_
 };
 
 }  // namespace tv::data

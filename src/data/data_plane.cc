@@ -42,9 +42,10 @@ Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaSto
                                                    std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock,
                                                    DataPlaneOptions options) {
   TV_RETURN_IF_ERROR(meta::Migrate(*db, DataMigrations()));
-  TV_RETURN_IF_ERROR(db->Execute("INSERT INTO data_plane_info (key, value) VALUES ('instance_id', $1) "
-                                 "ON CONFLICT (key) DO NOTHING",
-                                 {NewUuid()}));
+  TV_RETURN_IF_ERROR(
+      db->Execute("INSERT INTO data_plane_info (key, value) VALUES ('instance_id', $1) "
+                  "ON CONFLICT (key) DO NOTHING",
+                  {NewUuid()}));
   TV_ASSIGN_OR_RETURN(meta::Rows rows, db->Query("SELECT value FROM data_plane_info WHERE key = 'instance_id'"));
   std::unique_ptr<DataPlane> dp(
       new DataPlane(std::move(db), control, std::move(objects), clock, options, rows.Text(0, "value")));

@@ -19,16 +19,16 @@
 #include "btql/prices.h"
 #include "common/clock.h"
 #include "data/control_plane_client.h"
-#include "data/secrets.h"
 #include "data/functions.h"
+#include "data/proxy_cache.h"
+#include "data/secrets.h"
 #include "data/uploads.h"
 #include "http/outbound.h"
-#include "proxy/providers.h"
-#include "data/proxy_cache.h"
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
 #include "objstore/object_store.h"
+#include "proxy/providers.h"
 #include "store/span_store.h"
 
 namespace tv::data {
@@ -121,17 +121,17 @@ class DataPlane {
 const std::vector<meta::Migration>& DataMigrations();
 
 // Route groups, each in its own file.
-void AddWriteRoutes(DataPlane& dp, http::Router& router);   // routes_write.cc
-void AddReadRoutes(DataPlane& dp, http::Router& router);    // routes_read.cc
-void AddBtqlRoutes(DataPlane& dp, http::Router& router);    // routes_btql.cc
-void AddUploadRoutes(DataPlane& dp, http::Router& router);  // routes_uploads.cc
-void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
-void AddPurgeRoutes(DataPlane& dp, http::Router& router);   // routes_purge.cc
+void AddWriteRoutes(DataPlane& dp, http::Router& router);    // routes_write.cc
+void AddReadRoutes(DataPlane& dp, http::Router& router);     // routes_read.cc
+void AddBtqlRoutes(DataPlane& dp, http::Router& router);     // routes_btql.cc
+void AddUploadRoutes(DataPlane& dp, http::Router& router);   // routes_uploads.cc
+void AddAdminRoutes(DataPlane& dp, http::Router& router);    // routes_admin.cc
+void AddPurgeRoutes(DataPlane& dp, http::Router& router);    // routes_purge.cc
 void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
 void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
 void AddFunctionRoutes(DataPlane& dp, http::Router& router);
-void AddProxyRoutes(DataPlane& dp, http::Router& router);         // routes_proxy.cc
-void AddInvokeRoutes(DataPlane& dp, http::Router& router);        // routes_invoke.cc     // routes_functions.cc
+void AddProxyRoutes(DataPlane& dp, http::Router& router);        // routes_proxy.cc
+void AddInvokeRoutes(DataPlane& dp, http::Router& router);       // routes_invoke.cc     // routes_functions.cc
 void AddEnvironmentRoutes(DataPlane& dp, http::Router& router);  // routes_environments.cc
 
 }  // namespace tv::data

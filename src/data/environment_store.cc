@@ -28,14 +28,14 @@ std::vector<json::object> Environments(const meta::Rows& rows) {
 std::vector<json::object> AssignmentObjects(const meta::Rows& rows) {
   std::vector<json::object> out;
   for (size_t i = 0; i < rows.size(); ++i) {
-    out.push_back(json::object{
-        {"object_type", rows.Text(i, "object_type")},
-        {"object_id", rows.Text(i, "object_id")},
-        {"environment_id", rows.Text(i, "environment_id")},
-        {"environment_slug", rows.Text(i, "environment_slug")},
-        {"object_version", store::FormatXact(static_cast<store::XactId>(rows.Int(i, "object_version")))},
-        {"org_id", rows.Text(i, "org_id")},
-        {"created", rows.Text(i, "created")}});
+    out.push_back(
+        json::object{{"object_type", rows.Text(i, "object_type")},
+                     {"object_id", rows.Text(i, "object_id")},
+                     {"environment_id", rows.Text(i, "environment_id")},
+                     {"environment_slug", rows.Text(i, "environment_slug")},
+                     {"object_version", store::FormatXact(static_cast<store::XactId>(rows.Int(i, "object_version")))},
+                     {"org_id", rows.Text(i, "org_id")},
+                     {"created", rows.Text(i, "created")}});
   }
   return out;
 }
@@ -46,15 +46,16 @@ std::optional<json::object> FirstOf(std::vector<json::object> objects) {
 }
 
 Result<std::optional<json::object>> GetIn(meta::MetaStore& db, std::string_view id) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows, db.Query("SELECT " + std::string(kEnvColumns) + " FROM environments WHERE id = $1",
-                                                {std::string(id)}));
+  TV_ASSIGN_OR_RETURN(
+      meta::Rows rows,
+      db.Query("SELECT " + std::string(kEnvColumns) + " FROM environments WHERE id = $1", {std::string(id)}));
   return FirstOf(Environments(rows));
 }
 
 Result<std::optional<json::object>> BySlugIn(meta::MetaStore& db, std::string_view org_id, std::string_view slug) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                      db.Query("SELECT " + std::string(kEnvColumns) + " FROM environments WHERE org_id = $1 AND slug = $2",
-                               {std::string(org_id), std::string(slug)}));
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db.Query("SELECT " + std::string(kEnvColumns) +
+                                                    " FROM environments WHERE org_id = $1 AND slug = $2",
+                                                {std::string(org_id), std::string(slug)}));
   return FirstOf(Environments(rows));
 }
 
@@ -137,7 +138,8 @@ Result<json::object> EnvironmentStore::Delete(std::string_view id) {
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
     TV_ASSIGN_OR_RETURN(auto env, GetIn(tx, id));
     if (!env) return NotFound("environment '{}' not found", id);
-    TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM environment_objects WHERE environment_id = $1", {std::string(id)}).status());
+    TV_RETURN_IF_ERROR(
+        tx.Execute("DELETE FROM environment_objects WHERE environment_id = $1", {std::string(id)}).status());
     TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM environments WHERE id = $1", {std::string(id)}).status());
     out = std::move(*env);
     return Status::Ok();
@@ -164,8 +166,7 @@ Result<json::object> EnvironmentStore::Assign(const json::object& env, std::stri
   return out;
 }
 
-Result<std::optional<json::object>> EnvironmentStore::Assignment(const json::object& env,
-                                                                 std::string_view object_id) {
+Result<std::optional<json::object>> EnvironmentStore::Assignment(const json::object& env, std::string_view object_id) {
   return AssignmentIn(db_, StringField(env, "id"), object_id);
 }
 
@@ -183,8 +184,9 @@ Result<std::optional<json::object>> EnvironmentStore::Unassign(const json::objec
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
     TV_ASSIGN_OR_RETURN(out, AssignmentIn(tx, StringField(env, "id"), object_id));
     if (!out) return Status::Ok();
-    return tx.Execute("DELETE FROM environment_objects WHERE environment_id = $1 AND object_id = $2",
-                      {StringField(env, "id"), std::string(object_id)})
+    return tx
+        .Execute("DELETE FROM environment_objects WHERE environment_id = $1 AND object_id = $2",
+                 {StringField(env, "id"), std::string(object_id)})
         .status();
   }));
   return out;

@@ -28,9 +28,9 @@ constexpr std::array<Field, 10> kContent = {{{"name", Kind::kName},
                                              {"function_schema", Kind::kObject},
                                              {"origin", Kind::kOrigin}}};
 
-constexpr std::array<std::string_view, 11> kFunctionTypes = {
-    "llm", "scorer", "task", "tool", "custom_view", "preprocessor", "facet", "classifier", "tag", "parameters",
-    "sandbox"};
+constexpr std::array<std::string_view, 11> kFunctionTypes = {"llm",         "scorer",       "task",   "tool",
+                                                             "custom_view", "preprocessor", "facet",  "classifier",
+                                                             "tag",         "parameters",   "sandbox"};
 
 Status CheckSlugValue(const json::value& v) {
   if (!v.is_string()) return InvalidArgument("Field 'slug' must be a string");
@@ -52,15 +52,16 @@ Status CheckValue(const Field& f, const json::value& v) {
       if (!v.is_object()) return InvalidArgument("Field '{}' must be an object", f.name);
       return Status::Ok();
     case Kind::kTags:
-      if (!v.is_array() || !std::all_of(v.as_array().begin(), v.as_array().end(),
-                                        [](const json::value& e) { return e.is_string(); }))
+      if (!v.is_array() ||
+          !std::all_of(v.as_array().begin(), v.as_array().end(), [](const json::value& e) { return e.is_string(); }))
         return InvalidArgument("Field 'tags' must be an array of strings");
       return Status::Ok();
     case Kind::kFunctionType:
       if (!v.is_string() || std::find(kFunctionTypes.begin(), kFunctionTypes.end(), std::string_view(v.as_string())) ==
                                 kFunctionTypes.end())
-        return InvalidArgument("Field 'function_type' must be one of llm, scorer, task, tool, custom_view, "
-                               "preprocessor, facet, classifier, tag, parameters, sandbox");
+        return InvalidArgument(
+            "Field 'function_type' must be one of llm, scorer, task, tool, custom_view, "
+            "preprocessor, facet, classifier, tag, parameters, sandbox");
       return Status::Ok();
     case Kind::kFunctionData: {
       const json::value* type = v.is_object() ? v.as_object().if_contains("type") : nullptr;

@@ -134,9 +134,10 @@ void AddFilters(meta::SqlWhere& w, const FunctionQuery& q) {
 void AddLiveScope(meta::SqlWhere& w, const FunctionQuery& q) {
   AddFilters(w, q);
   if (q.as_of) {
-    w.Add("v.xact_id = (SELECT MAX(w.xact_id) FROM function_versions w WHERE w.function_id = v.function_id "
-          "AND w.xact_id <= ?)",
-          {static_cast<int64_t>(*q.as_of)});
+    w.Add(
+        "v.xact_id = (SELECT MAX(w.xact_id) FROM function_versions w WHERE w.function_id = v.function_id "
+        "AND w.xact_id <= ?)",
+        {static_cast<int64_t>(*q.as_of)});
     w.Add("v.deleted = 0");
   } else {
     w.Add("v.xact_id IN (SELECT xact_id FROM functions)");
@@ -147,12 +148,14 @@ void AddLiveScope(meta::SqlWhere& w, const FunctionQuery& q) {
 Status InsertVersion(meta::MetaStore& tx, store::XactId xact, const FunctionVersion& base, const json::object& row,
                      bool deleted) {
   const json::value* type = row.if_contains("function_type");
-  return tx.Execute("INSERT INTO function_versions (xact_id, function_id, org_id, project_id, slug, name, kind, "
-                    "function_type, deleted, created, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                    {static_cast<int64_t>(xact), base.function_id, base.org_id, base.project_id,
-                     StringField(row, "slug"), StringField(row, "name"), FunctionKind(row),
-                     type && type->is_string() ? meta::SqlValue(std::string(type->as_string())) : meta::Null(),
-                     int64_t{deleted ? 1 : 0}, StringField(row, "created"), ToJson(row)})
+  return tx
+      .Execute(
+          "INSERT INTO function_versions (xact_id, function_id, org_id, project_id, slug, name, kind, "
+          "function_type, deleted, created, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+          {static_cast<int64_t>(xact), base.function_id, base.org_id, base.project_id, StringField(row, "slug"),
+           StringField(row, "name"), FunctionKind(row),
+           type && type->is_string() ? meta::SqlValue(std::string(type->as_string())) : meta::Null(),
+           int64_t{deleted ? 1 : 0}, StringField(row, "created"), ToJson(row)})
       .status();
 }
 
@@ -213,8 +216,9 @@ Result<std::vector<FunctionVersion>> FunctionStore::List(const FunctionQuery& q)
                     : "(v.created < ? OR (v.created = ? AND v.function_id < ?))",
           {created, created, *anchor});
   }
-  std::string sql = "SELECT " + std::string(kVersionColumns) + " FROM function_versions v" + w.Sql() +
-                    (backwards ? " ORDER BY v.created ASC, v.function_id ASC" : " ORDER BY v.created DESC, v.function_id DESC");
+  std::string sql =
+      "SELECT " + std::string(kVersionColumns) + " FROM function_versions v" + w.Sql() +
+      (backwards ? " ORDER BY v.created ASC, v.function_id ASC" : " ORDER BY v.created DESC, v.function_id DESC");
   if (q.limit) sql += " LIMIT " + w.Bind(*q.limit);
   TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query(sql, w.params()));
   TV_ASSIGN_OR_RETURN(auto out, ToVersions(rows));
@@ -226,10 +230,9 @@ Result<std::vector<FunctionVersion>> FunctionStore::History(const FunctionQuery&
   meta::SqlWhere w;
   AddFilters(w, q);
   if (q.as_of) w.Add("v.xact_id <= ?", {static_cast<int64_t>(*q.as_of)});
-  TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                      db_.Query("SELECT " + std::string(kVersionColumns) + " FROM function_versions v" + w.Sql() +
-                                    " ORDER BY v.xact_id DESC",
-                                w.params()));
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT " + std::string(kVersionColumns) +
+                                                     " FROM function_versions v" + w.Sql() + " ORDER BY v.xact_id DESC",
+                                                 w.params()));
   return ToVersions(rows);
 }
 
@@ -245,16 +248,16 @@ Result<json::object> FunctionStore::WriteVersion(meta::MetaStore& tx, const Func
                                                  const json::object& fields, bool is_new) {
   TV_ASSIGN_OR_RETURN(store::XactId xact, NextXact(tx));
   std::string created = is_new ? FormatTimestamp(clock_.NowMicros()) : StringField(base.row, "created");
-  json::object row = BuildFunctionRow({base.function_id, store::FormatXact(xact), base.project_id, base.org_id, created},
-                                      fields);
+  json::object row =
+      BuildFunctionRow({base.function_id, store::FormatXact(xact), base.project_id, base.org_id, created}, fields);
   std::string slug = StringField(fields, "slug");
   TV_RETURN_IF_ERROR(InsertVersion(tx, xact, base, row, false));
   if (is_new) {
-    TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO functions (id, org_id, project_id, slug, xact_id, created) "
-                                  "VALUES ($1, $2, $3, $4, $5, $6)",
-                                  {base.function_id, base.org_id, base.project_id, slug, static_cast<int64_t>(xact),
-                                   created})
-                           .status());
+    TV_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO functions (id, org_id, project_id, slug, xact_id, created) "
+                   "VALUES ($1, $2, $3, $4, $5, $6)",
+                   {base.function_id, base.org_id, base.project_id, slug, static_cast<int64_t>(xact), created})
+            .status());
   } else {
     TV_RETURN_IF_ERROR(tx.Execute("UPDATE functions SET slug = $2, xact_id = $3 WHERE id = $1",
                                   {base.function_id, slug, static_cast<int64_t>(xact)})

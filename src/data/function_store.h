@@ -48,7 +48,7 @@ struct FunctionQuery {
   std::optional<std::string> name;
   std::optional<std::string> function_type;
   bool prompts_only = false;
-  std::optional<store::XactId> as_of;  // each function as of this transaction
+  std::optional<store::XactId> as_of;                        // each function as of this transaction
   std::optional<std::string> starting_after, ending_before;  // function ids (List only)
   std::optional<int64_t> limit;                              // List only; none: all
 };

@@ -25,8 +25,7 @@ Result<std::string> Functions::RequireOrgOf(http::RequestContext& ctx, std::stri
   return *org;
 }
 
-Result<FunctionVersion> Functions::RequireLive(http::RequestContext& ctx, std::string_view id,
-                                               FunctionFamily family) {
+Result<FunctionVersion> Functions::RequireLive(http::RequestContext& ctx, std::string_view id, FunctionFamily family) {
   auto not_found = [&] { return NotFound("{} '{}' not found", FamilyName(family), id); };
   if (!IsUuid(id)) return not_found();
   TV_ASSIGN_OR_RETURN(auto org, store_.OrgOf(id));
@@ -37,18 +36,16 @@ Result<FunctionVersion> Functions::RequireLive(http::RequestContext& ctx, std::s
   return std::move(*live);
 }
 
-Result<FunctionVersion> Functions::PickVersion(const FunctionVersion& live,
-                                               const std::optional<store::XactId>& version,
-                                               const std::optional<std::string>& environment,
-                                               FunctionFamily family) {
+Result<FunctionVersion> Functions::PickVersion(const FunctionVersion& live, const std::optional<store::XactId>& version,
+                                               const std::optional<std::string>& environment, FunctionFamily family) {
   if (version && environment) return InvalidArgument("Pass at most one of 'version' and 'environment'");
   std::optional<store::XactId> at = version;
   if (environment) {
     TV_ASSIGN_OR_RETURN(json::object env, RequireEnvironmentSlug(live.org_id, *environment));
     TV_ASSIGN_OR_RETURN(auto assigned, environments_.Assignment(env, live.function_id));
     if (!assigned)
-      return NotFound("{} '{}' has no version in environment '{}'", FamilyName(family),
-                      StringField(live.row, "slug"), *environment);
+      return NotFound("{} '{}' has no version in environment '{}'", FamilyName(family), StringField(live.row, "slug"),
+                      *environment);
     TV_ASSIGN_OR_RETURN(at, store::ParseXact(StringField(*assigned, "object_version"), "object_version"));
   }
   if (!at) return live;

@@ -61,7 +61,8 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     info.name = OptString(o, "object_name").value().value_or("");
     info.org_id = OptString(o, "org_id").value().value_or("");
     if (auto pc = o.find("parent_cols"); pc != o.end() && pc->value().is_object()) {
-      if (auto pr = pc->value().as_object().find("project"); pr != pc->value().as_object().end() && pr->value().is_object()) {
+      if (auto pr = pc->value().as_object().find("project");
+          pr != pc->value().as_object().end() && pr->value().is_object()) {
         info.project_id = OptString(pr->value().as_object(), "id").value().value_or("");
         info.project_name = OptString(pr->value().as_object(), "name").value().value_or("");
       }
@@ -94,8 +95,9 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
 
   Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
     if (plane_token_.empty())
-      return Unavailable("Org-level AI secrets are unavailable: this data plane has no --plane-token "
-                         "(TRACEVAULT_PLANE_TOKEN) shared with its control plane");
+      return Unavailable(
+          "Org-level AI secrets are unavailable: this data plane has no --plane-token "
+          "(TRACEVAULT_PLANE_TOKEN) shared with its control plane");
     http::ClientRequest req;
     req.method = http::Method::kPost;
     req.url = base_ + "/api/secret/reveal";
@@ -108,17 +110,20 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     if (!res.ok()) return Unreachable(res.status());
     if (res->status == 404) return NotFound("organization '{}' not found", org_id);
     if (res->status == 403)
-      return PermissionDenied("The control plane refused to share org-level AI secrets: check that both planes "
-                              "have the same --plane-token");
+      return PermissionDenied(
+          "The control plane refused to share org-level AI secrets: check that both planes "
+          "have the same --plane-token");
     TV_RETURN_IF_ERROR(Expect200(*res));
     TV_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(res->body));
     std::vector<ProviderSecret> out;
     const json::value* list = body.if_contains("secrets");
-    if (!list || !list->is_array()) return Unavailable("The control plane answered secret/reveal with an unexpected body");
+    if (!list || !list->is_array())
+      return Unavailable("The control plane answered secret/reveal with an unexpected body");
     for (const auto& v : list->as_array()) {
       if (!v.is_object()) continue;
       const json::object& o = v.as_object();
-      ProviderSecret s{StringField(o, "id"), StringField(o, "name"), StringField(o, "type"), StringField(o, "secret"), {}, false};
+      ProviderSecret s{
+          StringField(o, "id"), StringField(o, "name"), StringField(o, "type"), StringField(o, "secret"), {}, false};
       if (const json::value* m = o.if_contains("metadata"); m && m->is_object()) s.metadata = m->as_object();
       out.push_back(std::move(s));
     }

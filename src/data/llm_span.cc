@@ -57,7 +57,9 @@ Result<std::string> WriteLlmSpan(DataPlane& dp, const http::Request& request, co
     row["root_span_id"] = id;
   }
   switch (parent.ref.kind) {
-    case store::ObjectKind::kExperiment: row["experiment_id"] = parent.ref.id; break;
+    case store::ObjectKind::kExperiment:
+      row["experiment_id"] = parent.ref.id;
+      break;
     case store::ObjectKind::kProjectLogs:
       row["project_id"] = parent.ref.id;
       row["log_id"] = "g";
@@ -66,7 +68,8 @@ Result<std::string> WriteLlmSpan(DataPlane& dp, const http::Request& request, co
       row["prompt_session_id"] = parent.ref.id;
       row["log_id"] = "x";
       break;
-    case store::ObjectKind::kDataset: return InvalidArgument("a dataset cannot hold spans");
+    case store::ObjectKind::kDataset:
+      return InvalidArgument("a dataset cannot hold spans");
   }
   row["span_attributes"] = json::object{{"name", span.name}, {"type", span.type}};
   row["input"] = span.input;

@@ -1,8 +1,8 @@
 #include "data/model_call.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
 
 #include "data/data_plane.h"
 #include "http/error_response.h"
@@ -28,9 +28,12 @@ const EndpointInfo& Info(ModelEndpoint e) {
   static constexpr EndpointInfo kCompletions{"/completions", "Completion", "prompt"};
   static constexpr EndpointInfo kEmbeddings{"/embeddings", "Embedding", "input"};
   switch (e) {
-    case ModelEndpoint::kChat: return kChat;
-    case ModelEndpoint::kCompletions: return kCompletions;
-    case ModelEndpoint::kEmbeddings: return kEmbeddings;
+    case ModelEndpoint::kChat:
+      return kChat;
+    case ModelEndpoint::kCompletions:
+      return kCompletions;
+    case ModelEndpoint::kEmbeddings:
+      return kEmbeddings;
   }
   return kChat;
 }
@@ -57,7 +60,8 @@ std::string ErrorMessage(int status, std::string_view body) {
 }
 
 std::string OpenAiErrorEvent(std::string_view message, std::string_view type) {
-  return json::serialize(json::object{{"error", json::object{{"message", message}, {"type", type}, {"code", nullptr}}}});
+  return json::serialize(
+      json::object{{"error", json::object{{"message", message}, {"type", type}, {"code", nullptr}}}});
 }
 
 }  // namespace
@@ -113,9 +117,7 @@ Result<std::unique_ptr<ModelCall>> ModelCall::Prepare(DataPlane& dp, http::Reque
   TV_RETURN_IF_ERROR(dp.options().proxy_allowed_hosts.Check(call->url_));
 
   if (spec.parent) {
-
     TV_ASSIGN_OR_RETURN(call->parent_, ResolveParent(dp, ctx, std::move(*spec.parent)));
-
   }
   proxy::CacheHeaders ch;
   if (auto h = req.headers.Get("x-bt-use-cache")) ch.use_cache = *h;
@@ -203,7 +205,8 @@ void ModelCall::Log(const json::value& output, const json::object& usage, std::o
   int64_t prompt = IntField(usage, "prompt_tokens"), completion = IntField(usage, "completion_tokens");
   if (usage.contains("prompt_tokens")) span.metrics["prompt_tokens"] = prompt;
   if (usage.contains("completion_tokens")) span.metrics["completion_tokens"] = completion;
-  if (!usage.empty()) span.metrics["tokens"] = usage.contains("total_tokens") ? IntField(usage, "total_tokens") : prompt + completion;
+  if (!usage.empty())
+    span.metrics["tokens"] = usage.contains("total_tokens") ? IntField(usage, "total_tokens") : prompt + completion;
   if (first_token_seconds) span.metrics["time_to_first_token"] = *first_token_seconds;
   span.error = std::move(error);
   auto written = WriteLlmSpan(dp_, request_, caller_, *parent_, span);
@@ -233,8 +236,9 @@ Result<ModelAnswer> ModelCall::Run() {
   if (route_.format == proxy::WireFormat::kAnthropic) {
     if (ok) {
       auto o = ParseJsonObject(r->body);
-      Result<json::object> translated = o.ok() ? proxy::AnthropicToOpenAiResponse(*o, dp_.clock().NowMicros() / 1'000'000)
-                                          : Result<json::object>(Unavailable("The provider's answer is not JSON: {}", o.status().message()));
+      Result<json::object> translated =
+          o.ok() ? proxy::AnthropicToOpenAiResponse(*o, dp_.clock().NowMicros() / 1'000'000)
+                 : Result<json::object>(Unavailable("The provider's answer is not JSON: {}", o.status().message()));
       if (!translated.ok()) {
         Log(nullptr, {}, translated.status().message(), std::nullopt);
         return translated.status();
@@ -303,8 +307,10 @@ void ModelCall::RunStream(StreamSink& sink) {
         if (c0.is_object()) {
           const json::object& c = c0.as_object();
           const json::value* piece = nullptr;
-          if (const auto* d = c.if_contains("delta"); d && d->is_object()) piece = d->as_object().if_contains("content");
-          else piece = c.if_contains("text");
+          if (const auto* d = c.if_contains("delta"); d && d->is_object())
+            piece = d->as_object().if_contains("content");
+          else
+            piece = c.if_contains("text");
           if (piece && piece->is_string() && !piece->as_string().empty()) {
             if (!first_token) first_token = Seconds(dp_.clock().NowMicros()) - start_;
             text += piece->as_string();
@@ -321,8 +327,7 @@ void ModelCall::RunStream(StreamSink& sink) {
     if (!sink.Event(data)) aborted = true;
   };
   proxy::SseParser events(on_event);
-  proxy::AnthropicStreamTranslator translator(
-      {dp_.clock().NowMicros() / 1'000'000, /*include_usage=*/client_usage});
+  proxy::AnthropicStreamTranslator translator({dp_.clock().NowMicros() / 1'000'000, /*include_usage=*/client_usage});
 
   auto on_head = [&](int status, const http::Headers&) {
     if (status / 100 != 2) {
@@ -349,9 +354,10 @@ void ModelCall::RunStream(StreamSink& sink) {
   Result<int> r = dp_.outbound().FetchStream(UpstreamRequest(add_usage), oc, on_head, on_data);
 
   auto output = [&] {
-    return json::array{json::object{{"index", 0},
-                                    {"message", json::object{{"role", "assistant"}, {"content", text}}},
-                                    {"finish_reason", finish_reason.empty() ? json::value() : json::value(finish_reason)}}};
+    return json::array{
+        json::object{{"index", 0},
+                     {"message", json::object{{"role", "assistant"}, {"content", text}}},
+                     {"finish_reason", finish_reason.empty() ? json::value() : json::value(finish_reason)}}};
   };
   if (anthropic) {
     usage = json::object{{"prompt_tokens", translator.input_tokens()},
@@ -372,7 +378,8 @@ void ModelCall::RunStream(StreamSink& sink) {
     return;
   }
   if (error_mode) {
-    std::string body = anthropic ? json::serialize(proxy::AnthropicErrorToOpenAi(std::string_view(error_body))) : error_body;
+    std::string body =
+        anthropic ? json::serialize(proxy::AnthropicErrorToOpenAi(std::string_view(error_body))) : error_body;
     http::Headers h;
     h.Set("Content-Type", "application/json");
     sink.Fail(error_status, body, h);

@@ -4,17 +4,18 @@
 #include <spdlog/spdlog.h>
 
 #include "data/data_plane.h"
-#include "http/outbound.h"
 #include "http/error_response.h"
+#include "http/outbound.h"
 
 namespace tv::data {
 namespace {
 
-constexpr std::string_view kForwardedRequestHeaders[] = {"authorization", "content-type", "accept",
+constexpr std::string_view kForwardedRequestHeaders[] = {"authorization", "content-type",      "accept",
                                                          "x-bt-org-name", "x-bt-enable-audit", "x-request-id"};
 constexpr std::string_view kForwardedResponseHeaders[] = {
-    "content-type", "x-bt-found-existing", "x-bt-cursor", "x-bt-audit-user-id", "x-bt-audit-user-email",
-    "x-bt-audit-normalized-url", "x-bt-audit-resources", "www-authenticate", "retry-after"};
+    "content-type",         "x-bt-found-existing",   "x-bt-cursor",
+    "x-bt-audit-user-id",   "x-bt-audit-user-email", "x-bt-audit-normalized-url",
+    "x-bt-audit-resources", "www-authenticate",      "retry-after"};
 
 // The organization a forwarded call acts in, for the per-organization
 // outbound statistics: the one x-bt-org-name names, else the caller's only
@@ -59,8 +60,8 @@ Result<http::Response> Forward(http::OutboundClient& outbound, const std::string
 void DataPlane::RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url, ProxyHooks hooks) {
   while (!control_plane_url.empty() && control_plane_url.back() == '/') control_plane_url.pop_back();
   auto forward = [this, base = control_plane_url](http::RequestContext& ctx) { return Forward(outbound(), base, ctx); };
-  const http::Method methods[] = {http::Method::kGet, http::Method::kPost, http::Method::kPut,
-                                  http::Method::kPatch, http::Method::kDelete};
+  const http::Method methods[] = {http::Method::kGet, http::Method::kPost, http::Method::kPut, http::Method::kPatch,
+                                  http::Method::kDelete};
   for (auto m : methods) {
     router.Add(m, "/api/*rest", forward);
     for (std::string_view type : {"project", "experiment", "dataset", "organization", "api_key", "ai_secret"}) {

@@ -1,8 +1,8 @@
 #include "data/proxy_cache.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
 
 #include "btql/values.h"
 #include "crypto/crypto.h"
@@ -48,17 +48,16 @@ std::string ProxyCache::Key(std::string_view org_id, std::string_view endpoint, 
 Result<std::optional<CachedResponse>> ProxyCache::Get(const crypto::Keyring& keys, std::string_view org_id,
                                                       std::string_view key, std::optional<int64_t> max_age_seconds) {
   int64_t now = clock_.NowMicros();
-  TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                      db_.Query("SELECT created_micros, expires_micros, value FROM proxy_cache "
-                                "WHERE key = $1 AND org_id = $2",
-                                {std::string(key), std::string(org_id)}));
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT created_micros, expires_micros, value FROM proxy_cache "
+                                                 "WHERE key = $1 AND org_id = $2",
+                                                 {std::string(key), std::string(org_id)}));
   if (rows.empty()) return std::optional<CachedResponse>();
   int64_t created = rows.Int(0, "created_micros");
   // Only the entry read: a concurrent Put of the same key must survive.
   auto drop = [&]() -> Result<std::optional<CachedResponse>> {
-    TV_RETURN_IF_ERROR(db_.Execute("DELETE FROM proxy_cache WHERE key = $1 AND created_micros = $2",
-                                   {std::string(key), created})
-                           .status());
+    TV_RETURN_IF_ERROR(
+        db_.Execute("DELETE FROM proxy_cache WHERE key = $1 AND created_micros = $2", {std::string(key), created})
+            .status());
     return std::optional<CachedResponse>();
   };
   if (rows.Int(0, "expires_micros") <= now) return drop();
@@ -96,11 +95,12 @@ Status ProxyCache::Put(const crypto::Keyring& keys, std::string_view org_id, std
                                  {now})
                          .status());
   return db_
-      .Execute("INSERT INTO proxy_cache (key, org_id, created_micros, expires_micros, value) "
-               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET org_id = excluded.org_id, "
-               "created_micros = excluded.created_micros, expires_micros = excluded.expires_micros, "
-               "value = excluded.value",
-               {std::string(key), std::string(org_id), now, now + ttl_seconds * kMicros, std::move(sealed)})
+      .Execute(
+          "INSERT INTO proxy_cache (key, org_id, created_micros, expires_micros, value) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET org_id = excluded.org_id, "
+          "created_micros = excluded.created_micros, expires_micros = excluded.expires_micros, "
+          "value = excluded.value",
+          {std::string(key), std::string(org_id), now, now + ttl_seconds * kMicros, std::move(sealed)})
       .status();
 }
 

@@ -25,7 +25,7 @@ std::string_view ProxyCacheSchemaSql();
 struct CachedResponse {
   int status = 200;
   std::string content_type;
-  std::string body;       // the JSON answer, or the event stream as sent
+  std::string body;  // the JSON answer, or the event stream as sent
   bool streamed = false;
   int64_t age_seconds = 0;  // on reads
 };

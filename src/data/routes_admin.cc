@@ -3,9 +3,9 @@
 // services per host, docs/outbound.md) and GET /metrics (Prometheus text: the
 // store's backlog, indexing and realtime lag, caches, compaction totals,
 // outbound totals; aggregate only, for any valid API key).
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
-#include <fmt/format.h>
 
 #include "common/ids.h"
 #include "data/data_plane.h"
@@ -76,7 +76,8 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
   return http::JsonOk(out);
 }
 
-void Gauge(std::string& out, std::string_view name, std::string_view help, double value, std::string_view type = "gauge") {
+void Gauge(std::string& out, std::string_view name, std::string_view help, double value,
+           std::string_view type = "gauge") {
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
 }
 
@@ -177,10 +178,12 @@ http::Response Metrics(DataPlane& dp) {
 }  // namespace
 
 void AddAdminRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kPost, "/v1/admin/compact", [&dp](http::RequestContext& ctx) { return Compact(dp, ctx); },
-             http::RequestClass::kHeavy);
+  router.Add(
+      http::Method::kPost, "/v1/admin/compact", [&dp](http::RequestContext& ctx) { return Compact(dp, ctx); },
+      http::RequestClass::kHeavy);
   router.Add(http::Method::kGet, "/v1/admin/outbound", [&dp](http::RequestContext& ctx) { return Outbound(dp, ctx); });
-  router.Add(http::Method::kGet, "/metrics", [&dp](http::RequestContext&) -> Result<http::Response> { return Metrics(dp); });
+  router.Add(http::Method::kGet, "/metrics",
+             [&dp](http::RequestContext&) -> Result<http::Response> { return Metrics(dp); });
 }
 
 }  // namespace tv::data

@@ -6,9 +6,9 @@
 
 #include "btql/json_query.h"
 #include "btql/text_query.h"
+#include "data/btql_runner.h"
 #include "data/cursor.h"
 #include "data/data_plane.h"
-#include "data/btql_runner.h"
 #include "http/json_io.h"
 
 namespace tv::data {
@@ -53,8 +53,8 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
   std::string snapshot = store::FormatXact(out.snapshot);
   json::object response{
       {"data", std::move(out.data)},
-      {"schema", json::object{{"type", "array"},
-                              {"items", json::object{{"type", "object"}, {"properties", json::object()}}}}},
+      {"schema",
+       json::object{{"type", "array"}, {"items", json::object{{"type", "object"}, {"properties", json::object()}}}}},
       {"cursor", out.cursor ? json::value(*out.cursor) : json::value(nullptr)},
       {"freshness_state", json::object{{"last_considered_xact_id", snapshot}, {"last_processed_xact_id", snapshot}}},
       {"realtime_state", json::object{{"type", "on"}, {"actual_xact_id", snapshot}, {"minimum_xact_id", snapshot}}},
@@ -67,7 +67,9 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
 void AddBtqlRoutes(DataPlane& dp, http::Router& router) {
   // Heavy even when the query is an id or root_span_id lookup: the class is
   // chosen before the body is read (docs/configuration.md, request classes).
-  router.Add(http::Method::kPost, "/btql", [&dp](http::RequestContext& ctx) { return PostBtql(dp, ctx); }, http::RequestClass::kHeavy);
+  router.Add(
+      http::Method::kPost, "/btql", [&dp](http::RequestContext& ctx) { return PostBtql(dp, ctx); },
+      http::RequestClass::kHeavy);
 }
 
 }  // namespace tv::data

@@ -19,9 +19,10 @@ Result<ObjectInfo> RequireProject(DataPlane& dp, http::RequestContext& ctx, cons
                                   const std::optional<std::string>& id) {
   if (!type || !id) return InvalidArgument("Fields 'object_type' and 'object_id' are required");
   if (*type != "project")
-    return InvalidArgument("object_type '{}' is not supported: env_vars are scoped to a project (object_type "
-                           "\"project\"); organization-wide provider secrets are /v1/ai_secret",
-                           *type);
+    return InvalidArgument(
+        "object_type '{}' is not supported: env_vars are scoped to a project (object_type "
+        "\"project\"); organization-wide provider secrets are /v1/ai_secret",
+        *type);
   return dp.tenancy().Require(ctx, ObjectType::kProject, *id);
 }
 
@@ -90,8 +91,8 @@ Result<EnvVarList> ParseList(DataPlane& dp, http::RequestContext& ctx) {
 void AddEnvVarRoutes(DataPlane& dp, http::Router& router) {
   router.Add(http::Method::kPost, "/v1/env_var", [&dp](http::RequestContext& ctx) -> Result<http::Response> {
     TV_ASSIGN_OR_RETURN(WriteRequest w, ParseWrite(dp, ctx));
-    TV_ASSIGN_OR_RETURN(auto created, dp.secrets().Create(w.project.org_id, w.project.id, w.fields,
-                                                          ctx.principal().user_id));
+    TV_ASSIGN_OR_RETURN(auto created,
+                        dp.secrets().Create(w.project.org_id, w.project.id, w.fields, ctx.principal().user_id));
     ctx.Touch("env_var", StringField(created.first, "id"), *w.fields.name);
     http::Response r = JsonOk(created.first);
     if (created.second) r.headers.Set("x-bt-found-existing", "true");
@@ -99,8 +100,8 @@ void AddEnvVarRoutes(DataPlane& dp, http::Router& router) {
   });
   router.Add(http::Method::kPut, "/v1/env_var", [&dp](http::RequestContext& ctx) -> Result<http::Response> {
     TV_ASSIGN_OR_RETURN(WriteRequest w, ParseWrite(dp, ctx));
-    TV_ASSIGN_OR_RETURN(json::object o, dp.secrets().Replace(w.project.org_id, w.project.id, w.fields,
-                                                             ctx.principal().user_id));
+    TV_ASSIGN_OR_RETURN(json::object o,
+                        dp.secrets().Replace(w.project.org_id, w.project.id, w.fields, ctx.principal().user_id));
     ctx.Touch("env_var", StringField(o, "id"), *w.fields.name);
     return JsonOk(o);
   });

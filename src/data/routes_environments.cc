@@ -106,7 +106,8 @@ Result<http::Response> Unassign(Functions& fns, http::RequestContext& ctx) {
 
 void AddEnvironmentRoutes(DataPlane& dp, http::Router& router) {
   Functions& fns = dp.functions();
-  router.Add(http::Method::kGet, "/environment", [&fns](http::RequestContext& ctx) { return ListEnvironments(fns, ctx); });
+  router.Add(http::Method::kGet, "/environment",
+             [&fns](http::RequestContext& ctx) { return ListEnvironments(fns, ctx); });
   router.Add(http::Method::kPost, "/environment",
              [&fns](http::RequestContext& ctx) { return CreateEnvironment(fns, ctx); });
   router.Add(http::Method::kGet, "/environment/:id", [&fns](http::RequestContext& ctx) -> Result<http::Response> {

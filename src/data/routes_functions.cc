@@ -92,8 +92,10 @@ Result<http::Response> List(Functions& fns, http::RequestContext& ctx, FunctionF
     q.limit = 2;
     TV_ASSIGN_OR_RETURN(found, fns.store().List(q));
     if (found.size() > 1)
-      return InvalidArgument("'environment' needs the other filters to match a single {}; narrow with slug or "
-                             "project_id", FamilyName(family));
+      return InvalidArgument(
+          "'environment' needs the other filters to match a single {}; narrow with slug or "
+          "project_id",
+          FamilyName(family));
     if (!found.empty() && limit > 0) {
       TV_ASSIGN_OR_RETURN(found[0], fns.PickVersion(found[0], std::nullopt, environment, family));
     } else {
@@ -161,7 +163,8 @@ Result<http::Response> InsertFunctions(Functions& fns, http::RequestContext& ctx
     const json::value& item = items->as_array()[i];
     if (!item.is_object()) return InvalidArgument("functions[{}] must be an object", i);
     Result<OwnedSpec> owned = Owned(fns, ctx, item.as_object(), FunctionFamily::kFunction);
-    if (!owned.ok()) return Status(owned.status().code(), fmt::format("functions[{}]: {}", i, owned.status().message()));
+    if (!owned.ok())
+      return Status(owned.status().code(), fmt::format("functions[{}]: {}", i, owned.status().message()));
     specs.push_back(std::move(*owned));
   }
   TV_ASSIGN_OR_RETURN(auto outcomes, fns.store().PutAll(specs));
@@ -179,12 +182,10 @@ Result<http::Response> InsertFunctions(Functions& fns, http::RequestContext& ctx
 
 void AddFamily(Functions& fns, http::Router& router, FunctionFamily family) {
   std::string base = "/v1/" + std::string(FamilyName(family));
-  router.Add(http::Method::kPost, base, [&fns, family](http::RequestContext& ctx) {
-    return Create(fns, ctx, family, IfExists::kIgnore);
-  });
-  router.Add(http::Method::kPut, base, [&fns, family](http::RequestContext& ctx) {
-    return Create(fns, ctx, family, IfExists::kReplace);
-  });
+  router.Add(http::Method::kPost, base,
+             [&fns, family](http::RequestContext& ctx) { return Create(fns, ctx, family, IfExists::kIgnore); });
+  router.Add(http::Method::kPut, base,
+             [&fns, family](http::RequestContext& ctx) { return Create(fns, ctx, family, IfExists::kReplace); });
   router.Add(http::Method::kGet, base, [&fns, family](http::RequestContext& ctx) { return List(fns, ctx, family); });
   router.Add(http::Method::kGet, base + "/:id",
              [&fns, family](http::RequestContext& ctx) { return Get(fns, ctx, family); });

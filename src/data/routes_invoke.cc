@@ -89,7 +89,8 @@ Result<json::value> OutputOf(const std::string& answer, bool json_output) {
 // start, text_delta (JSON-encoded pieces), error, done.
 class InvokeSink : public StreamSink {
  public:
-  explicit InvokeSink(http::BodyWriter& out) : out_(out), replay_([this](const proxy::SseEvent& e) { Event(e.data); }) {}
+  explicit InvokeSink(http::BodyWriter& out)
+      : out_(out), replay_([this](const proxy::SseEvent& e) { Event(e.data); }) {}
 
   bool Start(bool cached) override {
     http::Headers h;
@@ -167,10 +168,11 @@ Result<http::Response> HandleInvoke(DataPlane& dp, http::RequestContext& ctx) {
   spec.endpoint = completion ? ModelEndpoint::kCompletions : ModelEndpoint::kChat;
   spec.body = std::move(built);
   spec.span_name = TextAt(fn, "name").value_or("invoke");
-  spec.span_metadata["prompt"] = json::object{{"id", fn.contains("id") ? fn.at("id") : json::value()},
-                                              {"project_id", fn.contains("project_id") ? fn.at("project_id") : json::value()},
-                                              {"version", fn.contains("_xact_id") ? fn.at("_xact_id") : json::value()},
-                                              {"variables", input}};
+  spec.span_metadata["prompt"] =
+      json::object{{"id", fn.contains("id") ? fn.at("id") : json::value()},
+                   {"project_id", fn.contains("project_id") ? fn.at("project_id") : json::value()},
+                   {"version", fn.contains("_xact_id") ? fn.at("_xact_id") : json::value()},
+                   {"variables", input}};
   if (const auto* p = body.if_contains("parent"); p && !p->is_null() && !(p->is_string() && p->as_string().empty())) {
     TV_ASSIGN_OR_RETURN(spec.parent, proxy::ParseSpanParent(*p, "parent"));
   }

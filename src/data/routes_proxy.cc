@@ -73,8 +73,10 @@ void AddProxyRoutes(DataPlane& dp, http::Router& router) {
                                                                {"/v1/proxy/completions", ModelEndpoint::kCompletions},
                                                                {"/v1/proxy/embeddings", ModelEndpoint::kEmbeddings}};
   for (const auto& [path, endpoint] : routes) {
-    router.Add(http::Method::kPost, std::string(path),
-               [&dp, endpoint](http::RequestContext& ctx) { return HandleProxy(dp, ctx, endpoint); }, http::RequestClass::kModel);
+    router.Add(
+        http::Method::kPost, std::string(path),
+        [&dp, endpoint](http::RequestContext& ctx) { return HandleProxy(dp, ctx, endpoint); },
+        http::RequestClass::kModel);
   }
 }
 

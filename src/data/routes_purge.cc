@@ -20,10 +20,10 @@ Result<store::PurgeRequest> ParsePurge(const json::object& body, std::string obj
   TV_ASSIGN_OR_RETURN(std::optional<bool> all, OptBool(body, "all"));
   TV_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> ids, OptStringArray(body, "ids"));
   for (const auto& kv : body)
-    if (kv.key() != "all" && kv.key() != "ids") return InvalidArgument("unknown field '{}' (expected 'ids' or 'all')", kv.key());
+    if (kv.key() != "all" && kv.key() != "ids")
+      return InvalidArgument("unknown field '{}' (expected 'ids' or 'all')", kv.key());
   req.all = all.value_or(false);
-  if (req.all == (ids && !ids->empty()))
-    return InvalidArgument("pass either a non-empty 'ids' list or \"all\": true");
+  if (req.all == (ids && !ids->empty())) return InvalidArgument("pass either a non-empty 'ids' list or \"all\": true");
   if (ids) {
     if (ids->size() > kMaxPurgeIds) return InvalidArgument("at most {} ids per purge", kMaxPurgeIds);
     for (const auto& id : *ids)
@@ -56,8 +56,9 @@ Result<http::Response> Purge(DataPlane& dp, http::RequestContext& ctx, store::Ob
 
 void AddPurgeRoutes(DataPlane& dp, http::Router& router) {
   for (auto kind : kRowObjectKinds) {
-    router.Add(http::Method::kPost, fmt::format("/v1/{}/:id/purge", store::ObjectKindName(kind)),
-               [&dp, kind](http::RequestContext& ctx) { return Purge(dp, ctx, kind); }, http::RequestClass::kHeavy);
+    router.Add(
+        http::Method::kPost, fmt::format("/v1/{}/:id/purge", store::ObjectKindName(kind)),
+        [&dp, kind](http::RequestContext& ctx) { return Purge(dp, ctx, kind); }, http::RequestClass::kHeavy);
   }
 }
 

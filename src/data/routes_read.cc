@@ -111,8 +111,9 @@ void AddReadRoutes(DataPlane& dp, http::Router& router) {
       return Fetch(dp, ctx, kind, p);
     });
   }
-  router.Add(http::Method::kGet, "/dataset-summary",
-             [&dp](http::RequestContext& ctx) { return DatasetSummary(dp, ctx); }, http::RequestClass::kHeavy);
+  router.Add(
+      http::Method::kGet, "/dataset-summary", [&dp](http::RequestContext& ctx) { return DatasetSummary(dp, ctx); },
+      http::RequestClass::kHeavy);
   router.Add(http::Method::kGet, "/xact-id", [&dp](http::RequestContext&) -> Result<http::Response> {
     return http::Response::Text(200, store::FormatXact(dp.store().watermark()));
   });

@@ -42,8 +42,8 @@ struct MetricDef {
 };
 // The metrics a comparison reports, in this order; lower is better for all.
 constexpr MetricDef kMetrics[] = {
-    {"duration", "s"},          {"llm_duration", "s"},      {"prompt_tokens", "tok"},
-    {"completion_tokens", "tok"}, {"total_tokens", "tok"}, {"estimated_cost", "$"},
+    {"duration", "s"},       {"llm_duration", "s"},   {"prompt_tokens", "tok"}, {"completion_tokens", "tok"},
+    {"total_tokens", "tok"}, {"estimated_cost", "$"},
 };
 
 void ReadNumbers(const json::object& row, std::string_view field, std::map<std::string, double, std::less<>>& out) {
@@ -298,12 +298,15 @@ Result<http::Response> SummarizeDataset(DataPlane& dp, http::RequestContext& ctx
 }  // namespace
 
 void AddSummaryRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kGet, "/experiment-comparison2",
-             [&dp](http::RequestContext& ctx) { return GetComparison2(dp, ctx); }, http::RequestClass::kHeavy);
-  router.Add(http::Method::kGet, "/v1/experiment/:id/summarize",
-             [&dp](http::RequestContext& ctx) { return SummarizeExperiment(dp, ctx); }, http::RequestClass::kHeavy);
-  router.Add(http::Method::kGet, "/v1/dataset/:id/summarize",
-             [&dp](http::RequestContext& ctx) { return SummarizeDataset(dp, ctx); }, http::RequestClass::kHeavy);
+  router.Add(
+      http::Method::kGet, "/experiment-comparison2",
+      [&dp](http::RequestContext& ctx) { return GetComparison2(dp, ctx); }, http::RequestClass::kHeavy);
+  router.Add(
+      http::Method::kGet, "/v1/experiment/:id/summarize",
+      [&dp](http::RequestContext& ctx) { return SummarizeExperiment(dp, ctx); }, http::RequestClass::kHeavy);
+  router.Add(
+      http::Method::kGet, "/v1/dataset/:id/summarize",
+      [&dp](http::RequestContext& ctx) { return SummarizeDataset(dp, ctx); }, http::RequestClass::kHeavy);
 }
 
 }  // namespace tv::data

@@ -65,9 +65,9 @@ Result<http::Response> PostAttachment(DataPlane& dp, http::RequestContext& ctx) 
   TV_ASSIGN_OR_RETURN(auto filename, OptString(body, "filename"));
   TV_ASSIGN_OR_RETURN(auto content_type, OptString(body, "content_type"));
   TV_ASSIGN_OR_RETURN(std::string org_id, OrgFor(ctx, body));
-  TV_ASSIGN_OR_RETURN(Upload u, dp.uploads().Create(UploadKind::kAttachment, key, org_id,
-                                                    content_type.value_or("application/octet-stream"),
-                                                    filename.value_or("")));
+  TV_ASSIGN_OR_RETURN(Upload u,
+                      dp.uploads().Create(UploadKind::kAttachment, key, org_id,
+                                          content_type.value_or("application/octet-stream"), filename.value_or("")));
   return http::JsonOk(json::object{{"signedUrl", UploadUrl(dp, u)}, {"headers", ContentTypeHeaders(u.content_type)}});
 }
 
@@ -114,7 +114,8 @@ Result<http::Response> PutUpload(DataPlane& dp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(Upload u, dp.uploads().ByToken(ctx.Param("token")));
   if (u.kind == UploadKind::kDownload) return MethodNotAllowed("this URL is for downloads; use GET");
   TV_RETURN_IF_ERROR(dp.uploads().Receive(u, ctx.request().body));
-  return http::JsonOk(json::object{{"status", "success"}, {"size_bytes", static_cast<int64_t>(ctx.request().body.size())}});
+  return http::JsonOk(
+      json::object{{"status", "success"}, {"size_bytes", static_cast<int64_t>(ctx.request().body.size())}});
 }
 
 Result<http::Response> GetUpload(DataPlane& dp, http::RequestContext& ctx) {
@@ -132,14 +133,18 @@ Result<http::Response> GetUpload(DataPlane& dp, http::RequestContext& ctx) {
 }  // namespace
 
 void AddUploadRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kPost, "/logs3/overflow", [&dp](http::RequestContext& ctx) { return PostOverflow(dp, ctx); },
-             http::RequestClass::kIngest);
-  router.Add(http::Method::kPost, "/attachment", [&dp](http::RequestContext& ctx) { return PostAttachment(dp, ctx); },
-             http::RequestClass::kIngest);
+  router.Add(
+      http::Method::kPost, "/logs3/overflow", [&dp](http::RequestContext& ctx) { return PostOverflow(dp, ctx); },
+      http::RequestClass::kIngest);
+  router.Add(
+      http::Method::kPost, "/attachment", [&dp](http::RequestContext& ctx) { return PostAttachment(dp, ctx); },
+      http::RequestClass::kIngest);
   router.Add(http::Method::kPost, "/attachment/status",
              [&dp](http::RequestContext& ctx) { return PostAttachmentStatus(dp, ctx); });
   router.Add(http::Method::kGet, "/attachment", [&dp](http::RequestContext& ctx) { return GetAttachment(dp, ctx); });
-  router.Add(http::Method::kPut, "/upload/:token", [&dp](http::RequestContext& ctx) { return PutUpload(dp, ctx); }, http::RequestClass::kIngest);
+  router.Add(
+      http::Method::kPut, "/upload/:token", [&dp](http::RequestContext& ctx) { return PutUpload(dp, ctx); },
+      http::RequestClass::kIngest);
   router.Add(http::Method::kGet, "/upload/:token", [&dp](http::RequestContext& ctx) { return GetUpload(dp, ctx); });
 }
 

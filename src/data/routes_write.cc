@@ -76,7 +76,8 @@ Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::ob
     for (const auto& org : ctx.principal().orgs) {
       auto upload = dp.uploads().Overflow(org.org_id, key->as_string());
       if (!upload.ok()) continue;
-      if (upload->status != "uploaded") return InvalidArgument("overflow upload '{}' has not been uploaded", key->as_string());
+      if (upload->status != "uploaded")
+        return InvalidArgument("overflow upload '{}' has not been uploaded", key->as_string());
       TV_ASSIGN_OR_RETURN(std::string payload, dp.uploads().Read(*upload));
       TV_ASSIGN_OR_RETURN(json::object inner, ParseJsonObject(payload));
       auto* inner_rows = inner.if_contains("rows");
@@ -93,9 +94,10 @@ Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::ob
 
 Result<http::Response> PostLogs3(DataPlane& dp, http::RequestContext& ctx) {
   if (ctx.request().body.size() > dp.options().logs3_payload_max_bytes)
-    return PayloadTooLarge("The request body is {} bytes; the limit is {} (GET /version, logs3_payload_max_bytes). "
-                           "Send larger batches through POST /logs3/overflow.",
-                           ctx.request().body.size(), dp.options().logs3_payload_max_bytes);
+    return PayloadTooLarge(
+        "The request body is {} bytes; the limit is {} (GET /version, logs3_payload_max_bytes). "
+        "Send larger batches through POST /logs3/overflow.",
+        ctx.request().body.size(), dp.options().logs3_payload_max_bytes);
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   if (const auto* v = body.if_contains("api_version"); v && !v->is_null() && !(v->is_int64() || v->is_uint64()))
     return InvalidArgument("'api_version' must be an integer");
@@ -143,7 +145,8 @@ Result<http::Response> PostCrossObjectInsert(DataPlane& dp, http::RequestContext
       return InvalidArgument("unknown object type '{}' (experiment, dataset or project_logs)",
                              std::string_view(kv.key()));
     if (kv.value().is_null()) continue;
-    if (!kv.value().is_object()) return InvalidArgument("'{}' must map object ids to {{events, feedback}}", std::string_view(kv.key()));
+    if (!kv.value().is_object())
+      return InvalidArgument("'{}' must map object ids to {{events, feedback}}", std::string_view(kv.key()));
     json::object per_object;
     for (const auto& entry : kv.value().as_object()) {
       store::ObjectRef ref{*kind, std::string(entry.key())};
@@ -168,15 +171,20 @@ Result<http::Response> PostCrossObjectInsert(DataPlane& dp, http::RequestContext
 }  // namespace
 
 void AddWriteRoutes(DataPlane& dp, http::Router& router) {
-  router.Add(http::Method::kPost, "/logs3", [&dp](http::RequestContext& ctx) { return PostLogs3(dp, ctx); }, http::RequestClass::kIngest);
-  router.Add(http::Method::kPost, "/v1/insert", [&dp](http::RequestContext& ctx) { return PostCrossObjectInsert(dp, ctx); },
-             http::RequestClass::kIngest);
+  router.Add(
+      http::Method::kPost, "/logs3", [&dp](http::RequestContext& ctx) { return PostLogs3(dp, ctx); },
+      http::RequestClass::kIngest);
+  router.Add(
+      http::Method::kPost, "/v1/insert", [&dp](http::RequestContext& ctx) { return PostCrossObjectInsert(dp, ctx); },
+      http::RequestClass::kIngest);
   for (auto kind : kRowObjectKinds) {
     std::string base = fmt::format("/v1/{}/:id/", store::ObjectKindName(kind));
-    router.Add(http::Method::kPost, base + "insert",
-               [&dp, kind](http::RequestContext& ctx) { return PostInsert(dp, ctx, kind); }, http::RequestClass::kIngest);
-    router.Add(http::Method::kPost, base + "feedback",
-               [&dp, kind](http::RequestContext& ctx) { return PostFeedback(dp, ctx, kind); }, http::RequestClass::kIngest);
+    router.Add(
+        http::Method::kPost, base + "insert",
+        [&dp, kind](http::RequestContext& ctx) { return PostInsert(dp, ctx, kind); }, http::RequestClass::kIngest);
+    router.Add(
+        http::Method::kPost, base + "feedback",
+        [&dp, kind](http::RequestContext& ctx) { return PostFeedback(dp, ctx, kind); }, http::RequestClass::kIngest);
   }
 }
 

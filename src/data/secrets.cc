@@ -80,12 +80,16 @@ Result<EnvVarFields> ParseEnvVarFields(const json::object& body) {
     f.name = std::string(it->value().as_string());
   }
   if (auto it = body.find("value"); it != body.end()) {
-    if (it->value().is_null()) f.value = std::optional<std::string>();
-    else if (it->value().is_string()) f.value = std::optional<std::string>(std::string(it->value().as_string()));
-    else return InvalidArgument("Field 'value' must be a string");
+    if (it->value().is_null())
+      f.value = std::optional<std::string>();
+    else if (it->value().is_string())
+      f.value = std::optional<std::string>(std::string(it->value().as_string()));
+    else
+      return InvalidArgument("Field 'value' must be a string");
   }
   if (auto it = body.find("metadata"); it != body.end()) {
-    if (!it->value().is_null() && !it->value().is_object()) return InvalidArgument("Field 'metadata' must be an object");
+    if (!it->value().is_null() && !it->value().is_object())
+      return InvalidArgument("Field 'metadata' must be an object");
     f.metadata = it->value();
   }
   if (auto it = body.find("secret_type"); it != body.end()) {
@@ -148,10 +152,12 @@ Status Secrets::WriteValue(meta::MetaStore& tx, const std::string& id, const std
     sealed = std::move(s);
     preview = crypto::PreviewSecret(*value);
   }
-  return tx.Execute("UPDATE env_vars SET secret_sealed = $2, preview_secret = $3, secret_updated_at = $4, "
-                    "secret_updated_by_user_id = $5 WHERE id = $1",
-                    {id, sealed, preview, FormatTimestamp(clock_.NowMicros()),
-                     user_id.empty() ? meta::Null() : meta::SqlValue(user_id)})
+  return tx
+      .Execute(
+          "UPDATE env_vars SET secret_sealed = $2, preview_secret = $3, secret_updated_at = $4, "
+          "secret_updated_by_user_id = $5 WHERE id = $1",
+          {id, sealed, preview, FormatTimestamp(clock_.NowMicros()),
+           user_id.empty() ? meta::Null() : meta::SqlValue(user_id)})
       .status();
 }
 
@@ -161,9 +167,10 @@ Result<std::pair<json::object, bool>> Secrets::Create(const std::string& org_id,
   std::string id;
   bool existed = false;
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
-    TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                        tx.Query("SELECT id FROM env_vars WHERE object_type = 'project' AND object_id = $1 AND name = $2",
-                                 {project_id, *f.name}));
+    TV_ASSIGN_OR_RETURN(
+        meta::Rows rows,
+        tx.Query("SELECT id FROM env_vars WHERE object_type = 'project' AND object_id = $1 AND name = $2",
+                 {project_id, *f.name}));
     if (!rows.empty()) {
       id = rows.Text(0, "id");
       existed = true;
@@ -211,11 +218,12 @@ Result<json::object> Secrets::Patch(const json::object& existing, const EnvVarFi
     if (f.metadata)
       TV_RETURN_IF_ERROR(tx.Execute("UPDATE env_vars SET metadata = $2 WHERE id = $1", {id, JsonOrNull(*f.metadata)}));
     if (f.secret_type)
-      TV_RETURN_IF_ERROR(tx.Execute("UPDATE env_vars SET secret_type = $2 WHERE id = $1",
-                                    {id, f.secret_type->is_string() ? meta::SqlValue(std::string(f.secret_type->as_string()))
-                                                                    : meta::Null()}));
+      TV_RETURN_IF_ERROR(tx.Execute(
+          "UPDATE env_vars SET secret_type = $2 WHERE id = $1",
+          {id, f.secret_type->is_string() ? meta::SqlValue(std::string(f.secret_type->as_string())) : meta::Null()}));
     if (f.secret_category)
-      TV_RETURN_IF_ERROR(tx.Execute("UPDATE env_vars SET secret_category = $2 WHERE id = $1", {id, *f.secret_category}));
+      TV_RETURN_IF_ERROR(
+          tx.Execute("UPDATE env_vars SET secret_category = $2 WHERE id = $1", {id, *f.secret_category}));
     if (f.value) TV_RETURN_IF_ERROR(WriteValue(tx, id, project_id, *f.value, user_id));
     return Status::Ok();
   }));
@@ -266,8 +274,10 @@ Result<std::vector<ProviderSecret>> Secrets::ResolveProviderSecrets(http::Reques
   TV_ASSIGN_OR_RETURN(std::vector<ProviderSecret> out, control_.OrgProviderSecrets(org_id, ctx.principal()));
   for (auto& p : project) {
     auto same = std::find_if(out.begin(), out.end(), [&](const ProviderSecret& o) { return o.name == p.name; });
-    if (same != out.end()) *same = std::move(p);
-    else out.push_back(std::move(p));
+    if (same != out.end())
+      *same = std::move(p);
+    else
+      out.push_back(std::move(p));
   }
   return out;
 }

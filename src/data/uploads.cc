@@ -14,9 +14,12 @@ constexpr int64_t kUploadLifetimeMicros = int64_t{3600} * 1000000;
 
 std::string_view KindName(UploadKind k) {
   switch (k) {
-    case UploadKind::kOverflow: return "overflow";
-    case UploadKind::kAttachment: return "attachment";
-    case UploadKind::kDownload: return "download";
+    case UploadKind::kOverflow:
+      return "overflow";
+    case UploadKind::kAttachment:
+      return "attachment";
+    case UploadKind::kDownload:
+      return "download";
   }
   return "";
 }
@@ -32,8 +35,8 @@ UploadKind KindFrom(std::string_view s) {
 Status ValidateUploadKey(std::string_view key) {
   if (key.empty() || key.size() > 200) return InvalidArgument("'key' must be 1 to 200 characters");
   for (char c : key) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return InvalidArgument("'key' may contain only letters, digits, '.', '_' and '-'");
   }
   if (key == "." || key == "..") return InvalidArgument("'key' must not be '.' or '..'");
@@ -51,8 +54,8 @@ Status ValidateContentType(std::string_view content_type) {
 http::Headers DownloadHeaders(const Upload& u) {
   // Shown inline: types no browser runs script in. Everything else (HTML, SVG,
   // XML, PDF, ...) is a download, so stored bytes never act as a page of this origin.
-  static constexpr std::string_view kInline[] = {"image/png", "image/jpeg", "image/gif", "image/webp",
-                                                 "text/plain", "application/json"};
+  static constexpr std::string_view kInline[] = {"image/png",  "image/jpeg", "image/gif",
+                                                 "image/webp", "text/plain", "application/json"};
   // Rows stored before content types were checked may hold anything.
   std::string type = http::IsMediaType(u.content_type) ? u.content_type : "application/octet-stream";
   std::string essence = http::MediaTypeEssence(type);
@@ -107,9 +110,9 @@ Result<Upload> Uploads::One(std::string_view where, const meta::SqlParams& param
                             where),
                 params));
   if (rows.empty()) return NotFound("upload not found or expired");
-  Upload u{rows.Text(0, "token"),        KindFrom(rows.Text(0, "kind")), rows.Text(0, "key"),
-           rows.Text(0, "org_id"),       rows.Text(0, "content_type"),   rows.Text(0, "filename"),
-           rows.Text(0, "status"),       rows.Text(0, "error_message"),  rows.Text(0, "expires_at")};
+  Upload u{rows.Text(0, "token"),  KindFrom(rows.Text(0, "kind")), rows.Text(0, "key"),
+           rows.Text(0, "org_id"), rows.Text(0, "content_type"),   rows.Text(0, "filename"),
+           rows.Text(0, "status"), rows.Text(0, "error_message"),  rows.Text(0, "expires_at")};
   if (u.kind == UploadKind::kDownload) u.key = u.key.substr(0, u.key.find('#'));
   return u;
 }
@@ -157,9 +160,10 @@ Result<bool> Uploads::DeleteAttachment(std::string_view org_id, std::string_view
   u.org_id = std::string(org_id);
   u.key = std::string(key);
   TV_RETURN_IF_ERROR(objects_.Delete(ObjectKey(u)));
-  TV_ASSIGN_OR_RETURN(int64_t n, db_.Execute("DELETE FROM upload WHERE org_id = $1 AND ((kind = 'attachment' AND key = $2) "
-                                             "OR (kind = 'download' AND key LIKE $3))",
-                                             {u.org_id, u.key, u.key + "#%"}));
+  TV_ASSIGN_OR_RETURN(int64_t n,
+                      db_.Execute("DELETE FROM upload WHERE org_id = $1 AND ((kind = 'attachment' AND key = $2) "
+                                  "OR (kind = 'download' AND key LIKE $3))",
+                                  {u.org_id, u.key, u.key + "#%"}));
   return n > 0;
 }
 

@@ -22,8 +22,7 @@ void AddAuditHeaders(const RequestContext& ctx, Response& res) {
   for (const auto& r : ctx.audit_resources()) {
     resources.push_back(boost::json::object{{"type", r.type}, {"id", r.id}, {"name", r.name}});
   }
-  res.headers.Set("x-bt-audit-resources",
-                  crypto::Base64Encode(GzipCompress(boost::json::serialize(resources))));
+  res.headers.Set("x-bt-audit-resources", crypto::Base64Encode(GzipCompress(boost::json::serialize(resources))));
 }
 
 }  // namespace tv::http

@@ -26,8 +26,10 @@ class HandlePool {
     return h;
   }
   void Return(CURL* h) {
-    if (idle_.size() < kMaxIdle) idle_.push_back(h);
-    else curl_easy_cleanup(h);
+    if (idle_.size() < kMaxIdle)
+      idle_.push_back(h);
+    else
+      curl_easy_cleanup(h);
   }
 
  private:
@@ -66,7 +68,8 @@ int64_t NowUs() { return Clock::Real().NowMicros(); }
 
 std::string_view Trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' || v.back() == '\t'))
+    v.remove_suffix(1);
   return v;
 }
 
@@ -126,9 +129,12 @@ TransferFailure Classify(CURL* h, CURLcode rc, const TransferState& st) {
   switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT: return TransferFailure::kConnect;
-    case CURLE_OPERATION_TIMEDOUT: return connect_us == 0 ? TransferFailure::kConnect : TransferFailure::kTimeout;
-    default: return TransferFailure::kTransport;
+    case CURLE_COULDNT_CONNECT:
+      return TransferFailure::kConnect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return connect_us == 0 ? TransferFailure::kConnect : TransferFailure::kTimeout;
+    default:
+      return TransferFailure::kTransport;
   }
 }
 
@@ -139,8 +145,7 @@ curl_slist* SetRequest(CURL* h, const ClientRequest& req, const TransferOptions&
   curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, std::string(MethodName(req.method)).c_str());
   if (req.method == Method::kHead) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  if (!req.body.empty() || req.method == Method::kPost || req.method == Method::kPut ||
-      req.method == Method::kPatch) {
+  if (!req.body.empty() || req.method == Method::kPost || req.method == Method::kPut || req.method == Method::kPatch) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }
@@ -157,12 +162,18 @@ void InitHttpClient() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 std::string_view TransferFailureName(TransferFailure f) {
   switch (f) {
-    case TransferFailure::kNone: return "none";
-    case TransferFailure::kConnect: return "connect";
-    case TransferFailure::kTimeout: return "timeout";
-    case TransferFailure::kIdle: return "idle_timeout";
-    case TransferFailure::kTransport: return "transport";
-    case TransferFailure::kAborted: return "aborted";
+    case TransferFailure::kNone:
+      return "none";
+    case TransferFailure::kConnect:
+      return "connect";
+    case TransferFailure::kTimeout:
+      return "timeout";
+    case TransferFailure::kIdle:
+      return "idle_timeout";
+    case TransferFailure::kTransport:
+      return "transport";
+    case TransferFailure::kAborted:
+      return "aborted";
   }
   return "transport";
 }

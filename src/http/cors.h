@@ -17,8 +17,7 @@ namespace tv::http {
 
 class CorsPolicy {
  public:
-  explicit CorsPolicy(std::vector<std::string> allowed_origins)
-      : allowed_(std::move(allowed_origins)) {}
+  explicit CorsPolicy(std::vector<std::string> allowed_origins) : allowed_(std::move(allowed_origins)) {}
 
   bool IsAllowed(std::string_view origin) const;
   static bool IsPreflight(const Request& req);

@@ -9,12 +9,10 @@ namespace tv::http {
 
 void AddInfoRoutes(Router& router, ServerInfo info) {
   auto shared = std::make_shared<ServerInfo>(std::move(info));
-  router.Add(Method::kGet, "/v1", [](RequestContext&) -> Result<Response> {
-    return Response::Text(200, "Hello, World!");
-  });
-  router.Add(Method::kGet, "/version", [shared](RequestContext&) -> Result<Response> {
-    return Response::Json(200, shared->version());
-  });
+  router.Add(Method::kGet, "/v1",
+             [](RequestContext&) -> Result<Response> { return Response::Text(200, "Hello, World!"); });
+  router.Add(Method::kGet, "/version",
+             [shared](RequestContext&) -> Result<Response> { return Response::Json(200, shared->version()); });
   router.Add(Method::kGet, "/health", [shared](RequestContext&) -> Result<Response> {
     boost::json::object checks;
     bool healthy = true;
@@ -37,12 +35,9 @@ void AddReadinessRoute(Router& router, std::function<std::array<PoolLoad, kReque
     for (const auto& info : kRequestClasses) {
       const PoolLoad& l = loads[RequestClassIndex(info.id)];
       if (l.saturated()) saturated.emplace_back(info.name);
-      classes[info.name] = boost::json::object{{"threads", l.threads},
-                                               {"queue_limit", l.queue_limit},
-                                               {"running", l.running},
-                                               {"queued", l.queued},
-                                               {"rejected", l.rejected},
-                                               {"saturated", l.saturated()}};
+      classes[info.name] =
+          boost::json::object{{"threads", l.threads}, {"queue_limit", l.queue_limit}, {"running", l.running},
+                              {"queued", l.queued},   {"rejected", l.rejected},       {"saturated", l.saturated()}};
     }
     // Only the classes every client needs decide readiness: a full heavy or
     // model pool is that class's own back-pressure (429s), and taking the
@@ -58,11 +53,9 @@ void AddReadinessRoute(Router& router, std::function<std::array<PoolLoad, kReque
 
 std::vector<PublicRoute> InfoPublicRoutes() {
   return {
-      {Method::kGet, "/v1", false},
-      {std::nullopt, "/version", false},
-      {std::nullopt, "/health", false},
-      {std::nullopt, "/ready", false},
-      {std::nullopt, "/upload/", true},  // signed upload URLs carry their own credential
+      {Method::kGet, "/v1", false},    {std::nullopt, "/version", false}, {std::nullopt, "/health", false},
+      {std::nullopt, "/ready", false}, {std::nullopt, "/upload/", true},  // signed upload URLs carry their own
+                                                                          // credential
   };
 }
 

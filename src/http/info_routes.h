@@ -25,7 +25,7 @@ struct HealthCheck {
 };
 
 struct ServerInfo {
-  std::string role;  // "all-in-one", "control", "data"
+  std::string role;                              // "all-in-one", "control", "data"
   std::function<boost::json::object()> version;  // body of GET /version
   std::vector<HealthCheck> health_checks;
 };

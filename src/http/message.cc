@@ -4,9 +4,9 @@
 #include <cctype>
 #include <cstdlib>
 
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
 
 namespace tv::http {
 
@@ -23,14 +23,22 @@ Method ParseMethod(std::string_view name) {
 
 std::string_view MethodName(Method m) {
   switch (m) {
-    case Method::kGet: return "GET";
-    case Method::kHead: return "HEAD";
-    case Method::kPost: return "POST";
-    case Method::kPut: return "PUT";
-    case Method::kPatch: return "PATCH";
-    case Method::kDelete: return "DELETE";
-    case Method::kOptions: return "OPTIONS";
-    case Method::kOther: return "OTHER";
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kOptions:
+      return "OPTIONS";
+    case Method::kOther:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -103,8 +111,10 @@ std::string AttachmentDisposition(std::string_view filename) {
   for (char c : filename) {
     bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                  std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
-    if (plain) out += c;
-    else out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    if (plain)
+      out += c;
+    else
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
   }
   return out;
 }
@@ -149,8 +159,10 @@ bool AcceptsEncoding(std::string_view value, std::string_view coding) {
         accepted = std::strtod(std::string(param.substr(2)).c_str(), nullptr) > 0;
       q = next;
     }
-    if (EqualsIgnoreCase(name, coding)) named = accepted;
-    else if (name == "*") star = accepted;
+    if (EqualsIgnoreCase(name, coding))
+      named = accepted;
+    else if (name == "*")
+      star = accepted;
     pos = end + 1;
   }
   return named.value_or(star.value_or(false));
@@ -189,8 +201,7 @@ std::optional<std::string_view> Request::QueryParam(std::string_view name) const
 std::vector<std::string_view> Request::QueryParams(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [k, v] : query)
-    if (k == name || (k.size() == name.size() + 2 && k.starts_with(name) && k.ends_with("[]")))
-      out.push_back(v);
+    if (k == name || (k.size() == name.size() + 2 && k.starts_with(name) && k.ends_with("[]"))) out.push_back(v);
   return out;
 }
 

@@ -62,8 +62,8 @@ bool AcceptsEncoding(std::string_view accept_encoding, std::string_view coding);
 
 struct Request {
   Method method = Method::kGet;
-  std::string target;  // as sent: path plus query
-  std::string path;    // percent-decoded path
+  std::string target;                                      // as sent: path plus query
+  std::string path;                                        // percent-decoded path
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;
   std::string body;

@@ -87,8 +87,8 @@ Result<ClientResponse> OutboundClient::Fetch(const ClientRequest& req, const Out
   return res;
 }
 
-Result<int> OutboundClient::FetchStream(const ClientRequest& req, const OutboundCall& call,
-                                        const HeadHook& on_headers, const BodyHook& on_data) {
+Result<int> OutboundClient::FetchStream(const ClientRequest& req, const OutboundCall& call, const HeadHook& on_headers,
+                                        const BodyHook& on_data) {
   return Run(req, call, on_headers, on_data, /*buffered=*/false);
 }
 
@@ -97,8 +97,9 @@ Result<int> OutboundClient::Run(const ClientRequest& req, const OutboundCall& ca
   const std::string host = UrlHost(req.url);
   const std::string key = call.token.empty() ? "" : crypto::HexEncode(crypto::Sha256(call.token));
   const bool idempotent = call.idempotent || req.method == Method::kGet || req.method == Method::kHead;
-  const std::chrono::milliseconds idle =
-      call.idle_timeout.count() > 0 ? call.idle_timeout : buffered ? std::chrono::milliseconds(0) : options_.idle_timeout;
+  const std::chrono::milliseconds idle = call.idle_timeout.count() > 0 ? call.idle_timeout
+                                         : buffered                    ? std::chrono::milliseconds(0)
+                                                                       : options_.idle_timeout;
   const TransferOptions topt{options_.connect_timeout, idle};
 
   // The outcome handed to the caller when no further attempt is made.
@@ -106,13 +107,15 @@ Result<int> OutboundClient::Run(const ClientRequest& req, const OutboundCall& ca
     const TransferResult& r = a.result;
     switch (r.failure) {
       case TransferFailure::kNone:
-      case TransferFailure::kAborted: break;
+      case TransferFailure::kAborted:
+        break;
       case TransferFailure::kTimeout:
         return DeadlineExceeded("{} did not answer within {} ms", host, req.timeout.count());
       case TransferFailure::kIdle:
         return DeadlineExceeded("{} stopped sending: {}", host, r.error);
       case TransferFailure::kConnect:
-      case TransferFailure::kTransport: return Unavailable("Request to {} failed: {}", host, r.error);
+      case TransferFailure::kTransport:
+        return Unavailable("Request to {} failed: {}", host, r.error);
     }
     if (!a.held) return r.status;
     if (on_headers && !on_headers(a.held_status, a.held_headers)) return a.held_status;
@@ -203,11 +206,15 @@ void OutboundClient::RecordLocked(HostStats& s, const Attempt& a, bool retry, do
   ++s.requests;
   if (retry) ++s.retries;
   const TransferResult& r = a.result;
-  if (r.failure == TransferFailure::kAborted) ++s.aborted;
-  else if (r.failure != TransferFailure::kNone) ++s.errors[std::string(TransferFailureName(r.failure))];
+  if (r.failure == TransferFailure::kAborted)
+    ++s.aborted;
+  else if (r.failure != TransferFailure::kNone)
+    ++s.errors[std::string(TransferFailureName(r.failure))];
   int status = a.held ? a.held_status : r.status;
-  if (status >= 500) ++s.errors["http_5xx"];
-  else if (status >= 400) ++s.errors["http_4xx"];
+  if (status >= 500)
+    ++s.errors["http_5xx"];
+  else if (status >= 400)
+    ++s.errors["http_4xx"];
   ++s.latency_count;
   s.latency_sum_ms += ms;
   ++s.latency_buckets[static_cast<size_t>(bucket - HostStats::kLatencyBucketsMs.begin())];
@@ -222,8 +229,10 @@ std::chrono::milliseconds OutboundClient::Backoff(int retry) const {
 }
 
 void OutboundClient::Sleep(std::chrono::milliseconds d) const {
-  if (options_.sleep) options_.sleep(d);
-  else std::this_thread::sleep_for(d);
+  if (options_.sleep)
+    options_.sleep(d);
+  else
+    std::this_thread::sleep_for(d);
 }
 
 std::map<std::string, HostStats> OutboundClient::Stats() const {

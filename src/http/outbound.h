@@ -68,7 +68,8 @@ struct HostStats {
   uint64_t limited = 0;
   uint64_t limiter_errors = 0;
   uint64_t aborted = 0;
-  std::map<std::string, uint64_t> errors;  // kind → count: connect, timeout, idle_timeout, transport, http_4xx, http_5xx
+  std::map<std::string, uint64_t>
+      errors;  // kind → count: connect, timeout, idle_timeout, transport, http_4xx, http_5xx
   uint64_t latency_count = 0;
   double latency_sum_ms = 0;
   std::array<uint64_t, kLatencyBucketsMs.size() + 1> latency_buckets{};  // last: above the largest bound

@@ -17,8 +17,8 @@ constexpr size_t kMinGzipBytes = 1024;
 bool IsSaneRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              c == '-' || c == '_' || c == '.';
+    bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return true;
@@ -51,8 +51,7 @@ std::string Pipeline::RequestIdFor(const Request& req) {
 
 bool Pipeline::IsPublic(const Request& req) const {
   for (const auto& r : public_routes_) {
-    if (r.method && *r.method != req.method && !(*r.method == Method::kGet && req.method == Method::kHead))
-      continue;
+    if (r.method && *r.method != req.method && !(*r.method == Method::kGet && req.method == Method::kHead)) continue;
     if (r.prefix ? req.path.starts_with(r.path) : req.path == r.path) return true;
   }
   return false;
@@ -94,8 +93,9 @@ Response Pipeline::HandleUnsafe(RequestContext& ctx) const {
     res = cors_.Preflight(req);
   } else if (!IsPublic(req)) {
     auto token = req.BearerToken();
-    Result<Principal> principal = token ? authenticate_(*token)
-                                        : Result<Principal>(Unauthenticated("Missing 'Authorization: Bearer <api key>' header"));
+    Result<Principal> principal =
+        token ? authenticate_(*token)
+              : Result<Principal>(Unauthenticated("Missing 'Authorization: Bearer <api key>' header"));
     if (principal.ok()) {
       ctx.set_principal(std::move(*principal));
       res = Route(ctx);
@@ -113,7 +113,8 @@ Response Pipeline::Route(RequestContext& ctx) const {
   Router::Match m = router_.Find(req.method, req.path);
   if (!m.route) {
     if (m.path_matched) {
-      Response r = ErrorResponse(MethodNotAllowed("Method {} is not supported on {}", MethodName(req.method), req.path));
+      Response r =
+          ErrorResponse(MethodNotAllowed("Method {} is not supported on {}", MethodName(req.method), req.path));
       std::string allow;
       for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(MethodName(a));
       r.headers.Set("Allow", allow);

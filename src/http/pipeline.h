@@ -42,8 +42,7 @@ using Authenticator = std::function<Result<Principal>(std::string_view token)>;
 
 class Pipeline {
  public:
-  Pipeline(const Router& router, Authenticator authenticate, CorsPolicy cors,
-           std::vector<PublicRoute> public_routes);
+  Pipeline(const Router& router, Authenticator authenticate, CorsPolicy cors, std::vector<PublicRoute> public_routes);
 
   // Bounds heavy requests per API key and organization. Call before serving;
   // without it heavy routes are bounded only by their worker pool.

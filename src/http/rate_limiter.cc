@@ -49,7 +49,7 @@ class LocalRateLimiter final : public RateLimiter {
   const Clock& clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Window> windows_;  // GUARDED_BY(mu_)
-  size_t sweep_at_ = 1024;                            // GUARDED_BY(mu_)
+  size_t sweep_at_ = 1024;                           // GUARDED_BY(mu_)
 };
 
 }  // namespace

@@ -22,8 +22,8 @@ std::vector<std::string> SplitPath(std::string_view path) {
 }
 
 // Returns -1 for no match, otherwise a score: more literal segments = higher.
-int MatchRoute(const Router::Route& route, const std::vector<std::string>& parts,
-               std::string_view path, PathParams* params) {
+int MatchRoute(const Router::Route& route, const std::vector<std::string>& parts, std::string_view path,
+               PathParams* params) {
   const auto& segs = route.segments;
   int score = 0;
   for (size_t i = 0; i < segs.size(); ++i) {
@@ -86,9 +86,12 @@ std::string Router::NormalizePattern(std::string_view pattern) {
   std::string out;
   for (const auto& seg : SplitPath(pattern)) {
     out.push_back('/');
-    if (seg[0] == ':') out += "[" + seg.substr(1) + "]";
-    else if (seg[0] == '*') out += "[...]";
-    else out += seg;
+    if (seg[0] == ':')
+      out += "[" + seg.substr(1) + "]";
+    else if (seg[0] == '*')
+      out += "[...]";
+    else
+      out += seg;
   }
   return out.empty() ? "/" : out;
 }

@@ -35,14 +35,13 @@ class Router {
   };
 
   struct Match {
-    const Route* route = nullptr;   // null when nothing matched
-    bool path_matched = false;      // some route had this path (→ 405, not 404)
-    std::vector<Method> allowed;    // the methods routes have for this path
+    const Route* route = nullptr;  // null when nothing matched
+    bool path_matched = false;     // some route had this path (→ 405, not 404)
+    std::vector<Method> allowed;   // the methods routes have for this path
     PathParams params;
   };
 
-  void Add(Method method, std::string_view pattern, Handler handler,
-           RequestClass request_class = RequestClass::kLight);
+  void Add(Method method, std::string_view pattern, Handler handler, RequestClass request_class = RequestClass::kLight);
   Match Find(Method method, std::string_view path) const;
 
   // The audit form of a route pattern: "/v1/project/:id" → "/v1/project/[id]".

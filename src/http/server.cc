@@ -4,11 +4,12 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
-#include <optional>
 #include <unordered_map>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,19 +22,18 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -57,7 +57,7 @@ struct Conn {
   Conn(tcp::socket s, std::string ip) : stream(std::move(s)), client_ip(std::move(ip)) {}
   beast::tcp_stream stream;
   const std::string client_ip;  // what the per-client connection cap counts by
-  bool idle = true;  // waiting for the next request's first byte
+  bool idle = true;             // waiting for the next request's first byte
 };
 
 // Hand-off between the connection strand and a worker thread.
@@ -254,10 +254,10 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
 
   std::mutex mu;
-  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;  // guarded by mu
+  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;    // guarded by mu
   std::unordered_map<std::string, size_t> conns_per_client;     // guarded by mu
   std::unordered_map<std::string, size_t> refusing_per_client;  // guarded by mu: 429s being sent
-  uint64_t next_conn_id = 0;                                   // guarded by mu
+  uint64_t next_conn_id = 0;                                    // guarded by mu
 };
 
 awaitable<void> Server::Impl::AcceptLoop() {
@@ -306,8 +306,8 @@ awaitable<void> Server::Impl::AcceptLoop() {
 awaitable<void> Server::Impl::Refuse(std::shared_ptr<Conn> c) {
   Request probe;
   probe.remote_address = c->client_ip;
-  Response res = Reject(ResourceExhausted("Too many open connections from {} (at most {}); retry shortly",
-                                          c->client_ip, opt.max_connections_per_client),
+  Response res = Reject(ResourceExhausted("Too many open connections from {} (at most {}); retry shortly", c->client_ip,
+                                          opt.max_connections_per_client),
                         nullptr);
   co_await Write(*c, probe, std::move(res), 11, false, std::chrono::steady_clock::now());
   co_await LingeringClose(*c);
@@ -355,8 +355,8 @@ awaitable<Response> Server::Impl::Run(std::shared_ptr<const Request> shared_req)
                    shared_req.get());
 }
 
-awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, unsigned version,
-                                    bool keep_alive, std::chrono::steady_clock::time_point start) {
+awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, unsigned version, bool keep_alive,
+                                    std::chrono::steady_clock::time_point start) {
   keep_alive = keep_alive && !draining;
   beast::error_code ec;
   size_t body_bytes = res.body.size();
@@ -379,16 +379,15 @@ awaitable<bool> Server::Impl::Write(Conn& c, const Request& req, Response res, u
   }
   if (opt.access_log) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    boost::json::object line{
-        {"ts", FormatTimestamp(Clock::Real().NowMicros())},
-        {"request_id", std::string(res.headers.Get("x-request-id").value_or(""))},
-        {"method", std::string(MethodName(req.method))},
-        {"path", PathForLog(req)},
-        {"status", res.status},
-        {"bytes_in", req.body.size()},
-        {"bytes_out", body_bytes},
-        {"duration_us", static_cast<int64_t>(ms * 1000)},
-        {"remote", req.remote_address}};
+    boost::json::object line{{"ts", FormatTimestamp(Clock::Real().NowMicros())},
+                             {"request_id", std::string(res.headers.Get("x-request-id").value_or(""))},
+                             {"method", std::string(MethodName(req.method))},
+                             {"path", PathForLog(req)},
+                             {"status", res.status},
+                             {"bytes_in", req.body.size()},
+                             {"bytes_out", body_bytes},
+                             {"duration_us", static_cast<int64_t>(ms * 1000)},
+                             {"remote", req.remote_address}};
     if (ec) line["write_error"] = ec.message();
     WriteAccessLogLine(boost::json::serialize(line));
   }
@@ -581,10 +580,11 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
       early = Reject(framing, &probe);
     } else if (auto cl = parser.content_length()) {
       if (*cl > opt.max_body_bytes)
-        early = Reject(PayloadTooLarge("Request body of {} bytes exceeds the limit of {} bytes", *cl, opt.max_body_bytes),
-                       &probe);
+        early = Reject(
+            PayloadTooLarge("Request body of {} bytes exceeds the limit of {} bytes", *cl, opt.max_body_bytes), &probe);
       else if (!reservation.Grow(*cl))
-        early = Reject(ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly"), &probe);
+        early =
+            Reject(ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly"), &probe);
     }
     if (early) {
       co_await Write(*c, probe, std::move(*early), version, false, start);
@@ -600,8 +600,9 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     auto [bec, bn] = co_await bhttp::async_read(c->stream, buf, parser, kTuple);
     if (bec) {
       if (bec == bhttp::error::body_limit) {
-        early = Reject(over_budget ? ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly")
-                                   : PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes),
+        early = Reject(over_budget
+                           ? ResourceExhausted("Server memory budget for request bodies is exhausted; retry shortly")
+                           : PayloadTooLarge("Request body exceeds the limit of {} bytes", opt.max_body_bytes),
                        &probe);
       } else if (IsProtocolError(bec)) {
         early = Reject(InvalidArgument("Malformed HTTP request: {}", bec.message()), &probe);
@@ -660,7 +661,7 @@ void Server::Impl::BeginShutdown() {
   {
     std::lock_guard<std::mutex> lock(mu);
     for (auto& [id, conn] : conns) {
-      asio::post(conn->stream.get_executor(), [conn] {
+      asio::post(conn->stream.get_executor(), [conn = conn] {
         if (conn->idle) conn->stream.socket().cancel();
       });
     }

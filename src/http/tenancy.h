@@ -20,8 +20,7 @@
 
 namespace tv::http {
 
-using ObjectResolver =
-    std::function<Result<ObjectInfo>(ObjectType type, std::string_view id, const Principal& caller)>;
+using ObjectResolver = std::function<Result<ObjectInfo>(ObjectType type, std::string_view id, const Principal& caller)>;
 
 class Tenancy {
  public:

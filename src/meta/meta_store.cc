@@ -11,9 +11,7 @@ const SqlValue* Rows::Find(size_t row, std::string_view column) const {
   return nullptr;
 }
 
-std::string Rows::Text(size_t row, std::string_view column) const {
-  return OptText(row, column).value_or("");
-}
+std::string Rows::Text(size_t row, std::string_view column) const { return OptText(row, column).value_or(""); }
 
 std::optional<std::string> Rows::OptText(size_t row, std::string_view column) const {
   const SqlValue* v = Find(row, column);
@@ -34,28 +32,30 @@ int64_t Rows::Int(size_t row, std::string_view column) const {
 }
 
 Status Migrate(MetaStore& store, const std::vector<Migration>& migrations) {
-  TV_RETURN_IF_ERROR(store.ExecuteScript(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+  TV_RETURN_IF_ERROR(
+      store.ExecuteScript("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                          " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"));
   TV_ASSIGN_OR_RETURN(Rows current, store.Query("SELECT MAX(version) AS v FROM schema_migrations"));
   int64_t have = current.Int(0, "v");
   int64_t newest = migrations.empty() ? 0 : migrations.back().version;
   if (have > newest)
-    return Internal("The database schema is at version {}, newer than this binary knows ({}); "
-                    "upgrade tracevault", have, newest);
+    return Internal(
+        "The database schema is at version {}, newer than this binary knows ({}); "
+        "upgrade tracevault",
+        have, newest);
   for (const auto& m : migrations) {
     if (m.version <= have) continue;
     Status s = store.Transaction([&](MetaStore& tx) -> Status {
       // Another process may have migrated meanwhile; the primary key makes
       // that a no-op instead of a double application.
-      TV_ASSIGN_OR_RETURN(Rows done, tx.Query("SELECT version FROM schema_migrations WHERE version = $1",
-                                              {int64_t{m.version}}));
+      TV_ASSIGN_OR_RETURN(Rows done,
+                          tx.Query("SELECT version FROM schema_migrations WHERE version = $1", {int64_t{m.version}}));
       if (!done.empty()) return Status::Ok();
       TV_RETURN_IF_ERROR(tx.ExecuteScript(m.sql));
-      TV_RETURN_IF_ERROR(tx.Execute(
-          "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, "
-          "CAST(CURRENT_TIMESTAMP AS TEXT))",
-          {int64_t{m.version}, std::string(m.name)}));
+      TV_RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, "
+                     "CAST(CURRENT_TIMESTAMP AS TEXT))",
+                     {int64_t{m.version}, std::string(m.name)}));
       return Status::Ok();
     });
     if (!s.ok()) return Internal("Migration {} ({}) failed: {}", m.version, m.name, s.message());

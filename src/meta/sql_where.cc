@@ -11,8 +11,10 @@ SqlWhere& SqlWhere::Add(std::string_view condition, SqlParams values) {
   std::string out;
   size_t next = 0;
   for (char c : condition) {
-    if (c == '?' && next < values.size()) out += Bind(std::move(values[next++]));
-    else out.push_back(c);
+    if (c == '?' && next < values.size())
+      out += Bind(std::move(values[next++]));
+    else
+      out.push_back(c);
   }
   conditions_.push_back(std::move(out));
   return *this;

@@ -9,7 +9,8 @@ Status ValidateKey(std::string_view key) {
     size_t end = key.find('/', start);
     if (end == std::string_view::npos) end = key.size();
     std::string_view seg = key.substr(start, end - start);
-    if (seg.empty() || seg == "." || seg == "..") return InvalidArgument("object key '{}' has an empty or dot segment", key);
+    if (seg.empty() || seg == "." || seg == "..")
+      return InvalidArgument("object key '{}' has an empty or dot segment", key);
     for (char c : seg) {
       bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
                 c == '-';

@@ -26,8 +26,7 @@ Result<boost::json::object> OpenAiToAnthropicRequest(const boost::json::object& 
 
 // An Anthropic message (non-streaming response) → an OpenAI `chat.completion`.
 // `created` is the Unix time in seconds to report.
-Result<boost::json::object> AnthropicToOpenAiResponse(const boost::json::object& message,
-                                                      int64_t created);
+Result<boost::json::object> AnthropicToOpenAiResponse(const boost::json::object& message, int64_t created);
 
 // Anthropic stop_reason → OpenAI finish_reason: end_turn/stop_sequence/pause_turn →
 // "stop", max_tokens → "length", tool_use → "tool_calls", refusal → "content_filter";

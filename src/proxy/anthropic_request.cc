@@ -27,9 +27,7 @@ Result<json::object> ImageBlock(const json::value& image_url, std::string_view f
     if (marker == std::string_view::npos) {
       return InvalidArgument("{}.image_url.url: only base64 data URLs are supported", field);
     }
-    json::object source{{"type", "base64"},
-                        {"media_type", u.substr(5, marker - 5)},
-                        {"data", u.substr(marker + 8)}};
+    json::object source{{"type", "base64"}, {"media_type", u.substr(5, marker - 5)}, {"data", u.substr(marker + 8)}};
     return json::object{{"type", "image"}, {"source", std::move(source)}};
   }
   if (u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0) {
@@ -183,9 +181,12 @@ Result<json::object> ToolChoice(const json::value* choice, bool parallel_disable
   json::object out{{"type", "auto"}};
   if (choice && choice->is_string()) {
     std::string_view c = choice->get_string();
-    if (c == "required") out["type"] = "any";
-    else if (c == "none") out["type"] = "none";
-    else if (c != "auto") return InvalidArgument("tool_choice '{}' is not supported", c);
+    if (c == "required")
+      out["type"] = "any";
+    else if (c == "none")
+      out["type"] = "none";
+    else if (c != "auto")
+      return InvalidArgument("tool_choice '{}' is not supported", c);
   } else if (choice && choice->is_object()) {
     const json::value* fn = Present(choice->get_object(), "function");
     const json::value* name = fn && fn->is_object() ? Present(fn->get_object(), "name") : nullptr;
@@ -204,7 +205,8 @@ Status CheckUnsupported(const json::object& in) {
   }
   if (const json::value* rf = Present(in, "response_format")) {
     const json::value* type = rf->is_object() ? rf->get_object().if_contains("type") : nullptr;
-    if (!type || *type != "text") return InvalidArgument("response_format: only type 'text' is supported for Anthropic");
+    if (!type || *type != "text")
+      return InvalidArgument("response_format: only type 'text' is supported for Anthropic");
   }
   if (const json::value* lp = Present(in, "logprobs"); lp && *lp != false) {
     return InvalidArgument("logprobs are not supported for Anthropic");

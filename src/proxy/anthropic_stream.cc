@@ -59,12 +59,18 @@ void AnthropicStreamTranslator::OnEvent(const SseEvent& e) {
   // The `event:` line and the payload's `type` agree; the payload is authoritative.
   std::string type = StringField(d, "type");
   if (type.empty()) type = e.event;
-  if (type == "message_start") OnMessageStart(d);
-  else if (type == "content_block_start") OnBlockStart(d);
-  else if (type == "content_block_delta") OnBlockDelta(d);
-  else if (type == "message_delta") OnMessageDelta(d);
-  else if (type == "message_stop") OnMessageStop();
-  else if (type == "error") EmitError(data);
+  if (type == "message_start")
+    OnMessageStart(d);
+  else if (type == "content_block_start")
+    OnBlockStart(d);
+  else if (type == "content_block_delta")
+    OnBlockDelta(d);
+  else if (type == "message_delta")
+    OnMessageDelta(d);
+  else if (type == "message_stop")
+    OnMessageStop();
+  else if (type == "error")
+    EmitError(data);
 }
 
 void AnthropicStreamTranslator::OnMessageStart(const json::object& d) {
@@ -141,10 +147,8 @@ void AnthropicStreamTranslator::OnMessageStop() {
 }
 
 void AnthropicStreamTranslator::EmitDelta(json::object delta, json::value finish_reason) {
-  json::object choice{{"index", 0},
-                      {"delta", std::move(delta)},
-                      {"finish_reason", std::move(finish_reason)},
-                      {"logprobs", nullptr}};
+  json::object choice{
+      {"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish_reason)}, {"logprobs", nullptr}};
   Emit(json::object{{"id", id_},
                     {"object", "chat.completion.chunk"},
                     {"created", options_.created},

@@ -53,8 +53,10 @@ Result<CachePolicy> DecideCache(const CacheHeaders& headers, const boost::json::
       size_t comma = cc.find(',');
       std::string_view d = Trim(cc.substr(0, comma));
       cc = comma == std::string_view::npos ? std::string_view() : cc.substr(comma + 1);
-      if (d == "no-cache") p.read = false;
-      else if (d == "no-store") p.write = false;
+      if (d == "no-cache")
+        p.read = false;
+      else if (d == "no-store")
+        p.write = false;
       else if (d.starts_with("max-age=")) {
         auto age = ParseSeconds(d.substr(8));
         if (!age) return InvalidArgument("Cache-Control max-age must be a whole number of seconds");

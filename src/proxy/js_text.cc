@@ -32,13 +32,27 @@ void AppendQuoted(std::string_view s, std::string& out) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20) {
           out += "\\u00";
@@ -54,16 +68,24 @@ void AppendQuoted(std::string_view s, std::string& out) {
 
 void AppendJson(const json::value& v, std::string& out) {
   switch (v.kind()) {
-    case json::kind::null: out += "null"; return;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
     case json::kind::int64:
-    case json::kind::uint64: out += NumberText(v); return;
+    case json::kind::uint64:
+      out += NumberText(v);
+      return;
     case json::kind::double_: {
       double d = v.get_double();
       out += std::isfinite(d) ? JsNumberText(d) : "null";
       return;
     }
-    case json::kind::string: AppendQuoted(v.get_string(), out); return;
+    case json::kind::string:
+      AppendQuoted(v.get_string(), out);
+      return;
     case json::kind::array: {
       out += '[';
       bool first = true;
@@ -146,8 +168,10 @@ std::string JsJsonStringify(const json::value& v) {
 
 std::string JsStringConversion(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::string: return std::string(v.get_string());
-    case json::kind::object: return "[object Object]";
+    case json::kind::string:
+      return std::string(v.get_string());
+    case json::kind::object:
+      return "[object Object]";
     case json::kind::array: {
       std::string out;
       bool first = true;
@@ -158,7 +182,8 @@ std::string JsStringConversion(const json::value& v) {
       }
       return out;
     }
-    default: return JsJsonStringify(v);  // numbers, booleans and null read the same
+    default:
+      return JsJsonStringify(v);  // numbers, booleans and null read the same
   }
 }
 

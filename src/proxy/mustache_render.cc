@@ -18,9 +18,7 @@ using km::tag_type;
 
 namespace {
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
+bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
 bool IsBlank(std::string_view s) {
   for (char c : s) {
@@ -54,13 +52,20 @@ bool ParseIndex(std::string_view s, size_t& index) {
 bool Truthy(const json::value* v) {
   if (!v) return false;
   switch (v->kind()) {
-    case json::kind::null: return false;
-    case json::kind::bool_: return v->get_bool();
-    case json::kind::int64: return v->get_int64() != 0;
-    case json::kind::uint64: return v->get_uint64() != 0;
-    case json::kind::double_: return v->get_double() != 0 && v->get_double() == v->get_double();
-    case json::kind::string: return !v->get_string().empty();
-    default: return true;
+    case json::kind::null:
+      return false;
+    case json::kind::bool_:
+      return v->get_bool();
+    case json::kind::int64:
+      return v->get_int64() != 0;
+    case json::kind::uint64:
+      return v->get_uint64() != 0;
+    case json::kind::double_:
+      return v->get_double() != 0 && v->get_double() == v->get_double();
+    case json::kind::string:
+      return !v->get_string().empty();
+    default:
+      return true;
   }
 }
 
@@ -152,8 +157,7 @@ class Scope {
   }
 
  private:
-  bool WalkPath(const json::value* cur, const std::vector<std::string>& names,
-                const json::value*& found) {
+  bool WalkPath(const json::value* cur, const std::vector<std::string>& names, const json::value*& found) {
     bool hit = false;
     for (size_t i = 0; !IsNullish(cur) && i < names.size(); ++i) {
       if (i + 1 == names.size()) hit = HasProperty(cur, names[i]) || PrimitiveHas(cur, names[i]);
@@ -246,11 +250,20 @@ class Renderer {
         continue;
       }
       switch (c.tag.type) {
-        case tag_type::variable: RenderEscaped(scope_.Lookup(c.tag.name), out); break;
-        case tag_type::unescaped_variable: RenderRaw(scope_.Lookup(c.tag.name), out); break;
-        case tag_type::section_begin: RenderSection(c, out); break;
-        case tag_type::section_begin_inverted: RenderInverted(c, out); break;
-        default: break;  // comments, partials, delimiter changes
+        case tag_type::variable:
+          RenderEscaped(scope_.Lookup(c.tag.name), out);
+          break;
+        case tag_type::unescaped_variable:
+          RenderRaw(scope_.Lookup(c.tag.name), out);
+          break;
+        case tag_type::section_begin:
+          RenderSection(c, out);
+          break;
+        case tag_type::section_begin_inverted:
+          RenderInverted(c, out);
+          break;
+        default:
+          break;  // comments, partials, delimiter changes
       }
     }
   }
@@ -355,8 +368,8 @@ Status Parse(std::string_view tmpl, Component& root) {
 }  // namespace
 
 Status TemplateBudget::Exceeded() const {
-  std::string size = limit_ % (size_t{1} << 20) == 0 ? fmt::format("{} MiB", limit_ >> 20)
-                                                      : fmt::format("{} bytes", limit_);
+  std::string size =
+      limit_ % (size_t{1} << 20) == 0 ? fmt::format("{} MiB", limit_ >> 20) : fmt::format("{} bytes", limit_);
   return InvalidArgument(
       "Template output exceeds its budget of {}; render fewer or smaller values (nested sections multiply "
       "the output)",

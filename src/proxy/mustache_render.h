@@ -66,7 +66,7 @@ class TemplateBudget {
 // Renders `tmpl` with `view` as the root context. Parse errors (unclosed tags or
 // sections) are InvalidArgument naming the position; so is output past `budget`
 // (a fresh default budget when null).
-Result<std::string> RenderMustache(std::string_view tmpl, const boost::json::value& view,
-                                   bool strict, TemplateBudget* budget = nullptr);
+Result<std::string> RenderMustache(std::string_view tmpl, const boost::json::value& view, bool strict,
+                                   TemplateBudget* budget = nullptr);
 
 }  // namespace tv::proxy

@@ -107,8 +107,7 @@ Status RenderParams(json::object& params, const TemplateRenderFn& render) {
   json::value* schema = schema_obj->if_contains("schema");
   if (!schema) return Status::Ok();
   TV_ASSIGN_OR_RETURN(json::value rendered, RenderStrings(*schema, render));
-  *schema = rendered.is_string() ? ParseRenderedSchema(std::string(rendered.get_string()))
-                                 : std::move(rendered);
+  *schema = rendered.is_string() ? ParseRenderedSchema(std::string(rendered.get_string())) : std::move(rendered);
   return Status::Ok();
 }
 
@@ -145,8 +144,8 @@ bool HasSystemMessage(const json::array& messages) {
   return false;
 }
 
-Status BuildChat(const json::object& prompt, const json::value& variables,
-                 const TemplateRenderFn& render, const BuildOptions& options, json::object& out) {
+Status BuildChat(const json::object& prompt, const json::value& variables, const TemplateRenderFn& render,
+                 const BuildOptions& options, json::object& out) {
   json::array messages;
   if (const json::value* stored = prompt.if_contains("messages"); stored && !stored->is_null()) {
     if (!stored->is_array()) return InvalidArgument("prompt.messages must be an array");
@@ -172,8 +171,8 @@ Status BuildChat(const json::object& prompt, const json::value& variables,
   return Status::Ok();
 }
 
-Status BuildCompletion(const json::object& prompt, const TemplateRenderFn& render,
-                       const BuildOptions& options, json::object& out) {
+Status BuildCompletion(const json::object& prompt, const TemplateRenderFn& render, const BuildOptions& options,
+                       json::object& out) {
   if (options.messages) {
     return InvalidArgument("extra messages are not supported for completion prompts");
   }

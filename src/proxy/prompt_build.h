@@ -48,8 +48,7 @@ struct BuildOptions {
 // Errors are InvalidArgument: no model, an empty prompt, a flavor that does not match
 // the prompt's type, template errors, strict-mode missing variables, bad tools JSON,
 // templates rendering more than options.template_output_bytes.
-Result<boost::json::object> BuildPrompt(const boost::json::object& prompt_data,
-                                        const boost::json::value& args,
+Result<boost::json::object> BuildPrompt(const boost::json::object& prompt_data, const boost::json::value& args,
                                         const BuildOptions& options = {});
 
 }  // namespace tv::proxy

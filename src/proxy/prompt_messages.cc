@@ -26,15 +26,13 @@ json::object KeepKeys(const json::object& o, KeySpan keys) {
   return out;
 }
 
-json::object KeepKeys(const json::object& o, Keys keys) {
-  return KeepKeys(o, KeySpan(keys.begin(), keys.size()));
-}
+json::object KeepKeys(const json::object& o, Keys keys) { return KeepKeys(o, KeySpan(keys.begin(), keys.size())); }
 
 // The fields the SDK's message schema keeps for each role.
 Result<KeySpan> MessageKeys(std::string_view role) {
   static constexpr std::string_view kPlain[] = {"content", "role", "name"};
-  static constexpr std::string_view kAssistant[] = {
-      "role", "content", "function_call", "name", "tool_calls", "reasoning", "reasoning_signature"};
+  static constexpr std::string_view kAssistant[] = {"role",       "content",   "function_call",      "name",
+                                                    "tool_calls", "reasoning", "reasoning_signature"};
   static constexpr std::string_view kTool[] = {"content", "role", "tool_call_id"};
   static constexpr std::string_view kModel[] = {"role", "content"};
   if (role == "system" || role == "user" || role == "developer" || role == "function") {
@@ -190,8 +188,8 @@ class MessageRenderer {
   }
 
   // A part whose `outer` object has one templated string field.
-  Status RenderNestedField(const json::object& p, std::string_view outer, Keys inner_keys,
-                           std::string_view field, json::array& parts) {
+  Status RenderNestedField(const json::object& p, std::string_view outer, Keys inner_keys, std::string_view field,
+                           json::array& parts) {
     json::object out = KeepKeys(p, {outer, "type", "cache_control"});
     json::value* inner = out.if_contains(outer);
     if (!inner || !inner->is_object()) {

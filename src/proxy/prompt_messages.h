@@ -23,8 +23,7 @@ using TemplateRenderFn = std::function<Result<std::string>(std::string_view)>;
 
 // `variables` is the template root ({input, ...args}); `render` renders one template
 // string over it. `index` names the message in errors ("messages[2].role ...").
-Result<boost::json::object> RenderChatMessage(const boost::json::value& message,
-                                              const boost::json::value& variables,
+Result<boost::json::object> RenderChatMessage(const boost::json::value& message, const boost::json::value& variables,
                                               const TemplateRenderFn& render, size_t index);
 
 }  // namespace tv::proxy

@@ -26,14 +26,14 @@ json::value TemplateVariables(const json::value& args) {
   return vars;
 }
 
-Result<std::string> RenderWithVariables(std::string_view tmpl, const json::value& variables,
-                                        TemplateFormat format, bool strict, TemplateBudget* budget) {
+Result<std::string> RenderWithVariables(std::string_view tmpl, const json::value& variables, TemplateFormat format,
+                                        bool strict, TemplateBudget* budget) {
   if (format == TemplateFormat::kNone) return std::string(tmpl);
   return RenderMustache(tmpl, variables, strict, budget);
 }
 
-Result<std::string> RenderTemplate(std::string_view tmpl, const json::value& args,
-                                   std::string_view format, bool strict, TemplateBudget* budget) {
+Result<std::string> RenderTemplate(std::string_view tmpl, const json::value& args, std::string_view format, bool strict,
+                                   TemplateBudget* budget) {
   TV_ASSIGN_OR_RETURN(TemplateFormat f, ParseTemplateFormat(format));
   return RenderWithVariables(tmpl, TemplateVariables(args), f, strict, budget);
 }

@@ -31,14 +31,11 @@ boost::json::value TemplateVariables(const boost::json::value& args);
 // Renders `tmpl` over TemplateVariables(args) in `format` ("mustache" or "none").
 // Invalid templates, unsupported formats and output past the budget
 // (proxy/mustache_render.h; a fresh default one when null) are InvalidArgument.
-Result<std::string> RenderTemplate(std::string_view tmpl, const boost::json::value& args,
-                                   std::string_view format, bool strict = false,
-                                   TemplateBudget* budget = nullptr);
+Result<std::string> RenderTemplate(std::string_view tmpl, const boost::json::value& args, std::string_view format,
+                                   bool strict = false, TemplateBudget* budget = nullptr);
 
 // The same over variables already built with TemplateVariables.
-Result<std::string> RenderWithVariables(std::string_view tmpl,
-                                        const boost::json::value& variables,
-                                        TemplateFormat format, bool strict,
-                                        TemplateBudget* budget = nullptr);
+Result<std::string> RenderWithVariables(std::string_view tmpl, const boost::json::value& variables,
+                                        TemplateFormat format, bool strict, TemplateBudget* budget = nullptr);
 
 }  // namespace tv::proxy

@@ -36,8 +36,10 @@ Result<Route> RouteFor(const ProviderSecret& s, std::string_view model) {
   r.project_level = s.project_level;
   r.format = s.type == "anthropic" ? WireFormat::kAnthropic : WireFormat::kOpenAI;
   if (const auto* f = s.metadata.if_contains("format"); f && f->is_string()) {
-    if (f->as_string() == "openai") r.format = WireFormat::kOpenAI;
-    else if (f->as_string() == "anthropic") r.format = WireFormat::kAnthropic;
+    if (f->as_string() == "openai")
+      r.format = WireFormat::kOpenAI;
+    else if (f->as_string() == "anthropic")
+      r.format = WireFormat::kAnthropic;
     else
       return InvalidArgument("AI secret '{}' has metadata.format '{}'; expected \"openai\" or \"anthropic\"", s.name,
                              std::string_view(f->as_string()));
@@ -58,8 +60,9 @@ Result<Route> RouteFor(const ProviderSecret& s, std::string_view model) {
 }  // namespace
 
 std::optional<std::string> ProviderOfModel(std::string_view model) {
-  static constexpr std::string_view kOpenAI[] = {"gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-",
-                                                 "davinci", "babbage", "text-moderation", "omni-moderation"};
+  static constexpr std::string_view kOpenAI[] = {
+      "gpt-",           "o1", "o3", "o4", "chatgpt-", "text-embedding-", "davinci", "babbage", "text-moderation",
+      "omni-moderation"};
   for (auto p : kOpenAI)
     if (model.starts_with(p)) return "openai";
   if (model.starts_with("claude-") || model.starts_with("claude")) return "anthropic";
@@ -85,9 +88,10 @@ Result<Route> RouteModel(std::string_view model, const std::vector<ProviderSecre
     if (s->type == *provider && !s->metadata.contains("models")) return RouteFor(*s, model);
   for (const auto* s : ordered)
     if (s->type == *provider) return RouteFor(*s, model);
-  return NotFound("No AI secret for provider '{}' (model '{}'): add one with POST /v1/ai_secret (organization) or "
-                  "/v1/env_var (project)",
-                  *provider, model);
+  return NotFound(
+      "No AI secret for provider '{}' (model '{}'): add one with POST /v1/ai_secret (organization) or "
+      "/v1/env_var (project)",
+      *provider, model);
 }
 
 Result<AllowList::Entry> AllowList::ParseEntry(std::string_view item) {
@@ -100,8 +104,7 @@ Result<AllowList::Entry> AllowList::ParseEntry(std::string_view item) {
     item = item.substr(sep + 3);
     if (item.ends_with('/')) item.remove_suffix(1);
     if (item.find_first_of("/?#@") != std::string_view::npos)
-      return InvalidArgument("Proxy allow-list entry '{}' must be scheme://host[:port], without a path or user",
-                             item);
+      return InvalidArgument("Proxy allow-list entry '{}' must be scheme://host[:port], without a path or user", item);
   }
   e.port = e.scheme == "https" ? 443 : 80;
   size_t colon = item.rfind(':');
@@ -146,8 +149,7 @@ Status AllowList::Check(std::string_view url) const {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return InvalidArgument("Provider URL '{}' is not a valid URL", url);
   std::string scheme = Lower(parsed->scheme());
-  if (scheme != "http" && scheme != "https")
-    return InvalidArgument("Provider URL '{}' must be http or https", url);
+  if (scheme != "http" && scheme != "https") return InvalidArgument("Provider URL '{}' must be http or https", url);
   std::string host = Lower(parsed->encoded_host());
   if (host.empty()) return InvalidArgument("Provider URL '{}' has no host", url);
   int port = parsed->has_port() ? static_cast<int>(parsed->port_number()) : (scheme == "https" ? 443 : 80);

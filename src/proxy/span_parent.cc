@@ -11,9 +11,12 @@ namespace json = boost::json;
 
 std::string_view ObjectTypeName(unsigned char code) {
   switch (code) {
-    case 1: return "experiment";
-    case 2: return "project_logs";
-    case 3: return "playground_logs";
+    case 1:
+      return "experiment";
+    case 2:
+      return "project_logs";
+    case 3:
+      return "playground_logs";
   }
   return "";
 }
@@ -60,11 +63,20 @@ Result<SpanParent> ParseExported(std::string_view text, std::string_view where) 
     at += 1 + len;
     std::string value = version == 3 ? Uuid(bytes) : crypto::HexEncode(bytes);
     switch (field) {
-      case 1: p.object_id = value; break;
-      case 2: p.row_id = value; break;
-      case 3: p.span_id = value; break;
-      case 4: p.root_span_id = value; break;
-      default: return bad();
+      case 1:
+        p.object_id = value;
+        break;
+      case 2:
+        p.row_id = value;
+        break;
+      case 3:
+        p.span_id = value;
+        break;
+      case 4:
+        p.root_span_id = value;
+        break;
+      default:
+        return bad();
     }
   }
   if (at < b.size()) {
@@ -81,8 +93,10 @@ Result<SpanParent> ParseExported(std::string_view text, std::string_view where) 
     if (p.object_id.empty() && args && args->is_object()) {
       if (p.object_type != "project_logs")
         return InvalidArgument("{} names its {} by name only; pass an id", where, p.object_type);
-      if (auto id = StringField(args->as_object(), "project_id")) p.object_id = *id;
-      else p.project_name = StringField(args->as_object(), "project_name");
+      if (auto id = StringField(args->as_object(), "project_id"))
+        p.object_id = *id;
+      else
+        p.project_name = StringField(args->as_object(), "project_name");
     }
   }
   TV_RETURN_IF_ERROR(CheckRowIds(p, where));
@@ -107,9 +121,10 @@ Result<SpanParent> ParseSpanParent(std::string_view text, std::string_view where
     }
   }
   if (text.find(':') != std::string_view::npos)
-    return InvalidArgument("{} '{}': expected project_id:<id>, experiment_id:<id>, prompt_session_id:<id> or an "
-                           "exported span",
-                           where, text.substr(0, 64));
+    return InvalidArgument(
+        "{} '{}': expected project_id:<id>, experiment_id:<id>, prompt_session_id:<id> or an "
+        "exported span",
+        where, text.substr(0, 64));
   return ParseExported(text, where);
 }
 

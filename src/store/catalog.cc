@@ -57,10 +57,10 @@ Result<XactId> Catalog::LoadWatermark() {
 
 Status Catalog::Commit(const ChunkCommit& c) {
   return db_.Transaction([&](meta::MetaStore& tx) -> Status {
-    TV_RETURN_IF_ERROR(tx.Execute(
-        "INSERT INTO wal_chunk (chunk_key, bytes, min_xact, max_xact, created) VALUES ($1, $2, $3, $4, $5)",
-        {c.chunk_key, static_cast<int64_t>(c.bytes), static_cast<int64_t>(c.min_xact), static_cast<int64_t>(c.max_xact),
-         c.created}));
+    TV_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO wal_chunk (chunk_key, bytes, min_xact, max_xact, created) VALUES ($1, $2, $3, $4, $5)",
+                   {c.chunk_key, static_cast<int64_t>(c.bytes), static_cast<int64_t>(c.min_xact),
+                    static_cast<int64_t>(c.max_xact), c.created}));
     for (const auto& s : c.sections) {
       TV_RETURN_IF_ERROR(tx.Execute(
           "INSERT INTO wal_section (object_id, min_xact, chunk_key, byte_offset, byte_length, max_xact, row_count) "
@@ -100,20 +100,21 @@ Result<std::optional<ObjectOwner>> Catalog::Owner(std::string_view object_id) {
   TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT org_id, project_id FROM store_object WHERE object_id = $1",
                                                  {std::string(object_id)}));
   if (rows.empty()) return std::optional<ObjectOwner>();
-  return std::optional<ObjectOwner>(ObjectOwner{std::string(object_id), rows.Text(0, "org_id"),
-                                                rows.Text(0, "project_id")});
+  return std::optional<ObjectOwner>(
+      ObjectOwner{std::string(object_id), rows.Text(0, "org_id"), rows.Text(0, "project_id")});
 }
 
 Result<ObjectOwner> Catalog::Claim(const ObjectOwner& o, std::string_view created) {
   std::optional<ObjectOwner> now;
   TV_RETURN_IF_ERROR(db_.Transaction([&](meta::MetaStore& tx) -> Status {
-    TV_RETURN_IF_ERROR(tx.Execute(
-        "INSERT INTO store_object (object_id, org_id, project_id, created) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (object_id) DO NOTHING",
-        {o.object_id, o.org_id, o.project_id.empty() ? meta::Null() : meta::SqlValue(o.project_id),
-         std::string(created)}).status());
-    TV_ASSIGN_OR_RETURN(meta::Rows rows, tx.Query("SELECT org_id, project_id FROM store_object WHERE object_id = $1",
-                                                  {o.object_id}));
+    TV_RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO store_object (object_id, org_id, project_id, created) VALUES ($1, $2, $3, $4) "
+                   "ON CONFLICT (object_id) DO NOTHING",
+                   {o.object_id, o.org_id, o.project_id.empty() ? meta::Null() : meta::SqlValue(o.project_id),
+                    std::string(created)})
+            .status());
+    TV_ASSIGN_OR_RETURN(meta::Rows rows,
+                        tx.Query("SELECT org_id, project_id FROM store_object WHERE object_id = $1", {o.object_id}));
     if (rows.empty()) return Internal("object '{}' has no owner after its claim", o.object_id);
     now = ObjectOwner{o.object_id, rows.Text(0, "org_id"), rows.Text(0, "project_id")};
     return Status::Ok();
@@ -122,8 +123,9 @@ Result<ObjectOwner> Catalog::Claim(const ObjectOwner& o, std::string_view create
 }
 
 Result<std::vector<std::string>> Catalog::ObjectsOf(std::string_view org_id) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT object_id FROM store_object WHERE org_id = $1 ORDER BY object_id",
-                                                 {std::string(org_id)}));
+  TV_ASSIGN_OR_RETURN(
+      meta::Rows rows,
+      db_.Query("SELECT object_id FROM store_object WHERE org_id = $1 ORDER BY object_id", {std::string(org_id)}));
   std::vector<std::string> out;
   for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "object_id"));
   return out;

@@ -4,8 +4,8 @@
 
 #include <boost/json/array.hpp>
 #include <cmath>
-#include <utility>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -38,15 +38,22 @@ void CompactReport::Add(const CompactReport& o) {
 
 json::object CompactReport::ToJson() const {
   json::array failures;
-  for (const auto& [object_id, error] : failed) failures.push_back(json::object{{"object_id", object_id}, {"error", error}});
-  return json::object{{"objects", objects}, {"segments_written", segments_written},
-                      {"segments_merged", segments_merged}, {"rows", rows},
-                      {"raw_bytes", raw_bytes}, {"bytes", bytes}, {"seconds", seconds},
+  for (const auto& [object_id, error] : failed)
+    failures.push_back(json::object{{"object_id", object_id}, {"error", error}});
+  return json::object{{"objects", objects},
+                      {"segments_written", segments_written},
+                      {"segments_merged", segments_merged},
+                      {"rows", rows},
+                      {"raw_bytes", raw_bytes},
+                      {"bytes", bytes},
+                      {"seconds", seconds},
                       {"failed", std::move(failures)}};
 }
 
 json::object CompactionFailure::ToJson() const {
-  return json::object{{"object_id", key}, {"failures", failures}, {"last_error", last_error},
+  return json::object{{"object_id", key},
+                      {"failures", failures},
+                      {"last_error", last_error},
                       {"next_retry", FormatTimestamp(next_retry_micros)}};
 }
 
@@ -188,8 +195,8 @@ Result<CompactReport> Compactor::MergeRun(const SegmentSet& set, size_t first, s
     TV_ASSIGN_OR_RETURN(auto seg, tails_.segment_cache().Open(m.key, m.bytes));
     run.push_back(std::move(seg));
   }
-  XactId horizon = XactAtTime(clock_.NowMicros() -
-                              std::chrono::duration_cast<std::chrono::microseconds>(options_.history_retention).count());
+  XactId horizon = XactAtTime(
+      clock_.NowMicros() - std::chrono::duration_cast<std::chrono::microseconds>(options_.history_retention).count());
   bool includes_oldest = first == 0;
   bool dropped_history = false;
   std::unordered_set<std::string> settled;  // ids whose newest state at or before the horizon was seen

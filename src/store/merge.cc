@@ -22,8 +22,7 @@ void MergeInto(json::object& target, const json::object& patch, Path& path, cons
   for (const auto& kv : patch) {
     path.push_back(kv.key());
     auto it = target.find(kv.key());
-    if (it != target.end() && it->value().is_object() && kv.value().is_object() &&
-        !IsMergePath(merge_paths, path)) {
+    if (it != target.end() && it->value().is_object() && kv.value().is_object() && !IsMergePath(merge_paths, path)) {
       MergeInto(it->value().as_object(), kv.value().as_object(), path, merge_paths);
     } else {
       target[kv.key()] = kv.value();
@@ -102,8 +101,8 @@ bool Truthy(const json::object& o, std::string_view key) {
 
 bool IsControlField(std::string_view key) {
   return key == "_is_merge" || key == "_merge_paths" || key == "_array_delete" || key == "_object_delete" ||
-         key == "_audit_source" || key == "_audit_metadata" || key == "_parent_id" ||
-         key == "_async_scoring_control" || key == "_skip_async_scoring" || key == "_xact_id";
+         key == "_audit_source" || key == "_audit_metadata" || key == "_parent_id" || key == "_async_scoring_control" ||
+         key == "_skip_async_scoring" || key == "_xact_id";
 }
 
 std::string_view CommentTarget(const json::object& row) {

@@ -112,8 +112,8 @@ void ObjectTail::Reset(std::shared_ptr<const OpenSet> segments) {
 }
 
 const ObjectTail::State* ObjectTail::StateAsOf(const History& h, XactId as_of) {
-  auto it = std::upper_bound(h.states.begin(), h.states.end(), as_of,
-                             [](XactId x, const State& s) { return x < s.xact; });
+  auto it =
+      std::upper_bound(h.states.begin(), h.states.end(), as_of, [](XactId x, const State& s) { return x < s.xact; });
   return it == h.states.begin() ? nullptr : &*std::prev(it);
 }
 

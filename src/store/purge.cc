@@ -2,9 +2,9 @@
 
 #include <set>
 
+#include <fmt/format.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value_from.hpp>
-#include <fmt/format.h>
 
 #include "crypto/crypto.h"
 #include "store/retry.h"
@@ -43,8 +43,14 @@ Result<std::vector<Line>> ParseLines(std::string_view jsonl, const std::string& 
   for (size_t i = 0; i < lines.size(); ++i) {
     Line l{lines[i], {}, false};
     if (std::optional<std::string> bad = UndecodableReason(lines[i], &l.row)) {
-      TV_RETURN_IF_ERROR(quarantine.Record({object_id, chunk_key, static_cast<int64_t>(i), StringField(l.row, "id"), 0,
-                                            *bad, std::string(lines[i]), {}}));
+      TV_RETURN_IF_ERROR(quarantine.Record({object_id,
+                                            chunk_key,
+                                            static_cast<int64_t>(i),
+                                            StringField(l.row, "id"),
+                                            0,
+                                            *bad,
+                                            std::string(lines[i]),
+                                            {}}));
       l.undecodable = true;
     }
     out.push_back(std::move(l));
@@ -136,7 +142,8 @@ Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
   if (!req.all) {
     for (const auto& seg : segments)
       for (uint32_t r = 0; r < seg->rows(); ++r)
-        if (seg->comment(r) && purged.count(std::string(seg->comment_target(r)))) purged.insert(std::string(seg->id(r)));
+        if (seg->comment(r) && purged.count(std::string(seg->comment_target(r))))
+          purged.insert(std::string(seg->id(r)));
     for (const auto& lines : section_lines)
       for (const auto& l : lines)
         if (std::string_view t = CommentTarget(l.row); !t.empty() && purged.count(std::string(t)))

@@ -19,11 +19,11 @@ struct PurgeRequest {
 
 struct PurgeReceipt {
   std::string object_id;
-  std::vector<std::string> ids;              // the rows purged, comments included
-  uint64_t versions_removed = 0;             // row versions and states removed
+  std::vector<std::string> ids;   // the rows purged, comments included
+  uint64_t versions_removed = 0;  // row versions and states removed
   uint64_t segments_rewritten = 0;
   uint64_t chunks_rewritten = 0;
-  uint64_t objects_deleted = 0;              // old segments and chunks deleted
+  uint64_t objects_deleted = 0;  // old segments and chunks deleted
   uint64_t bytes_deleted = 0;
   std::vector<std::string> attachment_keys;  // attachments the purged rows referenced
   json::object ToJson() const;

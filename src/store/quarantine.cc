@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "crypto/crypto.h"
 #include "store/codec.h"
@@ -105,10 +105,14 @@ CREATE TABLE store_quarantine (
 }
 
 json::object QuarantineRecord::ToJson() const {
-  json::object o{{"object_id", object_id}, {"source_key", source_key}, {"position", position},
+  json::object o{{"object_id", object_id},
+                 {"source_key", source_key},
+                 {"position", position},
                  {"row_id", row_id.empty() ? json::value(nullptr) : json::value(row_id)},
                  {"xact", xact ? json::value(FormatXact(xact)) : json::value(nullptr)},
-                 {"reason", reason}, {"raw_bytes", raw.size()}, {"created", created}};
+                 {"reason", reason},
+                 {"raw_bytes", raw.size()},
+                 {"created", created}};
   if (StorableText(raw)) {
     o["raw"] = raw;
   } else {
@@ -128,16 +132,16 @@ Status QuarantineLog::Record(QuarantineRecord r) {
   }
   r.created = FormatTimestamp(clock_.NowMicros());
   bool text = StorableText(r.raw);
-  TV_ASSIGN_OR_RETURN(int64_t added,
-                      db_.Execute("INSERT INTO store_quarantine (object_id, source_key, position, raw_hash, row_id, xact, "
-                                  "reason, raw_encoding, raw, raw_bytes, created) "
-                                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-                                  "ON CONFLICT (object_id, raw_hash) DO NOTHING",
-                                  {r.object_id, r.source_key, r.position, hash,
-                                   r.row_id.empty() ? meta::Null() : meta::SqlValue(r.row_id),
-                                   static_cast<int64_t>(r.xact), r.reason, std::string(text ? "text" : "hex"),
-                                   text ? r.raw : crypto::HexEncode(r.raw), static_cast<int64_t>(r.raw.size()),
-                                   r.created}));
+  TV_ASSIGN_OR_RETURN(
+      int64_t added,
+      db_.Execute(
+          "INSERT INTO store_quarantine (object_id, source_key, position, raw_hash, row_id, xact, "
+          "reason, raw_encoding, raw, raw_bytes, created) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+          "ON CONFLICT (object_id, raw_hash) DO NOTHING",
+          {r.object_id, r.source_key, r.position, hash, r.row_id.empty() ? meta::Null() : meta::SqlValue(r.row_id),
+           static_cast<int64_t>(r.xact), r.reason, std::string(text ? "text" : "hex"),
+           text ? r.raw : crypto::HexEncode(r.raw), static_cast<int64_t>(r.raw.size()), r.created}));
   if (added) {
     ++count_;
     spdlog::error("quarantined a row of {} ({} at {}): {}", r.object_id, r.source_key, r.position, r.reason);
@@ -148,11 +152,12 @@ Status QuarantineLog::Record(QuarantineRecord r) {
 }
 
 Result<std::vector<QuarantineRecord>> QuarantineLog::List(std::string_view object_id) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows,
-                      db_.Query("SELECT object_id, source_key, position, row_id, xact, reason, raw_encoding, raw, created "
-                                "FROM store_quarantine WHERE ($1 = '' OR object_id = $1) "
-                                "ORDER BY created, object_id, source_key, position",
-                                {std::string(object_id)}));
+  TV_ASSIGN_OR_RETURN(
+      meta::Rows rows,
+      db_.Query("SELECT object_id, source_key, position, row_id, xact, reason, raw_encoding, raw, created "
+                "FROM store_quarantine WHERE ($1 = '' OR object_id = $1) "
+                "ORDER BY created, object_id, source_key, position",
+                {std::string(object_id)}));
   std::vector<QuarantineRecord> out;
   for (size_t i = 0; i < rows.size(); ++i) {
     QuarantineRecord r;
@@ -165,7 +170,8 @@ Result<std::vector<QuarantineRecord>> QuarantineLog::List(std::string_view objec
     r.raw = rows.Text(i, "raw");
     if (rows.Text(i, "raw_encoding") == "hex") {
       std::string bytes;
-      for (size_t k = 0; k + 1 < r.raw.size(); k += 2) bytes.push_back(static_cast<char>(std::stoi(r.raw.substr(k, 2), nullptr, 16)));
+      for (size_t k = 0; k + 1 < r.raw.size(); k += 2)
+        bytes.push_back(static_cast<char>(std::stoi(r.raw.substr(k, 2), nullptr, 16)));
       r.raw = std::move(bytes);
     }
     r.created = rows.Text(i, "created");
@@ -196,7 +202,8 @@ Status QuarantineLog::Forget(meta::MetaStore& tx, std::string_view object_id, co
       TV_RETURN_IF_ERROR(
           tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND row_id = $2", {object, id}).status());
       for (size_t i = 0; i < unnamed.size(); ++i) {
-        if (!RawHolds(unnamed.Text(i, "raw"), unnamed.Text(i, "raw_encoding") == "hex", QuarantinedIdText(id))) continue;
+        if (!RawHolds(unnamed.Text(i, "raw"), unnamed.Text(i, "raw_encoding") == "hex", QuarantinedIdText(id)))
+          continue;
         TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND raw_hash = $2",
                                       {object, unnamed.Text(i, "raw_hash")})
                                .status());

@@ -35,8 +35,8 @@ struct QuarantineRecord {
   std::string row_id;      // when it could be read ("" otherwise)
   XactId xact = 0;         // when it could be read (0 otherwise)
   std::string reason;
-  std::string raw;         // the row's bytes as stored
-  std::string created;     // RFC 3339, set by Record
+  std::string raw;      // the row's bytes as stored
+  std::string created;  // RFC 3339, set by Record
   json::object ToJson() const;
 };
 
@@ -68,7 +68,7 @@ class QuarantineLog final : public QuarantineSink {
  private:
   meta::MetaStore& db_;
   const Clock& clock_;
-  std::mutex mu_;  // guards seen_
+  std::mutex mu_;                                       // guards seen_
   std::set<std::pair<std::string, std::string>> seen_;  // (object id, hash of raw)
   std::atomic<uint64_t> count_{0};
 };

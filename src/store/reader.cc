@@ -202,8 +202,8 @@ Hit MakeHit(XactId xact, RowPtr row, const ObjectView* view) {
 // from the newest.
 class ObjectStream {
  public:
-  ObjectStream(const ObjectView& view, const ScanSpec& spec, const std::vector<PreparedMatch>& matches,
-               XactId snapshot, const std::optional<ScanKey>& skip_to)
+  ObjectStream(const ObjectView& view, const ScanSpec& spec, const std::vector<PreparedMatch>& matches, XactId snapshot,
+               const std::optional<ScanKey>& skip_to)
       : view_(view), spec_(spec), matches_(matches), snapshot_(snapshot), skip_to_(skip_to) {
     seg_ = view.set ? view.set->segments().size() : 0;
   }
@@ -327,7 +327,8 @@ class MergedStream {
     size_t best = heads_.size();
     for (size_t i = 0; i < heads_.size(); ++i) {
       if (!heads_[i]) continue;
-      if (best == heads_.size() || Before(heads_[i]->xact, heads_[i]->id, heads_[best]->xact, heads_[best]->id)) best = i;
+      if (best == heads_.size() || Before(heads_[i]->xact, heads_[i]->id, heads_[best]->xact, heads_[best]->id))
+        best = i;
     }
     if (best == heads_.size()) return std::optional<Hit>();
     std::optional<Hit> out = std::move(heads_[best]);
@@ -445,7 +446,7 @@ Result<ScanResult> RunScan(TailCache& tails, const ScanSpec& spec, XactId snapsh
 
   if (spec.limit_unit == LimitUnit::kRows) {
     TV_ASSIGN_OR_RETURN(std::vector<Hit> hits, CollectRows(views, spec, matches, snapshot, spec.after,
-                                                        spec.limit == SIZE_MAX ? SIZE_MAX : spec.limit + 1));
+                                                           spec.limit == SIZE_MAX ? SIZE_MAX : spec.limit + 1));
     size_t n = std::min(hits.size(), spec.limit);
     for (size_t i = 0; i < n; ++i) {
       TV_ASSIGN_OR_RETURN(result.rows.emplace_back(), Present(hits[i], spec, snapshot));

@@ -45,8 +45,14 @@ Result<std::vector<QuarantineRecord>> FindUndecodable(Catalog& catalog, objstore
       std::optional<std::string> bad = UndecodableReason(lines[i], &row);
       if (!bad && !ParseXact(StringField(row, "_xact_id"), "_xact_id").ok()) bad = "the row has no valid _xact_id";
       if (bad)
-        out.push_back({object_id, ref.chunk_key, static_cast<int64_t>(i), StringField(row, "id"), 0, *bad,
-                       std::string(lines[i]), {}});
+        out.push_back({object_id,
+                       ref.chunk_key,
+                       static_cast<int64_t>(i),
+                       StringField(row, "id"),
+                       0,
+                       *bad,
+                       std::string(lines[i]),
+                       {}});
     }
   }
   TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(catalog.db(), object_id));
@@ -55,7 +61,8 @@ Result<std::vector<QuarantineRecord>> FindUndecodable(Catalog& catalog, objstore
   for (const auto& meta : set.segments) {
     TV_ASSIGN_OR_RETURN(std::string bytes, objects.Get(meta.key, std::nullopt));
     uint64_t size = bytes.size();
-    TV_ASSIGN_OR_RETURN(auto seg, Segment::Open(meta.key, size, MemorySegmentFile(std::move(bytes)), blocks, &collector));
+    TV_ASSIGN_OR_RETURN(auto seg,
+                        Segment::Open(meta.key, size, MemorySegmentFile(std::move(bytes)), blocks, &collector));
     for (uint32_t r = 0; r < seg->rows(); ++r) TV_RETURN_IF_ERROR(seg->Row(r).status());
   }
   return out;

@@ -51,7 +51,9 @@ Status CheckScores(json::object& row, std::string_view where) {
     json::value& s = kv.value();
     if (s.is_bool()) s = s.as_bool() ? 1 : 0;
     if (s.is_null()) continue;
-    if (!s.is_number()) return Bad(where, fmt::format("scores.{}", std::string_view(kv.key())), "must be a number between 0 and 1 or null");
+    if (!s.is_number())
+      return Bad(where, fmt::format("scores.{}", std::string_view(kv.key())),
+                 "must be a number between 0 and 1 or null");
     double d = s.to_number<double>();
     if (!std::isfinite(d) || d < 0 || d > 1)
       return Bad(where, fmt::format("scores.{}", std::string_view(kv.key())), "must be between 0 and 1");
@@ -100,10 +102,14 @@ Status CheckArrayDelete(const json::object& row, std::string_view where) {
 
 std::string_view FieldFor(ObjectKind kind) {
   switch (kind) {
-    case ObjectKind::kExperiment: return "experiment_id";
-    case ObjectKind::kDataset: return "dataset_id";
-    case ObjectKind::kProjectLogs: return "project_id";
-    case ObjectKind::kPromptSession: return "prompt_session_id";
+    case ObjectKind::kExperiment:
+      return "experiment_id";
+    case ObjectKind::kDataset:
+      return "dataset_id";
+    case ObjectKind::kProjectLogs:
+      return "project_id";
+    case ObjectKind::kPromptSession:
+      return "prompt_session_id";
   }
   return "";
 }
@@ -112,10 +118,14 @@ std::string_view FieldFor(ObjectKind kind) {
 
 std::string_view ObjectKindName(ObjectKind kind) {
   switch (kind) {
-    case ObjectKind::kExperiment: return "experiment";
-    case ObjectKind::kDataset: return "dataset";
-    case ObjectKind::kProjectLogs: return "project_logs";
-    case ObjectKind::kPromptSession: return "prompt_session";
+    case ObjectKind::kExperiment:
+      return "experiment";
+    case ObjectKind::kDataset:
+      return "dataset";
+    case ObjectKind::kProjectLogs:
+      return "project_logs";
+    case ObjectKind::kPromptSession:
+      return "prompt_session";
   }
   return "object";
 }
@@ -210,14 +220,15 @@ Result<std::vector<json::object>> FeedbackRows(const json::object& item, ObjectK
   const auto* source = item.if_contains("source");
   std::string_view src = "external";
   if (source && !source->is_null()) {
-    if (!source->is_string() || (source->as_string() != "app" && source->as_string() != "api" &&
-                                 source->as_string() != "external"))
+    if (!source->is_string() ||
+        (source->as_string() != "app" && source->as_string() != "api" && source->as_string() != "external"))
       return Bad(where, "source", "must be \"app\", \"api\" or \"external\"");
     src = source->as_string();
   }
   TV_RETURN_IF_ERROR(CheckObject(item, where, "metadata"));
   TV_RETURN_IF_ERROR(CheckStringArray(item, where, "tags"));
-  if (kind == ObjectKind::kDataset && item.contains("scores")) return Bad(where, "scores", "is not accepted on datasets");
+  if (kind == ObjectKind::kDataset && item.contains("scores"))
+    return Bad(where, "scores", "is not accepted on datasets");
   json::object audit_meta;
   if (const auto* m = item.if_contains("metadata"); m && m->is_object()) audit_meta = m->as_object();
 

@@ -38,13 +38,13 @@ struct ScanSpec {
   std::optional<XactId> as_of;       // snapshot; default: the committed watermark
   std::optional<std::vector<std::string>> ids;
   std::optional<std::vector<std::string>> root_span_ids;
-  std::optional<std::string> created_from;   // inclusive, RFC 3339
-  std::optional<std::string> created_until;  // exclusive
-  std::vector<MatchTerm> match;               // all must hold
+  std::optional<std::string> created_from;          // inclusive, RFC 3339
+  std::optional<std::string> created_until;         // exclusive
+  std::vector<MatchTerm> match;                     // all must hold
   std::function<bool(const json::object&)> filter;  // residual predicate on the current row
   LimitUnit limit_unit = LimitUnit::kRows;
   size_t limit = 1000;
-  std::optional<ScanKey> after;  // resume strictly after this key
+  std::optional<ScanKey> after;         // resume strictly after this key
   std::vector<std::string> projection;  // top-level fields; empty: all
   // A scan still running at this time stops with DeadlineExceeded.
   std::optional<std::chrono::steady_clock::time_point> deadline;

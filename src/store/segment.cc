@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "store/codec.h"
 #include "text/tokenizer.h"
@@ -136,7 +136,8 @@ Result<std::shared_ptr<const Segment>> Segment::Open(std::string key, uint64_t s
   if (const auto* f = dir.if_contains("text_fields"); f && f->is_array())
     for (const auto& v : f->as_array())
       if (v.is_string()) s->text_fields_.emplace_back(v.as_string());
-  TV_ASSIGN_OR_RETURN(s->terms_ref_, segfmt::PartFromJson(dir.contains("terms") ? dir.at("terms") : json::value(), where));
+  TV_ASSIGN_OR_RETURN(s->terms_ref_,
+                      segfmt::PartFromJson(dir.contains("terms") ? dir.at("terms") : json::value(), where));
   TV_ASSIGN_OR_RETURN(s->postings_ref_,
                       segfmt::PartFromJson(dir.contains("postings") ? dir.at("postings") : json::value(), where));
 
@@ -185,8 +186,8 @@ Result<std::shared_ptr<const DecodedBlock>> Segment::BlockColumn(size_t block, s
 Result<RowPtr> Segment::Row(size_t r) const {
   if (r >= rows()) return Internal("segment {}: row {} out of range", key_, r);
   if (tombstone(r)) return RowPtr();
-  auto it = std::upper_bound(blocks_.begin(), blocks_.end(), r,
-                             [](size_t row, const Block& b) { return row < b.first_row; });
+  auto it =
+      std::upper_bound(blocks_.begin(), blocks_.end(), r, [](size_t row, const Block& b) { return row < b.first_row; });
   size_t b = static_cast<size_t>(std::prev(it) - blocks_.begin());
   size_t line = r - blocks_[b].first_row;
   std::shared_ptr<const DecodedBlock> cols[kJsonColumnCount];
@@ -202,8 +203,7 @@ Result<RowPtr> Segment::Row(size_t r) const {
     field->value() = json::parse(cols[c]->line(line), ec);
     if (ec) return Undecodable(r, fmt::format("its {} is not JSON: {}", kJsonColumns[c], ec.message()), cols, line);
   }
-  if (auto path = NonFinitePath(v, ""))
-    return Undecodable(r, "a number JSON cannot carry at " + *path, cols, line);
+  if (auto path = NonFinitePath(v, "")) return Undecodable(r, "a number JSON cannot carry at " + *path, cols, line);
   return std::make_shared<const json::object>(std::move(row));
 }
 
@@ -234,8 +234,8 @@ Result<RowPtr> Segment::Undecodable(size_t r, std::string reason,
     for (size_t c = 0; c < kRestColumn; ++c)
       if (cols[c]) raw += fmt::format("\n{}: {}", kJsonColumns[c], cols[c]->line(line));
   }
-  TV_RETURN_IF_ERROR(quarantine_->Record({object_id_, key_, static_cast<int64_t>(r), std::string(id(r)), xact(r),
-                                          std::move(reason), std::move(raw), {}}));
+  TV_RETURN_IF_ERROR(quarantine_->Record(
+      {object_id_, key_, static_cast<int64_t>(r), std::string(id(r)), xact(r), std::move(reason), std::move(raw), {}}));
   return RowPtr();  // set aside: it reads as absent from this state on
 }
 

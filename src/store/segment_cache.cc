@@ -67,7 +67,8 @@ Result<std::shared_ptr<const SegmentFile>> SegmentCache::File(const std::string&
     TV_ASSIGN_OR_RETURN(bytes, objects_.Get(key));
     return Status::Ok();
   }));
-  if (bytes.size() != size) return Internal("segment {} is {} bytes where the catalog says {}", key, bytes.size(), size);
+  if (bytes.size() != size)
+    return Internal("segment {} is {} bytes where the catalog says {}", key, bytes.size(), size);
   if (options_.disk_dir.empty()) return MemorySegmentFile(std::move(bytes));
   // Two readers may fetch one segment at once: each writes its own temp file.
   std::string path = DiskPath(key), tmp = path + "." + crypto::HexEncode(crypto::RandomBytes(4)) + ".tmp";

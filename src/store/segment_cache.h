@@ -21,10 +21,10 @@
 namespace tv::store {
 
 struct SegmentCacheOptions {
-  std::string disk_dir;                          // empty: no disk cache (remote segments read into memory)
-  uint64_t disk_bytes = uint64_t{8} << 30;       // local copies of remote segments
-  size_t block_bytes = size_t{256} << 20;        // decoded JSON blocks
-  size_t open_bytes = size_t{512} << 20;         // open segments' columns and maps
+  std::string disk_dir;                     // empty: no disk cache (remote segments read into memory)
+  uint64_t disk_bytes = uint64_t{8} << 30;  // local copies of remote segments
+  size_t block_bytes = size_t{256} << 20;   // decoded JSON blocks
+  size_t open_bytes = size_t{512} << 20;    // open segments' columns and maps
 };
 
 class SegmentCache {

@@ -35,9 +35,7 @@ CREATE INDEX wal_section_chunk ON wal_section (chunk_key);
 )sql";
 }
 
-std::string SegmentPrefix(std::string_view object_id) {
-  return fmt::format("seg/{:016x}/", codec::Hash64(object_id));
-}
+std::string SegmentPrefix(std::string_view object_id) { return fmt::format("seg/{:016x}/", codec::Hash64(object_id)); }
 
 Result<SegmentSet> LoadSegmentSet(meta::MetaStore& db, std::string_view object_id) {
   SegmentSet set;
@@ -53,9 +51,10 @@ Result<SegmentSet> LoadSegmentSet(meta::MetaStore& db, std::string_view object_i
                                                 "FROM segment WHERE object_id = $1 ORDER BY min_xact",
                                                 {set.object_id}));
   for (size_t i = 0; i < rows.size(); ++i) {
-    set.segments.push_back({rows.Text(i, "segment_key"), static_cast<XactId>(rows.Int(i, "min_xact")),
-                            static_cast<XactId>(rows.Int(i, "max_xact")), static_cast<uint64_t>(rows.Int(i, "row_count")),
-                            static_cast<uint64_t>(rows.Int(i, "bytes")), static_cast<uint64_t>(rows.Int(i, "raw_bytes"))});
+    set.segments.push_back(
+        {rows.Text(i, "segment_key"), static_cast<XactId>(rows.Int(i, "min_xact")),
+         static_cast<XactId>(rows.Int(i, "max_xact")), static_cast<uint64_t>(rows.Int(i, "row_count")),
+         static_cast<uint64_t>(rows.Int(i, "bytes")), static_cast<uint64_t>(rows.Int(i, "raw_bytes"))});
   }
   return set;
 }
@@ -63,9 +62,10 @@ Result<SegmentSet> LoadSegmentSet(meta::MetaStore& db, std::string_view object_i
 Status AddGarbage(meta::MetaStore& tx, const std::string& key, const std::string& delete_after,
                   std::string_view reason) {
   return tx
-      .Execute("INSERT INTO store_garbage (object_key, delete_after, reason) VALUES ($1, $2, $3) "
-               "ON CONFLICT (object_key) DO UPDATE SET delete_after = $2",
-               {key, delete_after, std::string(reason)})
+      .Execute(
+          "INSERT INTO store_garbage (object_key, delete_after, reason) VALUES ($1, $2, $3) "
+          "ON CONFLICT (object_key) DO UPDATE SET delete_after = $2",
+          {key, delete_after, std::string(reason)})
       .status();
 }
 
@@ -79,10 +79,11 @@ Status CommitSetChange(meta::MetaStore& db, const SegmentSet& from, const SetCha
                                               {from.object_id, static_cast<int64_t>(c.through),
                                                static_cast<int64_t>(c.history_from), c.now}));
     } else {
-      TV_ASSIGN_OR_RETURN(changed, tx.Execute("UPDATE segment_set SET generation = generation + 1, through_xact = $3, "
-                                              "history_from = $4, updated = $5 WHERE object_id = $1 AND generation = $2",
-                                              {from.object_id, from.generation, static_cast<int64_t>(c.through),
-                                               static_cast<int64_t>(c.history_from), c.now}));
+      TV_ASSIGN_OR_RETURN(changed,
+                          tx.Execute("UPDATE segment_set SET generation = generation + 1, through_xact = $3, "
+                                     "history_from = $4, updated = $5 WHERE object_id = $1 AND generation = $2",
+                                     {from.object_id, from.generation, static_cast<int64_t>(c.through),
+                                      static_cast<int64_t>(c.history_from), c.now}));
     }
     if (changed != 1) return AlreadyExists("the segment set of {} changed under this compaction", from.object_id);
     for (const auto& key : c.remove) {
@@ -90,12 +91,13 @@ Status CommitSetChange(meta::MetaStore& db, const SegmentSet& from, const SetCha
       TV_RETURN_IF_ERROR(AddGarbage(tx, key, c.delete_after, "superseded segment"));
     }
     for (const auto& s : c.add) {
-      TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO segment (segment_key, object_id, min_xact, max_xact, row_count, bytes, "
-                                    "raw_bytes, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                                    {s.key, from.object_id, static_cast<int64_t>(s.min_xact),
-                                     static_cast<int64_t>(s.max_xact), static_cast<int64_t>(s.rows),
-                                     static_cast<int64_t>(s.bytes), static_cast<int64_t>(s.raw_bytes), c.now})
-                             .status());
+      TV_RETURN_IF_ERROR(
+          tx.Execute(
+                "INSERT INTO segment (segment_key, object_id, min_xact, max_xact, row_count, bytes, "
+                "raw_bytes, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                {s.key, from.object_id, static_cast<int64_t>(s.min_xact), static_cast<int64_t>(s.max_xact),
+                 static_cast<int64_t>(s.rows), static_cast<int64_t>(s.bytes), static_cast<int64_t>(s.raw_bytes), c.now})
+              .status());
     }
     if (c.through > from.through) {
       TV_ASSIGN_OR_RETURN(meta::Rows chunks, tx.Query("SELECT DISTINCT chunk_key FROM wal_section "
@@ -106,7 +108,8 @@ Status CommitSetChange(meta::MetaStore& db, const SegmentSet& from, const SetCha
                              .status());
       for (size_t i = 0; i < chunks.size(); ++i) {
         std::string chunk = chunks.Text(i, "chunk_key");
-        TV_ASSIGN_OR_RETURN(meta::Rows left, tx.Query("SELECT 1 AS x FROM wal_section WHERE chunk_key = $1 LIMIT 1", {chunk}));
+        TV_ASSIGN_OR_RETURN(meta::Rows left,
+                            tx.Query("SELECT 1 AS x FROM wal_section WHERE chunk_key = $1 LIMIT 1", {chunk}));
         if (!left.empty()) continue;
         TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM wal_chunk WHERE chunk_key = $1", {chunk}).status());
         TV_RETURN_IF_ERROR(AddGarbage(tx, chunk, c.delete_after, "compacted WAL chunk"));

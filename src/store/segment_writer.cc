@@ -49,7 +49,8 @@ void AddNumbers(std::map<std::string, segfmt::NumericColumn, std::less<>>& colum
   for (const auto& kv : v->as_object()) {
     if (!kv.value().is_number()) continue;
     auto it = columns.find(std::string_view(kv.key()));
-    if (it == columns.end()) it = columns.emplace(std::string(kv.key()), segfmt::NumericColumn{std::string(kv.key())}).first;
+    if (it == columns.end())
+      it = columns.emplace(std::string(kv.key()), segfmt::NumericColumn{std::string(kv.key())}).first;
     it->second.rows.push_back(r);
     it->second.values.push_back(kv.value().to_number<double>());
   }
@@ -63,8 +64,7 @@ std::string NumericPart(const std::map<std::string, segfmt::NumericColumn, std::
 
 }  // namespace
 
-SegmentWriter::SegmentWriter(std::string object_id, XactId min_xact, XactId max_xact, size_t block_bytes,
-                             bool compress)
+SegmentWriter::SegmentWriter(std::string object_id, XactId min_xact, XactId max_xact, size_t block_bytes, bool compress)
     : object_id_(std::move(object_id)),
       min_xact_(min_xact),
       max_xact_(max_xact),

@@ -29,10 +29,11 @@ Result<std::unique_ptr<SpanStore>> SpanStore::Open(meta::MetaStore& db, objstore
   std::unique_ptr<SpanStore> store(new SpanStore(db, objects, clock, options));
   TV_ASSIGN_OR_RETURN(XactId last, store->catalog_.LoadWatermark());
   TV_RETURN_IF_ERROR(store->quarantine_.Count().status());
-  store->writer_ = std::make_unique<GroupCommitter>(store->catalog_, objects, store->tails_, clock, options.writer, last);
+  store->writer_ =
+      std::make_unique<GroupCommitter>(store->catalog_, objects, store->tails_, clock, options.writer, last);
   SpanStore* self = store.get();
-  store->compactor_ = std::make_unique<Compactor>(store->catalog_, objects, store->tails_, clock,
-                                                  [self] { return self->watermark(); }, options.compactor);
+  store->compactor_ = std::make_unique<Compactor>(
+      store->catalog_, objects, store->tails_, clock, [self] { return self->watermark(); }, options.compactor);
   // Back-pressure reads the backlog: it must be true from the first write.
   TV_RETURN_IF_ERROR(store->compactor_->RefreshBacklog());
   return store;

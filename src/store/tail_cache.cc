@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 #include "store/retry.h"
 
 #include <spdlog/spdlog.h>
@@ -88,11 +87,17 @@ Status TailCache::LoadOnce(const std::string& object_id, const SegmentSet& set, 
                                                 : Result<XactId>(Internal("the row has no _xact_id"));
       if (!bad && !xact.ok()) bad = xact.status().message();
       if (bad) {
-        if (!quarantine_) return Internal("WAL chunk {}: a row of '{}' cannot be read: {}", ref.chunk_key, object_id, *bad);
+        if (!quarantine_)
+          return Internal("WAL chunk {}: a row of '{}' cannot be read: {}", ref.chunk_key, object_id, *bad);
         // Set aside, recorded with its bytes; the rest of the object reads on.
-        TV_RETURN_IF_ERROR(quarantine_->Record({object_id, ref.chunk_key, static_cast<int64_t>(i),
-                                                StringField(row, "id"), xact.ok() ? *xact : 0, *bad,
-                                                std::string(lines[i]), {}}));
+        TV_RETURN_IF_ERROR(quarantine_->Record({object_id,
+                                                ref.chunk_key,
+                                                static_cast<int64_t>(i),
+                                                StringField(row, "id"),
+                                                xact.ok() ? *xact : 0,
+                                                *bad,
+                                                std::string(lines[i]),
+                                                {}}));
         continue;
       }
       TV_RETURN_IF_ERROR(tail.Apply(row, *xact, lines[i].size()));

@@ -42,8 +42,8 @@ ChunkBuilder::ChunkBuilder(bool compress) : compress_(compress) {
   PutLE<uint32_t>(buf_, 0);  // section count, patched in Finish()
 }
 
-void ChunkBuilder::AddSection(std::string_view object_id, std::string_view jsonl, uint32_t row_count,
-                              XactId min_xact, XactId max_xact) {
+void ChunkBuilder::AddSection(std::string_view object_id, std::string_view jsonl, uint32_t row_count, XactId min_xact,
+                              XactId max_xact) {
   std::string stored;
   uint16_t flags = 0;
   if (compress_ && jsonl.size() >= kMinCompressBytes) {
@@ -139,7 +139,8 @@ Result<std::vector<DecodedSection>> DecodeChunk(std::string_view bytes, std::str
   size_t pos = kChunkHeaderSize;
   for (uint32_t i = 0; i < count; ++i) {
     if (bytes.size() - pos < kSectionHeaderSize) return Internal("corrupt WAL chunk {}: truncated", where);
-    uint64_t len = kSectionHeaderSize + GetLE<uint32_t>(bytes.data() + pos + 8) + GetLE<uint64_t>(bytes.data() + pos + 32);
+    uint64_t len =
+        kSectionHeaderSize + GetLE<uint32_t>(bytes.data() + pos + 8) + GetLE<uint64_t>(bytes.data() + pos + 32);
     if (len > bytes.size() - pos) return Internal("corrupt WAL chunk {}: truncated section", where);
     TV_ASSIGN_OR_RETURN(DecodedSection s, DecodeSection(bytes.substr(pos, len), where));
     out.push_back(std::move(s));

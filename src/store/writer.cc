@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <boost/json/serialize.hpp>
 
 #include "crypto/crypto.h"
 #include "store/quarantine.h"
@@ -24,8 +24,8 @@ void AppendLine(std::string& out, const std::string& xact, const std::string& ro
 
 }  // namespace
 
-GroupCommitter::GroupCommitter(Catalog& catalog, objstore::ObjectStore& objects, TailCache& tails,
-                               const Clock& clock, WriterOptions options, XactId last_committed)
+GroupCommitter::GroupCommitter(Catalog& catalog, objstore::ObjectStore& objects, TailCache& tails, const Clock& clock,
+                               WriterOptions options, XactId last_committed)
     : catalog_(catalog),
       objects_(objects),
       tails_(tails),
@@ -149,14 +149,16 @@ Status GroupCommitter::WriteChunk(std::vector<std::unique_ptr<Pending>>& group) 
   std::string chunk = builder.Finish();
   commit.bytes = chunk.size();
 
-  TV_RETURN_IF_ERROR(RetryUnavailable("put " + commit.chunk_key, options_.deadline, [&] { return objects_.Put(commit.chunk_key, chunk); }));
-  TV_RETURN_IF_ERROR(RetryUnavailable("commit " + commit.chunk_key, options_.deadline, [&] { return catalog_.Commit(commit); }));
+  TV_RETURN_IF_ERROR(RetryUnavailable("put " + commit.chunk_key, options_.deadline,
+                                      [&] { return objects_.Put(commit.chunk_key, chunk); }));
+  TV_RETURN_IF_ERROR(
+      RetryUnavailable("commit " + commit.chunk_key, options_.deadline, [&] { return catalog_.Commit(commit); }));
   for (const auto& s : sections) tails_.ApplyCommitted(s.owner.object_id, s.versions);
   watermark_.store(last, std::memory_order_release);
-  last_lag_us_.store(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                           group.front()->arrived)
-                         .count(),
-                     std::memory_order_relaxed);
+  last_lag_us_.store(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - group.front()->arrived)
+          .count(),
+      std::memory_order_relaxed);
   return Status::Ok();
 }
 

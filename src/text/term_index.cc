@@ -127,8 +127,7 @@ Status Corrupt(fmt::format_string<Args...> f, Args&&... args) {
 
 // Checks entry `i`, which must start at `offset`, against the bounds of
 // `terms` and the entry before it; returns where the next entry starts.
-Result<size_t> CheckEntry(std::string_view terms, size_t fields, uint32_t i, size_t offset,
-                          const Entry* prev) {
+Result<size_t> CheckEntry(std::string_view terms, size_t fields, uint32_t i, size_t offset, const Entry* prev) {
   if (terms.size() - offset < kEntryFixedBytes) return Corrupt("entry {} is truncated", i);
   const auto len = GetLE<uint16_t>(terms.data() + offset + 1);
   if (len == 0 || len > kMaxTokenBytes) return Corrupt("entry {} has a term of {} bytes", i, len);
@@ -189,7 +188,8 @@ TermIndexBuilder::Output TermIndexBuilder::Finish() {
   out.fields = field_names_;
   std::sort(out.fields.begin(), out.fields.end());
   std::vector<uint8_t> sorted_number(field_names_.size());
-  for (size_t i = 0; i < out.fields.size(); ++i) sorted_number[field_numbers_.at(out.fields[i])] = static_cast<uint8_t>(i);
+  for (size_t i = 0; i < out.fields.size(); ++i)
+    sorted_number[field_numbers_.at(out.fields[i])] = static_cast<uint8_t>(i);
 
   std::vector<uint32_t> order(terms_.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
@@ -244,9 +244,7 @@ Result<TermIndex> TermIndex::Open(std::vector<std::string> fields, std::string t
   return index;
 }
 
-size_t TermIndex::term_count() const {
-  return terms_.size() < kCountBytes ? 0 : GetLE<uint32_t>(terms_.data());
-}
+size_t TermIndex::term_count() const { return terms_.size() < kCountBytes ? 0 : GetLE<uint32_t>(terms_.data()); }
 
 std::optional<PostingRef> TermIndex::Find(std::string_view field, std::string_view term) const {
   const auto f = std::find(fields_.begin(), fields_.end(), field);
@@ -280,8 +278,7 @@ Result<Roaring> DecodePostings(std::string_view bytes) {
   if (!r) return Internal("corrupt posting list: {} bytes do not decode", bytes.size());
   Roaring rows(r);
   if (rows.getSizeInBytes(true) != bytes.size()) {
-    return Internal("corrupt posting list: decodes from {} of its {} bytes", rows.getSizeInBytes(true),
-                    bytes.size());
+    return Internal("corrupt posting list: decodes from {} of its {} bytes", rows.getSizeInBytes(true), bytes.size());
   }
   return rows;
 }

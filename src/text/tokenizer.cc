@@ -173,9 +173,9 @@ bool ForEachString(const json::value& v, Fn&& fn) {
 
 // Ids and system fields: never full-text indexed.
 constexpr std::array<std::string_view, 14> kNonTextFields = {
-    "id",         "span_id",        "root_span_id", "span_parents",      "_xact_id",
-    "created",    "project_id",     "experiment_id", "dataset_id",       "log_id",
-    "org_id",     "prompt_session_id", "is_root",   "_pagination_key",
+    "id",      "span_id",           "root_span_id",  "span_parents",    "_xact_id",
+    "created", "project_id",        "experiment_id", "dataset_id",      "log_id",
+    "org_id",  "prompt_session_id", "is_root",       "_pagination_key",
 };
 
 }  // namespace

@@ -120,9 +120,8 @@ json::array RunQueryRows(std::string_view query, const std::vector<std::string>&
 }
 
 TEST(Aggregate, MeasuresCombineAndIgnoreNulls) {
-  std::vector<std::string> rows = {
-      R"({"id":"a","m":"x","v":1,"error":"e"})", R"({"id":"b","m":"x","v":3})",
-      R"({"id":"c","m":"y","v":null})", R"({"id":"d","m":"y","v":10})"};
+  std::vector<std::string> rows = {R"({"id":"a","m":"x","v":1,"error":"e"})", R"({"id":"b","m":"x","v":3})",
+                                   R"({"id":"c","m":"y","v":null})", R"({"id":"d","m":"y","v":10})"};
   json::array out = RunQueryRows(
       "dimensions: m | measures: count(1) as n, count(v) as nv, sum(v) as s, avg(v) as a, min(v) as lo, "
       "max(v) as hi, count(error) / count(1) as err_rate, percentile(v, 0.5) as med | from: experiment('e') | sort: m",
@@ -143,7 +142,7 @@ TEST(Aggregate, MeasuresWithoutRowsGiveOneRow) {
 
 TEST(Aggregate, PivotMakesColumns) {
   json::array out = RunQueryRows("measures: count(1) as n | pivot: m | from: experiment('e')",
-                        {R"({"id":"a","m":"x"})", R"({"id":"b","m":"x"})", R"({"id":"c","m":"y"})"});
+                                 {R"({"id":"a","m":"x"})", R"({"id":"b","m":"x"})", R"({"id":"c","m":"y"})"});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0], Obj(R"({"x_n":2,"y_n":1})"));
 }
@@ -167,7 +166,7 @@ TEST(Pipeline, SortTopKEqualsAFullSort) {
 
 TEST(Pipeline, NullsSortLastAscending) {
   json::array out = RunQueryRows("select: id | from: experiment('e') | sort: v",
-                        {R"({"id":"a"})", R"({"id":"b","v":2})", R"({"id":"c","v":1})"});
+                                 {R"({"id":"a"})", R"({"id":"b","v":2})", R"({"id":"c","v":1})"});
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].as_object().at("id"), json::value("c"));
   EXPECT_EQ(out[2].as_object().at("id"), json::value("a"));
@@ -345,12 +344,16 @@ TEST(Traces, SummaryAveragesScoresOverSpansAndSumsMetrics) {
   };
   TraceSummarizer s(filter, options);
   s.Add(Obj(R"({"id":"root","span_id":"root","root_span_id":"root","is_root":true,"input":"hello world",
-               "metrics":{"start":10,"end":20}})"), 3);
+               "metrics":{"start":10,"end":20}})"),
+        3);
   s.Add(Obj(R"({"id":"s1","span_id":"s1","root_span_id":"root","span_parents":["root"],"scores":{"acc":1},
-               "span_attributes":{"type":"score"}})"), 4);
-  s.Add(Obj(R"({"id":"s2","span_id":"s2","root_span_id":"root","span_parents":["root"],"scores":{"acc":0,"f":0.5}})"), 5);
+               "span_attributes":{"type":"score"}})"),
+        4);
+  s.Add(Obj(R"({"id":"s2","span_id":"s2","root_span_id":"root","span_parents":["root"],"scores":{"acc":0,"f":0.5}})"),
+        5);
   s.Add(Obj(R"({"id":"l1","span_id":"l1","root_span_id":"root","span_parents":["root"],"metadata":{"model":"m1"},
-               "span_attributes":{"type":"llm"},"metrics":{"start":11,"end":13,"prompt_tokens":100,"completion_tokens":50}})"), 6);
+               "span_attributes":{"type":"llm"},"metrics":{"start":11,"end":13,"prompt_tokens":100,"completion_tokens":50}})"),
+        6);
   auto rows = s.Finish();
   ASSERT_EQ(rows.size(), 1u);
   const json::object& r = rows[0].second;

@@ -81,13 +81,12 @@ std::string B(std::string_view op, std::string_view l, std::string_view r) {
   return fmt::format(R"({{"op":"{}","left":{},"right":{}}})", op, l, r);
 }
 std::string Fn(std::string_view name, std::string_view args) {
-  return fmt::format(R"({{"op":"function","name":{{"op":"ident","name":["{}"]}},"args":[{}]}})",
-                     name, args);
+  return fmt::format(R"({{"op":"function","name":{{"op":"ident","name":["{}"]}},"args":[{}]}})", name, args);
 }
-std::string From(std::string_view fn = "experiment", std::string_view id = "e",
-                 std::string_view shape = "") {
+std::string From(std::string_view fn = "experiment", std::string_view id = "e", std::string_view shape = "") {
   std::string s = fmt::format(R"("from":{{"op":"function","name":{{"op":"ident","name":["{}"]}},
-      "args":[{{"op":"literal","value":"{}"}}])", fn, id);
+      "args":[{{"op":"literal","value":"{}"}}])",
+                              fn, id);
   if (!shape.empty()) s += fmt::format(R"(,"shape":"{}")", shape);
   return s + "}";
 }
@@ -202,8 +201,7 @@ TEST(TextGrammarTest, CallsAndSpecialForms) {
 }
 
 TEST(TextGrammarTest, Intervals) {
-  for (std::string_view text : {"interval 1 day", "INTERVAL '1' DAY", "interval 1 days",
-                                "interval '1 day'"}) {
+  for (std::string_view text : {"interval 1 day", "INTERVAL '1' DAY", "interval 1 days", "interval '1 day'"}) {
     Result<Expr> e = ParseTextExpr(text);
     ASSERT_TRUE(e.ok()) << text << ": " << e.status().ToString();
     EXPECT_EQ(e->op, Op::kInterval) << text;
@@ -245,8 +243,7 @@ TEST(TextGrammarTest, HugeLiterals) {
   Result<Expr> n = ParseTextExpr("a = " + std::string(300, '9'));
   ASSERT_TRUE(n.ok());
   EXPECT_TRUE(n->children[1].value.is_double());
-  EXPECT_NE(ErrorOf(ParseTextExpr("a = " + std::string(400, '9'))).find("is out of range"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf(ParseTextExpr("a = " + std::string(400, '9'))).find("is out of range"), std::string::npos);
   EXPECT_EQ(ErrorOf(ParseTextExpr("a = 1e999")),
             "BTQL parse error at line 1, column 5: the number 1e999 is out of range");
   EXPECT_EQ(Canon("-9223372036854775808"), "-9223372036854775808");
@@ -260,12 +257,10 @@ TEST(TextGrammarTest, HugeLiterals) {
 }
 
 TEST(TextGrammarTest, CallErrorsArePositioned) {
-  EXPECT_EQ(ErrorOf(ParseTextExpr("a = frob(1)")),
-            "BTQL: unknown function 'frob' (at line 1, column 5)");
+  EXPECT_EQ(ErrorOf(ParseTextExpr("a = frob(1)")), "BTQL: unknown function 'frob' (at line 1, column 5)");
   EXPECT_EQ(ErrorOf(ParseTextExpr("x = 1 and\n  round(a, 1, 2) > 0")),
             "BTQL: round() takes 1 or 2 arguments, got 3 (at line 2, column 3)");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("any_span(a, b)")),
-            "BTQL: any_span() takes 1 argument, got 2 (at line 1, column 1)");
+  EXPECT_EQ(ErrorOf(ParseTextExpr("any_span(a, b)")), "BTQL: any_span() takes 1 argument, got 2 (at line 1, column 1)");
   EXPECT_EQ(ErrorOf(ParseTextExpr("lower(a")),
             "BTQL parse error at line 1, column 8: expected ',' or ')', found end of input");
   EXPECT_EQ(ErrorOf(ParseTextExpr("[1, 2")),
@@ -292,12 +287,17 @@ TEST(TextGrammarTest, DepthLimitCoversEveryNestingConstruct) {
     return s;
   };
   const std::string kTooDeep = "expressions nest deeper than 200 levels";
-  for (auto [open, close] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
-           {"(", ")"}, {"lower(", ")"}, {"[", "]"}, {"- ", ""}, {"not ", ""},
-           {"any_span(", ")"}, {"a ? ", " : 1"}, {"case when a then ", " end"}}) {
+  for (auto [open, close] :
+       std::initializer_list<std::pair<std::string_view, std::string_view>>{{"(", ")"},
+                                                                            {"lower(", ")"},
+                                                                            {"[", "]"},
+                                                                            {"- ", ""},
+                                                                            {"not ", ""},
+                                                                            {"any_span(", ")"},
+                                                                            {"a ? ", " : 1"},
+                                                                            {"case when a then ", " end"}}) {
     EXPECT_TRUE(ParseTextExpr(nested(open, close, 200)).ok()) << open;
-    EXPECT_NE(ErrorOf(ParseTextExpr(nested(open, close, 20000))).find(kTooDeep),
-              std::string::npos) << open;
+    EXPECT_NE(ErrorOf(ParseTextExpr(nested(open, close, 20000))).find(kTooDeep), std::string::npos) << open;
   }
   // Arithmetic chains deepen the tree, so they count; AND / OR chains stay flat.
   std::string sum = "a";
@@ -332,8 +332,8 @@ TEST(TextClausesTest, SelectWithAliasesAndDefaults) {
   EXPECT_EQ(q->select[3].alias, "lower");
   EXPECT_EQ(q->select[4].alias, "a + 1");
   EXPECT_EQ(q->select[5].alias, "tags");
-  q = ParseTextQuery(fmt::format("select: {} | from: dataset('d')", std::string(40, 'a') + " + " +
-                                                                        std::string(40, 'b')));
+  q = ParseTextQuery(
+      fmt::format("select: {} | from: dataset('d')", std::string(40, 'a') + " + " + std::string(40, 'b')));
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->select[0].alias, "_1");
   EXPECT_EQ(ErrorOf(ParseTextQuery("select: a.x, b.x | from: dataset('d')")),
@@ -379,9 +379,8 @@ TEST(TextClausesTest, EveryClause) {
 }
 
 TEST(TextClausesTest, AllSources) {
-  for (std::string_view src : {"experiment", "dataset", "project_logs", "playground_logs",
-                               "prompt", "function", "project_prompts", "project_functions",
-                               "org_prompts", "org_functions"}) {
+  for (std::string_view src : {"experiment", "dataset", "project_logs", "playground_logs", "prompt", "function",
+                               "project_prompts", "project_functions", "org_prompts", "org_functions"}) {
     Result<Query> q = ParseTextQuery(fmt::format("from: {}('a', 'b') traces", src));
     ASSERT_TRUE(q.ok()) << src << ": " << q.status().ToString();
     EXPECT_EQ(q->from.function, src);
@@ -530,7 +529,8 @@ TEST(JsonAstTest, EveryExpressionOp) {
   EXPECT_EQ(JsonCanon(B("like", I("a"), L(R"("x%")"))), "a like 'x%'");
   EXPECT_EQ(JsonCanon(B("ilike", I("a"), L(R"("x%")"))), "a ilike 'x%'");
   EXPECT_EQ(JsonCanon(R"({"op":"includes","haystack":{"op":"ident","name":["tags"]},
-                          "needle":{"op":"literal","value":"x"}})"), "tags includes 'x'");
+                          "needle":{"op":"literal","value":"x"}})"),
+            "tags includes 'x'");
   EXPECT_EQ(JsonCanon(fmt::format(R"({{"op":"if","conds":[{{"cond":{},"then":{}}},
                                      {{"cond":{},"then":{}}}],"else":{}}})",
                                   I("a"), L("1"), I("b"), L("2"), L("3"))),
@@ -616,9 +616,8 @@ TEST(FrontEndsAgreeTest, Projection) {
             {},
             {{"op":"not","expr":{}}}]}},
           "sort":[{{"expr":{},"dir":"desc"}}],"limit":50}})",
-      I("id"), I("metadata.model"), B("mul", I("scores.f"), L("100")), From("project_logs", "p", "traces"),
-      I("tags"), L(R"("x")"), B("in", I("a"), L("[1,2]")), B("like", I("b"), L(R"("q%")")),
-      I("created")));
+      I("id"), I("metadata.model"), B("mul", I("scores.f"), L("100")), From("project_logs", "p", "traces"), I("tags"),
+      L(R"("x")"), B("in", I("a"), L("[1,2]")), B("like", I("b"), L(R"("q%")")), I("created")));
   EXPECT_EQ(text, sql);
   EXPECT_EQ(text, json);
   EXPECT_EQ(text.rfind("select: id as id, metadata.model as model, scores.f * 100 as pct", 0), 0u) << text;
@@ -638,8 +637,7 @@ TEST(FrontEndsAgreeTest, Aggregation) {
           "filter":{},
           "sort":[{{"expr":{},"dir":"desc"}}],"limit":10}})",
       I("metadata.model"), Fn("count", L("1")), Fn("avg", I("scores.f")), From(),
-      B("gt", I("created"), B("sub", Fn("now", ""), R"({"op":"interval","value":7,"unit":"day"})")),
-      I("n")));
+      B("gt", I("created"), B("sub", Fn("now", ""), R"({"op":"interval","value":7,"unit":"day"})")), I("n")));
   EXPECT_EQ(text, sql);
   EXPECT_EQ(text, json);
   EXPECT_NE(text.find("dimensions: metadata.model as model | measures: count(1) as n"), std::string::npos) << text;
@@ -656,16 +654,16 @@ TEST(FrontEndsAgreeTest, TextAndJsonOnlyClauses) {
           "cursor":"tok"}})",
       I("a"), Fn("sum", I("x")), I("b"), I("scores"), From("dataset", "d", "summary")));
   EXPECT_EQ(text, json);
-  EXPECT_EQ(text, "dimensions: a as a | measures: sum(x) as s | pivot: b as b | unpivot: scores as "
-                  "(k, v) | from: dataset('d') summary | cursor: 'tok' | sample: 50% seed 7 | "
-                  "preview_length: 10");
+  EXPECT_EQ(text,
+            "dimensions: a as a | measures: sum(x) as s | pivot: b as b | unpivot: scores as "
+            "(k, v) | from: dataset('d') summary | cursor: 'tok' | sample: 50% seed 7 | "
+            "preview_length: 10");
 }
 
 TEST(FrontEndsAgreeTest, ExpressionsRoundTripThroughText) {
   for (std::string_view text :
-       {"a.b[0].c = 'x' or (d != 1 and e is not null)", "-(a + b) % 3 <= 2.5",
-        "x ? [1, y] : any_span(z includes 'q')", "coalesce(a, b, 'z') ilike '%x\\\\%'",
-        "not not a in [1, [2]]", "day(created) >= interval 1 week + now()",
+       {"a.b[0].c = 'x' or (d != 1 and e is not null)", "-(a + b) % 3 <= 2.5", "x ? [1, y] : any_span(z includes 'q')",
+        "coalesce(a, b, 'z') ilike '%x\\\\%'", "not not a in [1, [2]]", "day(created) >= interval 1 week + now()",
         "metadata.\"odd key\".`x y` match 'fox'", "a = b = c"}) {
     Result<Expr> e = ParseTextExpr(text);
     if (!e.ok()) continue;  // some of these are deliberately not single expressions

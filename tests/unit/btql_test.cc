@@ -65,18 +65,14 @@ std::string I(std::string_view dotted) {
   }
   return R"({"op":"ident","name":[)" + parts + "]}";
 }
-std::string L(std::string_view value) {
-  return fmt::format(R"({{"op":"literal","value":{}}})", value);
-}
+std::string L(std::string_view value) { return fmt::format(R"({{"op":"literal","value":{}}})", value); }
 std::string B(std::string_view op, std::string_view l, std::string_view r) {
   return fmt::format(R"({{"op":"{}","left":{},"right":{}}})", op, l, r);
 }
 std::string C(std::string_view op, std::initializer_list<std::string> children) {
   return fmt::format(R"({{"op":"{}","children":[{}]}})", op, fmt::join(children, ","));
 }
-std::string U(std::string_view op, std::string_view e) {
-  return fmt::format(R"({{"op":"{}","expr":{}}})", op, e);
-}
+std::string U(std::string_view op, std::string_view e) { return fmt::format(R"({{"op":"{}","expr":{}}})", op, e); }
 
 std::vector<PathPart> Path(std::initializer_list<PathPart> parts) { return parts; }
 
@@ -147,8 +143,7 @@ TEST(JsonQueryTest, AstOnlyAndUnknownClausesAreRejectedByName) {
   std::string from =
       R"("from":{"op":"function","name":{"op":"ident","name":["dataset"]},
           "args":[{"op":"literal","value":"d"}]})";
-  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"infer":[{"op":"star"}]})")),
-            "BTQL: 'infer' is not supported yet");
+  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"infer":[{"op":"star"}]})")), "BTQL: 'infer' is not supported yet");
   EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"span_filter":{"op":"literal","value":true}})")),
             "BTQL: 'span_filter' is not supported yet");
   EXPECT_NE(ErrorOf(JsonQuery("{" + from + R"(,"wibble":1})")).find("unknown query clause 'wibble'"),
@@ -158,17 +153,17 @@ TEST(JsonQueryTest, AstOnlyAndUnknownClausesAreRejectedByName) {
 TEST(JsonQueryTest, SourceErrors) {
   auto with_source = [](std::string_view name) {
     return JsonQuery(fmt::format(R"({{"from":{{"op":"function","name":{{"op":"ident",
-        "name":["{}"]}},"args":[{{"op":"literal","value":"x"}}]}}}})", name));
+        "name":["{}"]}},"args":[{{"op":"literal","value":"x"}}]}}}})",
+                                 name));
   };
-  for (std::string_view source : {"playground_logs", "prompt", "function", "project_prompts",
-                                  "project_functions", "org_prompts", "org_functions"}) {
+  for (std::string_view source : {"playground_logs", "prompt", "function", "project_prompts", "project_functions",
+                                  "org_prompts", "org_functions"}) {
     Result<Query> q = with_source(source);
     ASSERT_TRUE(q.ok()) << source << ": " << q.status().ToString();
     EXPECT_EQ(q->from.function, source);
   }
   EXPECT_EQ(ErrorOf(with_source("view")), "BTQL: 'view' is not supported yet");
-  EXPECT_NE(ErrorOf(with_source("nonsense")).find("unknown source 'nonsense'"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf(with_source("nonsense")).find("unknown source 'nonsense'"), std::string::npos);
   EXPECT_EQ(ErrorOf(JsonQuery(R"({"from":{"op":"ident","name":["experiment","e1"]}})")),
             "BTQL: 'from' is not supported yet as an identifier; use a function node");
   EXPECT_EQ(ErrorOf(JsonQuery(R"({"limit":5})")), "BTQL: the query needs a 'from' clause");
@@ -197,14 +192,12 @@ TEST(JsonQueryTest, LimitAndCursorTypes) {
   Result<Query> dbl = JsonQuery("{" + from + R"(,"limit":25.0})");
   ASSERT_TRUE(dbl.ok());
   EXPECT_EQ(dbl->limit, 25);
-  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"limit":-1})")),
-            "BTQL: 'limit' must be a non-negative integer, got -1");
+  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"limit":-1})")), "BTQL: 'limit' must be a non-negative integer, got -1");
   EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"limit":"10"})")),
             "BTQL: 'limit' must be a non-negative integer, got \"10\"");
   EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"limit":2.5})")),
             "BTQL: 'limit' must be a non-negative integer, got 2.5E0");
-  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"cursor":12})")),
-            "BTQL: 'cursor' must be a string");
+  EXPECT_EQ(ErrorOf(JsonQuery("{" + from + R"(,"cursor":12})")), "BTQL: 'cursor' must be a string");
 }
 
 // --- JSON AST: expressions ---
@@ -214,10 +207,8 @@ TEST(JsonExprTest, IdentWithStringsAndInts) {
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->op, Op::kIdent);
   EXPECT_EQ(e->path, Path({"metadata", "models", int64_t{-1}, "name"}));
-  EXPECT_NE(ErrorOf(JsonExpr(R"({"op":"ident","name":[]})")).find("non-empty"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(JsonExpr(R"({"op":"ident","name":["a",true]})")).find("strings or integers"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf(JsonExpr(R"({"op":"ident","name":[]})")).find("non-empty"), std::string::npos);
+  EXPECT_NE(ErrorOf(JsonExpr(R"({"op":"ident","name":["a",true]})")).find("strings or integers"), std::string::npos);
 }
 
 TEST(JsonExprTest, IsNullForms) {
@@ -242,8 +233,7 @@ TEST(JsonExprTest, IsNullForms) {
 }
 
 TEST(JsonExprTest, UnknownOpsAreNamed) {
-  EXPECT_EQ(ErrorOf(JsonExpr(B("frobnicate", I("a"), L("1")))),
-            "BTQL: unknown expression op 'frobnicate'");
+  EXPECT_EQ(ErrorOf(JsonExpr(B("frobnicate", I("a"), L("1")))), "BTQL: unknown expression op 'frobnicate'");
   // Nested deep inside other ops, still rejected.
   EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"and","children":[{"op":"literal","value":true},
             {"op":"not","expr":{"op":"wobble","left":{"op":"ident","name":["a"]},
@@ -253,13 +243,11 @@ TEST(JsonExprTest, UnknownOpsAreNamed) {
 }
 
 TEST(JsonExprTest, MalformedNodes) {
-  EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"eq","left":{"op":"ident","name":["a"]}})")),
-            "BTQL: 'eq' needs 'right'");
+  EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"eq","left":{"op":"ident","name":["a"]}})")), "BTQL: 'eq' needs 'right'");
   EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"not"})")), "BTQL: 'not' needs 'expr'");
   EXPECT_EQ(ErrorOf(JsonExpr(R"({"left":1})")), "BTQL: an expression node needs an 'op' string");
   EXPECT_EQ(ErrorOf(JsonExpr(R"("id")")), "BTQL: an expression must be an object, got \"id\"");
-  EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"or","children":{}})")),
-            "BTQL: 'or' children must be an array");
+  EXPECT_EQ(ErrorOf(JsonExpr(R"({"op":"or","children":{}})")), "BTQL: 'or' children must be an array");
 }
 
 TEST(JsonExprTest, EmbeddedTextExpression) {
@@ -282,9 +270,12 @@ TEST(JsonExprTest, LeftRightAndChildrenFormsAgree) {
   ASSERT_TRUE(ch.ok()) << ch.status().ToString();
   EXPECT_EQ(lr->children.size(), 2u);
   EXPECT_EQ(ch->children.size(), 2u);
-  const char* rows[] = {R"({"a":1})",           R"({"a":2})",
-                        R"({"b":"x","c":0})",   R"({"b":"x"})",
-                        R"({"a":null,"b":"y"})", R"({"a":1.0,"b":"x","c":null})"};
+  const char* rows[] = {R"({"a":1})",
+                        R"({"a":2})",
+                        R"({"b":"x","c":0})",
+                        R"({"b":"x"})",
+                        R"({"a":null,"b":"y"})",
+                        R"({"a":1.0,"b":"x","c":null})"};
   const bool expected[] = {true, false, true, false, false, true};
   for (size_t i = 0; i < std::size(rows); ++i) {
     EXPECT_EQ(Matches(*lr, rows[i]), expected[i]) << rows[i];
@@ -319,10 +310,9 @@ TEST(TraceSpanFilterTest, KeepsTheTraceWithoutScorerSpans) {
 }
 
 TEST(TraceSpanFilterTest, JsonAndTextFormsAgree) {
-  Result<Expr> json_form = JsonExpr(
-      C("and", {B("eq", I("root_span_id"), L(R"("r")")),
-                C("or", {U("isnull", I("span_attributes.purpose")),
-                         B("ne", I("span_attributes.purpose"), L(R"("scorer")"))})}));
+  Result<Expr> json_form = JsonExpr(C("and", {B("eq", I("root_span_id"), L(R"("r")")),
+                                              C("or", {U("isnull", I("span_attributes.purpose")),
+                                                       B("ne", I("span_attributes.purpose"), L(R"("scorer")"))})}));
   Result<Expr> text_form = ParseTextExpr(
       "root_span_id = 'r' AND (span_attributes.purpose IS NULL OR "
       "span_attributes.purpose <> 'scorer')");
@@ -334,8 +324,7 @@ TEST(TraceSpanFilterTest, JsonAndTextFormsAgree) {
     EXPECT_EQ(Matches(*json_form, row), Matches(*text_form, row)) << row;
   }
   EXPECT_TRUE(Matches(*json_form, R"({"root_span_id":"r","span_attributes":{}})"));
-  EXPECT_FALSE(
-      Matches(*text_form, R"({"root_span_id":"r","span_attributes":{"purpose":"scorer"}})"));
+  EXPECT_FALSE(Matches(*text_form, R"({"root_span_id":"r","span_attributes":{"purpose":"scorer"}})"));
 }
 
 // --- Evaluator: lookup and null semantics ---
@@ -443,7 +432,8 @@ TEST(EvalTest, OrderingComparesNumbersStringsAndBooleans) {
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   EXPECT_TRUE(Matches(*j, row));
   // Created ranges compare RFC 3339 strings, which sort in time order.
-  EXPECT_TRUE(TextMatches("created >= '2026-01-01' and created < '2027-01-01'", R"({"created":"2026-11-23T09:20:29Z"})"));
+  EXPECT_TRUE(
+      TextMatches("created >= '2026-01-01' and created < '2027-01-01'", R"({"created":"2026-11-23T09:20:29Z"})"));
 }
 
 TEST(EvalTest, KleeneAndOr) {
@@ -524,8 +514,7 @@ TEST(TextExprTest, PathsQuotedKeysAndIndices) {
   Result<Expr> e = ParseTextExpr("metadata.\"field-name\".`odd key`[2]['k'][-1] = 'v'");
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   ASSERT_EQ(e->op, Op::kEq);
-  EXPECT_EQ(e->children[0].path,
-            Path({"metadata", "field-name", "odd key", int64_t{2}, "k", int64_t{-1}}));
+  EXPECT_EQ(e->children[0].path, Path({"metadata", "field-name", "odd key", int64_t{2}, "k", int64_t{-1}}));
   EXPECT_EQ(e->children[1].value, json::value("v"));
   Result<Expr> quoted_first = ParseTextExpr("\"select\" = 1 and metadata.and = 2");
   ASSERT_TRUE(quoted_first.ok()) << quoted_first.status().ToString();
@@ -581,8 +570,7 @@ TEST(TextExprTest, PrecedenceNotAndOr) {
 }
 
 TEST(TextExprTest, IsNullAndIsNotNull) {
-  Result<Expr> e =
-      ParseTextExpr("span_attributes.purpose IS NULL OR span_attributes.purpose != 'scorer'");
+  Result<Expr> e = ParseTextExpr("span_attributes.purpose IS NULL OR span_attributes.purpose != 'scorer'");
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   ASSERT_EQ(e->op, Op::kOr);
   EXPECT_EQ(e->children[0].op, Op::kIsNull);
@@ -659,17 +647,13 @@ TEST(TextErrorTest, ExpressionErrors) {
   EXPECT_EQ(ErrorOf(ParseTextExpr("tags[1.5] = 1")),
             "BTQL parse error at line 1, column 6: expected an integer index or a quoted key "
             "after '[', found 1.5");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("tags[0 = 1")),
-            "BTQL parse error at line 1, column 8: expected ']', found '='");
+  EXPECT_EQ(ErrorOf(ParseTextExpr("tags[0 = 1")), "BTQL parse error at line 1, column 8: expected ']', found '='");
   EXPECT_EQ(ErrorOf(ParseTextExpr("a = and")),
             "BTQL parse error at line 1, column 5: expected a value after '=', found 'and'");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("a = #")),
-            "BTQL parse error at line 1, column 5: unexpected character '#'");
+  EXPECT_EQ(ErrorOf(ParseTextExpr("a = #")), "BTQL parse error at line 1, column 5: unexpected character '#'");
   // Columns count characters, not bytes; non-ASCII letters may name fields.
-  EXPECT_EQ(ErrorOf(ParseTextExpr("m.\"é\" = #")),
-            "BTQL parse error at line 1, column 9: unexpected character '#'");
-  EXPECT_EQ(ErrorOf(ParseTextExpr("é = ~")),
-            "BTQL parse error at line 1, column 5: unexpected character '~'");
+  EXPECT_EQ(ErrorOf(ParseTextExpr("m.\"é\" = #")), "BTQL parse error at line 1, column 9: unexpected character '#'");
+  EXPECT_EQ(ErrorOf(ParseTextExpr("é = ~")), "BTQL parse error at line 1, column 5: unexpected character '~'");
   EXPECT_EQ(ErrorOf(ParseTextExpr("a = 'x'\n  and\n b = `q")),
             "BTQL parse error at line 3, column 6: expected a closing ` for this quoted text, "
             "found end of input");
@@ -696,8 +680,7 @@ TEST(TextErrorTest, UnsupportedSyntaxIsNamedWithItsPosition) {
             "BTQL: 'final_filter' is not supported yet (at line 1, column 1)");
   EXPECT_EQ(ErrorOf(ParseTextQuery("select: *, id | from: experiment('e')")),
             "BTQL: 'select: *, <fields>' is not supported yet (at line 1, column 10)");
-  EXPECT_EQ(ErrorOf(ParseTextQuery("from: view('p')")),
-            "BTQL: 'view' is not supported yet (at line 1, column 7)");
+  EXPECT_EQ(ErrorOf(ParseTextQuery("from: view('p')")), "BTQL: 'view' is not supported yet (at line 1, column 7)");
   EXPECT_EQ(ErrorOf(ParseTextQuery("from: widgets('p')")),
             "BTQL: unknown source 'widgets' (at line 1, column 7); expected one of experiment, "
             "dataset, project_logs, playground_logs, prompt, function, project_prompts, "
@@ -730,8 +713,7 @@ TEST(LexerTest, TokensCarryPositions) {
 // --- Pushdown ---
 
 TEST(PushdownTest, CollectsIdAndRootSpanIdFromConjunctions) {
-  Result<Expr> f = ParseTextExpr(
-      "id = 'r1' and ('root' = root_span_id and (x = 1 and id = 'r2')) and id = 'r1'");
+  Result<Expr> f = ParseTextExpr("id = 'r1' and ('root' = root_span_id and (x = 1 and id = 'r2')) and id = 'r1'");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   Pushdown p = ExtractPushdown(*f);
   ASSERT_TRUE(p.ids.has_value());
@@ -753,9 +735,8 @@ TEST(PushdownTest, SingleTermAndNonPushableShapes) {
   Result<Expr> single = ParseTextExpr("id = 'only'");
   ASSERT_TRUE(single.ok());
   EXPECT_EQ(ExtractPushdown(*single).ids, std::vector<std::string>{"only"});
-  for (std::string_view text :
-       {"id = 'a' or id = 'b'", "not id = 'a'", "id != 'a'", "id = 5", "metadata.id = 'a'",
-        "id = other", "id is null", "x = 'a' and tags[0] = 'b'"}) {
+  for (std::string_view text : {"id = 'a' or id = 'b'", "not id = 'a'", "id != 'a'", "id = 5", "metadata.id = 'a'",
+                                "id = other", "id is null", "x = 'a' and tags[0] = 'b'"}) {
     Result<Expr> e = ParseTextExpr(text);
     ASSERT_TRUE(e.ok()) << text;
     Pushdown p = ExtractPushdown(*e);

@@ -213,13 +213,18 @@ TEST(TenantSlotsTest, ZeroMeansUnlimited) {
 class ClassifiedPipelineTest : public ::testing::Test {
  protected:
   ClassifiedPipelineTest() {
-    router_.Add(Method::kGet, "/v1/light", [](RequestContext&) -> Result<Response> { return Response::Text(200, "l"); });
-    router_.Add(Method::kPost, "/ingest", [](RequestContext&) -> Result<Response> { return Response::Text(200, "i"); },
-                RequestClass::kIngest);
-    router_.Add(Method::kPost, "/heavy", [this](RequestContext&) -> Result<Response> {
-      if (gate_) gate_->Task()();
-      return Response::Text(200, "h");
-    }, RequestClass::kHeavy);
+    router_.Add(Method::kGet, "/v1/light",
+                [](RequestContext&) -> Result<Response> { return Response::Text(200, "l"); });
+    router_.Add(
+        Method::kPost, "/ingest", [](RequestContext&) -> Result<Response> { return Response::Text(200, "i"); },
+        RequestClass::kIngest);
+    router_.Add(
+        Method::kPost, "/heavy",
+        [this](RequestContext&) -> Result<Response> {
+          if (gate_) gate_->Task()();
+          return Response::Text(200, "h");
+        },
+        RequestClass::kHeavy);
     pipeline_.LimitHeavy({.per_key = 1, .per_org = 0});
   }
 
@@ -296,8 +301,9 @@ TEST(ReadinessTest, SaturatedClassesMake503ThenRecover) {
   }
   Router router;
   AddReadinessRoute(router, [&loads] { return loads; });
-  Pipeline pipeline(router, [](std::string_view) -> Result<Principal> { return Unauthenticated("no"); },
-                    CorsPolicy({}), InfoPublicRoutes());
+  Pipeline pipeline(
+      router, [](std::string_view) -> Result<Principal> { return Unauthenticated("no"); }, CorsPolicy({}),
+      InfoPublicRoutes());
   Request req;
   req.method = Method::kGet;
   req.target = "/ready";

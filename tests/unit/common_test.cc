@@ -36,7 +36,6 @@ TEST(StatusTest, EveryCodeHasAName) {
   EXPECT_EQ(StatusCodeName(StatusCode::kInternal), "Internal");
 }
 
-
 TEST(ResultTest, HoldsError) {
   Result<std::string> r = InvalidArgument("bad {}", 1);
   ASSERT_FALSE(r.ok());
@@ -202,8 +201,7 @@ TEST(JsonTest, DuplicateKeysAreRefusedNamingTheKey) {
     Result<json::value> r = ParseJson(c.text);
     ASSERT_FALSE(r.ok()) << c.text;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(r.status().message().find("'" + c.key + "' appears twice"), std::string::npos)
-        << r.status().message();
+    EXPECT_NE(r.status().message().find("'" + c.key + "' appears twice"), std::string::npos) << r.status().message();
   }
   // The same key in sibling objects is not a duplicate.
   EXPECT_TRUE(ParseJson(R"([{"a":1},{"a":2},{"a":{"a":{"a":3}}}])").ok());
@@ -218,9 +216,14 @@ TEST(JsonTest, DepthAndUtf8LimitsStillHold) {
 
 class FieldReaderTest : public ::testing::Test {
  protected:
-  json::object o_ = json::object{{"s", "text"},  {"n", 7},         {"big", 18446744073709551615ull},
-                                 {"b", true},    {"nul", nullptr}, {"arr", json::array{"x", "y"}},
-                                 {"mixed", json::array{"x", 1}}, {"obj", json::object{{"k", 1}}}};
+  json::object o_ = json::object{{"s", "text"},
+                                 {"n", 7},
+                                 {"big", 18446744073709551615ull},
+                                 {"b", true},
+                                 {"nul", nullptr},
+                                 {"arr", json::array{"x", "y"}},
+                                 {"mixed", json::array{"x", 1}},
+                                 {"obj", json::object{{"k", 1}}}};
 };
 
 TEST_F(FieldReaderTest, OptStringReadsAbsentNullAndValue) {
@@ -361,9 +364,7 @@ TEST(TimestampTest, BeforeEpoch) {
   EXPECT_EQ(FormatTimestamp(-1000001), "1969-12-31T23:59:58.999999Z");
 }
 
-TEST(ClockTest, RealClockIsAfter2020) {
-  EXPECT_GT(Clock::Real().NowMicros(), int64_t{1577836800} * 1000000);
-}
+TEST(ClockTest, RealClockIsAfter2020) { EXPECT_GT(Clock::Real().NowMicros(), int64_t{1577836800} * 1000000); }
 
 // --- Names and slugs ---
 

@@ -11,8 +11,8 @@
 
 #include "store/compactor.h"
 #include "store/segment_format.h"
-#include "store/wal_chunk.h"
 #include "store/segment_set.h"
+#include "store/wal_chunk.h"
 #include "store_fixture.h"
 
 namespace tv::store {
@@ -42,7 +42,9 @@ class Twin {
     auto db = meta::OpenSqliteMetaStore({.path = dir_.File("catalog.db")});
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
-    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()}, {2, "segments", SegmentSchemaSql()}, {3, "quarantine", QuarantineSchemaSql()}});
+    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()},
+                                    {2, "segments", SegmentSchemaSql()},
+                                    {3, "quarantine", QuarantineSchemaSql()}});
     ASSERT_TRUE(s.ok()) << s.ToString();
     auto objects = objstore::OpenLocalObjectStore(dir_.File("objects"));
     ASSERT_TRUE(objects.ok());
@@ -206,7 +208,9 @@ TEST_F(CompactionTest, CompactedTwinAnswersExactlyLikeTheUncompactedOne) {
     if (ids.empty() || op < 4) {  // new spans: a root, or a child of a trace
       for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k) {
         std::string id = fmt::format("span-{:04}", ids.size());
-        json::object row{{"id", id}, {"span_id", id}, {"output", Sentence(rng, 4)},
+        json::object row{{"id", id},
+                         {"span_id", id},
+                         {"output", Sentence(rng, 4)},
                          {"input", json::object{{"q", Sentence(rng, 3)}}},
                          {"metadata", json::object{{"note", Sentence(rng, 2)}, {"n", static_cast<int>(rng() % 100)}}}};
         if (rng() % 6 == 0) {  // no span ids at all: the row is its own trace
@@ -227,7 +231,8 @@ TEST_F(CompactionTest, CompactedTwinAnswersExactlyLikeTheUncompactedOne) {
       }
     } else if (op < 7) {  // merge into an existing row
       std::string id = ids[rng() % ids.size()];
-      rows.push_back(json::object{{"id", id}, {"_is_merge", true},
+      rows.push_back(json::object{{"id", id},
+                                  {"_is_merge", true},
                                   {"metadata", json::object{{"extra", Sentence(rng, 1)}}},
                                   {"tags", json::array{json::value(kWords[rng() % 8])}},
                                   {"output", Sentence(rng, 3)}});
@@ -248,7 +253,8 @@ TEST_F(CompactionTest, CompactedTwinAnswersExactlyLikeTheUncompactedOne) {
     if (rng() % 4 == 0) snapshots.push_back(a);
     if (rng() % 9 == 0) compacted.Compact(ref_.ObjectId());
     if (step % 40 == 39) {
-      for (const auto& q : Queries(snapshots, ids, roots)) ASSERT_EQ(plain.Answer(q), compacted.Answer(q)) << "step " << step;
+      for (const auto& q : Queries(snapshots, ids, roots))
+        ASSERT_EQ(plain.Answer(q), compacted.Answer(q)) << "step " << step;
     }
   }
   CompactReport last = compacted.Compact(ref_.ObjectId());
@@ -301,8 +307,7 @@ std::vector<std::string> Files(const std::string& dir) {
 
 TEST_F(CompactionTest, TwoCompactorsCannotBothWin) {
   Twin t("tv-cas");
-  for (int i = 0; i < 20; ++i)
-    t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "x"}}}, kStart + i));
+  for (int i = 0; i < 20; ++i) t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "x"}}}, kStart + i));
   // The same change from the same generation, twice: the second loses.
   Result<SegmentSet> from = LoadSegmentSet(*t.db_, ref_.ObjectId());
   ASSERT_TRUE(from.ok());
@@ -335,8 +340,7 @@ TEST_F(CompactionTest, TwoCompactorsCannotBothWin) {
     }
   };
   std::thread a(compactor, t.store_.get()), b(compactor, other->get());
-  for (int i = 20; i < 220; ++i)
-    t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "y"}}}, kStart + i));
+  for (int i = 20; i < 220; ++i) t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "y"}}}, kStart + i));
   stop = true;
   a.join();
   b.join();
@@ -398,7 +402,8 @@ TEST_F(CompactionTest, FailedCompactionChangesNothingAndALaterOneSucceeds) {
 TEST_F(CompactionTest, AnEmptyCacheAnswersTheSame) {
   Twin t("tv-cache", {}, /*switchable=*/true);
   for (int i = 0; i < 40; ++i)
-    t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", fmt::format("word{} common", i % 7)}}}, kStart + i));
+    t.Write(
+        W({json::object{{"id", fmt::format("r{}", i)}, {"output", fmt::format("word{} common", i % 7)}}}, kStart + i));
   t.Compact(ref_.ObjectId());
   ScanSpec match = All(ref_);
   match.match = {MatchTerm{{"output"}, "word3"}};
@@ -414,7 +419,8 @@ TEST_F(CompactionTest, AnEmptyCacheAnswersTheSame) {
 
 TEST_F(CompactionTest, ACorruptSegmentIsDetectedNotServed) {
   Twin t("tv-corrupt");
-  for (int i = 0; i < 10; ++i) t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "text"}}}, kStart + i));
+  for (int i = 0; i < 10; ++i)
+    t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "text"}}}, kStart + i));
   t.Compact(ref_.ObjectId());
   std::vector<std::string> segs;
   for (const auto& f : Files(t.dir_.File("objects/seg"))) segs.push_back(f);
@@ -506,8 +512,8 @@ TEST_F(CompactionTest, PurgeLeavesNothingEvenInCompressedFiles) {
   t.Write(W({json::object{{"id", "p"}, {"input", "about " + secret}, {"output", "x"}},
              json::object{{"id", "k"}, {"input", "keep me"}}},
             kStart));
-  XactId old = t.Write(W({json::object{{"id", "p"}, {"_is_merge", true}, {"metadata", json::object{{"n", secret}}}}},
-                         kStart + 1));
+  XactId old = t.Write(
+      W({json::object{{"id", "p"}, {"_is_merge", true}, {"metadata", json::object{{"n", secret}}}}}, kStart + 1));
   t.Compact(ref_.ObjectId());
   t.Write(W({json::object{{"id", "p"}, {"_is_merge", true}, {"output", secret + " again"}},
              json::object{{"id", "k2"}, {"input", "keep too"}}},

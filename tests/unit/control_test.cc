@@ -434,11 +434,12 @@ TEST_F(RegistryTest, DeletedProjectHidesItsChildren) {
 
 TEST_F(RegistryTest, PatchDeepMergesMetadata) {
   std::string project = NewProject();
-  std::string id = Str(NewExperiment(project, "exp", {}, json::object{{"metadata", {{"a", {{"x", 1}, {"y", 2}}}, {"keep", "k"}}}}),
-                       "id");
-  auto patched = registry().Patch(ObjectType::kExperiment, id,
-                                  json::object{{"metadata", {{"a", {{"y", 3}}}, {"arr", json::array{1}}}},
-                                               {"description", "d"}});
+  std::string id =
+      Str(NewExperiment(project, "exp", {}, json::object{{"metadata", {{"a", {{"x", 1}, {"y", 2}}}, {"keep", "k"}}}}),
+          "id");
+  auto patched =
+      registry().Patch(ObjectType::kExperiment, id,
+                       json::object{{"metadata", {{"a", {{"y", 3}}}, {"arr", json::array{1}}}}, {"description", "d"}});
   ASSERT_TRUE(patched.ok()) << patched.status().ToString();
   json::object expected_meta = ParseJsonObject(R"({"a": {"x": 1, "y": 3}, "keep": "k", "arr": [1]})").value();
   EXPECT_EQ(patched->at("metadata"), expected_meta);
@@ -498,7 +499,8 @@ class ListTest : public RegistryTest {
 
   // Names of the projects a list returns, in order.
   std::vector<std::string> Names(const ListQuery& q) {
-    auto r = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); }, q);
+    auto r = ProjectsTable().List(
+        cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); }, q);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     std::vector<std::string> out;
     if (r.ok())
@@ -544,12 +546,12 @@ TEST_F(ListTest, IdsFilterAndDeletedRows) {
 }
 
 TEST_F(ListTest, UnknownCursorIsInvalidArgument) {
-  auto r = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); },
-                                Q(10, NewUuid()));
+  auto r = ProjectsTable().List(
+      cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); }, Q(10, NewUuid()));
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   // A cursor from another scope is not accepted either.
-  auto other = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {NewUuid()}); },
-                                    Q(10, ids_[0]));
+  auto other = ProjectsTable().List(
+      cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {NewUuid()}); }, Q(10, ids_[0]));
   EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -561,7 +563,8 @@ TEST_F(RegistryTest, PaginationWithEqualTimestampsVisitsEachOnce) {
     ListQuery q;
     q.limit = 1;
     q.starting_after = cursor;
-    auto r = ProjectsTable().List(cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); }, q);
+    auto r = ProjectsTable().List(
+        cp_->db(), [&](meta::SqlWhere& w) { w.Add("org_id = ?", {org_id_}); }, q);
     ASSERT_TRUE(r.ok());
     if (r->empty()) break;
     cursor = Str(r->front(), "id");

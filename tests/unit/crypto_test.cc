@@ -83,21 +83,19 @@ TEST(PasswordTest, VerifiesRightPasswordOnly) {
   EXPECT_FALSE(VerifyPassword("", encoded));
 }
 
-TEST(PasswordTest, SaltsDiffer) {
-  EXPECT_NE(HashPassword("pw", 1000), HashPassword("pw", 1000));
-}
+TEST(PasswordTest, SaltsDiffer) { EXPECT_NE(HashPassword("pw", 1000), HashPassword("pw", 1000)); }
 
 TEST(PasswordTest, MalformedEncodingNeverVerifies) {
   std::string good = HashPassword("pw", 1000);
   EXPECT_FALSE(VerifyPassword("pw", ""));
   EXPECT_FALSE(VerifyPassword("pw", "pw"));
-  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$1000$abcd"));             // three parts
-  EXPECT_FALSE(VerifyPassword("pw", "bcrypt$1000$abcd$abcd"));               // other scheme
-  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$0$abcd$abcd"));           // zero iterations
-  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$-5$abcd$abcd"));          // negative
-  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$x$abcd$abcd"));           // not a number
-  EXPECT_FALSE(VerifyPassword("pw", good + "$extra"));                        // five parts
-  EXPECT_FALSE(VerifyPassword("pw", good.substr(0, good.size() - 2)));        // truncated hash
+  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$1000$abcd"));        // three parts
+  EXPECT_FALSE(VerifyPassword("pw", "bcrypt$1000$abcd$abcd"));          // other scheme
+  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$0$abcd$abcd"));      // zero iterations
+  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$-5$abcd$abcd"));     // negative
+  EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$x$abcd$abcd"));      // not a number
+  EXPECT_FALSE(VerifyPassword("pw", good + "$extra"));                  // five parts
+  EXPECT_FALSE(VerifyPassword("pw", good.substr(0, good.size() - 2)));  // truncated hash
 }
 
 TEST(RandomTest, AlphanumericLengthAndAlphabet) {
@@ -250,7 +248,7 @@ TEST(MasterKeyTest, GenerateOnceWithMode0600AndKeyring) {
   ASSERT_TRUE(first.ok()) << first.status().message();
   EXPECT_TRUE(first->generated);
   ASSERT_TRUE(PersistGeneratedKey(c, first->keyring.current()).ok());
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(c.managed_key_file().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(stat(c.keys_dir.c_str(), &st), 0);

@@ -290,7 +290,8 @@ class OneProjectControlPlane final : public ControlPlaneClient {
 
 TEST_F(FunctionStoreTest, FindAppliesTenancyAndPicksVersions) {
   OneProjectControlPlane control;
-  http::Tenancy tenancy([&](ObjectType t, std::string_view id, const Principal& p) { return control.Resolve(t, id, p); });
+  http::Tenancy tenancy(
+      [&](ObjectType t, std::string_view id, const Principal& p) { return control.Resolve(t, id, p); });
   Functions fns(*db_, clock_, tenancy, control);
   json::object v1 = Put("p", "one");
   json::object v2 = Put("p", "two", IfExists::kReplace);
@@ -344,9 +345,10 @@ TEST(FunctionJsonTest, ValidatesCreateBodies) {
   EXPECT_FALSE(bad("origin", json::object{{"object_type", "project"}}).ok());
   EXPECT_FALSE(bad("if_exists", "sometimes").ok());
   EXPECT_TRUE(bad("function_type", "scorer").ok());
-  auto forced = ParseFunctionSpec(json::object{{"project_id", kProject}, {"name", "n"}, {"slug", "s"},
-                                               {"function_data", json::object{{"type", "code"}}}},
-                                  FunctionFamily::kPrompt);
+  auto forced = ParseFunctionSpec(
+      json::object{
+          {"project_id", kProject}, {"name", "n"}, {"slug", "s"}, {"function_data", json::object{{"type", "code"}}}},
+      FunctionFamily::kPrompt);
   ASSERT_TRUE(forced.ok());
   EXPECT_EQ(FunctionKind(forced->fields), "prompt") << "/v1/prompt always makes prompts";
 }

@@ -186,8 +186,8 @@ TEST(RequestTest, HeaderHasToken) {
 }
 
 TEST(RequestTest, MethodNames) {
-  for (Method m : {Method::kGet, Method::kHead, Method::kPost, Method::kPut, Method::kPatch, Method::kDelete,
-                   Method::kOptions})
+  for (Method m :
+       {Method::kGet, Method::kHead, Method::kPost, Method::kPut, Method::kPatch, Method::kDelete, Method::kOptions})
     EXPECT_EQ(ParseMethod(MethodName(m)), m);
   EXPECT_EQ(ParseMethod("get"), Method::kOther);
   EXPECT_EQ(ParseMethod("TRACE"), Method::kOther);
@@ -199,7 +199,8 @@ TEST(HeaderSafetyTest, ControlBytesInValuesAndNonTokenNamesAreRefused) {
   EXPECT_TRUE(IsSendableHeader("Content-Type", "text/plain; charset=utf-8"));
   EXPECT_TRUE(IsSendableHeader("x-bt-audit-user-email", "jos\xc3\xa9@example.com\tx"));  // obs-text, HTAB
   EXPECT_TRUE(IsSendableHeader("X-Empty", ""));
-  for (std::string_view v : std::vector<std::string_view>{"a\r\nSet-Cookie: x=1", "a\nb", "a\rb", std::string_view("a\0b", 3), "a\x01", "a\x7f"}) {
+  for (std::string_view v : std::vector<std::string_view>{"a\r\nSet-Cookie: x=1", "a\nb", "a\rb",
+                                                          std::string_view("a\0b", 3), "a\x01", "a\x7f"}) {
     SCOPED_TRACE(v);
     EXPECT_FALSE(IsSendableHeader("Content-Type", v));
   }
@@ -210,16 +211,16 @@ TEST(HeaderSafetyTest, ControlBytesInValuesAndNonTokenNamesAreRefused) {
 }
 
 TEST(MediaTypeTest, AcceptsTypeSubtypeAndTokenParameters) {
-  for (std::string_view ok : {"image/png", "text/plain; charset=utf-8", "text/plain;charset=utf-8",
-                              "application/vnd.api+json", "multipart/form-data; boundary=abc123; x=y",
-                              "text/plain ; charset=utf-8 "}) {
+  for (std::string_view ok :
+       {"image/png", "text/plain; charset=utf-8", "text/plain;charset=utf-8", "application/vnd.api+json",
+        "multipart/form-data; boundary=abc123; x=y", "text/plain ; charset=utf-8 "}) {
     SCOPED_TRACE(ok);
     EXPECT_TRUE(IsMediaType(ok));
   }
-  for (std::string_view bad : std::vector<std::string_view>{"", "image", "image/", "/png", "image/png\r\nSet-Cookie: a=b", "text/html\n",
-                               "image/png; charset", "image/png; =x", "image/png; a=", "image/png;; a=b",
-                               "text/plain; charset=\"utf-8\"", "image/png extra", "image /png", "a/b/c",
-                               "t\xc3\xa9xt/plain", std::string_view("text/plain\0", 11)}) {
+  for (std::string_view bad : std::vector<std::string_view>{
+           "", "image", "image/", "/png", "image/png\r\nSet-Cookie: a=b", "text/html\n", "image/png; charset",
+           "image/png; =x", "image/png; a=", "image/png;; a=b", "text/plain; charset=\"utf-8\"", "image/png extra",
+           "image /png", "a/b/c", "t\xc3\xa9xt/plain", std::string_view("text/plain\0", 11)}) {
     SCOPED_TRACE(bad);
     EXPECT_FALSE(IsMediaType(bad));
   }
@@ -355,10 +356,8 @@ TEST(GzipTest, GarbageAndTruncatedInput) {
   EXPECT_EQ(GzipDecompress("definitely not gzip", 1000).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(GzipDecompress("", 1000).status().code(), StatusCode::kInvalidArgument);
   std::string packed = GzipCompress(std::string(5000, 'x') + "tail");
-  EXPECT_EQ(GzipDecompress(packed.substr(0, packed.size() / 2), 100000).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(GzipDecompress(packed.substr(0, packed.size() - 4), 100000).status().code(),
-            StatusCode::kInvalidArgument)
+  EXPECT_EQ(GzipDecompress(packed.substr(0, packed.size() / 2), 100000).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(GzipDecompress(packed.substr(0, packed.size() - 4), 100000).status().code(), StatusCode::kInvalidArgument)
       << "missing trailer";
 }
 
@@ -384,11 +383,16 @@ struct ErrorCase {
 
 TEST(ErrorResponseTest, EachStatusCode) {
   const std::vector<ErrorCase> cases = {
-      {InvalidArgument("m"), 400, "BadRequestError"},     {Unauthenticated("m"), 401, "UnauthorizedError"},
-      {PermissionDenied("m"), 403, "ForbiddenError"},     {NotFound("m"), 404, "NotFoundError"},
-      {AlreadyExists("m"), 409, "ConflictError"},         {PayloadTooLarge("m"), 413, "PayloadTooLargeError"},
-      {ResourceExhausted("m"), 429, "TooManyRequestsError"}, {Internal("m"), 500, "InternalServerError"},
-      {Unavailable("m"), 503, "ServiceUnavailableError"}, {DeadlineExceeded("m"), 504, "GatewayTimeoutError"},
+      {InvalidArgument("m"), 400, "BadRequestError"},
+      {Unauthenticated("m"), 401, "UnauthorizedError"},
+      {PermissionDenied("m"), 403, "ForbiddenError"},
+      {NotFound("m"), 404, "NotFoundError"},
+      {AlreadyExists("m"), 409, "ConflictError"},
+      {PayloadTooLarge("m"), 413, "PayloadTooLargeError"},
+      {ResourceExhausted("m"), 429, "TooManyRequestsError"},
+      {Internal("m"), 500, "InternalServerError"},
+      {Unavailable("m"), 503, "ServiceUnavailableError"},
+      {DeadlineExceeded("m"), 504, "GatewayTimeoutError"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.status.ToString());
@@ -450,18 +454,14 @@ class PipelineTest : public ::testing::Test {
       ctx.Touch("organization", "org-1", "Org One");
       return Response::Json(200, bj::object{{"id", ctx.Param("id")}, {"user", ctx.principal().user_id}});
     });
-    router_.Add(Method::kGet, "/v1/denied", [](RequestContext&) -> Result<Response> {
-      return PermissionDenied("no access to {}", "that");
-    });
-    router_.Add(Method::kGet, "/v1/throws", [](RequestContext&) -> Result<Response> {
-      throw std::runtime_error("kaboom");
-    });
-    router_.Add(Method::kGet, "/v1/big", [](RequestContext&) -> Result<Response> {
-      return Response::Text(200, std::string(4096, 'a'));
-    });
-    router_.Add(Method::kGet, "/v1/edge", [](RequestContext&) -> Result<Response> {
-      return Response::Text(200, std::string(1023, 'a'));
-    });
+    router_.Add(Method::kGet, "/v1/denied",
+                [](RequestContext&) -> Result<Response> { return PermissionDenied("no access to {}", "that"); });
+    router_.Add(Method::kGet, "/v1/throws",
+                [](RequestContext&) -> Result<Response> { throw std::runtime_error("kaboom"); });
+    router_.Add(Method::kGet, "/v1/big",
+                [](RequestContext&) -> Result<Response> { return Response::Text(200, std::string(4096, 'a')); });
+    router_.Add(Method::kGet, "/v1/edge",
+                [](RequestContext&) -> Result<Response> { return Response::Text(200, std::string(1023, 'a')); });
     router_.Add(Method::kPut, "/upload/*rest", [](RequestContext& ctx) -> Result<Response> {
       return Response::Text(200, std::string(ctx.Param("rest")));
     });
@@ -477,8 +477,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   Response Send(Method m, std::string target, std::vector<std::pair<std::string, std::string>> headers = {}) {
-    Pipeline pipeline(router_, &PipelineTest::Authenticate, CorsPolicy({"https://ui.example.com"}),
-                      InfoPublicRoutes());
+    Pipeline pipeline(router_, &PipelineTest::Authenticate, CorsPolicy({"https://ui.example.com"}), InfoPublicRoutes());
     return pipeline.Handle(MakeRequest(m, std::move(target), std::move(headers)));
   }
   Response SendAuthed(Method m, std::string target, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -585,8 +584,9 @@ TEST_F(PipelineTest, HandlerExceptionIs500Json) {
 // Handle(), escapes the asio worker pool in server.cc and terminates the
 // process, instead of becoming a 500 (or 503) for that one request.
 TEST_F(PipelineTest, AuthenticatorExceptionIs500) {
-  Pipeline pipeline(router_, [](std::string_view) -> Result<Principal> { throw std::bad_variant_access(); },
-                    CorsPolicy({}), InfoPublicRoutes());
+  Pipeline pipeline(
+      router_, [](std::string_view) -> Result<Principal> { throw std::bad_variant_access(); }, CorsPolicy({}),
+      InfoPublicRoutes());
   Request req = MakeRequest(Method::kGet, "/v1/thing/a", {{"Authorization", "Bearer x"}});
   Response r;
   EXPECT_NO_THROW(r = pipeline.Handle(req));
@@ -708,8 +708,8 @@ TEST_F(PipelineTest, PreflightSkipsAuth) {
                      {{"Origin", "https://ui.example.com"}, {"Access-Control-Request-Method", "GET"}});
   EXPECT_EQ(ok.status, 204);
   EXPECT_EQ(ok.headers.Get("Access-Control-Allow-Origin"), std::optional<std::string_view>("https://ui.example.com"));
-  Response bad = Send(Method::kOptions, "/v1/thing/x",
-                      {{"Origin", "https://evil.net"}, {"Access-Control-Request-Method", "GET"}});
+  Response bad =
+      Send(Method::kOptions, "/v1/thing/x", {{"Origin", "https://evil.net"}, {"Access-Control-Request-Method", "GET"}});
   EXPECT_EQ(bad.status, 403);
   EXPECT_FALSE(bad.headers.Has("Access-Control-Allow-Origin"));
 }
@@ -778,8 +778,8 @@ TEST_F(TenancyTest, OtherOrgsObjectIsNotFound) {
 }
 
 TEST_F(TenancyTest, OwnOrgsObjectIsFoundAndAudited) {
-  Result<ObjectInfo> r = Require(MemberOf({{std::string(kOrgA), "a", "member"}, {std::string(kOrgB), "b", "member"}}),
-                                 kObjectOfB);
+  Result<ObjectInfo> r =
+      Require(MemberOf({{std::string(kOrgA), "a", "member"}, {std::string(kOrgB), "b", "member"}}), kObjectOfB);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->org_id, kOrgB);
   ASSERT_EQ(audit_.size(), 1u);
@@ -798,7 +798,8 @@ TEST_F(TenancyTest, NonUuidIsInvalidArgumentWithoutLookup) {
 }
 
 TEST_F(TenancyTest, ResolverFailuresPassThrough) {
-  Result<ObjectInfo> r = Require(MemberOf({{std::string(kOrgB), "b", "owner"}}), "eeeeeeee-0000-4000-8000-000000000005");
+  Result<ObjectInfo> r =
+      Require(MemberOf({{std::string(kOrgB), "b", "owner"}}), "eeeeeeee-0000-4000-8000-000000000005");
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
 }
 

@@ -76,7 +76,8 @@ TEST_F(SqliteStoreTest, ValuesAreNeverSplicedIntoSql) {
 }
 
 TEST_F(SqliteStoreTest, ExecuteCountsChangedRows) {
-  for (std::string id : {"a", "b", "c"}) ASSERT_TRUE(store_->Execute("INSERT INTO t (id, n) VALUES ($1, 1)", {id}).ok());
+  for (std::string id : {"a", "b", "c"})
+    ASSERT_TRUE(store_->Execute("INSERT INTO t (id, n) VALUES ($1, 1)", {id}).ok());
   Result<int64_t> changed = store_->Execute("UPDATE t SET n = 2 WHERE id <> $1", {"a"});
   ASSERT_TRUE(changed.ok());
   EXPECT_EQ(*changed, 2);
@@ -129,9 +130,8 @@ TEST_F(SqliteStoreTest, FailingStatementRollsBackEarlierOnes) {
 
 TEST_F(SqliteStoreTest, NestedTransactionJoinsOuter) {
   Status s = store_->Transaction([](MetaStore& tx) -> Status {
-    TV_RETURN_IF_ERROR(tx.Transaction([](MetaStore& inner) -> Status {
-      return inner.Execute("INSERT INTO t (id) VALUES ('inner')").status();
-    }));
+    TV_RETURN_IF_ERROR(tx.Transaction(
+        [](MetaStore& inner) -> Status { return inner.Execute("INSERT INTO t (id) VALUES ('inner')").status(); }));
     return Internal("outer fails");
   });
   EXPECT_FALSE(s.ok());
@@ -140,9 +140,10 @@ TEST_F(SqliteStoreTest, NestedTransactionJoinsOuter) {
 
 TEST_F(SqliteStoreTest, StoreIsUsableAfterRollback) {
   (void)store_->Transaction([](MetaStore&) -> Status { return Internal("x"); });
-  EXPECT_TRUE(store_->Transaction([](MetaStore& tx) -> Status {
-                      return tx.Execute("INSERT INTO t (id) VALUES ('ok')").status();
-                    }).ok());
+  EXPECT_TRUE(
+      store_
+          ->Transaction([](MetaStore& tx) -> Status { return tx.Execute("INSERT INTO t (id) VALUES ('ok')").status(); })
+          .ok());
   EXPECT_EQ(Count(*store_), 1);
 }
 
@@ -192,7 +193,8 @@ TEST(SqliteMemoryTest, InMemoryStoreWorks) {
   Result<std::unique_ptr<MetaStore>> s = OpenSqliteMetaStore({":memory:"});
   ASSERT_TRUE(s.ok());
   MetaStore& db = **s;
-  ASSERT_TRUE(db.ExecuteScript("CREATE TABLE a (x TEXT); INSERT INTO a VALUES ('1'); INSERT INTO a VALUES ('2');").ok());
+  ASSERT_TRUE(
+      db.ExecuteScript("CREATE TABLE a (x TEXT); INSERT INTO a VALUES ('1'); INSERT INTO a VALUES ('2');").ok());
   EXPECT_EQ(db.Query("SELECT COUNT(*) AS n FROM a")->Int(0, "n"), 2);
   EXPECT_TRUE(db.Transaction([](MetaStore& tx) { return tx.Execute("INSERT INTO a VALUES ('3')").status(); }).ok());
 }
@@ -271,8 +273,9 @@ TEST(SqlWhereTest, EmptyHasNoWhere) {
 
 TEST(SqlWhereTest, AddNumbersPlaceholders) {
   SqlWhere w;
-  w.Add("deleted_at IS NULL").Add("org_id = ?", {"o1"}).Add("(created < ? OR (created = ? AND id < ?))",
-                                                           {"t", "t", "i"});
+  w.Add("deleted_at IS NULL")
+      .Add("org_id = ?", {"o1"})
+      .Add("(created < ? OR (created = ? AND id < ?))", {"t", "t", "i"});
   EXPECT_EQ(w.Sql(), " WHERE deleted_at IS NULL AND org_id = $1 AND (created < $2 OR (created = $3 AND id < $4))");
   ASSERT_EQ(w.params().size(), 4u);
   EXPECT_EQ(std::get<std::string>(w.params()[0]), "o1");
@@ -307,7 +310,8 @@ TEST(SqlWhereTest, ExtraQuestionMarksStayLiteral) {
 }
 
 TEST_F(SqliteStoreTest, SqlWhereRunsAgainstSqlite) {
-  for (std::string id : {"a", "b", "c"}) ASSERT_TRUE(store_->Execute("INSERT INTO t (id, n) VALUES ($1, 1)", {id}).ok());
+  for (std::string id : {"a", "b", "c"})
+    ASSERT_TRUE(store_->Execute("INSERT INTO t (id, n) VALUES ($1, 1)", {id}).ok());
   SqlWhere w;
   w.Add("n = ?", {int64_t{1}}).In("id", {"a", "c", "zzz"});
   std::string limit = w.Bind(int64_t{10});

@@ -157,7 +157,7 @@ TEST_P(ObjectStoreTest, ListByPrefixInKeyOrder) {
   auto all = store_->List("");
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(Keys(*all), (std::vector<std::string>{"segments/a", "segments/b/c", "sized", "wal/001", "wal/002",
-                                                   "wal/010", "wal/sub/x", "wal0"}));
+                                                  "wal/010", "wal/sub/x", "wal0"}));
   EXPECT_EQ((*all)[2].size, 5u);
 
   auto wal = store_->List("wal/");
@@ -193,9 +193,9 @@ TEST_P(ObjectStoreTest, DeleteMissingIsOk) {
 }
 
 TEST_P(ObjectStoreTest, InvalidKeysAreRejected) {
-  for (std::string bad : {std::string(""), std::string("/a"), std::string("a/"), std::string("a//b"),
-                          std::string("a/../b"), std::string("./a"), std::string("a b"), std::string("a?b"),
-                          std::string("a%2Fb"), std::string(1025, 'a')}) {
+  for (std::string bad :
+       {std::string(""), std::string("/a"), std::string("a/"), std::string("a//b"), std::string("a/../b"),
+        std::string("./a"), std::string("a b"), std::string("a?b"), std::string("a%2Fb"), std::string(1025, 'a')}) {
     EXPECT_EQ(store_->Put(bad, "x").code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(store_->Get(bad).status().code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(store_->Delete(bad).code(), StatusCode::kInvalidArgument) << bad;
@@ -652,8 +652,8 @@ TEST(FaultOptions, ParsesGoodSpecs) {
 }
 
 TEST(FaultOptions, RejectsBadSpecs) {
-  for (const char* bad : {"error", "error=2", "error=-0.1", "error=abc", "bogus=1", "latency_ms=-1", "seed=x",
-                          "error=0.6,torn=0.6"}) {
+  for (const char* bad :
+       {"error", "error=2", "error=-0.1", "error=abc", "bogus=1", "latency_ms=-1", "seed=x", "error=0.6,torn=0.6"}) {
     EXPECT_EQ(ParseFaultOptions(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
 }

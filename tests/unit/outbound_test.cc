@@ -195,8 +195,10 @@ TEST_F(OutboundTest, APostIsNotRetriedUnlessIdempotent) {
 
 TEST_F(OutboundTest, AResetConnectionIsRetriedForGetsOnly) {
   ScriptedServer s([](auto& ex, auto&) {
-    if (ex.index % 2 == 0) ex.Send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");  // then closed
-    else ex.Send(RawResponse(200, "whole"));
+    if (ex.index % 2 == 0)
+      ex.Send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");  // then closed
+    else
+      ex.Send(RawResponse(200, "whole"));
   });
   auto client = Client();
   Result<ClientResponse> get = client->Fetch(Get(s), {});
@@ -332,8 +334,10 @@ TEST_F(OutboundTest, AStreamThatHangsIsCutByTheIdleTimeoutAndNotRetried) {
 
 TEST_F(OutboundTest, AServerThatNeverAnswersIsCutByTheIdleTimeoutThenRetried) {
   ScriptedServer s([](auto& ex, const ScriptedServer& server) {
-    if (ex.index == 0) server.Hang();
-    else ex.Send(RawResponse(200, "late but fine"));
+    if (ex.index == 0)
+      server.Hang();
+    else
+      ex.Send(RawResponse(200, "late but fine"));
   });
   auto client = Client();
   Result<ClientResponse> r = client->Fetch(Get(s), {.idle_timeout = 300ms});

@@ -21,8 +21,8 @@ Status ParseError(std::string_view text) {
 
 TEST(PriceTable, DefaultsCoverTheCommonProviders) {
   PriceTable t = PriceTable::Defaults();
-  for (const char* model : {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini", "claude-3-5-sonnet",
-                            "claude-sonnet-4", "gemini-2.5-pro", "gemini-1.5-flash"}) {
+  for (const char* model : {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini", "claude-3-5-sonnet", "claude-sonnet-4",
+                            "gemini-2.5-pro", "gemini-1.5-flash"}) {
     EXPECT_NE(t.Find(model), nullptr) << model;
   }
   EXPECT_EQ(t.Find("no-such-model"), nullptr);
@@ -67,8 +67,8 @@ TEST(PriceTable, ExactNameThenLongestPrefixAtANameBoundary) {
 }
 
 TEST(PriceTable, FromJsonReadsPricesAndDefaultsCachedToInput) {
-  Result<PriceTable> t =
-      PriceTable::FromJson(Json(R"({"my-model": {"input": 1, "output": 2}, "other": {"input": 3, "output": 4, "cached_input": 0.5}})"));
+  Result<PriceTable> t = PriceTable::FromJson(
+      Json(R"({"my-model": {"input": 1, "output": 2}, "other": {"input": 3, "output": 4, "cached_input": 0.5}})"));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->size(), 2u);
   EXPECT_DOUBLE_EQ(t->Find("my-model")->cached_input_per_mtok, 1.0);
@@ -80,7 +80,8 @@ TEST(PriceTable, FromJsonReadsPricesAndDefaultsCachedToInput) {
 TEST(PriceTable, OverrideReplacesAndExtendsTheDefaults) {
   PriceTable t = PriceTable::Defaults();
   size_t n = t.size();
-  t.Override(*PriceTable::FromJson(Json(R"({"gpt-4o": {"input": 1, "output": 1}, "house-llm": {"input": 0, "output": 0}})")));
+  t.Override(
+      *PriceTable::FromJson(Json(R"({"gpt-4o": {"input": 1, "output": 1}, "house-llm": {"input": 0, "output": 0}})")));
   EXPECT_EQ(t.size(), n + 1);
   EXPECT_DOUBLE_EQ(t.Find("gpt-4o-2024-08-06")->output_per_mtok, 1.0);
   EXPECT_DOUBLE_EQ(*t.Cost("house-llm", 1000, 1000, 0), 0);

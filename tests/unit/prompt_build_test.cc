@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include "proxy/js_text.h"
 #include "proxy/mustache_render.h"
@@ -59,11 +59,9 @@ class SdkFixture : public ::testing::TestWithParam<Fixture> {};
 
 TEST_P(SdkFixture, MatchesSdkBuild) {
   const json::object& c = GetParam().c;
-  Result<json::object> built =
-      BuildPrompt(c.at("prompt_data").as_object(), c.at("args"), OptionsOf(c));
+  Result<json::object> built = BuildPrompt(c.at("prompt_data").as_object(), c.at("args"), OptionsOf(c));
   if (const json::value* error = c.if_contains("error")) {
-    ASSERT_FALSE(built.ok()) << "SDK failed with: " << error->as_string() << "\nwe built: "
-                             << json::serialize(*built);
+    ASSERT_FALSE(built.ok()) << "SDK failed with: " << error->as_string() << "\nwe built: " << json::serialize(*built);
     EXPECT_EQ(built.status().code(), StatusCode::kInvalidArgument);
     return;
   }
@@ -90,8 +88,7 @@ TEST(JsText, NumbersPrintAsJavaScript) {
   EXPECT_EQ(JsNumberText(-1.25e+300), "-1.25e+300");
   EXPECT_EQ(JsJsonStringify(json::parse(R"({"a":[1,2.0,"x\u0001\n"],"b":null})")),
             R"({"a":[1,2,"x\u0001\n"],"b":null})");
-  EXPECT_EQ(JsStringConversion(json::parse(R"([1,[2,3],null,{"a":1},true])")),
-            "1,2,3,,[object Object],true");
+  EXPECT_EQ(JsStringConversion(json::parse(R"([1,[2,3],null,{"a":1},true])")), "1,2,3,,[object Object],true");
 }
 
 TEST(RenderTemplate, FormatsAndErrors) {
@@ -123,8 +120,7 @@ json::value HundredItems() {
 
 TEST(TemplateBudget, NestedSectionsStopAtTheDefaultBudget) {
   // 100^4 = 10^8 bytes unbounded; the default budget is 10 MiB.
-  Result<std::string> out =
-      RenderMustache("{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}", HundredItems(), false);
+  Result<std::string> out = RenderMustache("{{#a}}{{#a}}{{#a}}{{#a}}x{{/a}}{{/a}}{{/a}}{{/a}}", HundredItems(), false);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(out.status().message().find("budget of 10 MiB"), std::string::npos) << out.status().ToString();
@@ -134,8 +130,8 @@ TEST(TemplateBudget, NestedSectionsStopAtTheDefaultBudget) {
   ASSERT_FALSE(silent.ok());
   EXPECT_NE(silent.status().message().find("budget"), std::string::npos);
   // Lookups that make values (lengths) spend too.
-  Result<std::string> lengths =
-      RenderMustache("{{#a}}{{#a}}{{#a}}{{#a}}{{#a.length}}{{/a.length}}{{/a}}{{/a}}{{/a}}{{/a}}", HundredItems(), false);
+  Result<std::string> lengths = RenderMustache(
+      "{{#a}}{{#a}}{{#a}}{{#a}}{{#a.length}}{{/a.length}}{{/a}}{{/a}}{{/a}}{{/a}}", HundredItems(), false);
   ASSERT_FALSE(lengths.ok());
 }
 
@@ -155,7 +151,8 @@ TEST(TemplateBudget, BuildPromptSharesOneBudgetAcrossMessages) {
   json::object prompt_data = json::parse(R"({"prompt":{"type":"chat","messages":[
       {"role":"system","content":"{{#a}}{{#a}}{{s}}{{/a}}{{/a}}"},
       {"role":"user","content":"{{#a}}{{#a}}{{s}}{{/a}}{{/a}}"}]},
-      "options":{"model":"gpt-4o-mini"}})").as_object();
+      "options":{"model":"gpt-4o-mini"}})")
+                                 .as_object();
   json::object args = HundredItems().as_object();
   args["s"] = std::string(60, 's');  // 600 KB a message
   BuildOptions options;
@@ -168,8 +165,10 @@ TEST(TemplateBudget, BuildPromptSharesOneBudgetAcrossMessages) {
   Result<json::object> fits = BuildPrompt(prompt_data, args, options);
   ASSERT_TRUE(fits.ok()) << fits.status().ToString();
   // The default is 10 MiB: 100^3 · 60 bytes is past it.
-  json::object deep = json::parse(R"({"prompt":{"type":"completion","content":"{{#a}}{{#a}}{{#a}}{{s}}{{/a}}{{/a}}{{/a}}"},
-      "options":{"model":"gpt-4o-mini"}})").as_object();
+  json::object deep =
+      json::parse(R"({"prompt":{"type":"completion","content":"{{#a}}{{#a}}{{#a}}{{s}}{{/a}}{{/a}}{{/a}}"},
+      "options":{"model":"gpt-4o-mini"}})")
+          .as_object();
   BuildOptions completion;
   completion.flavor = PromptFlavor::kCompletion;
   Result<json::object> refused = BuildPrompt(deep, args, completion);

@@ -42,15 +42,16 @@ TEST(ProxyRouting, ConventionalProvidersAndDefaults) {
 TEST(ProxyRouting, ExplicitModelListsWinAndProjectSecretsFirst) {
   std::vector<ProviderSecret> secrets = {
       Secret("OPENAI_API_KEY", "openai", "org-key"),
-      Secret("local", "vllm", "local-key", {{"api_base", "http://10.0.0.7:8000/v1/"}, {"models", json::array{"llama-3"}}}),
+      Secret("local", "vllm", "local-key",
+             {{"api_base", "http://10.0.0.7:8000/v1/"}, {"models", json::array{"llama-3"}}}),
       Secret("OPENAI_API_KEY", "openai", "project-key", {}, true)};
   auto llama = RouteModel("llama-3", secrets);
   ASSERT_TRUE(llama.ok());
   EXPECT_EQ(llama->base_url, "http://10.0.0.7:8000/v1") << "trailing slash trimmed";
   EXPECT_EQ(llama->format, WireFormat::kOpenAI);
   EXPECT_EQ(RouteModel("gpt-4o", secrets)->api_key, "project-key");
-  json::object anthropic_format{{"api_base", "http://gw/v1"}, {"models", json::array{"house-claude"}},
-                                {"format", "anthropic"}};
+  json::object anthropic_format{
+      {"api_base", "http://gw/v1"}, {"models", json::array{"house-claude"}}, {"format", "anthropic"}};
   auto house = RouteModel("house-claude", {Secret("gw", "custom", "k", anthropic_format)});
   ASSERT_TRUE(house.ok());
   EXPECT_EQ(house->format, WireFormat::kAnthropic);
@@ -66,8 +67,8 @@ TEST(ProxyRouting, ClearErrors) {
   EXPECT_NE(missing.status().message().find("anthropic"), std::string::npos);
   auto no_base = RouteModel("m", {Secret("x", "custom", "k", {{"models", json::array{"m"}}})});
   EXPECT_EQ(no_base.status().code(), StatusCode::kInvalidArgument);
-  auto bad_format = RouteModel("m", {Secret("x", "custom", "k", {{"models", json::array{"m"}}, {"api_base", "http://h"},
-                                                                {"format", "grpc"}})});
+  auto bad_format = RouteModel(
+      "m", {Secret("x", "custom", "k", {{"models", json::array{"m"}}, {"api_base", "http://h"}, {"format", "grpc"}})});
   EXPECT_EQ(bad_format.status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -91,8 +92,9 @@ TEST(ProxyAllowList, HostsAndPorts) {
 }
 
 TEST(ProxyAllowList, SchemeAndPortMustMatchTheEntry) {
-  auto list = AllowList::Parse("api.openai.com,gw.internal:8443,https://models.internal,http://127.0.0.1:9000,"
-                               "http://plain.internal");
+  auto list = AllowList::Parse(
+      "api.openai.com,gw.internal:8443,https://models.internal,http://127.0.0.1:9000,"
+      "http://plain.internal");
   ASSERT_TRUE(list.ok()) << list.status().message();
   // A bare host is https on 443 only.
   EXPECT_TRUE(list->Check("https://api.openai.com/v1").ok());
@@ -144,7 +146,8 @@ TEST(SpanParent, PrefixedForms) {
 
 TEST(SpanParent, ExportedEncodings) {
   // Encoding 3: object id as a 16-byte UUID, no row ids.
-  std::string uuid_bytes = Bytes({0x6f, 0x1c, 0x0f, 0x7e, 0x2c, 0x3b, 0x4e, 0x8f, 0x9a, 0x2d, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60});
+  std::string uuid_bytes =
+      Bytes({0x6f, 0x1c, 0x0f, 0x7e, 0x2c, 0x3b, 0x4e, 0x8f, 0x9a, 0x2d, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x60});
   std::string v3 = Bytes({3, 2, 1, 1}) + uuid_bytes;
   auto p3 = ParseSpanParent(std::string_view(crypto::Base64Encode(v3)), "parent");
   ASSERT_TRUE(p3.ok()) << p3.status().ToString();

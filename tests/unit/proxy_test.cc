@@ -2,9 +2,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include "proxy/anthropic.h"
 #include "proxy/anthropic_stream.h"
@@ -28,8 +28,9 @@ std::vector<SseEvent> ParseAll(const std::vector<std::string>& pieces) {
 }
 
 TEST(SseParser, EventsFieldsAndComments) {
-  auto events = ParseAll({"\xEF\xBB\xBF: comment\nevent: a\ndata: one\ndata:two\nid: 7\n\n"
-                          "data: {\"x\":1}\n\nevent: empty\n\n"});
+  auto events =
+      ParseAll({"\xEF\xBB\xBF: comment\nevent: a\ndata: one\ndata:two\nid: 7\n\n"
+                "data: {\"x\":1}\n\nevent: empty\n\n"});
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].event, "a");
   EXPECT_EQ(events[0].data, "one\ntwo");
@@ -94,8 +95,8 @@ TEST(AnthropicRequest, SystemSamplingAndDefaults) {
 
 TEST(AnthropicRequest, MaxTokensPrefersMaxCompletionTokens) {
   auto a = OpenAiToAnthropicRequest(Obj(R"({"model":"m","max_tokens":10,"messages":[{"role":"user","content":"x"}]})"));
-  auto b = OpenAiToAnthropicRequest(Obj(
-      R"({"model":"m","max_tokens":10,"max_completion_tokens":20,"messages":[{"role":"user","content":"x"}]})"));
+  auto b = OpenAiToAnthropicRequest(
+      Obj(R"({"model":"m","max_tokens":10,"max_completion_tokens":20,"messages":[{"role":"user","content":"x"}]})"));
   EXPECT_EQ(a->at("max_tokens"), 10);
   EXPECT_EQ(b->at("max_tokens"), 20);
 }
@@ -132,7 +133,8 @@ TEST(AnthropicRequest, ToolsToolCallsAndToolResults) {
   EXPECT_EQ(r->at("tools"), json::parse(R"([
     {"name":"get_weather","description":"Weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}},
     {"name":"now","input_schema":{"type":"object","properties":{}}}])"));
-  EXPECT_EQ(r->at("tool_choice"), json::parse(R"({"type":"tool","name":"get_weather","disable_parallel_tool_use":true})"));
+  EXPECT_EQ(r->at("tool_choice"),
+            json::parse(R"({"type":"tool","name":"get_weather","disable_parallel_tool_use":true})"));
   EXPECT_EQ(r->at("messages"), json::parse(R"([
     {"role":"user","content":[{"type":"text","text":"Weather in Paris and Rome?"}]},
     {"role":"assistant","content":[
@@ -146,8 +148,8 @@ TEST(AnthropicRequest, ToolsToolCallsAndToolResults) {
 
 TEST(AnthropicRequest, ToolChoiceStrings) {
   auto choice = [](std::string_view c) {
-    auto r = OpenAiToAnthropicRequest(Obj(std::string(R"({"model":"m","messages":[],"tool_choice":)") +
-                                          std::string(c) + "}"));
+    auto r = OpenAiToAnthropicRequest(
+        Obj(std::string(R"({"model":"m","messages":[],"tool_choice":)") + std::string(c) + "}"));
     return r.ok() ? json::serialize(r->at("tool_choice")) : r.status().message();
   };
   EXPECT_EQ(choice(R"("auto")"), R"({"type":"auto"})");
@@ -170,14 +172,17 @@ TEST(AnthropicRequest, UnsupportedShapesNameTheField) {
             std::string::npos);
   EXPECT_NE(err(R"({"model":"m","messages":[{"role":"function","name":"f","content":"x"}]})").find("messages[0].role"),
             std::string::npos);
-  EXPECT_NE(err(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x"}}]}]})")
-                .find("image_url.url"),
-            std::string::npos);
-  EXPECT_NE(err(R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":"not json"}}]}]})")
-                .find("arguments"),
-            std::string::npos);
+  EXPECT_NE(
+      err(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x"}}]}]})")
+          .find("image_url.url"),
+      std::string::npos);
+  EXPECT_NE(
+      err(R"({"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":"not json"}}]}]})")
+          .find("arguments"),
+      std::string::npos);
   EXPECT_NE(err(R"({"messages":[]})").find("model"), std::string::npos);
-  EXPECT_NE(err(R"({"model":"m","messages":[],"tools":[{"type":"code_interpreter"}]})").find("tools"), std::string::npos);
+  EXPECT_NE(err(R"({"model":"m","messages":[],"tools":[{"type":"code_interpreter"}]})").find("tools"),
+            std::string::npos);
 }
 
 // ---- Responses ------------------------------------------------------------------
@@ -185,7 +190,8 @@ TEST(AnthropicRequest, UnsupportedShapesNameTheField) {
 TEST(AnthropicResponse, TextMessage) {
   auto r = AnthropicToOpenAiResponse(Obj(R"({"id":"msg_1","type":"message","role":"assistant",
     "model":"claude-3-5-haiku","content":[{"type":"text","text":"Hello"},{"type":"text","text":" there"}],
-    "stop_reason":"end_turn","usage":{"input_tokens":12,"output_tokens":3}})"), 1700000000);
+    "stop_reason":"end_turn","usage":{"input_tokens":12,"output_tokens":3}})"),
+                                     1700000000);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(json::value(*r), json::parse(R"({"id":"msg_1","object":"chat.completion","created":1700000000,
     "model":"claude-3-5-haiku","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},
@@ -195,7 +201,8 @@ TEST(AnthropicResponse, TextMessage) {
 TEST(AnthropicResponse, ToolUse) {
   auto r = AnthropicToOpenAiResponse(Obj(R"({"id":"msg_2","model":"c","stop_reason":"tool_use",
     "content":[{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city":"Paris","days":2.0}}],
-    "usage":{"input_tokens":1,"output_tokens":2}})"), 5);
+    "usage":{"input_tokens":1,"output_tokens":2}})"),
+                                     5);
   ASSERT_TRUE(r.ok());
   const json::value& msg = r->at("choices").at(0).at("message");
   EXPECT_TRUE(msg.at("content").is_null());
@@ -216,8 +223,8 @@ TEST(AnthropicResponse, EveryStopReason) {
 }
 
 TEST(AnthropicError, BodiesTranslate) {
-  EXPECT_EQ(json::value(AnthropicErrorToOpenAi(std::string_view(
-                R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"))),
+  EXPECT_EQ(json::value(AnthropicErrorToOpenAi(
+                std::string_view(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"))),
             json::parse(R"({"error":{"message":"Overloaded","type":"overloaded_error","code":"overloaded_error"}})"));
   EXPECT_EQ(json::value(AnthropicErrorToOpenAi(std::string_view("upstream exploded"))),
             json::parse(R"({"error":{"message":"upstream exploded","type":"api_error","code":"api_error"}})"));
@@ -231,16 +238,27 @@ std::string Event(std::string_view type, std::string_view data) {
 
 const std::string& TextAndToolStream() {
   static const std::string s =
-      Event("message_start", R"({"type":"message_start","message":{"id":"msg_9","type":"message","role":"assistant","model":"claude-x","content":[],"stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}})") +
-      Event("content_block_start", R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})") +
+      Event(
+          "message_start",
+          R"({"type":"message_start","message":{"id":"msg_9","type":"message","role":"assistant","model":"claude-x","content":[],"stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}})") +
+      Event("content_block_start",
+            R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})") +
       Event("ping", R"({"type":"ping"})") +
-      Event("content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Grüße 🚀"}})") +
+      Event("content_block_delta",
+            R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Grüße 🚀"}})") +
       Event("content_block_stop", R"({"type":"content_block_stop","index":0})") +
-      Event("content_block_start", R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}})") +
-      Event("content_block_delta", R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"city\": \"Pa"}})") +
-      Event("content_block_delta", R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"ris\"}"}})") +
+      Event(
+          "content_block_start",
+          R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}})") +
+      Event(
+          "content_block_delta",
+          R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"city\": \"Pa"}})") +
+      Event("content_block_delta",
+            R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"ris\"}"}})") +
       Event("content_block_stop", R"({"type":"content_block_stop","index":1})") +
-      Event("message_delta", R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":40}})") +
+      Event(
+          "message_delta",
+          R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":40}})") +
       Event("message_stop", R"({"type":"message_stop"})");
   return s;
 }
@@ -249,8 +267,10 @@ std::vector<json::value> Chunks(const std::string& sse, bool* saw_done) {
   std::vector<json::value> out;
   *saw_done = false;
   SseParser parser([&](const SseEvent& e) {
-    if (e.data == "[DONE]") *saw_done = true;
-    else out.push_back(json::parse(e.data));
+    if (e.data == "[DONE]")
+      *saw_done = true;
+    else
+      out.push_back(json::parse(e.data));
   });
   parser.Feed(sse);
   parser.Finish();
@@ -280,7 +300,10 @@ TEST(AnthropicStream, TextAndToolCalls) {
   auto delta = [&](size_t i) { return chunks[i].at("choices").at(0).at("delta"); };
   EXPECT_EQ(delta(0), json::parse(R"({"role":"assistant","content":""})"));
   EXPECT_EQ(delta(1), json::parse(R"({"content":"Grüße 🚀"})"));
-  EXPECT_EQ(delta(2), json::parse(R"({"tool_calls":[{"index":0,"id":"toolu_1","type":"function","function":{"name":"get_weather","arguments":""}}]})"));
+  EXPECT_EQ(
+      delta(2),
+      json::parse(
+          R"({"tool_calls":[{"index":0,"id":"toolu_1","type":"function","function":{"name":"get_weather","arguments":""}}]})"));
   EXPECT_EQ(delta(3), json::parse(R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"city\": \"Pa"}}]})"));
   EXPECT_EQ(delta(4), json::parse(R"({"tool_calls":[{"index":0,"function":{"arguments":"ris\"}"}}]})"));
   EXPECT_EQ(delta(5), json::object());
@@ -311,9 +334,13 @@ TEST(AnthropicStream, CrlfUpstreamMatchesLf) {
 TEST(AnthropicStream, StopReasonsInStreams) {
   for (auto [reason, finish] : std::vector<std::pair<std::string, std::string>>{
            {"end_turn", "stop"}, {"max_tokens", "length"}, {"stop_sequence", "stop"}, {"tool_use", "tool_calls"}}) {
-    std::string s = Event("message_start", R"({"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1,"output_tokens":0}}})") +
-                    Event("message_delta", R"({"type":"message_delta","delta":{"stop_reason":")" + reason + R"("},"usage":{"output_tokens":2}})") +
-                    Event("message_stop", R"({"type":"message_stop"})");
+    std::string s =
+        Event(
+            "message_start",
+            R"({"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1,"output_tokens":0}}})") +
+        Event("message_delta",
+              R"({"type":"message_delta","delta":{"stop_reason":")" + reason + R"("},"usage":{"output_tokens":2}})") +
+        Event("message_stop", R"({"type":"message_stop"})");
     bool done;
     auto chunks = Chunks(Translate(s, 2, false), &done);
     ASSERT_EQ(chunks.size(), 2u);
@@ -325,7 +352,8 @@ TEST(AnthropicStream, StopReasonsInStreams) {
 TEST(AnthropicStream, ErrorEventEndsTheStream) {
   std::string s = Event("message_start", R"({"type":"message_start","message":{"id":"m","model":"c","usage":{}}})") +
                   Event("error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})") +
-                  Event("content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"late"}})");
+                  Event("content_block_delta",
+                        R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"late"}})");
   for (size_t piece : {size_t{1}, s.size()}) {
     AnthropicStreamTranslator t({.created = 1});
     std::string out;
@@ -336,7 +364,8 @@ TEST(AnthropicStream, ErrorEventEndsTheStream) {
     auto chunks = Chunks(out, &done);
     EXPECT_FALSE(done);
     ASSERT_EQ(chunks.size(), 2u);
-    EXPECT_EQ(chunks[1], json::parse(R"({"error":{"message":"Overloaded","type":"overloaded_error","code":"overloaded_error"}})"));
+    EXPECT_EQ(chunks[1],
+              json::parse(R"({"error":{"message":"Overloaded","type":"overloaded_error","code":"overloaded_error"}})"));
     EXPECT_EQ(out.find("late"), std::string::npos);
   }
 }

@@ -185,9 +185,11 @@ TEST_F(SecretsTest, StoredValuesAreSealedAndBoundToTheirRow) {
     EXPECT_EQ(rows->Text(i, "preview_secret").find("value"), std::string::npos);
   }
   // A ciphertext moved onto another row no longer opens.
-  ASSERT_TRUE(cp_->db().Execute("UPDATE ai_secrets SET secret_sealed = (SELECT secret_sealed FROM ai_secrets "
-                                "WHERE org_id = $1) WHERE org_id = $2 AND name = 'OPENAI_API_KEY'",
-                                {OrgId(b_), OrgId(a_)}).ok());
+  ASSERT_TRUE(cp_->db()
+                  .Execute("UPDATE ai_secrets SET secret_sealed = (SELECT secret_sealed FROM ai_secrets "
+                           "WHERE org_id = $1) WHERE org_id = $2 AND name = 'OPENAI_API_KEY'",
+                           {OrgId(b_), OrgId(a_)})
+                  .ok());
   auto ctx = As(a_);
   auto r = dp_->secrets().ResolveProviderSecrets(*ctx, OrgId(a_), std::nullopt);
   ASSERT_FALSE(r.ok());

@@ -18,9 +18,7 @@ namespace {
 
 constexpr XactId kBase = kXactPrefix | (XactId{1795425629} << 16);
 
-RowPtr Row(std::string_view text) {
-  return std::make_shared<const json::object>(json::parse(text).as_object());
-}
+RowPtr Row(std::string_view text) { return std::make_shared<const json::object>(json::parse(text).as_object()); }
 
 // Rows newest first: (xact, id) descending.
 std::vector<SegmentRow> SampleRows() {
@@ -28,8 +26,10 @@ std::vector<SegmentRow> SampleRows() {
       {kBase + 9, "s3", Row(R"({"id":"s3","root_span_id":"s1","span_parents":["s1"],"input":{"q":"Quick brown FOX"},
                                "output":"jumps","metrics":{"tokens":12,"start":1.5},"_xact_id":"x","is_root":false})")},
       {kBase + 8, "s2", nullptr},  // deleted at this xact
-      {kBase + 7, "s2", Row(R"({"id":"s2","root_span_id":"s1","output":"fox 日本","scores":{"acc":0.25},"is_root":false})")},
-      {kBase + 6, "c1", Row(R"({"id":"c1","comment":{"text":"nice fox"},"origin":{"id":"s1"},"created":"2026-11-23T09:20:29.024Z"})")},
+      {kBase + 7, "s2",
+       Row(R"({"id":"s2","root_span_id":"s1","output":"fox 日本","scores":{"acc":0.25},"is_root":false})")},
+      {kBase + 6, "c1",
+       Row(R"({"id":"c1","comment":{"text":"nice fox"},"origin":{"id":"s1"},"created":"2026-11-23T09:20:29.024Z"})")},
       {kBase + 5, "s1", Row(R"({"id":"s1","root_span_id":"s1","metadata":{"model":"m","n":[1,2,3]},"tags":["a"],
                                "output":null,"error":"boom","expected":{"x":1},"created":"2026-11-23T09:20:29.024Z",
                                "scores":{"acc":1},"is_root":true})")},
@@ -118,7 +118,13 @@ TEST_F(SegmentTest, PostingsArePerFieldWholeWordsCaseFolded) {
     Result<Roaring> p = seg_->Postings(field, term);
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     std::vector<uint32_t> out;
-    if (p.ok()) p->iterate([](uint32_t v, void* ctx) { static_cast<std::vector<uint32_t>*>(ctx)->push_back(v); return true; }, &out);
+    if (p.ok())
+      p->iterate(
+          [](uint32_t v, void* ctx) {
+            static_cast<std::vector<uint32_t>*>(ctx)->push_back(v);
+            return true;
+          },
+          &out);
     return out;
   };
   EXPECT_EQ(rows("input", "fox"), (std::vector<uint32_t>{0}));
@@ -128,7 +134,7 @@ TEST_F(SegmentTest, PostingsArePerFieldWholeWordsCaseFolded) {
   EXPECT_TRUE(rows("output", "fo").empty());
   EXPECT_TRUE(rows("metadata", "1").empty());  // numbers are not text
   EXPECT_EQ(rows("metadata", "m"), (std::vector<uint32_t>{4}));
-  EXPECT_TRUE(rows("id", "s1").empty());       // ids are not indexed
+  EXPECT_TRUE(rows("id", "s1").empty());  // ids are not indexed
 }
 
 TEST_F(SegmentTest, SmallBlocksSplitRowsAcrossBlocks) {

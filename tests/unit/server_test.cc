@@ -120,12 +120,9 @@ class ServerTest : public ::testing::Test {
   static void SetUpTestSuite() { InitHttpClient(); }
 
   void SetUp() override {
-    router_.Add(Method::kGet, "/hello", [](RequestContext&) -> Result<Response> {
-      return Response::Text(200, "hi");
-    });
-    router_.Add(Method::kPost, "/echo", [](RequestContext& ctx) -> Result<Response> {
-      return Response::Text(200, ctx.request().body);
-    });
+    router_.Add(Method::kGet, "/hello", [](RequestContext&) -> Result<Response> { return Response::Text(200, "hi"); });
+    router_.Add(Method::kPost, "/echo",
+                [](RequestContext& ctx) -> Result<Response> { return Response::Text(200, ctx.request().body); });
     router_.Add(Method::kGet, "/slow", [this](RequestContext&) -> Result<Response> {
       // Blocks until the test has seen its 504, so teardown never waits on it
       // longer than needed (the cap only matters if the test fails).
@@ -205,9 +202,9 @@ class ServerTest : public ::testing::Test {
       };
       return r;
     });
-    pipeline_ = std::make_unique<Pipeline>(router_, [](std::string_view) -> Result<Principal> {
-      return Unauthenticated("no auth in this test");
-    }, CorsPolicy({}), std::vector<PublicRoute>{{std::nullopt, "/", true}});
+    pipeline_ = std::make_unique<Pipeline>(
+        router_, [](std::string_view) -> Result<Principal> { return Unauthenticated("no auth in this test"); },
+        CorsPolicy({}), std::vector<PublicRoute>{{std::nullopt, "/", true}});
 
     ServerOptions opt;
     opt.host = "127.0.0.1";
@@ -255,7 +252,9 @@ class ServerTest : public ::testing::Test {
     cv_.notify_all();
   }
 
-  std::string Url(std::string_view path) const { return "http://127.0.0.1:" + std::to_string(port_) + std::string(path); }
+  std::string Url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  }
 
   Router router_;
   std::unique_ptr<Pipeline> pipeline_;
@@ -335,18 +334,21 @@ TEST_F(ServerTest, ProducerStopsWhenTheClientGoesAway) {
 }
 
 TEST_F(ServerTest, FetchGetAndPost) {
-  Result<ClientResponse> get = Fetch({Method::kGet, Url("/hello"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
+  Result<ClientResponse> get =
+      Fetch({Method::kGet, Url("/hello"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
   ASSERT_TRUE(get.ok()) << get.status().ToString();
   EXPECT_EQ(get->status, 200);
   EXPECT_EQ(get->body, "hi");
   EXPECT_EQ(get->headers.Get("server"), std::optional<std::string_view>("tracevault"));
   EXPECT_TRUE(get->headers.Has("x-request-id"));
 
-  Result<ClientResponse> post = Fetch({Method::kPost, Url("/echo"), CloseHeaders(), "payload", std::chrono::milliseconds(5000)});
+  Result<ClientResponse> post =
+      Fetch({Method::kPost, Url("/echo"), CloseHeaders(), "payload", std::chrono::milliseconds(5000)});
   ASSERT_TRUE(post.ok()) << post.status().ToString();
   EXPECT_EQ(post->body, "payload");
 
-  Result<ClientResponse> missing = Fetch({Method::kGet, Url("/nope"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
+  Result<ClientResponse> missing =
+      Fetch({Method::kGet, Url("/nope"), CloseHeaders(), "", std::chrono::milliseconds(5000)});
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404) << "an HTTP error is still a successful Fetch";
 }
@@ -371,8 +373,9 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
 TEST_F(ServerTest, PipelinedRequestsAnsweredInOrder) {
   RawConnection c(port_);
   ASSERT_TRUE(c.connected());
-  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\none"
-         "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\ntwo");
+  c.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\none"
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\ntwo");
   auto a = c.Read();
   auto b = c.Read();
   ASSERT_TRUE(a && b);
@@ -404,7 +407,8 @@ TEST_F(ServerTest, ContentLengthOverLimitIs413) {
 
 TEST_F(ServerTest, BodyAtLimitIsAccepted) {
   std::string body(1024, 'x');
-  Result<ClientResponse> r = Fetch({Method::kPost, Url("/echo"), CloseHeaders(), body, std::chrono::milliseconds(5000)});
+  Result<ClientResponse> r =
+      Fetch({Method::kPost, Url("/echo"), CloseHeaders(), body, std::chrono::milliseconds(5000)});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body.size(), 1024u);
@@ -412,8 +416,9 @@ TEST_F(ServerTest, BodyAtLimitIsAccepted) {
 
 TEST_F(ServerTest, ChunkedBodyWorks) {
   RawConnection c(port_);
-  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-         "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  c.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -423,8 +428,10 @@ TEST_F(ServerTest, ChunkedBodyWorks) {
 TEST_F(ServerTest, ChunkedBodyOverLimitIs413) {
   RawConnection c(port_);
   std::string chunk(600, 'y');
-  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-         "258\r\n" + chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n");  // 0x258 = 600
+  c.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "258\r\n" +
+      chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n");  // 0x258 = 600
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
@@ -501,8 +508,9 @@ TEST_F(ServerTest, TransferEncodingOtherThanALoneChunkedIs400AndCloses) {
 TEST_F(ServerTest, HeaderWithControlBytesTurnsTheResponseInto500) {
   RawConnection c(port_);
   // value = "text/html\r\nSet-Cookie: stolen=1\r\n\r\n<script>" percent-encoded.
-  c.Send("GET /header?name=Content-Type&value=text/html%0D%0ASet-Cookie:%20stolen=1%0D%0A%0D%0A%3Cscript%3E "
-         "HTTP/1.1\r\nHost: t\r\n\r\n");
+  c.Send(
+      "GET /header?name=Content-Type&value=text/html%0D%0ASet-Cookie:%20stolen=1%0D%0A%0D%0A%3Cscript%3E "
+      "HTTP/1.1\r\nHost: t\r\n\r\n");
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 500);
@@ -527,8 +535,8 @@ TEST_F(ServerTest, HeaderWithControlBytesTurnsTheResponseInto500) {
 }
 
 TEST_F(ServerTest, StreamedResponsesGoThroughTheSameHeaderCheck) {
-  for (std::string_view target : {"/stream-header?value=a%0D%0ASet-Cookie:%20x=1",
-                                  "/stream-header?late=1&value=a%0D%0ASet-Cookie:%20x=1"}) {
+  for (std::string_view target :
+       {"/stream-header?value=a%0D%0ASet-Cookie:%20x=1", "/stream-header?late=1&value=a%0D%0ASet-Cookie:%20x=1"}) {
     SCOPED_TRACE(target);
     RawConnection c(port_);
     c.Send("GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -651,8 +659,10 @@ TEST_F(ServerLimitsTest, BodyOverMemoryBudgetIs429) {
 TEST_F(ServerLimitsTest, ChunkedBodyOverMemoryBudgetIs429) {
   RawConnection c(port_);
   std::string chunk(300, 'z');
-  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-         "12c\r\n" + chunk + "\r\n12c\r\n" + chunk + "\r\n0\r\n\r\n");  // 0x12c = 300
+  c.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "12c\r\n" +
+      chunk + "\r\n12c\r\n" + chunk + "\r\n0\r\n\r\n");  // 0x12c = 300
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 429);

@@ -92,8 +92,8 @@ inline std::map<std::string, RowPtr> ById(const std::vector<RowPtr>& rows) {
 inline std::set<std::string> Sorted(std::vector<std::string> v) { return std::set<std::string>(v.begin(), v.end()); }
 
 // The write-only control fields, none of which a read may return.
-const std::vector<std::string> kControlFields = {"_is_merge",      "_merge_paths",      "_array_delete",
-                                                 "_object_delete", "_audit_source",     "_audit_metadata",
+const std::vector<std::string> kControlFields = {"_is_merge",      "_merge_paths",           "_array_delete",
+                                                 "_object_delete", "_audit_source",          "_audit_metadata",
                                                  "_parent_id",     "_async_scoring_control", "_skip_async_scoring"};
 
 // An ObjectStore decorator the test can switch between a good store and a
@@ -139,7 +139,7 @@ inline std::unique_ptr<ObjectStore> Local(const std::string& folder) {
 // A span row as the SDK sends it (ids are 16 / 32 hex in real life; any
 // string works for the store).
 inline json::object Span(std::string_view id, std::string_view root, std::optional<std::string_view> parent,
-                  std::string_view output) {
+                         std::string_view output) {
   json::object row{{"id", id}, {"span_id", id}, {"root_span_id", root}, {"output", output}};
   if (parent) row["span_parents"] = json::array{json::value(*parent)};
   return row;
@@ -152,7 +152,9 @@ class StoreTestBase : public ::testing::Test {
   void SetUp() override {
     OpenDb();
     ASSERT_TRUE(db_);
-    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()}, {2, "segments", SegmentSchemaSql()}, {3, "quarantine", QuarantineSchemaSql()}});
+    Status s = meta::Migrate(*db_, {{1, "catalog", CatalogSchemaSql()},
+                                    {2, "segments", SegmentSchemaSql()},
+                                    {3, "quarantine", QuarantineSchemaSql()}});
     ASSERT_TRUE(s.ok()) << s.ToString();
     folder_ = dir_.File("objects");
     org_ = NewUuid();

@@ -22,22 +22,31 @@ class JsonGen {
 
   json::value Number() {
     switch (Below(9)) {
-      case 0: return std::numeric_limits<int64_t>::min();
-      case 1: return std::numeric_limits<int64_t>::max();
-      case 2: return std::numeric_limits<uint64_t>::max();
-      case 3: return 1.7976931348623157e308;
-      case 4: return -4.9406564584124654e-324;
-      case 5: return 2.2250738585072014e-308;
-      case 6: return static_cast<int64_t>(rng_());
-      case 7: return std::uniform_real_distribution<double>(-1e6, 1e6)(rng_);
-      default: return 0.1 * static_cast<double>(Below(100));
+      case 0:
+        return std::numeric_limits<int64_t>::min();
+      case 1:
+        return std::numeric_limits<int64_t>::max();
+      case 2:
+        return std::numeric_limits<uint64_t>::max();
+      case 3:
+        return 1.7976931348623157e308;
+      case 4:
+        return -4.9406564584124654e-324;
+      case 5:
+        return 2.2250738585072014e-308;
+      case 6:
+        return static_cast<int64_t>(rng_());
+      case 7:
+        return std::uniform_real_distribution<double>(-1e6, 1e6)(rng_);
+      default:
+        return 0.1 * static_cast<double>(Below(100));
     }
   }
 
   std::string Text() {
-    static const char* const kPieces[] = {"plain",   "héllo",        "日本語のテキスト", "😀🚀",       "e\xcc\x81",
-                                          "\"q\"",   "back\\slash", "tab\tnl\n",        "\x01\x1f",  "",
-                                          "Ωmega",   "مرحبا",        "\xef\xbb\xbf",     "a b c",     "0"};
+    static const char* const kPieces[] = {"plain", "héllo",       "日本語のテキスト", "😀🚀",       "e\xcc\x81",
+                                          "\"q\"", "back\\slash", "tab\tnl\n",        "\x01\x1f", "",
+                                          "Ωmega", "مرحبا",       "\xef\xbb\xbf",     "a b c",    "0"};
     std::string out;
     for (size_t n = Below(5); n-- > 0;) out += kPieces[Below(std::size(kPieces))];
     if (OneIn(60)) out += std::string(200000 + Below(1000), static_cast<char>('a' + Below(26)));
@@ -47,16 +56,21 @@ class JsonGen {
   json::value Value(int depth) {
     size_t kind = depth <= 0 ? Below(4) : Below(7);
     switch (kind) {
-      case 0: return Number();
-      case 1: return json::value(Text());
-      case 2: return OneIn(2) ? json::value(true) : json::value(nullptr);
-      case 3: return Number();
+      case 0:
+        return Number();
+      case 1:
+        return json::value(Text());
+      case 2:
+        return OneIn(2) ? json::value(true) : json::value(nullptr);
+      case 3:
+        return Number();
       case 4: {
         json::array a;
         for (size_t n = Below(4); n-- > 0;) a.push_back(Value(depth - 1));
         return a;
       }
-      default: return Object(depth - 1);
+      default:
+        return Object(depth - 1);
     }
   }
 
@@ -74,16 +88,23 @@ class JsonGen {
   // A metadata object nesting as deep as the store keeps (the row is one level).
   json::object Deep() {
     json::value v(Text());
-    for (size_t i = 0; i + 2 < kMaxStoredDepth; ++i) v = OneIn(2) ? json::value(json::array{v}) : json::value(json::object{{"d", v}});
+    for (size_t i = 0; i + 2 < kMaxStoredDepth; ++i)
+      v = OneIn(2) ? json::value(json::array{v}) : json::value(json::object{{"d", v}});
     return json::object{{"deep", v}};
   }
 
   // Something readers could not decode, somewhere in `o`.
   void Poison(json::object& o) {
     switch (Below(4)) {
-      case 0: o["metadata"] = json::object{{"bad", std::numeric_limits<double>::infinity()}}; break;
-      case 1: o["input"] = json::array{1, std::nan("")}; break;
-      case 2: o["output"] = "\xff\xfe not UTF-8"; break;
+      case 0:
+        o["metadata"] = json::object{{"bad", std::numeric_limits<double>::infinity()}};
+        break;
+      case 1:
+        o["input"] = json::array{1, std::nan("")};
+        break;
+      case 2:
+        o["output"] = "\xff\xfe not UTF-8";
+        break;
       default: {
         json::value v = 1;
         for (size_t i = 0; i < kMaxStoredDepth; ++i) v = json::array{v};

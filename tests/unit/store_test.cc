@@ -21,10 +21,10 @@
 #include <thread>
 #include <tuple>
 
-#include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 #include <xxhash.h>
 #include <zstd.h>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "common/clock.h"
 #include "common/ids.h"
@@ -186,13 +186,17 @@ class WalChunkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (int i = 0; i < 1200; ++i)
-      big_ += fmt::format(R"({{"id":"row-{:04d}","input":"the quick brown fox jumps over the lazy dog, again and again"}})"
-                          "\n",
-                          i);
+      big_ +=
+          fmt::format(R"({{"id":"row-{:04d}","input":"the quick brown fox jumps over the lazy dog, again and again"}})"
+                      "\n",
+                      i);
     ASSERT_GT(big_.size(), 100000u);
     // Incompressible-ish but above the compression threshold.
     std::mt19937_64 rng(5);
-    for (int i = 0; i < 6; ++i) medium_ += fmt::format(R"({{"id":"m{}","r":"{:016x}{:016x}"}})" "\n", i, rng(), rng());
+    for (int i = 0; i < 6; ++i)
+      medium_ += fmt::format(R"({{"id":"m{}","r":"{:016x}{:016x}"}})"
+                             "\n",
+                             i, rng(), rng());
     ChunkBuilder b;
     b.AddSection(ids_[0], big_, 1200, 100, 200);
     b.AddSection(ids_[1], tiny_, 1, 150, 150);
@@ -492,8 +496,9 @@ TEST_F(MergeTest, TopLevelTagsAreASetUnion) {
 }
 
 TEST_F(MergeTest, MergeKeepsCreatedAndSpanStructureOfTheExistingRow) {
-  RowPtr r = Fold(Obj(R"({"id":"a","created":"C1","span_id":"S1","root_span_id":"R1","span_parents":["P1"],"output":1})"),
-                  {R"({"id":"a","_is_merge":true,"created":"C2","span_id":"S2","root_span_id":"R2",
+  RowPtr r =
+      Fold(Obj(R"({"id":"a","created":"C1","span_id":"S1","root_span_id":"R1","span_parents":["P1"],"output":1})"),
+           {R"({"id":"a","_is_merge":true,"created":"C2","span_id":"S2","root_span_id":"R2",
                        "span_parents":["P2"],"output":2})"});
   ASSERT_TRUE(r);
   EXPECT_EQ(Str(*r, "created"), "C1");
@@ -505,8 +510,8 @@ TEST_F(MergeTest, MergeKeepsCreatedAndSpanStructureOfTheExistingRow) {
 }
 
 TEST_F(MergeTest, MergeOnAMissingRowCreatesIt) {
-  RowPtr r = ApplyVersion(nullptr, Obj(R"({"id":"a","_is_merge":true,"output":1,"created":"C","metadata":{"m":1}})"),
-                          kX1);
+  RowPtr r =
+      ApplyVersion(nullptr, Obj(R"({"id":"a","_is_merge":true,"output":1,"created":"C","metadata":{"m":1}})"), kX1);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->at("output"), 1);
   EXPECT_EQ(Str(*r, "created"), "C");
@@ -584,7 +589,8 @@ TEST_F(MergeTest, ResultsCarryXactIdAndIsRoot) {
   // A stale `_xact_id` in the version never survives.
   RowPtr r = ApplyVersion(nullptr, Obj(R"({"id":"a","_xact_id":"123"})"), kX2);
   EXPECT_EQ(Str(*r, "_xact_id"), FormatXact(kX2));
-  RowPtr m = ApplyVersion(r.get(), Obj(R"({"id":"a","_is_merge":true,"_xact_id":"123","span_parents":["p"]})"), kX2 + 1);
+  RowPtr m =
+      ApplyVersion(r.get(), Obj(R"({"id":"a","_is_merge":true,"_xact_id":"123","span_parents":["p"]})"), kX2 + 1);
   EXPECT_EQ(Str(*m, "_xact_id"), FormatXact(kX2 + 1));
   // A merge cannot re-parent a span: the root stays a root.
   EXPECT_EQ(m->at("is_root"), true);
@@ -745,7 +751,8 @@ TEST_F(RowRulesTest, NormalizeDatasetSpanIds) {
   EXPECT_EQ(Str(row, "span_id"), "s");
   EXPECT_EQ(Str(row, "root_span_id"), "t");
   // Comment rows stay comments: no span ids.
-  ASSERT_TRUE(Normalize(R"({"id":"c","comment":{"text":"hi"},"origin":{"id":"rec-1"}})", &row, ObjectKind::kDataset).ok());
+  ASSERT_TRUE(
+      Normalize(R"({"id":"c","comment":{"text":"hi"},"origin":{"id":"rec-1"}})", &row, ObjectKind::kDataset).ok());
   EXPECT_FALSE(row.contains("span_id")) << row;
   EXPECT_FALSE(row.contains("root_span_id")) << row;
   EXPECT_EQ(CommentTarget(row), "rec-1");
@@ -823,9 +830,9 @@ TEST_F(RowRulesTest, NormalizeRejectsBadTypes) {
 }
 
 TEST_F(RowRulesTest, FeedbackScoresBecomeOneMergeRow) {
-  Result<std::vector<json::object>> r = FeedbackRows(
-      Obj(R"({"id":"span-1","scores":{"good":1},"expected":"e","tags":["t"],"metadata":{"user":"u1"}})"),
-      ObjectKind::kExperiment, "feedback[0]");
+  Result<std::vector<json::object>> r =
+      FeedbackRows(Obj(R"({"id":"span-1","scores":{"good":1},"expected":"e","tags":["t"],"metadata":{"user":"u1"}})"),
+                   ObjectKind::kExperiment, "feedback[0]");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), 1u);
   const json::object& m = (*r)[0];
@@ -1012,7 +1019,8 @@ TEST_F(SpanStoreTest, ChunkOnDiskFollowsTheFormat) {
   ASSERT_EQ(decoded->size(), 2u);  // one section per object
 
   Result<meta::Rows> secs = db_->Query(
-      "SELECT object_id, byte_offset, byte_length, min_xact, max_xact, row_count FROM wal_section ORDER BY byte_offset");
+      "SELECT object_id, byte_offset, byte_length, min_xact, max_xact, row_count FROM wal_section ORDER BY "
+      "byte_offset");
   ASSERT_TRUE(secs.ok());
   ASSERT_EQ(secs->size(), 2u);
   EXPECT_EQ(secs->Text(0, "object_id"), e1.ObjectId());
@@ -1233,8 +1241,8 @@ TEST_F(SpanStoreTest, CommentsCarryAuditFields) {
 
 TEST_F(SpanStoreTest, IdsAndRootSpanIdsNarrowTheScan) {
   ObjectRef e = Experiment();
-  MustWrite({W(e, {Span("r1", "T1", std::nullopt, "a"), Span("c1a", "T1", "r1", "b"),
-                   Span("r2", "T2", std::nullopt, "c")})});
+  MustWrite(
+      {W(e, {Span("r1", "T1", std::nullopt, "a"), Span("c1a", "T1", "r1", "b"), Span("r2", "T2", std::nullopt, "c")})});
   clock_.Advance(kSecond);
   MustWrite({W(e, {Span("c1b", "T1", "c1a", "d"), Span("c2a", "T2", "r2", "e")})});
   auto scan = [&](std::optional<std::vector<std::string>> ids, std::optional<std::vector<std::string>> roots) {
@@ -1472,7 +1480,8 @@ TEST_F(SpanStoreTest, RestartKeepsRowsAndXactsKeepIncreasing) {
   clock_.Advance(kSecond);
   MustWrite({W(e1, {Obj(R"({"id":"r","_is_merge":true,"metrics":{"end":1795425629.13},"tags":["t1"]})")}),
              W(e2, {Obj(R"({"id":"z","output":"unicode \u00e9\u4e2d"})")})});
-  Result<std::vector<json::object>> fb = FeedbackRows(Obj(R"({"id":"r","comment":"note"})"), ObjectKind::kExperiment, "f");
+  Result<std::vector<json::object>> fb =
+      FeedbackRows(Obj(R"({"id":"r","comment":"note"})"), ObjectKind::kExperiment, "f");
   ASSERT_TRUE(fb.ok());
   MustWrite({W(e1, *fb)});
   MustWrite({W(ds, {Obj(R"({"id":"d1","_object_delete":true})"), Obj(R"({"id":"d2","input":2})")})});

@@ -57,9 +57,7 @@ TEST(Tokenizer, DigitsAndUnderscores) {
   EXPECT_EQ(Tokens("\u0663\u0664 a\u203Fb"), (Strings{"\u0663\u0664", "a", "b"}));
 }
 
-TEST(Tokenizer, AsciiCaseFolding) {
-  EXPECT_EQ(Tokens("ABC aBc XYZ@Q"), (Strings{"abc", "abc", "xyz", "q"}));
-}
+TEST(Tokenizer, AsciiCaseFolding) { EXPECT_EQ(Tokens("ABC aBc XYZ@Q"), (Strings{"abc", "abc", "xyz", "q"})); }
 
 TEST(Tokenizer, NonAsciiSimpleCaseFolding) {
   EXPECT_EQ(Tokens("ÄPFEL Äpfel äpfel"), (Strings{"äpfel", "äpfel", "äpfel"}));
@@ -104,13 +102,21 @@ TEST(Tokenizer, EmojiAndSymbolsSeparate) {
 }
 
 TEST(Tokenizer, InvalidUtf8Separates) {
-  EXPECT_EQ(Tokens("ab\xFF" "cd"), (Strings{"ab", "cd"}));
-  EXPECT_EQ(Tokens("ab\xC3"), Strings{"ab"});                        // truncated sequence at the end
-  EXPECT_EQ(Tokens("\xE6\x97x"), Strings{"x"});                      // truncated in the middle
-  EXPECT_EQ(Tokens("a\xC0\xAF" "b"), (Strings{"a", "b"}));          // overlong '/'
-  EXPECT_EQ(Tokens("a\xED\xA0\x80" "b"), (Strings{"a", "b"}));      // encoded surrogate
-  EXPECT_EQ(Tokens("a\x80\x80\x80" "b"), (Strings{"a", "b"}));      // stray continuations
-  EXPECT_EQ(Tokens("\xF4\x90\x80\x80z"), Strings{"z"});              // past U+10FFFF
+  EXPECT_EQ(Tokens("ab\xFF"
+                   "cd"),
+            (Strings{"ab", "cd"}));
+  EXPECT_EQ(Tokens("ab\xC3"), Strings{"ab"});    // truncated sequence at the end
+  EXPECT_EQ(Tokens("\xE6\x97x"), Strings{"x"});  // truncated in the middle
+  EXPECT_EQ(Tokens("a\xC0\xAF"
+                   "b"),
+            (Strings{"a", "b"}));  // overlong '/'
+  EXPECT_EQ(Tokens("a\xED\xA0\x80"
+                   "b"),
+            (Strings{"a", "b"}));  // encoded surrogate
+  EXPECT_EQ(Tokens("a\x80\x80\x80"
+                   "b"),
+            (Strings{"a", "b"}));                        // stray continuations
+  EXPECT_EQ(Tokens("\xF4\x90\x80\x80z"), Strings{"z"});  // past U+10FFFF
   std::string with_nul("a\0b", 3);
   EXPECT_EQ(Tokens(with_nul), (Strings{"a", "b"}));
 }
@@ -136,7 +142,10 @@ TEST(Tokenizer, LongRunsAreCutAt64Bytes) {
 }
 
 TEST(Tokenizer, TokenizeSinkSeesTheSameTokens) {
-  const std::string text = "Mixed CASE 日本 ab\xFF" "cd " + std::string(80, 'q');
+  const std::string text =
+      "Mixed CASE 日本 ab\xFF"
+      "cd " +
+      std::string(80, 'q');
   Strings seen;
   Tokenize(text, [&](std::string_view t) { seen.emplace_back(t); });
   EXPECT_EQ(seen, Tokens(text));
@@ -168,20 +177,20 @@ TEST(ContainsAllTokens, WholeTokens) {
   EXPECT_TRUE(ContainsAllTokens(v, {"xylophone"}));
   EXPECT_TRUE(ContainsAllTokens(v, {"music", "the", "wood"}));
   EXPECT_TRUE(ContainsAllTokens(v, {"wood", "wood"}));
-  EXPECT_FALSE(ContainsAllTokens(v, {"x"}));            // a token, not a substring
+  EXPECT_FALSE(ContainsAllTokens(v, {"x"}));  // a token, not a substring
   EXPECT_FALSE(ContainsAllTokens(v, {"xylo"}));
-  EXPECT_FALSE(ContainsAllTokens(v, {"text"}));         // keys are not text
-  EXPECT_FALSE(ContainsAllTokens(v, {"42"}));           // numbers are not text
+  EXPECT_FALSE(ContainsAllTokens(v, {"text"}));  // keys are not text
+  EXPECT_FALSE(ContainsAllTokens(v, {"42"}));    // numbers are not text
   EXPECT_FALSE(ContainsAllTokens(v, {"music", "piano"}));
-  EXPECT_FALSE(ContainsAllTokens(v, {}));               // an empty query matches nothing
+  EXPECT_FALSE(ContainsAllTokens(v, {}));  // an empty query matches nothing
   EXPECT_FALSE(ContainsAllTokens(Json("null"), {"a"}));
   EXPECT_TRUE(ContainsAllTokens(Json(R"("東京")"), {"京"}));
 }
 
 TEST(IsTextField, IdsAndSystemFieldsAreNot) {
-  for (const char* f : {"id", "span_id", "root_span_id", "span_parents", "_xact_id", "created", "project_id",
-                        "experiment_id", "dataset_id", "log_id", "org_id", "prompt_session_id", "is_root",
-                        "_pagination_key"}) {
+  for (const char* f :
+       {"id", "span_id", "root_span_id", "span_parents", "_xact_id", "created", "project_id", "experiment_id",
+        "dataset_id", "log_id", "org_id", "prompt_session_id", "is_root", "_pagination_key"}) {
     EXPECT_FALSE(IsTextField(f)) << f;
   }
   for (const char* f : {"input", "output", "expected", "metadata", "error", "tags", "scores", "metrics",
@@ -247,13 +256,13 @@ TEST(TermIndex, RoundTripWithSeveralFields) {
   EXPECT_FALSE(index->Find("input", "again"));
   EXPECT_FALSE(index->Find("metadata", "model"));  // a key
   EXPECT_FALSE(index->Find("output", "text"));
-  EXPECT_FALSE(index->Find("output", "3"));         // a number
+  EXPECT_FALSE(index->Find("output", "3"));  // a number
   EXPECT_FALSE(index->Find("scores", "accuracy"));
   EXPECT_FALSE(index->Find("nosuch", "hello"));
-  EXPECT_FALSE(index->Find("input", "Hello"));      // terms are stored folded
+  EXPECT_FALSE(index->Find("input", "Hello"));  // terms are stored folded
   EXPECT_FALSE(index->Find("input", ""));
-  EXPECT_FALSE(index->Find("output", "zzz"));        // past the last entry
-  EXPECT_FALSE(index->Find("input", "aaa"));         // before the first entry
+  EXPECT_FALSE(index->Find("output", "zzz"));  // past the last entry
+  EXPECT_FALSE(index->Find("input", "aaa"));   // before the first entry
 }
 
 TEST(TermIndex, RowNumbersUpTo2To32) {
@@ -460,11 +469,11 @@ TEST(DecodePostings, RejectsBadBytes) {
 
 TEST(DecodePostings, EveryContainerShapeRoundTrips) {
   std::vector<Roaring> shapes(6);
-  shapes[1].addRange(0, 1000);           // one run container, no offsets header
-  shapes[2].add(4000000000u);            // one array container
-  for (uint32_t v = 0; v < 20000; v += 2) shapes[3].add(v);  // one bitset container
+  shapes[1].addRange(0, 1000);                                                   // one run container, no offsets header
+  shapes[2].add(4000000000u);                                                    // one array container
+  for (uint32_t v = 0; v < 20000; v += 2) shapes[3].add(v);                      // one bitset container
   for (uint32_t k = 0; k < 6; ++k) shapes[4].addRange(k << 16, (k << 16) + 50);  // runs, with offsets
-  for (uint32_t k = 0; k < 6; ++k) shapes[5].add(k << 16);  // arrays, no runs
+  for (uint32_t k = 0; k < 6; ++k) shapes[5].add(k << 16);                       // arrays, no runs
   for (auto& r : shapes) {
     r.runOptimize();
     std::string bytes(r.getSizeInBytes(true), '\0');
@@ -477,8 +486,8 @@ TEST(DecodePostings, EveryContainerShapeRoundTrips) {
 
 TEST(DecodePostings, MutatedBitmapsNeverCrash) {
   Roaring r;
-  for (uint32_t v = 0; v < 3000; v += 3) r.add(v);       // array container
-  r.addRange(100000, 110000);                               // run container
+  for (uint32_t v = 0; v < 3000; v += 3) r.add(v);         // array container
+  r.addRange(100000, 110000);                              // run container
   for (uint32_t v = 200000; v < 265536; v += 2) r.add(v);  // bitset container
   r.runOptimize();
   std::string bytes(r.getSizeInBytes(true), '\0');
@@ -500,8 +509,8 @@ TEST(DecodePostings, MutatedBitmapsNeverCrash) {
 // Random rows against a brute-force index: for every (field, token) the
 // posting list equals the set of rows whose field holds the token.
 TEST(TermIndex, MatchesBruteForceOnRandomRows) {
-  const Strings vocab = {"alpha", "Beta", "GAMMA", "delta", "Ärger", "straße", "σοφία", "日本", "x_1", "42",
-                         "common", "common", "common", "common", "zeta", "eta", "ЁЖ", "🙂", "a-b", "q"};
+  const Strings vocab = {"alpha",  "Beta",   "GAMMA",  "delta",  "Ärger", "straße", "σοφία", "日本", "x_1", "42",
+                         "common", "common", "common", "common", "zeta",  "eta",    "ЁЖ",    "🙂", "a-b", "q"};
   const Strings fields = {"input", "output", "metadata", "expected", "error"};
   std::mt19937 rng(2024);
   auto word = [&] { return vocab[rng() % vocab.size()]; };
@@ -512,10 +521,14 @@ TEST(TermIndex, MatchesBruteForceOnRandomRows) {
   };
   auto value = [&]() -> json::value {
     switch (rng() % 4) {
-      case 0: return text();
-      case 1: return json::array{text(), static_cast<int64_t>(rng() % 100), text()};
-      case 2: return json::object{{word(), text()}, {"k", json::object{{"deep", text()}}}};
-      default: return static_cast<int64_t>(rng() % 1000);
+      case 0:
+        return text();
+      case 1:
+        return json::array{text(), static_cast<int64_t>(rng() % 100), text()};
+      case 2:
+        return json::object{{word(), text()}, {"k", json::object{{"deep", text()}}}};
+      default:
+        return static_cast<int64_t>(rng() % 1000);
     }
   };
 

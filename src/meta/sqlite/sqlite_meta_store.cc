@@ -50,8 +50,7 @@ class Connection {
  private:
   static Status ErrorFor(int code, std::string_view msg) {
     if ((code & 0xff) == SQLITE_CONSTRAINT) return AlreadyExists("constraint violated: {}", msg);
-    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-      return Unavailable("database busy: {}", msg);
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) return Unavailable("database busy: {}", msg);
     return Internal("sqlite: {}", msg);
   }
 
@@ -60,8 +59,8 @@ class Connection {
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &st,
-                           nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK)
       return Internal("sqlite prepare failed: {} in: {}", sqlite3_errmsg(db_), key);
     cache_.emplace(std::move(key), st);
     return st;
@@ -74,9 +73,12 @@ class Connection {
       if (idx == 0) continue;  // parameter not used by this statement
       const SqlValue& v = params[i];
       int rc = SQLITE_OK;
-      if (std::holds_alternative<std::monostate>(v)) rc = sqlite3_bind_null(st, idx);
-      else if (auto* n = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(st, idx, *n);
-      else if (auto* d = std::get_if<double>(&v)) rc = sqlite3_bind_double(st, idx, *d);
+      if (std::holds_alternative<std::monostate>(v))
+        rc = sqlite3_bind_null(st, idx);
+      else if (auto* n = std::get_if<int64_t>(&v))
+        rc = sqlite3_bind_int64(st, idx, *n);
+      else if (auto* d = std::get_if<double>(&v))
+        rc = sqlite3_bind_double(st, idx, *d);
       else {
         const auto& s = std::get<std::string>(v);
         rc = sqlite3_bind_text64(st, idx, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -91,9 +93,15 @@ class Connection {
     row.reserve(ncol);
     for (int i = 0; i < ncol; ++i) {
       switch (sqlite3_column_type(st, i)) {
-        case SQLITE_NULL: row.emplace_back(std::monostate{}); break;
-        case SQLITE_INTEGER: row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, i))); break;
-        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(st, i)); break;
+        case SQLITE_NULL:
+          row.emplace_back(std::monostate{});
+          break;
+        case SQLITE_INTEGER:
+          row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, i)));
+          break;
+        case SQLITE_FLOAT:
+          row.emplace_back(sqlite3_column_double(st, i));
+          break;
         default: {
           auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
           row.emplace_back(std::string(p ? p : "", sqlite3_column_bytes(st, i)));

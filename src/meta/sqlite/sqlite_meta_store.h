@@ -12,7 +12,7 @@
 namespace tv::meta {
 
 struct SqliteOptions {
-  std::string path;         // a file path, or ":memory:" for tests (one shared connection)
+  std::string path;  // a file path, or ":memory:" for tests (one shared connection)
   int pool_size = 4;
   int busy_timeout_ms = 10000;
 };

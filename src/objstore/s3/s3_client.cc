@@ -148,8 +148,8 @@ S3Client::SignedCall S3Client::Sign(const S3Call& call) const {
   req.payload_hash = crypto::HexEncode(crypto::Sha256(call.body));
   std::string amz_date = FormatAmzDate(std::chrono::system_clock::now());
   req.headers = call.headers;
-  bool has_type = std::any_of(req.headers.begin(), req.headers.end(),
-                              [](const auto& kv) { return kv.first == "content-type"; });
+  bool has_type =
+      std::any_of(req.headers.begin(), req.headers.end(), [](const auto& kv) { return kv.first == "content-type"; });
   // Without one, curl would label the body a form.
   if (!has_type && (call.method == "PUT" || call.method == "POST"))
     req.headers.emplace_back("content-type", "application/octet-stream");

@@ -27,7 +27,7 @@ struct ListPage {
 Result<ListPage> ParseListObjectsV2(std::string_view xml);
 
 struct S3ErrorBody {
-  std::string code;     // "NoSuchKey"; empty when the body had none
+  std::string code;  // "NoSuchKey"; empty when the body had none
   std::string message;
 };
 

@@ -98,18 +98,17 @@ SigV4Signature SignV4(const SigV4Request& req, const SigV4Credentials& creds, co
   }
 
   SigV4Signature out;
-  out.canonical_request = fmt::format("{}\n{}\n{}\n{}\n{}\n{}", req.method,
-                                      req.path.empty() ? "/" : UriEncode(req.path, true),
-                                      CanonicalQueryString(req.query), canonical_headers, signed_headers,
-                                      req.payload_hash);
+  out.canonical_request =
+      fmt::format("{}\n{}\n{}\n{}\n{}\n{}", req.method, req.path.empty() ? "/" : UriEncode(req.path, true),
+                  CanonicalQueryString(req.query), canonical_headers, signed_headers, req.payload_hash);
   std::string date = scope.amz_date.substr(0, 8);
   std::string credential_scope = fmt::format("{}/{}/{}/aws4_request", date, scope.region, scope.service);
   out.string_to_sign = fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", scope.amz_date, credential_scope,
                                    crypto::HexEncode(crypto::Sha256(out.canonical_request)));
   std::string key = DeriveSigningKey(creds.secret_key, date, scope.region, scope.service);
   out.signature = crypto::HexEncode(crypto::HmacSha256(key, out.string_to_sign));
-  out.authorization = fmt::format("AWS4-HMAC-SHA256 Credential={}/{},SignedHeaders={},Signature={}",
-                                  creds.access_key, credential_scope, signed_headers, out.signature);
+  out.authorization = fmt::format("AWS4-HMAC-SHA256 Credential={}/{},SignedHeaders={},Signature={}", creds.access_key,
+                                  credential_scope, signed_headers, out.signature);
   return out;
 }
 
