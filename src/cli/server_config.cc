@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/strings.h"
 #include "http/memory_budget.h"
 
 namespace tv::cli {
@@ -295,15 +296,11 @@ std::vector<std::string> CorsOrigins(const ServerFlags& f, const std::string& de
   if (const char* extra = std::getenv("WHITELISTED_ORIGINS"); extra && *extra)
     list += (list.empty() ? "" : ",") + std::string(extra);
   std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= list.size()) {
-    size_t end = list.find(',', pos);
-    if (end == std::string::npos) end = list.size();
-    std::string o = list.substr(pos, end - pos);
-    while (!o.empty() && o.front() == ' ') o.erase(o.begin());
-    while (!o.empty() && (o.back() == ' ' || o.back() == '/')) o.pop_back();
-    if (!o.empty()) out.push_back(o);
-    pos = end + 1;
+  // Spaces only (not other whitespace) around an origin, and any trailing '/'.
+  for (std::string_view o : SplitList(list, ',', ListItems::kVerbatim)) {
+    while (!o.empty() && o.front() == ' ') o.remove_prefix(1);
+    while (!o.empty() && (o.back() == ' ' || o.back() == '/')) o.remove_suffix(1);
+    if (!o.empty()) out.emplace_back(o);
   }
   if (out.empty()) out.push_back(default_origin);
   return out;

@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 
 #include "common/ids.h"
+#include "common/strings.h"
 
 namespace tv::control {
 namespace {
@@ -65,16 +66,9 @@ Result<ListQuery> ParseListQuery(const http::Request& req) {
     if (*cursor && !IsUuid(**cursor)) return InvalidArgument("Pagination cursors must be object ids (UUIDs)");
   for (auto id : req.QueryParams("ids")) {
     // Accept both repeated ids=... and a comma-separated list.
-    size_t pos = 0;
-    while (pos <= id.size()) {
-      size_t end = id.find(',', pos);
-      if (end == std::string_view::npos) end = id.size();
-      std::string one(id.substr(pos, end - pos));
-      if (!one.empty()) {
-        if (!IsUuid(one)) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
-        q.ids.push_back(one);
-      }
-      pos = end + 1;
+    for (std::string_view one : SplitList(id, ',', ListItems::kVerbatim)) {
+      if (!IsUuid(std::string(one))) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
+      q.ids.emplace_back(one);
     }
   }
   return q;

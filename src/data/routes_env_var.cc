@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 
 #include "common/ids.h"
+#include "common/strings.h"
 #include "data/data_plane.h"
 #include "http/json_io.h"
 
@@ -74,13 +75,9 @@ Result<EnvVarList> ParseList(DataPlane& dp, http::RequestContext& ctx) {
     q.limit = std::min<int64_t>(q.limit, 1000);
   }
   for (auto ids : req.QueryParams("ids")) {
-    size_t pos = 0;
-    while (pos <= ids.size()) {
-      size_t end = std::min(ids.find(',', pos), ids.size());
-      std::string one(ids.substr(pos, end - pos));
-      if (!one.empty() && !IsUuid(one)) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
-      if (!one.empty()) q.ids.push_back(std::move(one));
-      pos = end + 1;
+    for (std::string_view one : SplitList(ids, ',', ListItems::kVerbatim)) {
+      if (!IsUuid(std::string(one))) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
+      q.ids.emplace_back(one);
     }
   }
   return q;

@@ -8,6 +8,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include "common/strings.h"
+
 namespace tv::http {
 
 Method ParseMethod(std::string_view name) {
@@ -119,42 +121,22 @@ std::string AttachmentDisposition(std::string_view filename) {
   return out;
 }
 
-namespace {
-
-std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
-
 bool HeaderHasToken(std::string_view value, std::string_view token) {
-  size_t pos = 0;
-  while (pos <= value.size()) {
-    size_t end = value.find(',', pos);
-    if (end == std::string_view::npos) end = value.size();
-    std::string_view part = value.substr(pos, end - pos);
-    part = TrimSpace(part.substr(0, part.find(';')));
-    if (EqualsIgnoreCase(part, token)) return true;
-    pos = end + 1;
+  for (std::string_view item : SplitList(value)) {
+    if (EqualsIgnoreCase(TrimWhitespace(item.substr(0, item.find(';'))), token)) return true;
   }
   return false;
 }
 
 bool AcceptsEncoding(std::string_view value, std::string_view coding) {
   std::optional<bool> named, star;
-  size_t pos = 0;
-  while (pos <= value.size()) {
-    size_t end = value.find(',', pos);
-    if (end == std::string_view::npos) end = value.size();
-    std::string_view item = value.substr(pos, end - pos);
-    std::string_view name = TrimSpace(item.substr(0, item.find(';')));
+  for (std::string_view item : SplitList(value)) {
+    std::string_view name = TrimWhitespace(item.substr(0, item.find(';')));
     bool accepted = true;
     size_t q = item.find(";");
     while (q != std::string_view::npos) {
       size_t next = item.find(';', q + 1);
-      std::string_view param = TrimSpace(item.substr(q + 1, next == std::string_view::npos ? next : next - q - 1));
+      std::string_view param = TrimWhitespace(item.substr(q + 1, next == std::string_view::npos ? next : next - q - 1));
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
         accepted = std::strtod(std::string(param.substr(2)).c_str(), nullptr) > 0;
       q = next;
@@ -163,7 +145,6 @@ bool AcceptsEncoding(std::string_view value, std::string_view coding) {
       named = accepted;
     else if (name == "*")
       star = accepted;
-    pos = end + 1;
   }
   return named.value_or(star.value_or(false));
 }
@@ -210,7 +191,7 @@ std::optional<std::string_view> Request::BearerToken() const {
   if (!auth) return std::nullopt;
   std::string_view v = *auth;
   if (v.size() < 7 || !EqualsIgnoreCase(v.substr(0, 7), "bearer ")) return std::nullopt;
-  v = TrimSpace(v.substr(7));
+  v = TrimWhitespace(v.substr(7));
   if (v.empty()) return std::nullopt;
   return v;
 }

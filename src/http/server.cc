@@ -37,6 +37,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "http/error_response.h"
 #include "http/memory_budget.h"
 
@@ -495,14 +496,7 @@ Status CheckTransferEncoding(const bhttp::fields& head, unsigned version) {
   size_t codings = 0;
   bool chunked = false;
   for (auto it = first; it != last; ++it) {
-    std::string_view list = it->value();
-    while (!list.empty()) {
-      size_t comma = list.find(',');
-      std::string_view item = list.substr(0, comma);
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-      if (item.empty()) continue;
+    for (std::string_view item : SplitList(it->value())) {
       ++codings;
       chunked = EqualsIgnoreCase(item, "chunked");
     }

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <thread>
 
+#include "common/strings.h"
+
 namespace tv::objstore {
 namespace {
 
@@ -83,13 +85,7 @@ Result<uint64_t> ParseCount(std::string_view name, std::string_view v) {
 
 Result<FaultOptions> ParseFaultOptions(std::string_view spec) {
   FaultOptions o;
-  size_t pos = 0;
-  while (pos < spec.size()) {
-    size_t end = spec.find(',', pos);
-    if (end == std::string_view::npos) end = spec.size();
-    std::string_view item = spec.substr(pos, end - pos);
-    pos = end + 1;
-    if (item.empty()) continue;
+  for (std::string_view item : SplitList(spec, ',', ListItems::kVerbatim)) {
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) return InvalidArgument("fault option '{}' needs name=value", item);
     std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);

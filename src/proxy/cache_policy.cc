@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/strings.h"
+
 namespace tv::proxy {
 namespace {
 
@@ -48,11 +50,7 @@ Result<CachePolicy> DecideCache(const CacheHeaders& headers, const boost::json::
     p.ttl_seconds = *ttl;
   }
   if (headers.cache_control) {
-    std::string_view cc = *headers.cache_control;
-    while (!cc.empty()) {
-      size_t comma = cc.find(',');
-      std::string_view d = Trim(cc.substr(0, comma));
-      cc = comma == std::string_view::npos ? std::string_view() : cc.substr(comma + 1);
+    for (std::string_view d : SplitList(*headers.cache_control)) {
       if (d == "no-cache")
         p.read = false;
       else if (d == "no-store")

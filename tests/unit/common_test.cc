@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/names.h"
 #include "common/status.h"
+#include "common/strings.h"
 
 namespace tv {
 namespace {
@@ -393,6 +394,38 @@ TEST(NamesTest, SlugsAreLettersDigitsAndPunctuation) {
   EXPECT_FALSE(CheckSlug("slug", "has space").ok());
   EXPECT_FALSE(CheckSlug("slug", "a/b").ok());
   EXPECT_FALSE(CheckSlug("slug", std::string("a\0", 2)).ok());
+}
+
+using Items = std::vector<std::string_view>;
+
+TEST(SplitListTest, EmptyAndBlankInputYieldNoItems) {
+  EXPECT_EQ(SplitList(""), Items{});
+  EXPECT_EQ(SplitList(" , ,\t"), Items{});
+  EXPECT_EQ(SplitList(",,", ',', ListItems::kVerbatim), Items{});
+}
+
+TEST(SplitListTest, OneItem) {
+  EXPECT_EQ(SplitList("chunked"), Items{"chunked"});
+  EXPECT_EQ(SplitList("  chunked\t"), Items{"chunked"});
+}
+
+TEST(SplitListTest, TrimsSpacesAndDropsEmptyItems) {
+  EXPECT_EQ(SplitList(" a ,b,, c\r\n,"), (Items{"a", "b", "c"}));
+  EXPECT_EQ(SplitList("a b , c"), (Items{"a b", "c"})) << "only the ends of an item are trimmed";
+}
+
+TEST(SplitListTest, VerbatimKeepsSpacesButDropsEmptyItems) {
+  EXPECT_EQ(SplitList("a, b,,c ", ',', ListItems::kVerbatim), (Items{"a", " b", "c "}));
+}
+
+TEST(SplitListTest, OtherSeparators) {
+  EXPECT_EQ(SplitList("x=1; y=2;", ';'), (Items{"x=1", "y=2"}));
+  EXPECT_EQ(SplitList("a,b;c", ';'), (Items{"a,b", "c"}));
+}
+
+TEST(SplitListTest, TrimWhitespace) {
+  EXPECT_EQ(TrimWhitespace(" \t\v\f\r\nx y\n "), "x y");
+  EXPECT_EQ(TrimWhitespace("   "), "");
 }
 
 }  // namespace
