@@ -52,7 +52,7 @@ Result<WriteRequest> ParseWrite(http::RequestContext& ctx) {
 Result<http::Response> ListSecrets(http::RequestContext& ctx, ControlPlane& cp) {
   const auto& req = ctx.request();
   TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
-  TV_ASSIGN_OR_RETURN(auto orgs, OrgScope(ctx.principal(), QueryString(req, "org_name")));
+  TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), QueryString(req, "org_name")));
   auto name = QueryString(req, "ai_secret_name");
   std::vector<std::string> types;
   for (auto t : req.QueryParams("ai_secret_type")) types.emplace_back(t);

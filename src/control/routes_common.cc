@@ -2,18 +2,6 @@
 
 namespace tv::control {
 
-Result<std::vector<std::string>> OrgScope(const Principal& caller, const std::optional<std::string>& org_name) {
-  std::vector<std::string> ids;
-  if (org_name) {
-    const OrgMembership* m = caller.FindOrgByName(*org_name);
-    if (!m) return NotFound("organization '{}' not found", *org_name);
-    ids.push_back(m->org_id);
-    return ids;
-  }
-  for (const auto& m : caller.orgs) ids.push_back(m.org_id);
-  return ids;
-}
-
 void AddProjectsOfOrgs(meta::SqlWhere& w, const std::vector<std::string>& org_ids) {
   w.Add("project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND org_id IN (" + w.BindList(org_ids) + "))");
 }
@@ -22,7 +10,7 @@ Result<std::vector<json::object>> ListProjectChildren(http::RequestContext& ctx,
                                                       const ObjectTable& table, std::string_view name_param) {
   const auto& req = ctx.request();
   TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
-  TV_ASSIGN_OR_RETURN(auto orgs, OrgScope(ctx.principal(), QueryString(req, "org_name")));
+  TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), QueryString(req, "org_name")));
   auto project_id = QueryString(req, "project_id");
   if (project_id) TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kProject, *project_id));
   auto project_name = QueryString(req, "project_name");

@@ -15,10 +15,6 @@ namespace tv::control {
 // must be visible to the caller too.
 void AddObjectByIdRoutes(http::Router& router, ControlPlane& cp, ObjectType type, std::vector<FieldRule> patch_rules);
 
-// The organizations a list request covers: the caller's, narrowed to
-// `org_name` when given (NotFound when it is not the caller's).
-Result<std::vector<std::string>> OrgScope(const Principal& caller, const std::optional<std::string>& org_name);
-
 // Adds "project_id IN (live projects of these orgs)" to a where clause.
 void AddProjectsOfOrgs(meta::SqlWhere& w, const std::vector<std::string>& org_ids);
 

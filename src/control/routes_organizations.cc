@@ -8,7 +8,7 @@ void AddOrganizationRoutes(http::Router& router, ControlPlane& cp) {
   router.Add(http::Method::kGet, "/v1/organization", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
     const auto& req = ctx.request();
     TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
-    TV_ASSIGN_OR_RETURN(auto orgs, OrgScope(ctx.principal(), QueryString(req, "org_name")));
+    TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), QueryString(req, "org_name")));
     TV_ASSIGN_OR_RETURN(auto objects, OrganizationsTable().List(
                                           cp.db(), [&](meta::SqlWhere& w) { w.In("id", orgs); }, q));
     return ListResponse(std::move(objects));

@@ -19,7 +19,7 @@ void AddProjectRoutes(http::Router& router, ControlPlane& cp) {
   router.Add(http::Method::kGet, "/v1/project", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
     const auto& req = ctx.request();
     TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
-    TV_ASSIGN_OR_RETURN(auto orgs, OrgScope(ctx.principal(), QueryString(req, "org_name")));
+    TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), QueryString(req, "org_name")));
     auto name = QueryString(req, "project_name");
     if (!name) name = QueryString(req, "name");
     TV_ASSIGN_OR_RETURN(auto objects, ProjectsTable().List(

@@ -4,19 +4,6 @@
 
 namespace tv::data {
 
-Result<std::vector<std::string>> Functions::OrgScope(const Principal& caller,
-                                                     const std::optional<std::string>& org_name) {
-  std::vector<std::string> orgs;
-  if (org_name) {
-    const OrgMembership* m = caller.FindOrgByName(*org_name);
-    if (!m) return NotFound("organization '{}' not found", *org_name);
-    orgs.push_back(m->org_id);
-    return orgs;
-  }
-  for (const auto& m : caller.orgs) orgs.push_back(m.org_id);
-  return orgs;
-}
-
 Result<std::string> Functions::RequireOrgOf(http::RequestContext& ctx, std::string_view id) {
   auto not_found = [&] { return NotFound("function '{}' not found", id); };
   if (!IsUuid(id)) return not_found();
@@ -66,7 +53,7 @@ Result<ObjectInfo> Functions::RequireProject(http::RequestContext& ctx, const st
     return info;
   }
   if (!project_name) return InvalidArgument("Pass 'project_id' or 'project_name'");
-  TV_ASSIGN_OR_RETURN(auto orgs, OrgScope(ctx.principal(), org_name));
+  TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), org_name));
   std::vector<ObjectInfo> found;
   for (const auto& org : orgs) {
     Result<ObjectInfo> info = control_.FindProject(org, *project_name, ctx.principal());

@@ -63,8 +63,6 @@ class Functions {
   Result<ObjectInfo> RequireProject(http::RequestContext& ctx, const std::optional<std::string>& project_id,
                                     const std::optional<std::string>& project_name,
                                     const std::optional<std::string>& org_name);
-  // The caller's organizations, narrowed to `org_name` when given.
-  static Result<std::vector<std::string>> OrgScope(const Principal& caller, const std::optional<std::string>& org_name);
   // The environment `id`, after the tenancy check.
   Result<json::object> RequireEnvironment(http::RequestContext& ctx, std::string_view id);
   // The environment with `slug` in organization `org_id` (already checked by the caller).

@@ -29,7 +29,7 @@ Result<std::string> NonEmpty(const json::object& body, std::string_view key) {
 
 Result<http::Response> ListEnvironments(Functions& fns, http::RequestContext& ctx) {
   const http::Request& req = ctx.request();
-  TV_ASSIGN_OR_RETURN(auto orgs, Functions::OrgScope(ctx.principal(), http::QueryString(req, "org_name")));
+  TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), http::QueryString(req, "org_name")));
   std::vector<std::string> ids;
   for (auto id : req.QueryParams("ids")) {
     if (!IsUuid(id)) return InvalidArgument("'{}' in 'ids' is not a UUID", id);

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/ids.h"
+#include "common/strings.h"
 #include "data/data_plane.h"
 #include "data/functions.h"
 #include "http/json_io.h"
@@ -40,13 +41,9 @@ Result<int64_t> LimitParam(const http::Request& req) {
 Result<std::vector<std::string>> IdsParam(const http::Request& req) {
   std::vector<std::string> ids;
   for (auto param : req.QueryParams("ids")) {
-    size_t pos = 0;
-    while (pos <= param.size()) {
-      size_t end = std::min(param.find(',', pos), param.size());
-      std::string one(param.substr(pos, end - pos));
-      if (!one.empty() && !IsUuid(one)) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
-      if (!one.empty()) ids.push_back(std::move(one));
-      pos = end + 1;
+    for (std::string_view one : SplitList(param, ',', ListItems::kVerbatim)) {
+      if (!IsUuid(std::string(one))) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
+      ids.emplace_back(one);
     }
   }
   return ids;
@@ -56,7 +53,7 @@ Result<FunctionQuery> ListQuery(Functions& fns, http::RequestContext& ctx, Funct
   const http::Request& req = ctx.request();
   FunctionQuery q;
   auto org_name = http::QueryString(req, "org_name");
-  TV_ASSIGN_OR_RETURN(q.org_ids, Functions::OrgScope(ctx.principal(), org_name));
+  TV_ASSIGN_OR_RETURN(q.org_ids, http::Tenancy::OrgScope(ctx.principal(), org_name));
   auto project_id = http::QueryString(req, "project_id");
   auto project_name = http::QueryString(req, "project_name");
   if (project_id || project_name) {

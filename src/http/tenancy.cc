@@ -37,6 +37,19 @@ Result<OrgMembership> Tenancy::ChooseOrg(const Principal& caller, const std::opt
   return caller.orgs.front();
 }
 
+Result<std::vector<std::string>> Tenancy::OrgScope(const Principal& caller,
+                                                   const std::optional<std::string>& org_name) {
+  std::vector<std::string> ids;
+  if (org_name) {
+    const OrgMembership* m = caller.FindOrgByName(*org_name);
+    if (!m) return NotFound("organization '{}' not found", *org_name);
+    ids.push_back(m->org_id);
+    return ids;
+  }
+  for (const auto& m : caller.orgs) ids.push_back(m.org_id);
+  return ids;
+}
+
 Status Tenancy::RequireOwner(const Principal& caller, std::string_view org_id, std::string_view action) {
   const OrgMembership* m = caller.FindOrg(std::string(org_id));
   if (m && m->role == "owner") return Status::Ok();

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/object_info.h"
 #include "common/principal.h"
@@ -33,6 +34,11 @@ class Tenancy {
   // caller in several organizations must name one.
   static Result<OrgMembership> ChooseOrg(const Principal& caller, const std::optional<std::string>& org_id,
                                          const std::optional<std::string>& org_name);
+
+  // The organizations a list or search covers: the ids of all the caller's
+  // organizations, or only the one named `org_name` when given (NotFound when
+  // the caller has no organization of that name).
+  static Result<std::vector<std::string>> OrgScope(const Principal& caller, const std::optional<std::string>& org_name);
 
   // The owner-only stopgap (docs/security.md, "Owner-only operations"): OK
   // when the caller is an owner of organization `org_id`, else

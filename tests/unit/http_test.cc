@@ -811,6 +811,21 @@ class ChooseOrgTest : public ::testing::Test {
   using S = std::optional<std::string>;
 };
 
+TEST_F(ChooseOrgTest, OrgScopeIsEveryOrgOrTheNamedOne) {
+  Result<std::vector<std::string>> all = Tenancy::OrgScope(two_, std::nullopt);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, (std::vector<std::string>{"id-a", "id-b"}));
+  Result<std::vector<std::string>> beta = Tenancy::OrgScope(two_, S("beta"));
+  ASSERT_TRUE(beta.ok());
+  EXPECT_EQ(*beta, std::vector<std::string>{"id-b"});
+  Result<std::vector<std::string>> gamma = Tenancy::OrgScope(two_, S("gamma"));
+  EXPECT_EQ(gamma.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(gamma.status().message().find("organization 'gamma' not found"), std::string::npos);
+  Result<std::vector<std::string>> none = Tenancy::OrgScope(none_, std::nullopt);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(ChooseOrgTest, ById) {
   Result<OrgMembership> r = Tenancy::ChooseOrg(two_, S("id-b"), std::nullopt);
   ASSERT_TRUE(r.ok());
