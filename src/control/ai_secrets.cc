@@ -1,19 +1,18 @@
 #include "control/ai_secrets.h"
 
-#include "crypto/sealed_column.h"
-
 #include <boost/json/array.hpp>
 
 #include "common/ids.h"
 #include "common/names.h"
+#include "meta/sealed_column.h"
 
 namespace tv::control {
 namespace {
 
 constexpr std::string_view kKind = "ai_secret";
 
-crypto::SealedColumn SealedSecrets() {
-  return {"ai_secrets", "secret_sealed", "org_id",
+meta::SealedColumn SealedSecrets() {
+  return {"ai_secrets", "secret_sealed", "org_id", std::string(kKind),
           [](const std::string& org_id, const std::string& id) { return crypto::SecretContext(kKind, org_id, id); }};
 }
 
@@ -91,7 +90,7 @@ AiSecretStore::AiSecretStore(meta::MetaStore& db, const Clock& clock, crypto::Ke
     : db_(db), clock_(clock), keys_(std::move(keys)) {}
 
 Result<std::vector<std::string>> AiSecretStore::AllSealed(meta::MetaStore& db) {
-  return crypto::SealedValues(db, SealedSecrets());
+  return meta::SealedValues(db, SealedSecrets());
 }
 
 Status AiSecretStore::CheckKeys() {
@@ -189,30 +188,18 @@ Result<std::vector<ProviderSecret>> AiSecretStore::Reveal(const std::string& org
                                 {org_id}));
   std::vector<ProviderSecret> out;
   for (size_t i = 0; i < rows.size(); ++i) {
-    ProviderSecret s;
-    s.id = rows.Text(i, "id");
-    s.name = rows.Text(i, "name");
-    s.type = rows.OptText(i, "type").value_or("");
-    if (auto m = rows.OptText(i, "metadata")) {
-      auto parsed = ParseJsonObject(*m);
-      if (parsed.ok()) s.metadata = std::move(*parsed);
-    }
-    if (auto sealed = rows.OptText(i, "secret_sealed")) {
-      Result<std::string> plain = crypto::OpenSecret(keys_, *sealed, crypto::SecretContext(kKind, org_id, s.id));
-      if (!plain.ok()) return Internal("ai_secret '{}' cannot be decrypted: {}", s.id, plain.status().message());
-      s.secret = std::move(*plain);
-    }
+    TV_ASSIGN_OR_RETURN(ProviderSecret s, meta::OpenProviderSecret(rows, i, keys_, SealedSecrets(), "type", org_id));
     out.push_back(std::move(s));
   }
   return out;
 }
 
 Result<std::vector<std::string>> AiSecretStore::FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys) {
-  return crypto::RowsFailingToOpen(db, keys, SealedSecrets());
+  return meta::RowsFailingToOpen(db, keys, SealedSecrets());
 }
 
 Result<size_t> AiSecretStore::RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys) {
-  return crypto::RewrapColumn(db, keys, SealedSecrets());
+  return meta::RewrapColumn(db, keys, SealedSecrets());
 }
 
 }  // namespace tv::control

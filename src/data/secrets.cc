@@ -1,10 +1,9 @@
 #include "data/secrets.h"
 
-#include "crypto/sealed_column.h"
-
 #include <boost/json/array.hpp>
 
 #include "common/ids.h"
+#include "meta/sealed_column.h"
 #include "meta/sql_where.h"
 
 namespace tv::data {
@@ -19,8 +18,8 @@ std::string Context(std::string_view project_id, std::string_view id) {
   return crypto::SecretContext(kKind, "project:" + std::string(project_id), id);
 }
 
-crypto::SealedColumn SealedEnvVars() {
-  return {"env_vars", "secret_sealed", "object_id",
+meta::SealedColumn SealedEnvVars() {
+  return {"env_vars", "secret_sealed", "object_id", std::string(kKind),
           [](const std::string& project_id, const std::string& id) { return Context(project_id, id); }};
 }
 
@@ -109,7 +108,7 @@ Secrets::Secrets(meta::MetaStore& db, ControlPlaneClient& control, const http::T
     : db_(db), control_(control), tenancy_(tenancy), clock_(clock) {}
 
 Result<std::vector<std::string>> Secrets::AllSealed(meta::MetaStore& db) {
-  return crypto::SealedValues(db, SealedEnvVars());
+  return meta::SealedValues(db, SealedEnvVars());
 }
 
 Status Secrets::Enable(crypto::Keyring keys) {
@@ -245,18 +244,9 @@ Result<std::vector<ProviderSecret>> Secrets::ProjectSecrets(const std::string& p
                                 {project_id}));
   std::vector<ProviderSecret> out;
   for (size_t i = 0; i < rows.size(); ++i) {
-    ProviderSecret s;
-    s.id = rows.Text(i, "id");
-    s.name = rows.Text(i, "name");
-    s.type = rows.OptText(i, "secret_type").value_or("");
+    TV_ASSIGN_OR_RETURN(ProviderSecret s,
+                        meta::OpenProviderSecret(rows, i, *keys, SealedEnvVars(), "secret_type", project_id));
     s.project_level = true;
-    if (auto m = rows.OptText(i, "metadata"))
-      if (auto parsed = ParseJsonObject(*m); parsed.ok()) s.metadata = std::move(*parsed);
-    if (auto sealed = rows.OptText(i, "secret_sealed")) {
-      Result<std::string> plain = crypto::OpenSecret(*keys, *sealed, Context(project_id, s.id));
-      if (!plain.ok()) return Internal("env_var '{}' cannot be decrypted: {}", s.id, plain.status().message());
-      s.secret = std::move(*plain);
-    }
     out.push_back(std::move(s));
   }
   return out;
@@ -283,11 +273,11 @@ Result<std::vector<ProviderSecret>> Secrets::ResolveProviderSecrets(http::Reques
 }
 
 Result<std::vector<std::string>> Secrets::FailingToOpen(meta::MetaStore& db, const crypto::Keyring& keys) {
-  return crypto::RowsFailingToOpen(db, keys, SealedEnvVars());
+  return meta::RowsFailingToOpen(db, keys, SealedEnvVars());
 }
 
 Result<size_t> Secrets::RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys) {
-  return crypto::RewrapColumn(db, keys, SealedEnvVars());
+  return meta::RewrapColumn(db, keys, SealedEnvVars());
 }
 
 }  // namespace tv::data
