@@ -33,6 +33,17 @@ int SortCompare(const json::value& a, const json::value& b) {
   return CompareForSort(a, b);
 }
 
+// The order of two rows' `sort_values` under `sort`: negative when `a` comes
+// first, positive when `b` does, 0 when the sort leaves them tied.
+int CompareSortValues(const std::vector<SortItem>& sort, const std::vector<json::value>& a,
+                      const std::vector<json::value>& b) {
+  for (size_t i = 0; i < sort.size(); ++i) {
+    int c = SortCompare(a[i], b[i]);
+    if (c != 0) return sort[i].descending == (c > 0) ? -1 : 1;
+  }
+  return 0;
+}
+
 // `expr AS (key, value)` over an object, `expr AS elem` over an array: the
 // row once per entry with the alias(es) bound at the top level. Every copy is
 // charged to `state` before it is made; the caller releases `charged`.
@@ -181,10 +192,7 @@ Status Pipeline::AddOne(const json::object& r, const RowKey& key) {
   if (kept_.size() <= 2 * cap + 64) return Status::Ok();
   auto better = [&](const Kept& a, const Kept& b) {
     if (count_sample) return a.hash < b.hash;
-    for (size_t i = 0; i < query_.sort.size(); ++i) {
-      int c = SortCompare(a.sort_values[i], b.sort_values[i]);
-      if (c != 0) return query_.sort[i].descending ? c > 0 : c < 0;
-    }
+    if (int c = CompareSortValues(query_.sort, a.sort_values, b.sort_values)) return c < 0;
     return KeyBefore(a.key, b.key);
   };
   std::nth_element(kept_.begin(), kept_.begin() + static_cast<ptrdiff_t>(cap), kept_.end(), better);
@@ -231,10 +239,7 @@ Pipeline::Output Pipeline::Finish() {
   }
   if (!query_.sort.empty()) {
     std::stable_sort(kept_.begin(), kept_.end(), [&](const Kept& a, const Kept& b) {
-      for (size_t i = 0; i < query_.sort.size(); ++i) {
-        int c = SortCompare(a.sort_values[i], b.sort_values[i]);
-        if (c != 0) return query_.sort[i].descending ? c > 0 : c < 0;
-      }
+      if (int c = CompareSortValues(query_.sort, a.sort_values, b.sort_values)) return c < 0;
       return !aggregator_ && KeyBefore(a.key, b.key);
     });
   }
