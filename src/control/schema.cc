@@ -2,6 +2,7 @@
 
 namespace tv::control {
 
+// On disk: never renumber or reorder; append only.
 const std::vector<meta::Migration>& ControlMigrations() {
   static const auto* migrations = new std::vector<meta::Migration>{
       {1, "organizations, users, keys, projects, experiments, datasets", R"sql(

@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kNonceBytes = 12;
 constexpr size_t kTagBytes = 16;
+// On disk: never change; a new envelope layout takes a new prefix.
 constexpr std::string_view kFormat = "tvs1";
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;

@@ -7,6 +7,7 @@
 
 namespace tv::data {
 
+// On disk: never renumber or reorder; append only.
 const std::vector<meta::Migration>& DataMigrations() {
   static const auto* migrations = new std::vector<meta::Migration>{
       {1, "data plane identity", R"sql(

@@ -68,7 +68,7 @@ class MetaStore {
 
 // A schema change. Versions are dense from 1 and never renumbered.
 struct Migration {
-  int version;
+  int version;  // On disk: never renumber or reorder; append only.
   std::string_view name;
   std::string_view sql;
 };
