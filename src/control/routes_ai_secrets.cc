@@ -49,7 +49,23 @@ Result<WriteRequest> ParseWrite(http::RequestContext& ctx) {
   return w;
 }
 
-Result<http::Response> ListSecrets(http::RequestContext& ctx, ControlPlane& cp) {
+Result<http::Response> CreateSecret(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
+  TV_ASSIGN_OR_RETURN(WriteRequest w, ParseWrite(ctx));
+  TV_ASSIGN_OR_RETURN(Created c, store->Create(w.org_id, w.fields, ctx.principal().user_id));
+  ctx.Touch("ai_secret", StringField(c.object, "id"), *w.fields.name);
+  return CreatedResponse(c);
+}
+
+Result<http::Response> ReplaceSecret(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
+  TV_ASSIGN_OR_RETURN(WriteRequest w, ParseWrite(ctx));
+  TV_ASSIGN_OR_RETURN(json::object o, store->Replace(w.org_id, w.fields, ctx.principal().user_id));
+  ctx.Touch("ai_secret", StringField(o, "id"), *w.fields.name);
+  return JsonOk(o);
+}
+
+Result<http::Response> ListSecrets(ControlPlane& cp, http::RequestContext& ctx) {
   const auto& req = ctx.request();
   TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
   TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), QueryString(req, "org_name")));
@@ -67,7 +83,7 @@ Result<http::Response> ListSecrets(http::RequestContext& ctx, ControlPlane& cp) 
   return ListResponse(std::move(objects));
 }
 
-Result<http::Response> DeleteByName(http::RequestContext& ctx, ControlPlane& cp) {
+Result<http::Response> DeleteByName(ControlPlane& cp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "name"));
@@ -83,9 +99,32 @@ Result<http::Response> DeleteByName(http::RequestContext& ctx, ControlPlane& cp)
   return JsonOk(*found);
 }
 
+Result<http::Response> GetSecret(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(json::object o, OwnSecret(ctx, cp, ctx.Param("id")));
+  return JsonOk(o);
+}
+
+Result<http::Response> PatchSecret(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
+  TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
+  TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
+  TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
+  TV_ASSIGN_OR_RETURN(AiSecretFields fields, ParseAiSecretFields(body));
+  TV_ASSIGN_OR_RETURN(json::object o, store->Patch(existing, fields, ctx.principal().user_id));
+  return JsonOk(o);
+}
+
+Result<http::Response> DeleteSecret(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
+  TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
+  TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
+  TV_RETURN_IF_ERROR(store->Delete(StringField(existing, "id")));
+  return JsonOk(existing);
+}
+
 // Plaintext for a data plane: the caller's bearer token (a member of org_id)
 // plus the shared plane token.
-Result<http::Response> Reveal(http::RequestContext& ctx, ControlPlane& cp) {
+Result<http::Response> Reveal(ControlPlane& cp, http::RequestContext& ctx) {
   if (cp.plane_token().empty())
     return PermissionDenied("This control plane shares no org-level secrets with data planes (no --plane-token)");
   auto presented = ctx.request().headers.Get(kPlaneTokenHeader);
@@ -106,46 +145,17 @@ Result<http::Response> Reveal(http::RequestContext& ctx, ControlPlane& cp) {
 }  // namespace
 
 void AddAiSecretRoutes(http::Router& router, ControlPlane& cp) {
-  router.Add(http::Method::kPost, "/v1/ai_secret", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
-    TV_ASSIGN_OR_RETURN(WriteRequest w, ParseWrite(ctx));
-    TV_ASSIGN_OR_RETURN(Created c, store->Create(w.org_id, w.fields, ctx.principal().user_id));
-    ctx.Touch("ai_secret", StringField(c.object, "id"), *w.fields.name);
-    return CreatedResponse(c);
-  });
-  router.Add(http::Method::kPut, "/v1/ai_secret", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
-    TV_ASSIGN_OR_RETURN(WriteRequest w, ParseWrite(ctx));
-    TV_ASSIGN_OR_RETURN(json::object o, store->Replace(w.org_id, w.fields, ctx.principal().user_id));
-    ctx.Touch("ai_secret", StringField(o, "id"), *w.fields.name);
-    return JsonOk(o);
-  });
-  router.Add(http::Method::kGet, "/v1/ai_secret", [&cp](http::RequestContext& ctx) { return ListSecrets(ctx, cp); });
-  router.Add(http::Method::kDelete, "/v1/ai_secret",
-             [&cp](http::RequestContext& ctx) { return DeleteByName(ctx, cp); });
-
-  router.Add(http::Method::kGet, "/v1/ai_secret/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(json::object o, OwnSecret(ctx, cp, ctx.Param("id")));
-    return JsonOk(o);
-  });
-  router.Add(http::Method::kPatch, "/v1/ai_secret/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
-    TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
-    TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
-    TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
-    TV_ASSIGN_OR_RETURN(AiSecretFields fields, ParseAiSecretFields(body));
-    TV_ASSIGN_OR_RETURN(json::object o, store->Patch(existing, fields, ctx.principal().user_id));
-    return JsonOk(o);
-  });
-  router.Add(http::Method::kDelete, "/v1/ai_secret/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
-    TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
-    TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
-    TV_RETURN_IF_ERROR(store->Delete(StringField(existing, "id")));
-    return JsonOk(existing);
-  });
-
-  router.Add(http::Method::kPost, "/api/secret/reveal", [&cp](http::RequestContext& ctx) { return Reveal(ctx, cp); });
+  static constexpr Route kRoutes[] = {
+      {http::Method::kPost, "/v1/ai_secret", CreateSecret},
+      {http::Method::kPut, "/v1/ai_secret", ReplaceSecret},
+      {http::Method::kGet, "/v1/ai_secret", ListSecrets},
+      {http::Method::kDelete, "/v1/ai_secret", DeleteByName},
+      {http::Method::kGet, "/v1/ai_secret/:id", GetSecret},
+      {http::Method::kPatch, "/v1/ai_secret/:id", PatchSecret},
+      {http::Method::kDelete, "/v1/ai_secret/:id", DeleteSecret},
+      {http::Method::kPost, "/api/secret/reveal", Reveal},
+  };
+  AddRoutes(router, cp, kRoutes);
 }
 
 }  // namespace tv::control

@@ -39,65 +39,73 @@ Result<json::object> OwnKey(http::RequestContext& ctx, ControlPlane& cp) {
   return KeyView(cp, std::move(*key));
 }
 
+Result<http::Response> ListKeys(ControlPlane& cp, http::RequestContext& ctx) {
+  const auto& req = ctx.request();
+  TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
+  auto org_name = QueryString(req, "org_name");
+  std::optional<std::string> org_id;
+  if (org_name) {
+    TV_ASSIGN_OR_RETURN(OrgMembership m, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
+    org_id = m.org_id;
+  }
+  auto name = QueryString(req, "api_key_name");
+  TV_ASSIGN_OR_RETURN(auto keys, ApiKeysTable().List(
+                                     cp.db(),
+                                     [&](meta::SqlWhere& w) {
+                                       VisibleKeys(ctx.principal(), w);
+                                       if (org_id) w.Add("(org_id = ? OR org_id IS NULL)", {*org_id});
+                                       if (name) w.Add("name = ?", {*name});
+                                     },
+                                     q));
+  TV_ASSIGN_OR_RETURN(json::object user, cp.accounts().GetUser(ctx.principal().user_id));
+  for (auto& k : keys) k = KeyView(user, std::move(k));
+  return ListResponse(std::move(keys));
+}
+
+Result<http::Response> CreateKey(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
+  TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "name"));
+  TV_ASSIGN_OR_RETURN(auto org_name, OptString(body, "org_name"));
+  std::optional<std::string> org_id;
+  if (org_name) {
+    TV_ASSIGN_OR_RETURN(OrgMembership m, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
+    org_id = m.org_id;
+  }
+  // An org-scoped key can only mint keys scoped to the same organization.
+  if (!ctx.principal().api_key_org_id.empty()) org_id = ctx.principal().api_key_org_id;
+  NewApiKey created;
+  TV_RETURN_IF_ERROR(cp.db().Transaction([&](meta::MetaStore& tx) -> Status {
+    TV_ASSIGN_OR_RETURN(created, cp.accounts().CreateApiKey(tx, ctx.principal().user_id, org_id, name, std::nullopt));
+    return Status::Ok();
+  }));
+  TV_ASSIGN_OR_RETURN(json::object view, KeyView(cp, std::move(created.record)));
+  view["key"] = created.key;
+  ctx.Touch("api_key", std::string(view["id"].as_string()), name);
+  return JsonOk(view);
+}
+
+Result<http::Response> GetKey(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
+  return JsonOk(key);
+}
+
+Result<http::Response> DeleteKey(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
+  std::string id(ctx.Param("id"));
+  TV_RETURN_IF_ERROR(cp.db().Execute("DELETE FROM api_keys WHERE id = $1", {id}));
+  return JsonOk(key);
+}
+
 }  // namespace
 
 void AddApiKeyRoutes(http::Router& router, ControlPlane& cp) {
-  router.Add(http::Method::kGet, "/v1/api_key", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    const auto& req = ctx.request();
-    TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
-    auto org_name = QueryString(req, "org_name");
-    std::optional<std::string> org_id;
-    if (org_name) {
-      TV_ASSIGN_OR_RETURN(OrgMembership m, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
-      org_id = m.org_id;
-    }
-    auto name = QueryString(req, "api_key_name");
-    TV_ASSIGN_OR_RETURN(auto keys, ApiKeysTable().List(
-                                       cp.db(),
-                                       [&](meta::SqlWhere& w) {
-                                         VisibleKeys(ctx.principal(), w);
-                                         if (org_id) w.Add("(org_id = ? OR org_id IS NULL)", {*org_id});
-                                         if (name) w.Add("name = ?", {*name});
-                                       },
-                                       q));
-    TV_ASSIGN_OR_RETURN(json::object user, cp.accounts().GetUser(ctx.principal().user_id));
-    for (auto& k : keys) k = KeyView(user, std::move(k));
-    return ListResponse(std::move(keys));
-  });
-
-  router.Add(http::Method::kPost, "/v1/api_key", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
-    TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "name"));
-    TV_ASSIGN_OR_RETURN(auto org_name, OptString(body, "org_name"));
-    std::optional<std::string> org_id;
-    if (org_name) {
-      TV_ASSIGN_OR_RETURN(OrgMembership m, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
-      org_id = m.org_id;
-    }
-    // An org-scoped key can only mint keys scoped to the same organization.
-    if (!ctx.principal().api_key_org_id.empty()) org_id = ctx.principal().api_key_org_id;
-    NewApiKey created;
-    TV_RETURN_IF_ERROR(cp.db().Transaction([&](meta::MetaStore& tx) -> Status {
-      TV_ASSIGN_OR_RETURN(created, cp.accounts().CreateApiKey(tx, ctx.principal().user_id, org_id, name, std::nullopt));
-      return Status::Ok();
-    }));
-    TV_ASSIGN_OR_RETURN(json::object view, KeyView(cp, std::move(created.record)));
-    view["key"] = created.key;
-    ctx.Touch("api_key", std::string(view["id"].as_string()), name);
-    return JsonOk(view);
-  });
-
-  router.Add(http::Method::kGet, "/v1/api_key/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
-    return JsonOk(key);
-  });
-
-  router.Add(http::Method::kDelete, "/v1/api_key/:id", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
-    std::string id(ctx.Param("id"));
-    TV_RETURN_IF_ERROR(cp.db().Execute("DELETE FROM api_keys WHERE id = $1", {id}));
-    return JsonOk(key);
-  });
+  static constexpr Route kRoutes[] = {
+      {http::Method::kGet, "/v1/api_key", ListKeys},
+      {http::Method::kPost, "/v1/api_key", CreateKey},
+      {http::Method::kGet, "/v1/api_key/:id", GetKey},
+      {http::Method::kDelete, "/v1/api_key/:id", DeleteKey},
+  };
+  AddRoutes(router, cp, kRoutes);
 }
 
 }  // namespace tv::control

@@ -1,7 +1,9 @@
 // Route pieces shared by the project, experiment and dataset REST routes.
 #pragma once
 
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "control/control_plane.h"
@@ -9,6 +11,21 @@
 #include "meta/sql_where.h"
 
 namespace tv::control {
+
+// A control-plane route handler: the plane, then the request (the data
+// plane's handlers take the same order).
+using RouteHandler = Result<http::Response> (*)(ControlPlane& cp, http::RequestContext& ctx);
+
+// One row of the registration table at the end of each routes_*.cc.
+struct Route {
+  http::Method method;
+  std::string_view path;
+  RouteHandler handler;
+};
+
+// Adds every row of `routes` to `router`, each handler bound to `cp`.
+// REQUIRES: `cp` outlives `router`.
+void AddRoutes(http::Router& router, ControlPlane& cp, std::span<const Route> routes);
 
 // GET, PATCH and DELETE on /v1/<type>/:id, each behind the tenancy check.
 // PATCH accepts `patch_rules`; references it names (base_exp_id, dataset_id)

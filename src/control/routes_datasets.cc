@@ -10,24 +10,33 @@ const std::vector<FieldRule>& DatasetFieldRules() {
   return *rules;
 }
 
+namespace {
+
+Result<http::Response> CreateDataset(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
+  TV_ASSIGN_OR_RETURN(std::string project_id, ReqString(body, "project_id"));
+  TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "name"));
+  TV_ASSIGN_OR_RETURN(ObjectInfo project, cp.tenancy().Require(ctx, ObjectType::kProject, project_id));
+  TV_ASSIGN_OR_RETURN(json::object fields, PickFields(body, DatasetFieldRules()));
+  TV_ASSIGN_OR_RETURN(Created c, cp.registry().EnsureDataset(project.id, name, fields, ctx.principal().user_id));
+  ctx.Touch("dataset", std::string(c.object["id"].as_string()), name);
+  return CreatedResponse(c);
+}
+
+Result<http::Response> ListDatasets(ControlPlane& cp, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(auto objects, ListProjectChildren(ctx, cp, DatasetsTable(), "dataset_name"));
+  for (auto& o : objects) o = DatasetView(std::move(o));
+  return ListResponse(std::move(objects));
+}
+
+}  // namespace
+
 void AddDatasetRoutes(http::Router& router, ControlPlane& cp) {
-  router.Add(http::Method::kPost, "/v1/dataset", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
-    TV_ASSIGN_OR_RETURN(std::string project_id, ReqString(body, "project_id"));
-    TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "name"));
-    TV_ASSIGN_OR_RETURN(ObjectInfo project, cp.tenancy().Require(ctx, ObjectType::kProject, project_id));
-    TV_ASSIGN_OR_RETURN(json::object fields, PickFields(body, DatasetFieldRules()));
-    TV_ASSIGN_OR_RETURN(Created c, cp.registry().EnsureDataset(project.id, name, fields, ctx.principal().user_id));
-    ctx.Touch("dataset", std::string(c.object["id"].as_string()), name);
-    return CreatedResponse(c);
-  });
-
-  router.Add(http::Method::kGet, "/v1/dataset", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    TV_ASSIGN_OR_RETURN(auto objects, ListProjectChildren(ctx, cp, DatasetsTable(), "dataset_name"));
-    for (auto& o : objects) o = DatasetView(std::move(o));
-    return ListResponse(std::move(objects));
-  });
-
+  static constexpr Route kRoutes[] = {
+      {http::Method::kPost, "/v1/dataset", CreateDataset},
+      {http::Method::kGet, "/v1/dataset", ListDatasets},
+  };
+  AddRoutes(router, cp, kRoutes);
   std::vector<FieldRule> patch = DatasetFieldRules();
   patch.push_back({"name", FieldKind::kString});
   AddObjectByIdRoutes(router, cp, ObjectType::kDataset, std::move(patch));

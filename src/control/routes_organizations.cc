@@ -3,16 +3,24 @@
 #include "control/tables.h"
 
 namespace tv::control {
+namespace {
+
+Result<http::Response> ListOrganizations(ControlPlane& cp, http::RequestContext& ctx) {
+  const auto& req = ctx.request();
+  TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
+  TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), QueryString(req, "org_name")));
+  TV_ASSIGN_OR_RETURN(auto objects, OrganizationsTable().List(
+                                        cp.db(), [&](meta::SqlWhere& w) { w.In("id", orgs); }, q));
+  return ListResponse(std::move(objects));
+}
+
+}  // namespace
 
 void AddOrganizationRoutes(http::Router& router, ControlPlane& cp) {
-  router.Add(http::Method::kGet, "/v1/organization", [&cp](http::RequestContext& ctx) -> Result<http::Response> {
-    const auto& req = ctx.request();
-    TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
-    TV_ASSIGN_OR_RETURN(auto orgs, http::Tenancy::OrgScope(ctx.principal(), QueryString(req, "org_name")));
-    TV_ASSIGN_OR_RETURN(auto objects, OrganizationsTable().List(
-                                          cp.db(), [&](meta::SqlWhere& w) { w.In("id", orgs); }, q));
-    return ListResponse(std::move(objects));
-  });
+  static constexpr Route kRoutes[] = {
+      {http::Method::kGet, "/v1/organization", ListOrganizations},
+  };
+  AddRoutes(router, cp, kRoutes);
   AddObjectByIdRoutes(router, cp, ObjectType::kOrganization,
                       {{"name", FieldKind::kString},
                        {"api_url", FieldKind::kString},

@@ -53,7 +53,7 @@ Result<json::object> ProjectFor(RequestContext& ctx, ControlPlane& cp, const jso
   return std::move(*found);
 }
 
-Result<Response> Login(RequestContext& ctx, ControlPlane& cp) {
+Result<Response> Login(ControlPlane& cp, RequestContext& ctx) {
   json::array orgs;
   for (const auto& m : ctx.principal().orgs) {
     TV_ASSIGN_OR_RETURN(json::object info, OrgInfo(cp, m));
@@ -62,14 +62,14 @@ Result<Response> Login(RequestContext& ctx, ControlPlane& cp) {
   return JsonOk(json::object{{"org_info", std::move(orgs)}});
 }
 
-Result<Response> RegisterProject(RequestContext& ctx, ControlPlane& cp) {
+Result<Response> RegisterProject(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   if (!body.contains("project_name") && !body.contains("project_id")) body["project_name"] = "Global";
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
   return JsonOk(json::object{{"project", std::move(project)}});
 }
 
-Result<Response> RegisterExperiment(RequestContext& ctx, ControlPlane& cp) {
+Result<Response> RegisterExperiment(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
   ExperimentSpec spec;
@@ -94,7 +94,7 @@ Result<Response> RegisterExperiment(RequestContext& ctx, ControlPlane& cp) {
   return JsonOk(json::object{{"project", std::move(project)}, {"experiment", std::move(c.object)}});
 }
 
-Result<Response> GetExperiments(RequestContext& ctx, ControlPlane& cp) {
+Result<Response> GetExperiments(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, false));
   TV_ASSIGN_OR_RETURN(auto name, OptString(body, "experiment_name"));
@@ -114,7 +114,7 @@ Result<Response> GetExperiments(RequestContext& ctx, ControlPlane& cp) {
   return JsonOk(out);
 }
 
-Result<Response> BaseExperimentId(RequestContext& ctx, ControlPlane& cp) {
+Result<Response> BaseExperimentId(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(std::string id, ReqString(body, "id"));
   TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kExperiment, id));
@@ -126,7 +126,7 @@ Result<Response> BaseExperimentId(RequestContext& ctx, ControlPlane& cp) {
   return JsonOk(*base);
 }
 
-Result<Response> RegisterDataset(RequestContext& ctx, ControlPlane& cp) {
+Result<Response> RegisterDataset(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "dataset_name"));
   TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
@@ -137,7 +137,7 @@ Result<Response> RegisterDataset(RequestContext& ctx, ControlPlane& cp) {
   return JsonOk(json::object{{"project", std::move(project)}, {"dataset", std::move(c.object)}});
 }
 
-Result<Response> ObjectInfoFor(RequestContext& ctx, ControlPlane& cp) {
+Result<Response> ObjectInfoFor(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(std::string type_name, ReqString(body, "object_type"));
   auto type = ParseObjectType(type_name);
@@ -159,7 +159,7 @@ Result<Response> ObjectInfoFor(RequestContext& ctx, ControlPlane& cp) {
   return JsonOk(out);
 }
 
-Result<Response> Self(RequestContext& ctx) {
+Result<Response> Self(ControlPlane&, RequestContext& ctx) {
   const Principal& p = ctx.principal();
   json::array orgs;
   for (const auto& m : p.orgs) orgs.push_back(json::object{{"id", m.org_id}, {"name", m.org_name}, {"role", m.role}});
@@ -171,32 +171,36 @@ Result<Response> Self(RequestContext& ctx) {
                    {"organizations", std::move(orgs)}});
 }
 
+Result<Response> GetProject(ControlPlane& cp, RequestContext& ctx) {
+  auto id = QueryString(ctx.request(), "id");
+  if (!id) return InvalidArgument("Missing query parameter 'id'");
+  TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, *id));
+  return JsonOk(p);
+}
+
+Result<Response> GetProjects(ControlPlane& cp, RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
+  TV_ASSIGN_OR_RETURN(std::string id, ReqString(body, "id"));
+  TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, id));
+  return JsonOk(json::array{std::move(p)});
+}
+
 }  // namespace
 
 void AddSdkRoutes(http::Router& router, ControlPlane& cp) {
-  auto bind = [&cp](Result<Response> (*fn)(RequestContext&, ControlPlane&)) {
-    return [&cp, fn](RequestContext& ctx) { return fn(ctx, cp); };
+  static constexpr Route kRoutes[] = {
+      {Method::kPost, "/api/apikey/login", Login},
+      {Method::kPost, "/api/project/register", RegisterProject},
+      {Method::kPost, "/api/experiment/register", RegisterExperiment},
+      {Method::kPost, "/api/experiment/get", GetExperiments},
+      {Method::kPost, "/api/base_experiment/get_id", BaseExperimentId},
+      {Method::kPost, "/api/dataset/register", RegisterDataset},
+      {Method::kPost, "/api/self/get_object_info", ObjectInfoFor},
+      {Method::kGet, "/api/self/me", Self},
+      {Method::kGet, "/api/project", GetProject},
+      {Method::kPost, "/api/project/get", GetProjects},
   };
-  router.Add(Method::kPost, "/api/apikey/login", bind(Login));
-  router.Add(Method::kPost, "/api/project/register", bind(RegisterProject));
-  router.Add(Method::kPost, "/api/experiment/register", bind(RegisterExperiment));
-  router.Add(Method::kPost, "/api/experiment/get", bind(GetExperiments));
-  router.Add(Method::kPost, "/api/base_experiment/get_id", bind(BaseExperimentId));
-  router.Add(Method::kPost, "/api/dataset/register", bind(RegisterDataset));
-  router.Add(Method::kPost, "/api/self/get_object_info", bind(ObjectInfoFor));
-  router.Add(Method::kGet, "/api/self/me", [](RequestContext& ctx) { return Self(ctx); });
-  router.Add(Method::kGet, "/api/project", [&cp](RequestContext& ctx) -> Result<Response> {
-    auto id = QueryString(ctx.request(), "id");
-    if (!id) return InvalidArgument("Missing query parameter 'id'");
-    TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, *id));
-    return JsonOk(p);
-  });
-  router.Add(Method::kPost, "/api/project/get", [&cp](RequestContext& ctx) -> Result<Response> {
-    TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
-    TV_ASSIGN_OR_RETURN(std::string id, ReqString(body, "id"));
-    TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, id));
-    return JsonOk(json::array{std::move(p)});
-  });
+  AddRoutes(router, cp, kRoutes);
 }
 
 }  // namespace tv::control
