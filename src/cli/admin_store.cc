@@ -15,7 +15,7 @@ namespace tv::cli {
 namespace {
 
 struct StoreAdminArgs {
-  std::string url = "http://127.0.0.1:8000";
+  std::string url = "http://" + DefaultListen();
   std::string api_key;
   std::vector<std::string> objects;
   std::vector<std::string> ids;

@@ -7,9 +7,64 @@
 #include <spdlog/spdlog.h>
 
 #include "common/strings.h"
+#include "data/caching_control_plane_client.h"
+#include "data/data_plane.h"
 #include "http/memory_budget.h"
+#include "http/rate_limiter.h"
+#include "http/tenant_slots.h"
+#include "objstore/s3/s3_object_store.h"
+#include "proxy/providers.h"
 
 namespace tv::cli {
+
+std::string DefaultListen() {
+  const http::ServerOptions server;
+  return server.host + ":" + std::to_string(server.port);
+}
+
+StoreFlags::StoreFlags() {
+  const data::DataPlaneOptions data;
+  const store::SpanStoreOptions& store = data.store;
+  s3_region = objstore::S3Options().region;
+  s3_virtual_hosted = !objstore::S3Options().path_style;
+  logs3_payload_max_bytes = data.logs3_payload_max_bytes;
+  group_commit_us = static_cast<int>(store.writer.window.count());
+  group_commit_bytes = store.writer.max_chunk_bytes;
+  commit_deadline_ms = static_cast<int>(store.writer.deadline.count());
+  tail_memory_mb = store.tail_memory_bytes >> 20;
+  cache_disk_mb = store.cache.disk_bytes >> 20;
+  block_cache_mb = store.cache.block_bytes >> 20;
+  compact_fold_rows = store.compactor.fold_rows;
+  compact_fold_age_s = static_cast<int>(store.compactor.fold_age.count());
+  background_compaction = store.compactor.background;
+  history_retention_hours =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(store.compactor.history_retention).count());
+  gc_grace_s = static_cast<int>(store.compactor.grace.count());
+  max_backlog_mb = store.max_backlog_bytes >> 20;
+  compression = store.writer.compress;
+  query_memory_mb = data.query_memory_bytes >> 20;
+  query_timeout_ms = static_cast<uint64_t>(data.query_timeout.count());
+  proxy_allowed_hosts = std::string(proxy::AllowList::DefaultSpec());
+  proxy_timeout_ms = static_cast<uint64_t>(data.proxy_timeout.count());
+  proxy_idle_timeout_ms = static_cast<uint64_t>(data.proxy_idle_timeout.count());
+}
+
+ServerFlags::ServerFlags() {
+  const http::ServerOptions server;
+  listen = DefaultListen();
+  keep_alive_timeout_s = static_cast<int>(server.keep_alive_timeout.count());
+  request_timeout_s = static_cast<int>(server.request_timeout.count());
+  max_body_bytes = server.max_body_bytes;
+  max_concurrent_requests = server.max_concurrent_requests;
+  max_connections_per_client = server.max_connections_per_client;
+  drain_timeout_s = static_cast<int>(server.drain_timeout.count());
+  heavy_per_key = http::TenantLimits().per_key;
+  heavy_per_org = http::TenantLimits().per_org;
+  const http::RateLimit outbound;
+  outbound_rate_limit_max_requests = outbound.max_requests;
+  outbound_rate_limit_window_minutes =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(outbound.window).count());
+}
 
 std::array<int, http::kRequestClassCount> DefaultClassThreads() {
   std::array<int, http::kRequestClassCount> out;
@@ -103,7 +158,9 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))
       ->capture_default_str();
   cmd.add_option("--memory-percent", f.memory_percent,
-                 "Percent of available memory that buffered bodies may use (default: NODE_MEMORY_PERCENT, else 50)")
+                 fmt::format("Percent of available memory that buffered bodies may use (default: NODE_MEMORY_PERCENT, "
+                             "else {})",
+                             kDefaultMemoryPercent))
       ->envname("TRACEVAULT_MEMORY_PERCENT")
       ->check(CLI::Range(1, 100));
   cmd.add_option("--io-threads", f.io_threads, "Socket threads (0: one per core)")->envname("TRACEVAULT_IO_THREADS");
@@ -111,9 +168,11 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
   cmd.add_option("--drain-timeout", f.drain_timeout_s, "Seconds to drain in-flight requests on shutdown")
       ->envname("TRACEVAULT_DRAIN_TIMEOUT_SECONDS")
       ->capture_default_str();
-  cmd.add_option("--auth-cache-ttl", f.auth_cache_ttl_s, "Seconds a resolved API key is cached (max 60)")
+  constexpr int kMaxAuthTtl = static_cast<int>(data::CachingControlPlaneClient::kMaxTtl.count());
+  cmd.add_option("--auth-cache-ttl", f.auth_cache_ttl_s,
+                 fmt::format("Seconds a resolved API key is cached (max {})", kMaxAuthTtl))
       ->envname("TRACEVAULT_AUTH_CACHE_TTL_SECONDS")
-      ->check(CLI::Range(0, 60))
+      ->check(CLI::Range(0, kMaxAuthTtl))
       ->capture_default_str();
   cmd.add_option("--log-level", f.log_level, "debug, info, warn, error or off")
       ->envname("TRACEVAULT_LOG_LEVEL")
@@ -278,7 +337,7 @@ http::ServerOptions ToServerOptions(const ServerFlags& f, const ListenAddress& a
   // The flag, else TRACEVAULT_MEMORY_PERCENT (both in f), else NODE_MEMORY_PERCENT.
   int percent = f.memory_percent;
   if (percent == 0) {
-    percent = 50;
+    percent = kDefaultMemoryPercent;
     if (const char* node = std::getenv("NODE_MEMORY_PERCENT")) {
       int v = std::atoi(node);
       if (v >= 1 && v <= 100) percent = v;
