@@ -6,7 +6,11 @@
 #include <thread>
 
 #include "common/ids.h"
+#include "common/json.h"
+#include "crypto/crypto.h"
+#include "crypto/envelope.h"
 #include "meta/meta_store.h"
+#include "meta/sealed_column.h"
 #include "meta/sql_where.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "test_support.h"
@@ -323,6 +327,49 @@ TEST_F(SqliteStoreTest, SqlWhereRunsAgainstSqlite) {
   SqlWhere none;
   none.In("id", {});
   EXPECT_TRUE(store_->Query("SELECT id FROM t" + none.Sql(), none.params())->empty());
+}
+
+// --- Sealed columns ---
+
+SealedColumn Secrets() {
+  return {"secrets", "sealed", "org_id", "ai_secret", [](const std::string& owner, const std::string& id) {
+            return crypto::SecretContext("ai_secret", owner, id);
+          }};
+}
+
+TEST(OpenProviderSecretTest, OpensTheValueAndReadsTheColumns) {
+  crypto::Keyring keys(crypto::RandomBytes(crypto::kMasterKeyBytes));
+  Result<std::string> sealed = crypto::SealSecret(keys, "sk-plain", crypto::SecretContext("ai_secret", "org", "s1"));
+  ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
+  Rows rows(
+      {"id", "name", "kind", "metadata", "sealed"},
+      {{"s1", "openai", "openai", R"({"api_base":"http://x"})", *sealed}, {"s2", "bare", Null(), "not json", Null()}});
+  Result<ProviderSecret> first = OpenProviderSecret(rows, 0, keys, Secrets(), "kind", "org");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->id, "s1");
+  EXPECT_EQ(first->name, "openai");
+  EXPECT_EQ(first->type, "openai");
+  EXPECT_EQ(first->secret, "sk-plain");
+  EXPECT_EQ(StringField(first->metadata, "api_base"), "http://x");
+  EXPECT_FALSE(first->project_level);
+
+  Result<ProviderSecret> second = OpenProviderSecret(rows, 1, keys, Secrets(), "kind", "org");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->type, "");
+  EXPECT_EQ(second->secret, "");
+  EXPECT_TRUE(second->metadata.empty());
+}
+
+TEST(OpenProviderSecretTest, AValueBoundToAnotherOwnerIsInternal) {
+  crypto::Keyring keys(crypto::RandomBytes(crypto::kMasterKeyBytes));
+  Result<std::string> sealed = crypto::SealSecret(keys, "sk-plain", crypto::SecretContext("ai_secret", "org", "s1"));
+  ASSERT_TRUE(sealed.ok());
+  Rows rows({"id", "name", "type", "metadata", "sealed"}, {{"s1", "openai", "openai", Null(), *sealed}});
+  Result<ProviderSecret> r = OpenProviderSecret(rows, 0, keys, Secrets(), "type", "other-org");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_NE(r.status().message().find("ai_secret 's1' cannot be decrypted"), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().find("sk-plain"), std::string::npos);
 }
 
 }  // namespace
