@@ -356,7 +356,7 @@ std::vector<std::string> CorsOrigins(const ServerFlags& f, const std::string& de
     list += (list.empty() ? "" : ",") + std::string(extra);
   std::vector<std::string> out;
   // Spaces only (not other whitespace) around an origin, and any trailing '/'.
-  for (std::string_view o : SplitList(list, ',', ListItems::kVerbatim)) {
+  for (std::string_view o : SplitList(list, ",", ListItems::kVerbatim)) {
     while (!o.empty() && o.front() == ' ') o.remove_prefix(1);
     while (!o.empty() && (o.back() == ' ' || o.back() == '/')) o.remove_suffix(1);
     if (!o.empty()) out.emplace_back(o);

@@ -13,11 +13,11 @@ std::string_view TrimWhitespace(std::string_view text) {
   return text;
 }
 
-std::vector<std::string_view> SplitList(std::string_view text, char sep, ListItems items) {
+std::vector<std::string_view> SplitList(std::string_view text, std::string_view separators, ListItems items) {
   std::vector<std::string_view> out;
   size_t pos = 0;
   while (pos <= text.size()) {
-    size_t end = text.find(sep, pos);
+    size_t end = text.find_first_of(separators, pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view item = text.substr(pos, end - pos);
     if (items == ListItems::kTrimmed) item = TrimWhitespace(item);

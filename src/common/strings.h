@@ -16,9 +16,10 @@ enum class ListItems {
 // `text` with ASCII whitespace removed from both ends.
 std::string_view TrimWhitespace(std::string_view text);
 
-// The items of `text` separated by `sep`, in order, each trimmed or not as
-// `items` says; items that are empty (after trimming) are dropped, so "" and
-// " , ," yield nothing. The views point into `text`.
-std::vector<std::string_view> SplitList(std::string_view text, char sep = ',', ListItems items = ListItems::kTrimmed);
+// The items of `text` separated by any character of `separators`, in order,
+// each trimmed or not as `items` says; items that are empty (after trimming)
+// are dropped, so "" and " , ," yield nothing. The views point into `text`.
+std::vector<std::string_view> SplitList(std::string_view text, std::string_view separators = ",",
+                                        ListItems items = ListItems::kTrimmed);
 
 }  // namespace tv

@@ -66,7 +66,7 @@ Result<ListQuery> ParseListQuery(const http::Request& req) {
     if (*cursor && !IsUuid(**cursor)) return InvalidArgument("Pagination cursors must be object ids (UUIDs)");
   for (auto id : req.QueryParams("ids")) {
     // Accept both repeated ids=... and a comma-separated list.
-    for (std::string_view one : SplitList(id, ',', ListItems::kVerbatim)) {
+    for (std::string_view one : SplitList(id, ",", ListItems::kVerbatim)) {
       if (!IsUuid(std::string(one))) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
       q.ids.emplace_back(one);
     }

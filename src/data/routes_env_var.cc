@@ -75,7 +75,7 @@ Result<EnvVarList> ParseList(DataPlane& dp, http::RequestContext& ctx) {
     q.limit = std::min<int64_t>(q.limit, 1000);
   }
   for (auto ids : req.QueryParams("ids")) {
-    for (std::string_view one : SplitList(ids, ',', ListItems::kVerbatim)) {
+    for (std::string_view one : SplitList(ids, ",", ListItems::kVerbatim)) {
       if (!IsUuid(std::string(one))) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
       q.ids.emplace_back(one);
     }

@@ -41,7 +41,7 @@ Result<int64_t> LimitParam(const http::Request& req) {
 Result<std::vector<std::string>> IdsParam(const http::Request& req) {
   std::vector<std::string> ids;
   for (auto param : req.QueryParams("ids")) {
-    for (std::string_view one : SplitList(param, ',', ListItems::kVerbatim)) {
+    for (std::string_view one : SplitList(param, ",", ListItems::kVerbatim)) {
       if (!IsUuid(std::string(one))) return InvalidArgument("'{}' in 'ids' is not a UUID", one);
       ids.emplace_back(one);
     }

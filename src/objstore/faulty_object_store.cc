@@ -85,7 +85,7 @@ Result<uint64_t> ParseCount(std::string_view name, std::string_view v) {
 
 Result<FaultOptions> ParseFaultOptions(std::string_view spec) {
   FaultOptions o;
-  for (std::string_view item : SplitList(spec, ',', ListItems::kVerbatim)) {
+  for (std::string_view item : SplitList(spec, ",", ListItems::kVerbatim)) {
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) return InvalidArgument("fault option '{}' needs name=value", item);
     std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);

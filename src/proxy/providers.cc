@@ -5,6 +5,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include "common/strings.h"
+
 namespace tv::proxy {
 namespace {
 
@@ -128,13 +130,7 @@ Result<AllowList::Entry> AllowList::ParseEntry(std::string_view item) {
 
 Result<AllowList> AllowList::Parse(std::string_view spec) {
   AllowList list;
-  size_t i = 0;
-  while (i < spec.size()) {
-    size_t j = spec.find_first_of(", ", i);
-    if (j == std::string_view::npos) j = spec.size();
-    std::string_view item = spec.substr(i, j - i);
-    i = j + 1;
-    if (item.empty()) continue;
+  for (std::string_view item : SplitList(spec, ", ", ListItems::kVerbatim)) {
     if (item == "*") {
       list.any_ = true;
       continue;
