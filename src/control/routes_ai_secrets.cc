@@ -17,7 +17,7 @@ Result<AiSecretStore*> Store(ControlPlane& cp) {
 }
 
 // The secret `id` if it belongs to one of the caller's organizations.
-Result<json::object> OwnSecret(http::RequestContext& ctx, ControlPlane& cp, std::string_view id) {
+Result<json::object> OwnSecret(ControlPlane& cp, http::RequestContext& ctx, std::string_view id) {
   if (!IsUuid(id)) return InvalidArgument("'{}' is not a valid ai_secret id (expected a UUID)", id);
   TV_ASSIGN_OR_RETURN(auto found, AiSecretsTable().Find(cp.db(), id));
   if (!found || !ctx.principal().FindOrg(StringField(*found, "org_id")))
@@ -100,13 +100,13 @@ Result<http::Response> DeleteByName(ControlPlane& cp, http::RequestContext& ctx)
 }
 
 Result<http::Response> GetSecret(ControlPlane& cp, http::RequestContext& ctx) {
-  TV_ASSIGN_OR_RETURN(json::object o, OwnSecret(ctx, cp, ctx.Param("id")));
+  TV_ASSIGN_OR_RETURN(json::object o, OwnSecret(cp, ctx, ctx.Param("id")));
   return JsonOk(o);
 }
 
 Result<http::Response> PatchSecret(ControlPlane& cp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
-  TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
+  TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(cp, ctx, ctx.Param("id")));
   TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(AiSecretFields fields, ParseAiSecretFields(body));
@@ -116,7 +116,7 @@ Result<http::Response> PatchSecret(ControlPlane& cp, http::RequestContext& ctx) 
 
 Result<http::Response> DeleteSecret(ControlPlane& cp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(AiSecretStore * store, Store(cp));
-  TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(ctx, cp, ctx.Param("id")));
+  TV_ASSIGN_OR_RETURN(json::object existing, OwnSecret(cp, ctx, ctx.Param("id")));
   TV_RETURN_IF_ERROR(RequireSecretsOwner(ctx, StringField(existing, "org_id")));
   TV_RETURN_IF_ERROR(store->Delete(StringField(existing, "id")));
   return JsonOk(existing);

@@ -27,7 +27,7 @@ void VisibleKeys(const Principal& caller, meta::SqlWhere& w) {
   if (!caller.api_key_org_id.empty()) w.Add("org_id = ?", {caller.api_key_org_id});
 }
 
-Result<json::object> OwnKey(http::RequestContext& ctx, ControlPlane& cp) {
+Result<json::object> OwnKey(ControlPlane& cp, http::RequestContext& ctx) {
   std::string id(ctx.Param("id"));
   if (!IsUuid(id)) return InvalidArgument("'{}' is not a valid api_key id (expected a UUID)", id);
   meta::SqlWhere w;
@@ -85,12 +85,12 @@ Result<http::Response> CreateKey(ControlPlane& cp, http::RequestContext& ctx) {
 }
 
 Result<http::Response> GetKey(ControlPlane& cp, http::RequestContext& ctx) {
-  TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
+  TV_ASSIGN_OR_RETURN(json::object key, OwnKey(cp, ctx));
   return JsonOk(key);
 }
 
 Result<http::Response> DeleteKey(ControlPlane& cp, http::RequestContext& ctx) {
-  TV_ASSIGN_OR_RETURN(json::object key, OwnKey(ctx, cp));
+  TV_ASSIGN_OR_RETURN(json::object key, OwnKey(cp, ctx));
   std::string id(ctx.Param("id"));
   TV_RETURN_IF_ERROR(cp.db().Execute("DELETE FROM api_keys WHERE id = $1", {id}));
   return JsonOk(key);

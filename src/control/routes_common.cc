@@ -6,7 +6,7 @@ void AddProjectsOfOrgs(meta::SqlWhere& w, const std::vector<std::string>& org_id
   w.Add("project_id IN (SELECT id FROM projects WHERE deleted_at IS NULL AND org_id IN (" + w.BindList(org_ids) + "))");
 }
 
-Result<std::vector<json::object>> ListProjectChildren(http::RequestContext& ctx, ControlPlane& cp,
+Result<std::vector<json::object>> ListProjectChildren(ControlPlane& cp, http::RequestContext& ctx,
                                                       const ObjectTable& table, std::string_view name_param) {
   const auto& req = ctx.request();
   TV_ASSIGN_OR_RETURN(ListQuery q, ParseListQuery(req));
@@ -27,7 +27,7 @@ Result<std::vector<json::object>> ListProjectChildren(http::RequestContext& ctx,
       q);
 }
 
-Status RequireReferences(http::RequestContext& ctx, ControlPlane& cp, const json::object& fields) {
+Status RequireReferences(ControlPlane& cp, http::RequestContext& ctx, const json::object& fields) {
   static const std::pair<std::string_view, ObjectType> kRefs[] = {{"base_exp_id", ObjectType::kExperiment},
                                                                   {"dataset_id", ObjectType::kDataset}};
   for (const auto& [field, type] : kRefs) {
@@ -55,7 +55,7 @@ Result<http::Response> PatchObject(ControlPlane& cp, ObjectType type, const std:
   TV_ASSIGN_OR_RETURN(json::object patch, PickFields(body, rules));
   if (auto it = patch.find("name"); it != patch.end() && !it->value().is_string())
     return InvalidArgument("Field 'name' must be a non-empty string");
-  TV_RETURN_IF_ERROR(RequireReferences(ctx, cp, patch));
+  TV_RETURN_IF_ERROR(RequireReferences(cp, ctx, patch));
   TV_ASSIGN_OR_RETURN(json::object o, cp.registry().Patch(type, ctx.Param("id"), patch));
   return JsonOk(o);
 }

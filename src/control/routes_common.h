@@ -37,11 +37,11 @@ void AddProjectsOfOrgs(meta::SqlWhere& w, const std::vector<std::string>& org_id
 
 // Lists experiments or datasets visible to the caller, filtered by the query
 // parameters project_id, project_name, org_name and `name_param`.
-Result<std::vector<json::object>> ListProjectChildren(http::RequestContext& ctx, ControlPlane& cp,
+Result<std::vector<json::object>> ListProjectChildren(ControlPlane& cp, http::RequestContext& ctx,
                                                       const ObjectTable& table, std::string_view name_param);
 
 // Checks that every object id a body references is the caller's.
-Status RequireReferences(http::RequestContext& ctx, ControlPlane& cp, const json::object& fields);
+Status RequireReferences(ControlPlane& cp, http::RequestContext& ctx, const json::object& fields);
 
 }  // namespace tv::control
 

@@ -24,7 +24,7 @@ Result<http::Response> CreateDataset(ControlPlane& cp, http::RequestContext& ctx
 }
 
 Result<http::Response> ListDatasets(ControlPlane& cp, http::RequestContext& ctx) {
-  TV_ASSIGN_OR_RETURN(auto objects, ListProjectChildren(ctx, cp, DatasetsTable(), "dataset_name"));
+  TV_ASSIGN_OR_RETURN(auto objects, ListProjectChildren(cp, ctx, DatasetsTable(), "dataset_name"));
   for (auto& o : objects) o = DatasetView(std::move(o));
   return ListResponse(std::move(objects));
 }

@@ -29,7 +29,7 @@ Result<http::Response> CreateExperiment(ControlPlane& cp, http::RequestContext& 
   spec.project_id = project.id;
   TV_ASSIGN_OR_RETURN(spec.name, OptString(body, "name"));
   TV_ASSIGN_OR_RETURN(spec.fields, PickFields(body, ExperimentFieldRules()));
-  TV_RETURN_IF_ERROR(RequireReferences(ctx, cp, spec.fields));
+  TV_RETURN_IF_ERROR(RequireReferences(cp, ctx, spec.fields));
   TV_ASSIGN_OR_RETURN(auto ensure_new, OptBool(body, "ensure_new"));
   spec.on_existing = ensure_new.value_or(false) ? OnExistingName::kSuffixName : OnExistingName::kReturnExisting;
   TV_ASSIGN_OR_RETURN(spec.base.base_exp_id, OptString(body, "base_exp_id"));
@@ -40,7 +40,7 @@ Result<http::Response> CreateExperiment(ControlPlane& cp, http::RequestContext& 
 }
 
 Result<http::Response> ListExperiments(ControlPlane& cp, http::RequestContext& ctx) {
-  TV_ASSIGN_OR_RETURN(auto objects, ListProjectChildren(ctx, cp, ExperimentsTable(), "experiment_name"));
+  TV_ASSIGN_OR_RETURN(auto objects, ListProjectChildren(cp, ctx, ExperimentsTable(), "experiment_name"));
   return ListResponse(std::move(objects));
 }
 

@@ -24,16 +24,16 @@ Result<json::object> OrgInfo(ControlPlane& cp, const OrgMembership& m) {
                       {"proxy_url", proxy_url}, {"realtime_url", nullptr}, {"git_metadata", nullptr}};
 }
 
-Result<json::object> ProjectById(RequestContext& ctx, ControlPlane& cp, const std::string& id) {
+Result<json::object> ProjectById(ControlPlane& cp, RequestContext& ctx, const std::string& id) {
   TV_RETURN_IF_ERROR(cp.tenancy().Require(ctx, ObjectType::kProject, id));
   return cp.registry().Get(ObjectType::kProject, id);
 }
 
 // The project a register call names: by project_id (must be the caller's), or
 // by project_name in the chosen organization, created when `create` is set.
-Result<json::object> ProjectFor(RequestContext& ctx, ControlPlane& cp, const json::object& body, bool create) {
+Result<json::object> ProjectFor(ControlPlane& cp, RequestContext& ctx, const json::object& body, bool create) {
   TV_ASSIGN_OR_RETURN(auto project_id, OptString(body, "project_id"));
-  if (project_id) return ProjectById(ctx, cp, *project_id);
+  if (project_id) return ProjectById(cp, ctx, *project_id);
   TV_ASSIGN_OR_RETURN(auto project_name, OptString(body, "project_name"));
   if (!project_name) return InvalidArgument("Pass either 'project_id' or 'project_name'");
   TV_ASSIGN_OR_RETURN(auto org_id, OptString(body, "org_id"));
@@ -65,20 +65,20 @@ Result<Response> Login(ControlPlane& cp, RequestContext& ctx) {
 Result<Response> RegisterProject(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   if (!body.contains("project_name") && !body.contains("project_id")) body["project_name"] = "Global";
-  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
+  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(cp, ctx, body, true));
   return JsonOk(json::object{{"project", std::move(project)}});
 }
 
 Result<Response> RegisterExperiment(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
-  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
+  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(cp, ctx, body, true));
   ExperimentSpec spec;
   spec.project_id = StringField(project, "id");
   spec.user_id = ctx.principal().user_id;
   TV_ASSIGN_OR_RETURN(spec.name, OptString(body, "experiment_name"));
   TV_ASSIGN_OR_RETURN(spec.fields, PickFields(body, ExperimentFieldRules()));
   spec.fields.erase("base_exp_id");
-  TV_RETURN_IF_ERROR(RequireReferences(ctx, cp, spec.fields));
+  TV_RETURN_IF_ERROR(RequireReferences(cp, ctx, spec.fields));
   TV_ASSIGN_OR_RETURN(auto update, OptBool(body, "update"));
   spec.on_existing = update.value_or(false) ? OnExistingName::kReturnExisting : OnExistingName::kSuffixName;
   TV_ASSIGN_OR_RETURN(spec.base.base_exp_id, OptString(body, "base_exp_id"));
@@ -96,7 +96,7 @@ Result<Response> RegisterExperiment(ControlPlane& cp, RequestContext& ctx) {
 
 Result<Response> GetExperiments(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
-  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, false));
+  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(cp, ctx, body, false));
   TV_ASSIGN_OR_RETURN(auto name, OptString(body, "experiment_name"));
   ListQuery q;
   TV_ASSIGN_OR_RETURN(auto found, ExperimentsTable().List(
@@ -129,7 +129,7 @@ Result<Response> BaseExperimentId(ControlPlane& cp, RequestContext& ctx) {
 Result<Response> RegisterDataset(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(std::string name, ReqString(body, "dataset_name"));
-  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(ctx, cp, body, true));
+  TV_ASSIGN_OR_RETURN(json::object project, ProjectFor(cp, ctx, body, true));
   TV_ASSIGN_OR_RETURN(json::object fields, PickFields(body, DatasetFieldRules()));
   TV_ASSIGN_OR_RETURN(Created c,
                       cp.registry().EnsureDataset(StringField(project, "id"), name, fields, ctx.principal().user_id));
@@ -174,14 +174,14 @@ Result<Response> Self(ControlPlane&, RequestContext& ctx) {
 Result<Response> GetProject(ControlPlane& cp, RequestContext& ctx) {
   auto id = QueryString(ctx.request(), "id");
   if (!id) return InvalidArgument("Missing query parameter 'id'");
-  TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, *id));
+  TV_ASSIGN_OR_RETURN(json::object p, ProjectById(cp, ctx, *id));
   return JsonOk(p);
 }
 
 Result<Response> GetProjects(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(std::string id, ReqString(body, "id"));
-  TV_ASSIGN_OR_RETURN(json::object p, ProjectById(ctx, cp, id));
+  TV_ASSIGN_OR_RETURN(json::object p, ProjectById(cp, ctx, id));
   return JsonOk(json::array{std::move(p)});
 }
 
