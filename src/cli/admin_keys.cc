@@ -15,7 +15,7 @@
 #include "crypto/crypto.h"
 #include "crypto/master_key.h"
 #include "data/data_plane.h"
-#include "data/secrets.h"
+#include "data/secrets/secrets.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 
 namespace tv::cli {

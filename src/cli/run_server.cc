@@ -16,8 +16,9 @@
 #include "common/log.h"
 #include "control/control_plane.h"
 #include "crypto/master_key.h"
-#include "data/caching_control_plane_client.h"
+#include "data/link/caching_control_plane_client.h"
 #include "data/data_plane.h"
+#include "data/link/passthrough.h"
 #include "http/client.h"
 #include "http/info_routes.h"
 #include "http/outbound.h"
@@ -218,8 +219,8 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
     a.health.push_back({"data_db", [dp = a.data.get()] { return dp->CheckDatabase(); }});
   }
   if (role == Role::kData) {
-    a.data->RegisterControlPlaneProxy(
-        a.router, flags.control_plane_url,
+    data::AddControlPlanePassthrough(
+        a.router, a.data->outbound(), flags.control_plane_url,
         {[c = a.cache](const std::string& id) { c->InvalidateKey(id); },
          [c = a.cache](ObjectType type, const std::string& id) { c->InvalidateObject(type, id); }});
     a.health.push_back({"control_plane", [c = a.client.get()] { return c->Health(); }});

@@ -18,11 +18,11 @@
 
 #include "btql/prices.h"
 #include "common/clock.h"
-#include "data/control_plane_client.h"
-#include "data/functions.h"
-#include "data/proxy_cache.h"
-#include "data/secrets.h"
-#include "data/uploads.h"
+#include "data/link/control_plane_client.h"
+#include "data/functions/functions.h"
+#include "data/aiproxy/proxy_cache.h"
+#include "data/secrets/secrets.h"
+#include "data/rows/uploads.h"
 #include "http/outbound.h"
 #include "http/router.h"
 #include "http/tenancy.h"
@@ -66,13 +66,6 @@ class DataPlane {
                                                  DataPlaneOptions options);
 
   void RegisterRoutes(http::Router& router);
-  // Forwards the control plane's public routes to `control_plane_url`.
-  // The hooks run after a proxied deletion succeeds, so caches forget at once.
-  struct ProxyHooks {
-    std::function<void(const std::string& key_id)> on_key_deleted;
-    std::function<void(ObjectType type, const std::string& id)> on_object_deleted;
-  };
-  void RegisterControlPlaneProxy(http::Router& router, std::string control_plane_url, ProxyHooks hooks);
 
   // The URL clients reach this server at; upload URLs are built on it.
   void set_public_url(std::string url) { public_url_ = std::move(url); }

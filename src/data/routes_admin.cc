@@ -9,7 +9,7 @@
 
 #include "common/ids.h"
 #include "data/data_plane.h"
-#include "data/object_access.h"
+#include "data/rows/object_access.h"
 #include "http/json_io.h"
 
 namespace tv::data {

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "data/caching_control_plane_client.h"
+#include "data/link/caching_control_plane_client.h"
 #include "test_support.h"
 
 namespace tv::data {

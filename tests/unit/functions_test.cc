@@ -9,9 +9,9 @@
 #include <gtest/gtest.h>
 
 #include "data/data_plane.h"
-#include "data/environment_store.h"
-#include "data/function_store.h"
-#include "data/functions.h"
+#include "functions/environment_store.h"
+#include "functions/function_store.h"
+#include "data/functions/functions.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "test_support.h"
 

@@ -7,7 +7,7 @@
 #include "cli/in_process_client.h"
 #include "control/control_plane.h"
 #include "crypto/crypto.h"
-#include "data/caching_control_plane_client.h"
+#include "data/link/caching_control_plane_client.h"
 #include "data/data_plane.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "objstore/local/local_object_store.h"
