@@ -86,16 +86,17 @@ class TailCache {
     json::object row;
     size_t bytes;
   };
-  // A load under way.
+  // A load under way. Its fields are read and written only under mu_ (the
+  // analysis cannot name the cache's lock from here).
   struct Loading {
     std::vector<OwnedVersion> committed;  // handed over by ApplyCommitted, in commit order
     bool stale = false;                   // invalidated meanwhile: do not install
   };
 
-  // Loads and installs the object's tail (no lock held while it reads);
-  // `load` is this caller's registration in loading_. Returns the entry to
-  // read, locked by `read_lock`'s owner afterwards: installed, or private
-  // when the load went stale.
+  // Loads the object's tail with no lock held, then installs it and folds in
+  // what the committer handed over meanwhile; `load` is this caller's entry
+  // in loading_. Returns the tail for this caller to read: the installed
+  // one, or a private one when the load went stale (never installed).
   Result<std::shared_ptr<Entry>> LoadAndInstall(const std::string& object_id, const std::shared_ptr<Loading>& load)
       EXCLUDES(mu_);
   Status Load(const std::string& object_id, ObjectTail& tail);
