@@ -404,7 +404,7 @@ TEST_F(ResilienceTest, WriterRefusesRowsNestedDeeperThanReadersParse) {
 }
 
 // An object store whose next ranged Get (a tail load reading a WAL section)
-// blocks, once armed, until the test releases it.
+// reads, then blocks, once armed, until the test releases it.
 class GatedStore final : public ObjectStore {
  public:
   explicit GatedStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
@@ -416,11 +416,12 @@ class GatedStore final : public ObjectStore {
 
   Status Put(std::string_view key, std::string_view data) override { return inner_->Put(key, data); }
   Result<std::string> Get(std::string_view key, std::optional<objstore::ByteRange> range) override {
+    Result<std::string> bytes = inner_->Get(key, range);
     if (range && armed_.exchange(false)) {
       entered_.set_value();
       released_.wait();
     }
-    return inner_->Get(key, range);
+    return bytes;
   }
   Result<std::vector<objstore::ObjectEntry>> List(std::string_view prefix) override { return inner_->List(prefix); }
   Status Delete(std::string_view key) override { return inner_->Delete(key); }
@@ -459,6 +460,38 @@ TEST_F(ResilienceTest, CommitDoesNotWaitForAColdTailLoad) {
   // folded in the commit that landed during its load.
   EXPECT_EQ(Sorted(Ids(reader.get())), (std::set<std::string>{"a1"}));
   EXPECT_EQ(Sorted(Ids(Rows(a_))), (std::set<std::string>{"a1", "a2"}));
+}
+
+TEST_F(ResilienceTest, TailLoadedAcrossAPurgeIsNotKept) {
+  auto gated = std::make_unique<GatedStore>(Local(folder_));
+  GatedStore* gate = gated.get();
+  Open(Options(), std::move(gated));
+  MustWrite({W(a_, {Span("a1", "a1", std::nullopt, "one"), Span("a2", "a2", std::nullopt, "two")})});
+
+  // A cold read of A has read its WAL (a1 and a2) and stalls before its tail
+  // is installed.
+  gate->Arm();
+  std::future<void> entered = gate->Entered();
+  std::future<Result<ScanResult>> reader = std::async(std::launch::async, [&] {
+    ScanSpec spec;
+    spec.objects = {a_.ObjectId()};
+    return store_->Scan(spec);
+  });
+  ASSERT_EQ(entered.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "the load never read the WAL";
+
+  // a1 is purged meanwhile; the purge does not wait for the load either.
+  std::future<Result<PurgeReceipt>> purge = std::async(std::launch::async, [&] {
+    return store_->Purge({a_.ObjectId(), false, {"a1"}});
+  });
+  bool purged = purge.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  gate->Release();
+  EXPECT_TRUE(purged) << "the purge waited for the tail load";
+  Result<PurgeReceipt> receipt = purge.get();
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  (void)reader.get();  // it started before the purge: what it saw is its own
+
+  // The tail that load built from the old WAL is not the one reads use now.
+  EXPECT_EQ(Sorted(Ids(Rows(a_))), (std::set<std::string>{"a2"}));
 }
 
 }  // namespace
