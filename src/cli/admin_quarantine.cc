@@ -70,7 +70,7 @@ Status Run(const QuarantineArgs& a) {
     Print(a, json::object{{"recorded", recorded.size()}}, recorded);
     return Status::Ok();
   }
-  TV_ASSIGN_OR_RETURN(std::vector<std::string> ids, store::AllObjects(*db));
+  TV_ASSIGN_OR_RETURN(std::vector<std::string> ids, span_store->catalog().AllObjects());
   std::vector<store::QuarantineRecord> found;
   std::vector<std::string> touched;
   json::array errors;

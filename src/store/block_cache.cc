@@ -12,7 +12,7 @@ std::shared_ptr<const DecodedBlock> DecodedBlock::FromText(std::string text) {
 }
 
 std::shared_ptr<const DecodedBlock> BlockCache::Get(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second.lru);
@@ -20,7 +20,7 @@ std::shared_ptr<const DecodedBlock> BlockCache::Get(const std::string& key) {
 }
 
 void BlockCache::Put(const std::string& key, std::shared_ptr<const DecodedBlock> block) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (entries_.count(key)) return;
   size_t size = block->text.size() + block->starts.size() * 4;
   if (size > budget_) return;
@@ -36,7 +36,7 @@ void BlockCache::Put(const std::string& key, std::shared_ptr<const DecodedBlock>
 }
 
 void BlockCache::EraseWithPrefix(std::string_view prefix) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (std::string_view(it->first).substr(0, prefix.size()) == prefix) {
       bytes_ -= it->second.block->text.size() + it->second.block->starts.size() * 4;
@@ -49,7 +49,7 @@ void BlockCache::EraseWithPrefix(std::string_view prefix) {
 }
 
 size_t BlockCache::bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return bytes_;
 }
 

@@ -7,11 +7,12 @@
 
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace tv::store {
 
@@ -30,21 +31,21 @@ class BlockCache {
  public:
   explicit BlockCache(size_t budget_bytes) : budget_(budget_bytes) {}
 
-  std::shared_ptr<const DecodedBlock> Get(const std::string& key);
-  void Put(const std::string& key, std::shared_ptr<const DecodedBlock> block);
-  void EraseWithPrefix(std::string_view prefix);
-  size_t bytes() const;
+  std::shared_ptr<const DecodedBlock> Get(const std::string& key) EXCLUDES(mu_);
+  void Put(const std::string& key, std::shared_ptr<const DecodedBlock> block) EXCLUDES(mu_);
+  void EraseWithPrefix(std::string_view prefix) EXCLUDES(mu_);
+  size_t bytes() const EXCLUDES(mu_);
 
  private:
   struct Entry {
     std::shared_ptr<const DecodedBlock> block;
     std::list<std::string>::iterator lru;
   };
-  mutable std::mutex mu_;
-  size_t budget_;
-  size_t bytes_ = 0;
-  std::list<std::string> lru_;  // front: most recent
-  std::unordered_map<std::string, Entry> entries_;
+  mutable Mutex mu_;
+  const size_t budget_;
+  size_t bytes_ GUARDED_BY(mu_) = 0;
+  std::list<std::string> lru_ GUARDED_BY(mu_);  // front: most recent
+  std::unordered_map<std::string, Entry> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace tv::store

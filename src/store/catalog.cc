@@ -1,7 +1,14 @@
+// The catalog's WAL tables: store_meta, wal_chunk, wal_section, store_object
+// (docs/storage-format.md, "Catalog").
 #include "store/catalog.h"
 
 namespace tv::store {
 
+// Migration 2 of the data plane database. Migrations are never renumbered or
+// rewritten: this text stays exactly as it is, and a change to these tables
+// is a new migration. The `upload` table is created here for history's sake
+// but belongs to uploads (src/data/uploads.cc is its only user), not to the
+// catalog.
 std::string_view CatalogSchemaSql() {
   return R"sql(
 CREATE TABLE store_meta (
@@ -128,6 +135,60 @@ Result<std::vector<std::string>> Catalog::ObjectsOf(std::string_view org_id) {
       db_.Query("SELECT object_id FROM store_object WHERE org_id = $1 ORDER BY object_id", {std::string(org_id)}));
   std::vector<std::string> out;
   for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "object_id"));
+  return out;
+}
+
+Result<std::vector<std::string>> Catalog::AllObjects() {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT object_id FROM store_object UNION "
+                                                 "SELECT object_id FROM segment_set UNION "
+                                                 "SELECT object_id FROM wal_section ORDER BY object_id"));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "object_id"));
+  return out;
+}
+
+Status Catalog::ReplaceChunk(const std::string& old_key, const ChunkRewrite& with, const std::string& delete_after) {
+  return db_.Transaction([&](meta::MetaStore& tx) -> Status {
+    TV_ASSIGN_OR_RETURN(meta::Rows old, tx.Query("SELECT bytes, min_xact, max_xact, created FROM wal_chunk "
+                                                 "WHERE chunk_key = $1",
+                                                 {old_key}));
+    if (old.empty()) return Unavailable("WAL chunk {} changed during the purge; retry it", old_key);
+    TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM wal_section WHERE chunk_key = $1", {old_key}).status());
+    TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM wal_chunk WHERE chunk_key = $1", {old_key}).status());
+    if (!with.key.empty()) {
+      TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO wal_chunk (chunk_key, bytes, min_xact, max_xact, created) "
+                                    "VALUES ($1, $2, $3, $4, $5)",
+                                    {with.key, static_cast<int64_t>(with.bytes), old.Int(0, "min_xact"),
+                                     old.Int(0, "max_xact"), old.Text(0, "created")})
+                             .status());
+      for (const auto& s : with.sections) {
+        TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO wal_section (object_id, min_xact, chunk_key, byte_offset, "
+                                      "byte_length, max_xact, row_count) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                      {s.object_id, static_cast<int64_t>(s.min_xact), with.key,
+                                       static_cast<int64_t>(s.offset), static_cast<int64_t>(s.length),
+                                       static_cast<int64_t>(s.max_xact), static_cast<int64_t>(s.row_count)})
+                               .status());
+      }
+    }
+    return AddGarbage(tx, old_key, delete_after, "purged WAL chunk");
+  });
+}
+
+Result<std::vector<std::string>> Catalog::ChunkKeys() {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT chunk_key AS k FROM wal_chunk"));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "k"));
+  return out;
+}
+
+Result<std::vector<Backlog>> Catalog::LoadBacklog() {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows,
+                      db_.Query("SELECT object_id, SUM(row_count) AS row_count, SUM(byte_length) AS bytes, "
+                                "MIN(min_xact) AS oldest FROM wal_section GROUP BY object_id"));
+  std::vector<Backlog> out;
+  for (size_t i = 0; i < rows.size(); ++i)
+    out.push_back({rows.Text(i, "object_id"), static_cast<uint64_t>(rows.Int(i, "row_count")),
+                   static_cast<uint64_t>(rows.Int(i, "bytes")), static_cast<XactId>(rows.Int(i, "oldest"))});
   return out;
 }
 

@@ -70,10 +70,10 @@ Compactor::Compactor(Catalog& catalog, objstore::ObjectStore& objects, TailCache
 
 Compactor::~Compactor() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -111,7 +111,7 @@ CompactReport Compactor::Report(const BuiltSegment& built, uint64_t merged) {
 Status Compactor::Swap(const SegmentSet& from, SetChange change) {
   change.now = Now();
   change.delete_after = Later(options_.grace);
-  Status cas = CommitSetChange(catalog_.db(), from, change);
+  Status cas = catalog_.CommitSetChange(from, change);
   if (!cas.ok()) {
     for (const auto& s : change.add) (void)objects_.Delete(s.key);  // never part of a set
     return cas;
@@ -135,7 +135,7 @@ Status Compactor::DeleteGarbage(const std::string& key) {
   tails_.segment_cache().Forget(key);
   TV_RETURN_IF_ERROR(
       RetryUnavailable("delete " + key, options_.storage_deadline, [&] { return objects_.Delete(key); }));
-  return ForgetGarbage(catalog_.db(), key);
+  return catalog_.ForgetGarbage(key);
 }
 
 Result<CompactReport> Compactor::Fold(const std::string& object_id) {
@@ -246,7 +246,7 @@ Result<CompactReport> Compactor::MergeTiers(const std::string& object_id) {
     return rows <= base ? 0 : static_cast<int>(std::log(static_cast<double>(rows) / base) / std::log(double(fanin)));
   };
   for (int conflicts = 0;;) {
-    TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(catalog_.db(), object_id));
+    TV_ASSIGN_OR_RETURN(SegmentSet set, catalog_.LoadSegmentSet(object_id));
     size_t n = set.segments.size();
     if (n < 2) return total;
     int t = tier(set.segments[n - 1].rows);
@@ -270,23 +270,23 @@ Result<CompactReport> Compactor::MergeTiers(const std::string& object_id) {
 Result<CompactReport> Compactor::CompactObject(const std::string& object_id) {
   Result<CompactReport> r = CompactObjectOnce(object_id);
   if (r.ok()) {
-    NoteSuccess(objects_failing_, object_id, "compaction");
+    NoteSuccess(Failing::kObject, object_id, "compaction");
   } else {
     ++failures_total_;
-    NoteFailure(objects_failing_, object_id, r.status(), "compaction");
+    NoteFailure(Failing::kObject, object_id, r.status(), "compaction");
   }
   return r;
 }
 
 Result<CompactReport> Compactor::CompactObjectOnce(const std::string& object_id) {
-  std::lock_guard<std::mutex> run(run_mu_);
+  MutexLock run(run_mu_);
   CompactReport report;
   TV_ASSIGN_OR_RETURN(CompactReport folded, Fold(object_id));
   report.Add(folded);
   TV_ASSIGN_OR_RETURN(CompactReport merged, MergeTiers(object_id));
   report.Add(merged);
   report.objects = report.segments_written ? 1 : 0;
-  std::lock_guard<std::mutex> lock(totals_mu_);
+  MutexLock lock(totals_mu_);
   totals_.Add(report);
   return report;
 }
@@ -297,7 +297,7 @@ Result<CompactReport> Compactor::CompactAll(const std::vector<std::string>* only
   if (only) {
     ids = *only;
   } else {
-    TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
+    TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, catalog_.LoadBacklog());
     for (const auto& b : backlog) ids.push_back(b.object_id);
   }
   CompactReport total;
@@ -315,23 +315,31 @@ Result<CompactReport> Compactor::CompactAll(const std::vector<std::string>* only
 }
 
 Status Compactor::SweepGarbage() {
-  TV_ASSIGN_OR_RETURN(std::vector<Garbage> due, DueGarbage(catalog_.db(), Now(), 1000));
+  TV_ASSIGN_OR_RETURN(std::vector<Garbage> due, catalog_.DueGarbage(Now(), 1000));
   for (const auto& g : due) {
-    if (!RetryDue(garbage_failing_, g.key)) continue;
+    if (!RetryDue(Failing::kGarbage, g.key)) continue;
     if (Status s = DeleteGarbage(g.key); !s.ok()) {
-      NoteFailure(garbage_failing_, g.key, s, "deletion of garbage");
+      NoteFailure(Failing::kGarbage, g.key, s, "deletion of garbage");
     } else {
-      NoteSuccess(garbage_failing_, g.key, "deletion of garbage");
+      NoteSuccess(Failing::kGarbage, g.key, "deletion of garbage");
     }
   }
   return Status::Ok();
 }
 
-void Compactor::NoteFailure(FailureMap& failures, const std::string& key, const Status& s, std::string_view what) {
+Compactor::FailureMap& Compactor::FailuresOf(Failing which) {
+  return which == Failing::kObject ? objects_failing_ : garbage_failing_;
+}
+
+const Compactor::FailureMap& Compactor::FailuresOf(Failing which) const {
+  return which == Failing::kObject ? objects_failing_ : garbage_failing_;
+}
+
+void Compactor::NoteFailure(Failing which, const std::string& key, const Status& s, std::string_view what) {
   CompactionFailure f;
   {
-    std::lock_guard<std::mutex> lock(failures_mu_);
-    CompactionFailure& slot = failures[key];
+    MutexLock lock(failures_mu_);
+    CompactionFailure& slot = FailuresOf(which)[key];
     slot.key = key;
     ++slot.failures;
     slot.last_error = s.message();
@@ -347,50 +355,50 @@ void Compactor::NoteFailure(FailureMap& failures, const std::string& key, const 
                FormatTimestamp(f.next_retry_micros), f.last_error);
 }
 
-void Compactor::NoteSuccess(FailureMap& failures, const std::string& key, std::string_view what) {
-  std::lock_guard<std::mutex> lock(failures_mu_);
+void Compactor::NoteSuccess(Failing which, const std::string& key, std::string_view what) {
+  MutexLock lock(failures_mu_);
+  FailureMap& failures = FailuresOf(which);
   auto it = failures.find(key);
   if (it == failures.end()) return;
   spdlog::info("{} of {} succeeded after {} failures", what, key, it->second.failures);
   failures.erase(it);
 }
 
-bool Compactor::RetryDue(const FailureMap& failures, const std::string& key) const {
-  std::lock_guard<std::mutex> lock(failures_mu_);
+bool Compactor::RetryDue(Failing which, const std::string& key) const {
+  MutexLock lock(failures_mu_);
+  const FailureMap& failures = FailuresOf(which);
   auto it = failures.find(key);
   return it == failures.end() || clock_.NowMicros() >= it->second.next_retry_micros;
 }
 
 std::vector<CompactionFailure> Compactor::Failures() const {
-  std::lock_guard<std::mutex> lock(failures_mu_);
+  MutexLock lock(failures_mu_);
   std::vector<CompactionFailure> out;
   for (const auto& [key, f] : objects_failing_) out.push_back(f);
   return out;
 }
 
 std::optional<CompactionFailure> Compactor::FailureOf(const std::string& object_id) const {
-  std::lock_guard<std::mutex> lock(failures_mu_);
+  MutexLock lock(failures_mu_);
   auto it = objects_failing_.find(object_id);
   if (it == objects_failing_.end()) return std::nullopt;
   return it->second;
 }
 
 uint64_t Compactor::failing_objects() const {
-  std::lock_guard<std::mutex> lock(failures_mu_);
+  MutexLock lock(failures_mu_);
   return objects_failing_.size();
 }
 
 Status Compactor::SweepOrphans(XactId started) {
-  std::lock_guard<std::mutex> run(run_mu_);
-  auto keys = [&](std::string_view sql) -> Result<std::unordered_set<std::string>> {
-    TV_ASSIGN_OR_RETURN(meta::Rows rows, catalog_.db().Query(sql));
-    std::unordered_set<std::string> out;
-    for (size_t i = 0; i < rows.size(); ++i) out.insert(rows.Text(i, "k"));
-    return out;
+  MutexLock run(run_mu_);
+  auto keys = [](Result<std::vector<std::string>> listed) -> Result<std::unordered_set<std::string>> {
+    TV_RETURN_IF_ERROR(listed.status());
+    return std::unordered_set<std::string>(listed->begin(), listed->end());
   };
-  TV_ASSIGN_OR_RETURN(auto live_segments, keys("SELECT segment_key AS k FROM segment"));
-  TV_ASSIGN_OR_RETURN(auto live_chunks, keys("SELECT chunk_key AS k FROM wal_chunk"));
-  TV_ASSIGN_OR_RETURN(auto garbage, keys("SELECT object_key AS k FROM store_garbage"));
+  TV_ASSIGN_OR_RETURN(auto live_segments, keys(catalog_.SegmentKeys()));
+  TV_ASSIGN_OR_RETURN(auto live_chunks, keys(catalog_.ChunkKeys()));
+  TV_ASSIGN_OR_RETURN(auto garbage, keys(catalog_.GarbageKeys()));
   size_t deleted = 0;
   TV_ASSIGN_OR_RETURN(auto segments, objects_.List("seg/"));
   for (const auto& e : segments) {
@@ -398,11 +406,10 @@ Status Compactor::SweepOrphans(XactId started) {
     TV_RETURN_IF_ERROR(objects_.Delete(e.key));
     ++deleted;
   }
-  TV_ASSIGN_OR_RETURN(auto chunks, objects_.List("wal/"));
+  TV_ASSIGN_OR_RETURN(auto chunks, objects_.List(kWalPrefix));
   for (const auto& e : chunks) {
     if (live_chunks.count(e.key) || garbage.count(e.key)) continue;
-    // wal/<first xact>-<8 hex>.tvwal
-    Result<XactId> first = ParseXact(std::string_view(e.key).substr(4, 19), "chunk key");
+    Result<XactId> first = WalChunkFirstXact(e.key);
     if (!first.ok() || *first > started) continue;
     TV_RETURN_IF_ERROR(objects_.Delete(e.key));
     ++deleted;
@@ -412,7 +419,7 @@ Status Compactor::SweepOrphans(XactId started) {
 }
 
 Status Compactor::RefreshBacklog() {
-  TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, LoadBacklog(catalog_.db()));
+  TV_ASSIGN_OR_RETURN(std::vector<Backlog> backlog, catalog_.LoadBacklog());
   uint64_t rows = 0, bytes = 0;
   XactId oldest = 0;
   for (const auto& b : backlog) {
@@ -435,29 +442,31 @@ double Compactor::indexing_lag_seconds() const {
 
 void Compactor::Request(const std::vector<std::string>& object_ids) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     requested_.insert(object_ids.begin(), object_ids.end());
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void Compactor::Loop() {
   if (Status s = SweepOrphans(watermark_()); !s.ok()) spdlog::warn("orphan sweep: {}", s.message());
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
-    cv_.wait_for(lock, options_.poll, [&] { return stop_ || !requested_.empty(); });
+    auto deadline = std::chrono::steady_clock::now() + options_.poll;
+    while (!stop_ && requested_.empty())
+      if (!cv_.WaitUntil(mu_, deadline)) break;
     if (stop_) break;
     std::set<std::string> requested = std::exchange(requested_, {});
-    lock.unlock();
+    lock.Unlock();
     // Each step on its own: one object's failure (backed off, see
     // NoteFailure) never keeps the others, the backlog or the sweep waiting.
-    Result<std::vector<Backlog>> backlog = LoadBacklog(catalog_.db());
+    Result<std::vector<Backlog>> backlog = catalog_.LoadBacklog();
     if (!backlog.ok()) spdlog::warn("background compaction: {}", backlog.status().message());
     int64_t now_s = clock_.NowMicros() / 1000000;
     for (const auto& b : backlog.ok() ? *backlog : std::vector<Backlog>()) {
       bool due = requested.count(b.object_id) || b.rows >= options_.fold_rows || b.bytes >= options_.fold_bytes ||
                  now_s - XactSeconds(b.oldest) >= options_.fold_age.count();
-      if (!due || !RetryDue(objects_failing_, b.object_id)) continue;
+      if (!due || !RetryDue(Failing::kObject, b.object_id)) continue;
       Result<CompactReport> r = CompactObject(b.object_id);
       if (r.ok() && r->segments_written)
         spdlog::debug("compacted {}: {} rows, {} → {} bytes in {:.3f}s", b.object_id, r->rows, r->raw_bytes, r->bytes,
@@ -465,7 +474,7 @@ void Compactor::Loop() {
     }
     if (Status s = RefreshBacklog(); !s.ok()) spdlog::warn("WAL backlog: {}", s.message());
     if (Status s = SweepGarbage(); !s.ok()) spdlog::warn("garbage sweep: {}", s.message());
-    lock.lock();
+    lock.Lock();
   }
 }
 

@@ -9,21 +9,22 @@
 // docs/storage-format.md, "Segment sets and compaction".
 //
 // Thread-safety: safe for concurrent use; compactions in one process run one
-// at a time.
+// at a time (run_mu_, held across a compaction's object-storage I/O: only
+// compactions, purges and the orphan sweep take it, never the ingest path or
+// readers). The other locks guard bookkeeping and are never held across I/O.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "objstore/object_store.h"
 #include "store/catalog.h"
 #include "store/segment_set.h"
@@ -88,14 +89,14 @@ class Compactor {
 
   // Folds the object's tail and merges its set until no rule applies. A
   // failure is remembered for the object (Failures()) until it succeeds.
-  Result<CompactReport> CompactObject(const std::string& object_id);
+  Result<CompactReport> CompactObject(const std::string& object_id) EXCLUDES(run_mu_);
   // Every object with rows waiting (or every object in `only`, if given).
   // One object's failure does not stop the others: it is listed in the
   // report's `failed`. Refreshes the backlog figures whatever happened.
-  Result<CompactReport> CompactAll(const std::vector<std::string>* only = nullptr);
+  Result<CompactReport> CompactAll(const std::vector<std::string>* only = nullptr) EXCLUDES(run_mu_);
   // Asks the background loop to compact these objects now, without waiting
   // for the fold thresholds (other objects keep theirs).
-  void Request(const std::vector<std::string>& object_ids);
+  void Request(const std::vector<std::string>& object_ids) EXCLUDES(mu_);
   // Deletes superseded objects whose grace period has passed; one that
   // cannot be deleted is retried later with backoff, the rest go on.
   Status SweepGarbage();
@@ -108,10 +109,20 @@ class Compactor {
   // lists, and WAL chunks the catalog never committed that are older than
   // `started` (newer ones may be commits in flight). Run before this
   // process compacts anything (the background loop runs it first).
-  Status SweepOrphans(XactId started);
+  Status SweepOrphans(XactId started) EXCLUDES(run_mu_);
 
-  // Holds off compaction in this process while the caller changes sets.
-  std::unique_lock<std::mutex> Exclusive() { return std::unique_lock<std::mutex>(run_mu_); }
+  // Holds off compaction in this process while it lives (a caller changing
+  // sets itself, like a purge).
+  class SCOPED_CAPABILITY ExclusiveScope {
+   public:
+    explicit ExclusiveScope(Compactor& compactor) ACQUIRE(compactor.run_mu_) : mu_(compactor.run_mu_) { mu_.Lock(); }
+    ~ExclusiveScope() RELEASE() { mu_.Unlock(); }
+    ExclusiveScope(const ExclusiveScope&) = delete;
+    ExclusiveScope& operator=(const ExclusiveScope&) = delete;
+
+   private:
+    Mutex& mu_;
+  };
   const CompactorOptions& options() const { return options_; }
 
   // Metrics.
@@ -119,35 +130,39 @@ class Compactor {
   uint64_t backlog_bytes() const { return backlog_bytes_.load(); }
   double indexing_lag_seconds() const;  // age of the oldest uncompacted row
   // Objects whose last compaction failed, and failures since start.
-  std::vector<CompactionFailure> Failures() const;
-  std::optional<CompactionFailure> FailureOf(const std::string& object_id) const;
-  uint64_t failing_objects() const;
+  std::vector<CompactionFailure> Failures() const EXCLUDES(failures_mu_);
+  std::optional<CompactionFailure> FailureOf(const std::string& object_id) const EXCLUDES(failures_mu_);
+  uint64_t failing_objects() const EXCLUDES(failures_mu_);
   uint64_t failures_total() const { return failures_total_.load(); }
   // Recomputes the WAL backlog figures (the loop does this every round).
   Status RefreshBacklog();
-  CompactReport totals() const {
-    std::lock_guard<std::mutex> lock(totals_mu_);
+  CompactReport totals() const EXCLUDES(totals_mu_) {
+    MutexLock lock(totals_mu_);
     return totals_;
   }
 
  private:
-  Result<CompactReport> Fold(const std::string& object_id);
-  Result<CompactReport> MergeTiers(const std::string& object_id);
+  Result<CompactReport> Fold(const std::string& object_id) REQUIRES(run_mu_);
+  Result<CompactReport> MergeTiers(const std::string& object_id) REQUIRES(run_mu_);
   // Merges segments [first, first + count) of `set` into one.
-  Result<CompactReport> MergeRun(const SegmentSet& set, size_t first, size_t count);
+  Result<CompactReport> MergeRun(const SegmentSet& set, size_t first, size_t count) REQUIRES(run_mu_);
   static CompactReport Report(const BuiltSegment& built, uint64_t merged);
   // Commits `change` against `from` (CAS). On success the loaded tail moves
   // onto the new set; on failure the segments it would add are deleted.
-  Status Swap(const SegmentSet& from, SetChange change);
+  Status Swap(const SegmentSet& from, SetChange change) REQUIRES(run_mu_);
   std::string Now() const;
   std::string Later(std::chrono::seconds by) const;
-  void Loop();
-  Result<CompactReport> CompactObjectOnce(const std::string& object_id);
-  // Backoff bookkeeping for `failures` (objects_failing_ or garbage_failing_).
+  void Loop() EXCLUDES(mu_, run_mu_);
+  Result<CompactReport> CompactObjectOnce(const std::string& object_id) EXCLUDES(run_mu_);
+  // Backoff bookkeeping, per object (compactions) or per key (garbage).
   using FailureMap = std::map<std::string, CompactionFailure>;
-  void NoteFailure(FailureMap& failures, const std::string& key, const Status& s, std::string_view what);
-  void NoteSuccess(FailureMap& failures, const std::string& key, std::string_view what);
-  bool RetryDue(const FailureMap& failures, const std::string& key) const;
+  enum class Failing { kObject, kGarbage };
+  FailureMap& FailuresOf(Failing which) REQUIRES(failures_mu_);
+  const FailureMap& FailuresOf(Failing which) const REQUIRES(failures_mu_);
+  void NoteFailure(Failing which, const std::string& key, const Status& s, std::string_view what)
+      EXCLUDES(failures_mu_);
+  void NoteSuccess(Failing which, const std::string& key, std::string_view what) EXCLUDES(failures_mu_);
+  bool RetryDue(Failing which, const std::string& key) const EXCLUDES(failures_mu_);
 
   Catalog& catalog_;
   objstore::ObjectStore& objects_;
@@ -156,20 +171,20 @@ class Compactor {
   std::function<XactId()> watermark_;
   CompactorOptions options_;
 
-  std::mutex run_mu_;  // one compaction at a time
-  mutable std::mutex totals_mu_;
-  CompactReport totals_;
+  Mutex run_mu_;  // one compaction at a time
+  mutable Mutex totals_mu_;
+  CompactReport totals_ GUARDED_BY(totals_mu_);
   std::atomic<uint64_t> backlog_rows_{0}, backlog_bytes_{0};
   std::atomic<XactId> oldest_waiting_{0};
-  mutable std::mutex failures_mu_;
-  FailureMap objects_failing_;  // GUARDED_BY(failures_mu_)
-  FailureMap garbage_failing_;  // GUARDED_BY(failures_mu_)
+  mutable Mutex failures_mu_;
+  FailureMap objects_failing_ GUARDED_BY(failures_mu_);
+  FailureMap garbage_failing_ GUARDED_BY(failures_mu_);
   std::atomic<uint64_t> failures_total_{0};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::set<std::string> requested_;  // GUARDED_BY(mu_)
+  Mutex mu_;  // the background loop's wake-ups
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::set<std::string> requested_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -6,11 +6,11 @@
 // segments. The tail and the segment set it was loaded with are one
 // consistent view of the object.
 //
-// Thread-safety: none of its own; the TailCache guards each tail with `mu`.
+// Thread-safety: none of its own (a plain value, movable); the TailCache
+// guards each installed tail with a lock.
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,11 +66,6 @@ class ObjectTail {
 
   size_t bytes() const { return bytes_; }
   XactId max_xact() const { return max_xact_; }
-
-  std::mutex mu;
-  bool loaded = false;
-  bool evicted = false;  // dropped from the cache; readers take a fresh tail
-  uint64_t last_used = 0;
 
  private:
   void IndexTerms(uint32_t number, const json::object& row);

@@ -6,7 +6,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value_from.hpp>
 
-#include "crypto/crypto.h"
 #include "store/retry.h"
 #include "store/span_store.h"
 
@@ -99,215 +98,282 @@ json::object PurgeReceipt::ToJson() const {
                       {"attachment_keys", json::value_from(attachment_keys)}};
 }
 
-Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
-  auto exclusive = compactor_->Exclusive();
-  const std::string& object_id = req.object_id;
-  meta::MetaStore& db = catalog_.db();
-  PurgeReceipt receipt;
-  receipt.object_id = object_id;
-  std::set<std::string> purged(req.ids.begin(), req.ids.end());
-  std::set<std::string> attachments;
+namespace {
+
+// One purge of one object, phase by phase. Each phase reads what the ones
+// before it found; SpanStore::Purge runs them in order, exclusive of
+// compaction.
+class ObjectPurge {
+ public:
+  ObjectPurge(const PurgeRequest& req, Catalog& catalog, objstore::ObjectStore& objects, SegmentCache& segments,
+              Compactor& compactor, QuarantineLog& quarantine, TailCache& tails, const Clock& clock, bool compress)
+      : req_(req),
+        catalog_(catalog),
+        objects_(objects),
+        segments_(segments),
+        compactor_(compactor),
+        quarantine_(quarantine),
+        tails_(tails),
+        compress_(compress),
+        now_(FormatTimestamp(clock.NowMicros())),
+        purged_(req.ids.begin(), req.ids.end()) {
+    receipt_.object_id = req.object_id;
+  }
+
+  Result<PurgeReceipt> Run() {
+    TV_RETURN_IF_ERROR(Survey());
+    TV_RETURN_IF_ERROR(RewriteSegments());
+    TV_RETURN_IF_ERROR(RewriteChunks());
+    TV_RETURN_IF_ERROR(DeleteOldBytes());
+    TV_RETURN_IF_ERROR(Forget());
+    receipt_.ids.assign(purged_.begin(), purged_.end());
+    receipt_.attachment_keys.assign(attachments_.begin(), attachments_.end());
+    return std::move(receipt_);
+  }
+
+ private:
   // A quarantined WAL line that names a purged row carries this id in its
   // parsed stand-in (never a real row id: it has a NUL).
-  static const std::string kQuarantinedDoomed = std::string("\0quarantined", 12);
-  auto doomed = [&](std::string_view id) {
-    return req.all || id == kQuarantinedDoomed || purged.count(std::string(id));
-  };
-
-  // What there is: the set's segments and the WAL sections of the object.
-  TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(db, object_id));
-  std::vector<std::shared_ptr<const Segment>> segments;
-  for (const auto& meta : set.segments) {
-    TV_ASSIGN_OR_RETURN(auto seg, segments_.Open(meta.key, meta.bytes));
-    segments.push_back(std::move(seg));
+  static const std::string& QuarantinedDoomed() {
+    static const std::string kId = std::string("\0quarantined", 12);
+    return kId;
   }
-  TV_ASSIGN_OR_RETURN(std::vector<SectionRef> sections, catalog_.Sections(object_id));
-  std::vector<std::vector<Line>> section_lines;
-  for (const auto& ref : sections) {
-    std::string bytes;
-    TV_RETURN_IF_ERROR(RetryUnavailable("read " + ref.chunk_key, kStorageDeadline, [&]() -> Status {
-      TV_ASSIGN_OR_RETURN(bytes, objects_.Get(ref.chunk_key, objstore::ByteRange{ref.offset, ref.length}));
-      return Status::Ok();
-    }));
-    TV_ASSIGN_OR_RETURN(DecodedSection section, DecodeSection(bytes, ref.chunk_key));
-    TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, object_id, ref.chunk_key, quarantine_));
-    // A quarantined line goes with the purged row it is a version of.
-    for (auto& l : lines) {
-      if (l.undecodable && (req.all || QuarantinedLineOf(l, purged))) l.row["id"] = kQuarantinedDoomed;
-      l.text = {};  // keep the parsed rows but not views into the section dropped here
+  bool Doomed(std::string_view id) const {
+    return req_.all || id == QuarantinedDoomed() || purged_.count(std::string(id));
+  }
+  const std::string& object_id() const { return req_.object_id; }
+
+  // What there is: the set's segments and the object's WAL sections, parsed;
+  // and the ids to purge, grown by the comments on them.
+  Status Survey() {
+    TV_ASSIGN_OR_RETURN(set_, catalog_.LoadSegmentSet(object_id()));
+    for (const auto& meta : set_.segments) {
+      TV_ASSIGN_OR_RETURN(auto seg, segments_.Open(meta.key, meta.bytes));
+      segments_open_.push_back(std::move(seg));
     }
-    section_lines.push_back(std::move(lines));
-  }
-  // Comments on a purged row are purged with it.
-  if (!req.all) {
-    for (const auto& seg : segments)
-      for (uint32_t r = 0; r < seg->rows(); ++r)
-        if (seg->comment(r) && purged.count(std::string(seg->comment_target(r))))
-          purged.insert(std::string(seg->id(r)));
-    for (const auto& lines : section_lines)
-      for (const auto& l : lines)
-        if (std::string_view t = CommentTarget(l.row); !t.empty() && purged.count(std::string(t)))
-          purged.insert(StringField(l.row, "id"));
+    TV_ASSIGN_OR_RETURN(sections_, catalog_.Sections(object_id()));
+    for (const auto& ref : sections_) {
+      std::string bytes;
+      TV_RETURN_IF_ERROR(RetryUnavailable("read " + ref.chunk_key, kStorageDeadline, [&]() -> Status {
+        TV_ASSIGN_OR_RETURN(bytes, objects_.Get(ref.chunk_key, objstore::ByteRange{ref.offset, ref.length}));
+        return Status::Ok();
+      }));
+      TV_ASSIGN_OR_RETURN(DecodedSection section, DecodeSection(bytes, ref.chunk_key));
+      TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, object_id(), ref.chunk_key, quarantine_));
+      // A quarantined line goes with the purged row it is a version of.
+      for (auto& l : lines) {
+        if (l.undecodable && (req_.all || QuarantinedLineOf(l, purged_))) l.row["id"] = QuarantinedDoomed();
+        l.text = {};  // keep the parsed rows but not views into the section dropped here
+      }
+      section_lines_.push_back(std::move(lines));
+    }
+    if (!req_.all) AddComments();
+    return Status::Ok();
   }
 
-  // 1. Segments: rewrite each one that holds a purged id.
-  std::string now = FormatTimestamp(clock_.NowMicros());
-  SetChange change;
-  change.through = set.through;
-  change.history_from = set.history_from;
-  change.now = now;
-  change.delete_after = now;
-  const CompactorOptions& copts = compactor_->options();
-  std::vector<std::string> written;
-  for (size_t s = 0; s < segments.size(); ++s) {
-    const Segment& seg = *segments[s];
+  // Comments on a purged row are purged with it.
+  void AddComments() {
+    for (const auto& seg : segments_open_)
+      for (uint32_t r = 0; r < seg->rows(); ++r)
+        if (seg->comment(r) && purged_.count(std::string(seg->comment_target(r))))
+          purged_.insert(std::string(seg->id(r)));
+    for (const auto& lines : section_lines_)
+      for (const auto& l : lines)
+        if (std::string_view t = CommentTarget(l.row); !t.empty() && purged_.count(std::string(t)))
+          purged_.insert(StringField(l.row, "id"));
+  }
+
+  // Phase 1: every segment holding a purged id is rewritten without it, and
+  // the set swapped (CAS) to the rewritten ones.
+  Status RewriteSegments() {
+    SetChange change;
+    change.through = set_.through;
+    change.history_from = set_.history_from;
+    change.now = now_;
+    change.delete_after = now_;
+    std::vector<std::string> written;
+    for (size_t s = 0; s < segments_open_.size(); ++s) {
+      TV_ASSIGN_OR_RETURN(std::optional<SegmentMeta> meta,
+                          RewriteSegment(*segments_open_[s], set_.segments[s], change));
+      if (!meta) continue;
+      written.push_back(meta->key);
+      change.add.push_back(std::move(*meta));
+    }
+    if (change.remove.empty()) return Status::Ok();
+    Status cas = catalog_.CommitSetChange(set_, change);
+    if (cas.ok()) return cas;
+    for (const auto& key : written) (void)objects_.Delete(key);
+    return cas.code() == StatusCode::kAlreadyExists ? Unavailable("the object changed during the purge; retry it")
+                                                    : cas;
+  }
+
+  // One segment without its purged states: nullopt when it holds none, or
+  // when nothing is left of it (it just goes); the old key joins
+  // `change.remove` either way it changes.
+  Result<std::optional<SegmentMeta>> RewriteSegment(const Segment& seg, const SegmentMeta& old, SetChange& change) {
     uint64_t drop = 0;
-    for (uint32_t r = 0; r < seg.rows(); ++r) drop += doomed(seg.id(r)) ? 1 : 0;
-    if (drop == 0) continue;
-    receipt.versions_removed += drop;
-    change.remove.push_back(set.segments[s].key);
-    SegmentWriter writer(object_id, seg.min_xact(), seg.max_xact(), copts.block_bytes, copts.compress);
+    for (uint32_t r = 0; r < seg.rows(); ++r) drop += Doomed(seg.id(r)) ? 1 : 0;
+    if (drop == 0) return std::optional<SegmentMeta>();
+    receipt_.versions_removed += drop;
+    change.remove.push_back(old.key);
+    const CompactorOptions& copts = compactor_.options();
+    SegmentWriter writer(object_id(), seg.min_xact(), seg.max_xact(), copts.block_bytes, copts.compress);
     for (uint32_t r = 0; r < seg.rows(); ++r) {
       TV_ASSIGN_OR_RETURN(RowPtr row, seg.Row(r));
-      if (doomed(seg.id(r))) {
-        if (row) CollectAttachments(*row, attachments);
+      if (Doomed(seg.id(r))) {
+        if (row) CollectAttachments(*row, attachments_);
         continue;
       }
       TV_RETURN_IF_ERROR(writer.Add({seg.xact(r), std::string(seg.id(r)), row}));
     }
-    if (writer.rows() == 0) continue;  // nothing left: the segment just goes
-    BuiltSegment built = writer.Finish();
-    TV_ASSIGN_OR_RETURN(SegmentMeta meta, compactor_->WriteSegment(object_id, std::move(built), "purge into"));
-    written.push_back(meta.key);
-    change.add.push_back(std::move(meta));
-    ++receipt.segments_rewritten;
-  }
-  if (!change.remove.empty()) {
-    Status cas = CommitSetChange(db, set, change);
-    if (!cas.ok()) {
-      for (const auto& key : written) (void)objects_.Delete(key);
-      return cas.code() == StatusCode::kAlreadyExists ? Unavailable("the object changed during the purge; retry it")
-                                                      : cas;
-    }
+    if (writer.rows() == 0) return std::optional<SegmentMeta>();
+    TV_ASSIGN_OR_RETURN(SegmentMeta meta, compactor_.WriteSegment(object_id(), writer.Finish(), "purge into"));
+    ++receipt_.segments_rewritten;
+    return std::optional<SegmentMeta>(std::move(meta));
   }
 
-  // 2. WAL chunks: rewrite each one with a version of a purged id.
-  std::set<std::string> chunks;
-  for (size_t i = 0; i < sections.size(); ++i)
-    for (const auto& l : section_lines[i])
-      if (doomed(StringField(l.row, "id"))) chunks.insert(sections[i].chunk_key);
-  for (const auto& chunk_key : chunks) {
+  // Phase 2: every WAL chunk holding a version of a purged id is rewritten
+  // without it (other objects' sections copied unchanged) and the catalog
+  // repointed to the new chunk.
+  Status RewriteChunks() {
+    std::set<std::string> chunks;
+    for (size_t i = 0; i < sections_.size(); ++i)
+      for (const auto& l : section_lines_[i])
+        if (Doomed(StringField(l.row, "id"))) chunks.insert(sections_[i].chunk_key);
+    for (const auto& chunk_key : chunks) TV_RETURN_IF_ERROR(RewriteChunk(chunk_key));
+    return Status::Ok();
+  }
+
+  Status RewriteChunk(const std::string& chunk_key) {
     std::string bytes;
     TV_RETURN_IF_ERROR(RetryUnavailable("read " + chunk_key, kStorageDeadline, [&]() -> Status {
       TV_ASSIGN_OR_RETURN(bytes, objects_.Get(chunk_key));
       return Status::Ok();
     }));
     TV_ASSIGN_OR_RETURN(std::vector<DecodedSection> decoded, DecodeChunk(bytes, chunk_key));
-    ChunkBuilder builder(options_.writer.compress);
+    ChunkBuilder builder(compress_);
     XactId first = 0;
     for (const auto& section : decoded) {
-      if (section.object_id != object_id) {
+      if (section.object_id != object_id()) {
         builder.AddSection(section.object_id, section.jsonl, section.row_count, section.min_xact, section.max_xact);
         first = first ? std::min(first, section.min_xact) : section.min_xact;
         continue;
       }
-      TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, object_id, chunk_key, quarantine_));
-      std::string kept;
-      uint32_t rows = 0;
-      XactId lo = 0, hi = 0;
-      for (const auto& l : lines) {
-        bool names_purged = l.undecodable && QuarantinedLineOf(l, purged);
-        if (names_purged || doomed(l.undecodable ? std::string_view() : std::string_view(StringField(l.row, "id")))) {
-          CollectAttachments(l.row, attachments);
-          ++receipt.versions_removed;
-          continue;
-        }
-        XactId x = 0;
-        if (l.undecodable) {
-          x = LeadingXact(l.text);
-          if (!x) x = section.max_xact;  // keeps the section's range
-        } else {
-          TV_ASSIGN_OR_RETURN(x, ParseXact(StringField(l.row, "_xact_id"), "_xact_id"));
-        }
-        lo = lo ? std::min(lo, x) : x;
-        hi = std::max(hi, x);
-        kept.append(l.text);
-        kept += '\n';
-        ++rows;
-      }
-      if (rows == 0) continue;
-      builder.AddSection(object_id, kept, rows, lo, hi);
-      first = first ? std::min(first, lo) : lo;
+      TV_ASSIGN_OR_RETURN(std::optional<XactId> lo, AddKeptLines(section, chunk_key, builder));
+      if (lo) first = first ? std::min(first, *lo) : *lo;
     }
-    std::vector<SectionInfo> infos = builder.sections();
+    ChunkRewrite with;
+    with.sections = builder.sections();
     std::string rewritten = builder.Finish();
-    std::string new_key;
-    if (!infos.empty()) {
-      new_key = fmt::format("wal/{}-{}.tvwal", FormatXact(first), crypto::HexEncode(crypto::RandomBytes(4)));
+    if (!with.sections.empty()) {
+      with.key = WalChunkKey(first);
+      with.bytes = rewritten.size();
       TV_RETURN_IF_ERROR(
-          RetryUnavailable("put " + new_key, kStorageDeadline, [&] { return objects_.Put(new_key, rewritten); }));
+          RetryUnavailable("put " + with.key, kStorageDeadline, [&] { return objects_.Put(with.key, rewritten); }));
     }
-    TV_RETURN_IF_ERROR(db.Transaction([&](meta::MetaStore& tx) -> Status {
-      TV_ASSIGN_OR_RETURN(meta::Rows old, tx.Query("SELECT bytes, min_xact, max_xact, created FROM wal_chunk "
-                                                   "WHERE chunk_key = $1",
-                                                   {chunk_key}));
-      if (old.empty()) return Unavailable("WAL chunk {} changed during the purge; retry it", chunk_key);
-      TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM wal_section WHERE chunk_key = $1", {chunk_key}).status());
-      TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM wal_chunk WHERE chunk_key = $1", {chunk_key}).status());
-      if (!new_key.empty()) {
-        TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO wal_chunk (chunk_key, bytes, min_xact, max_xact, created) "
-                                      "VALUES ($1, $2, $3, $4, $5)",
-                                      {new_key, static_cast<int64_t>(rewritten.size()), old.Int(0, "min_xact"),
-                                       old.Int(0, "max_xact"), old.Text(0, "created")})
-                               .status());
-        for (const auto& s : infos) {
-          TV_RETURN_IF_ERROR(tx.Execute("INSERT INTO wal_section (object_id, min_xact, chunk_key, byte_offset, "
-                                        "byte_length, max_xact, row_count) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                        {s.object_id, static_cast<int64_t>(s.min_xact), new_key,
-                                         static_cast<int64_t>(s.offset), static_cast<int64_t>(s.length),
-                                         static_cast<int64_t>(s.max_xact), static_cast<int64_t>(s.row_count)})
-                                 .status());
-        }
-      }
-      return AddGarbage(tx, chunk_key, now, "purged WAL chunk");
-    }));
-    ++receipt.chunks_rewritten;
+    TV_RETURN_IF_ERROR(catalog_.ReplaceChunk(chunk_key, with, now_));
+    ++receipt_.chunks_rewritten;
+    return Status::Ok();
   }
 
-  // 3. The old bytes go now, and every cache forgets them: the objects this
-  // purge replaced, and any superseded object that may still hold the rows —
-  // every unreferenced WAL chunk and every old segment of this object — even
-  // before its grace period ends.
-  // Only this object's: other objects' garbage keeps its grace period and
-  // stays out of the receipt.
-  std::string segment_prefix = SegmentPrefix(object_id);
-  TV_ASSIGN_OR_RETURN(std::vector<Garbage> garbage, DueGarbage(db, "9999", 1000000));
-  for (const auto& g : garbage) {
-    bool holds_rows = g.key.starts_with(segment_prefix);
-    if (g.key.starts_with("wal/")) {
-      Result<std::string> bytes = objects_.Get(g.key);
-      if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
-        (void)ForgetGarbage(db, g.key);  // already gone
+  // Adds this object's section of a chunk without its purged versions, and
+  // returns the section's lowest xact (nullopt when nothing is left).
+  Result<std::optional<XactId>> AddKeptLines(const DecodedSection& section, const std::string& chunk_key,
+                                             ChunkBuilder& builder) {
+    TV_ASSIGN_OR_RETURN(auto lines, ParseLines(section.jsonl, object_id(), chunk_key, quarantine_));
+    std::string kept;
+    uint32_t rows = 0;
+    XactId lo = 0, hi = 0;
+    for (const auto& l : lines) {
+      bool names_purged = l.undecodable && QuarantinedLineOf(l, purged_);
+      if (names_purged || Doomed(l.undecodable ? std::string_view() : std::string_view(StringField(l.row, "id")))) {
+        CollectAttachments(l.row, attachments_);
+        ++receipt_.versions_removed;
         continue;
       }
-      TV_RETURN_IF_ERROR(bytes.status());
-      holds_rows = ChunkHolds(*bytes, object_id);
+      XactId x = 0;
+      if (l.undecodable) {
+        x = LeadingXact(l.text);
+        if (!x) x = section.max_xact;  // keeps the section's range
+      } else {
+        TV_ASSIGN_OR_RETURN(x, ParseXact(StringField(l.row, "_xact_id"), "_xact_id"));
+      }
+      lo = lo ? std::min(lo, x) : x;
+      hi = std::max(hi, x);
+      kept.append(l.text);
+      kept += '\n';
+      ++rows;
     }
-    if (!holds_rows) continue;
-    TV_ASSIGN_OR_RETURN(std::vector<objstore::ObjectEntry> listed, objects_.List(g.key));
-    for (const auto& e : listed)
-      if (e.key == g.key) receipt.bytes_deleted += e.size;
-    TV_RETURN_IF_ERROR(compactor_->DeleteGarbage(g.key));
-    ++receipt.objects_deleted;
+    if (rows == 0) return std::optional<XactId>();
+    builder.AddSection(object_id(), kept, rows, lo, hi);
+    return std::optional<XactId>(lo);
   }
-  // The quarantine's copies of purged rows go too.
-  std::vector<std::string> forgotten(purged.begin(), purged.end());
-  TV_RETURN_IF_ERROR(quarantine_.Forget(db, object_id, req.all ? nullptr : &forgotten));
-  segments.clear();
-  tails_.Invalidate(object_id);
-  receipt.ids.assign(purged.begin(), purged.end());
-  receipt.attachment_keys.assign(attachments.begin(), attachments.end());
-  return receipt;
+
+  // Phase 3: the old bytes go now — the objects this purge replaced, and any
+  // superseded object that may still hold the rows: every unreferenced WAL
+  // chunk with a section of this object and every old segment of it — even
+  // before their grace period ends. Other objects' garbage keeps its grace
+  // period and stays out of the receipt.
+  Status DeleteOldBytes() {
+    std::string segment_prefix = SegmentPrefix(object_id());
+    TV_ASSIGN_OR_RETURN(std::vector<Garbage> garbage, catalog_.DueGarbage("9999", 1000000));
+    for (const auto& g : garbage) {
+      bool holds_rows = g.key.starts_with(segment_prefix);
+      if (g.key.starts_with(kWalPrefix)) {
+        Result<std::string> bytes = objects_.Get(g.key);
+        if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
+          (void)catalog_.ForgetGarbage(g.key);  // already gone
+          continue;
+        }
+        TV_RETURN_IF_ERROR(bytes.status());
+        holds_rows = ChunkHolds(*bytes, object_id());
+      }
+      if (!holds_rows) continue;
+      TV_ASSIGN_OR_RETURN(std::vector<objstore::ObjectEntry> listed, objects_.List(g.key));
+      for (const auto& e : listed)
+        if (e.key == g.key) receipt_.bytes_deleted += e.size;
+      TV_RETURN_IF_ERROR(compactor_.DeleteGarbage(g.key));
+      ++receipt_.objects_deleted;
+    }
+    return Status::Ok();
+  }
+
+  // Phase 4: the quarantine's copies of purged rows go too, and the
+  // object's tail is dropped (the block and segment caches forgot the old
+  // segments as they were deleted).
+  Status Forget() {
+    std::vector<std::string> forgotten(purged_.begin(), purged_.end());
+    TV_RETURN_IF_ERROR(quarantine_.Forget(object_id(), req_.all ? nullptr : &forgotten));
+    segments_open_.clear();
+    tails_.Invalidate(object_id());
+    return Status::Ok();
+  }
+
+  const PurgeRequest& req_;
+  Catalog& catalog_;
+  objstore::ObjectStore& objects_;
+  SegmentCache& segments_;
+  Compactor& compactor_;
+  QuarantineLog& quarantine_;
+  TailCache& tails_;
+  const bool compress_;
+  const std::string now_;
+  std::set<std::string> purged_;  // the requested ids, then the comments on them
+  std::set<std::string> attachments_;
+  SegmentSet set_;
+  std::vector<std::shared_ptr<const Segment>> segments_open_;  // set_'s, in its order
+  std::vector<SectionRef> sections_;
+  std::vector<std::vector<Line>> section_lines_;  // per section
+  PurgeReceipt receipt_;
+};
+
+}  // namespace
+
+Result<PurgeReceipt> SpanStore::Purge(const PurgeRequest& req) {
+  Compactor::ExclusiveScope exclusive(*compactor_);
+  return ObjectPurge(req, catalog_, objects_, segments_, *compactor_, quarantine_, tails_, clock_,
+                     options_.writer.compress)
+      .Run();
 }
 
 }  // namespace tv::store

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "crypto/crypto.h"
+#include "store/catalog.h"
 #include "store/codec.h"
 
 namespace tv::store {
@@ -28,9 +29,6 @@ bool ValidUtf8(std::string_view s, bool allow_nul) {
   }
   return true;
 }
-
-// Text a TEXT column of both engines takes: valid UTF-8 without NUL.
-bool StorableText(std::string_view s) { return ValidUtf8(s, false); }
 
 // Walks `v` depth-first, `path` naming each value ("a.b[2]"), and returns the
 // first reason `check(value, path, depth)` gives.
@@ -73,36 +71,9 @@ std::optional<std::string> Unstorable(const json::value& v, const std::string& p
   return std::nullopt;
 }
 
-// Whether a record's raw text holds `needle`; a hex-encoded record (bytes
-// that were not UTF-8) is searched in its encoding, at byte boundaries.
-bool RawHolds(const std::string& raw, bool hex, const std::string& needle) {
-  if (!hex) return raw.find(needle) != std::string::npos;
-  std::string encoded = crypto::HexEncode(needle);
-  for (size_t at = raw.find(encoded); at != std::string::npos; at = raw.find(encoded, at + 1))
-    if (at % 2 == 0) return true;
-  return false;
-}
-
 }  // namespace
 
-std::string_view QuarantineSchemaSql() {
-  return R"sql(
-CREATE TABLE store_quarantine (
-  object_id TEXT NOT NULL,
-  source_key TEXT NOT NULL,
-  position BIGINT NOT NULL,
-  raw_hash TEXT NOT NULL,
-  row_id TEXT,
-  xact BIGINT NOT NULL,
-  reason TEXT NOT NULL,
-  raw_encoding TEXT NOT NULL,
-  raw TEXT NOT NULL,
-  raw_bytes BIGINT NOT NULL,
-  created TEXT NOT NULL,
-  PRIMARY KEY (object_id, raw_hash)
-);
-)sql";
-}
+bool StorableText(std::string_view s) { return ValidUtf8(s, false); }
 
 json::object QuarantineRecord::ToJson() const {
   json::object o{{"object_id", object_id},
@@ -127,91 +98,34 @@ Status QuarantineLog::Record(QuarantineRecord r) {
   std::string hash = fmt::format("{:016x}", codec::Hash64(r.raw));
   auto key = std::make_pair(r.object_id, hash);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (seen_.count(key)) return Status::Ok();
   }
   r.created = FormatTimestamp(clock_.NowMicros());
-  bool text = StorableText(r.raw);
-  TV_ASSIGN_OR_RETURN(
-      int64_t added,
-      db_.Execute(
-          "INSERT INTO store_quarantine (object_id, source_key, position, raw_hash, row_id, xact, "
-          "reason, raw_encoding, raw, raw_bytes, created) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-          "ON CONFLICT (object_id, raw_hash) DO NOTHING",
-          {r.object_id, r.source_key, r.position, hash, r.row_id.empty() ? meta::Null() : meta::SqlValue(r.row_id),
-           static_cast<int64_t>(r.xact), r.reason, std::string(text ? "text" : "hex"),
-           text ? r.raw : crypto::HexEncode(r.raw), static_cast<int64_t>(r.raw.size()), r.created}));
+  TV_ASSIGN_OR_RETURN(bool added, catalog_.AddQuarantined(r, hash));
   if (added) {
     ++count_;
     spdlog::error("quarantined a row of {} ({} at {}): {}", r.object_id, r.source_key, r.position, r.reason);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   seen_.insert(std::move(key));
   return Status::Ok();
 }
 
 Result<std::vector<QuarantineRecord>> QuarantineLog::List(std::string_view object_id) {
-  TV_ASSIGN_OR_RETURN(
-      meta::Rows rows,
-      db_.Query("SELECT object_id, source_key, position, row_id, xact, reason, raw_encoding, raw, created "
-                "FROM store_quarantine WHERE ($1 = '' OR object_id = $1) "
-                "ORDER BY created, object_id, source_key, position",
-                {std::string(object_id)}));
-  std::vector<QuarantineRecord> out;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    QuarantineRecord r;
-    r.object_id = rows.Text(i, "object_id");
-    r.source_key = rows.Text(i, "source_key");
-    r.position = rows.Int(i, "position");
-    r.row_id = rows.Text(i, "row_id");
-    r.xact = static_cast<XactId>(rows.Int(i, "xact"));
-    r.reason = rows.Text(i, "reason");
-    r.raw = rows.Text(i, "raw");
-    if (rows.Text(i, "raw_encoding") == "hex") {
-      std::string bytes;
-      for (size_t k = 0; k + 1 < r.raw.size(); k += 2)
-        bytes.push_back(static_cast<char>(std::stoi(r.raw.substr(k, 2), nullptr, 16)));
-      r.raw = std::move(bytes);
-    }
-    r.created = rows.Text(i, "created");
-    out.push_back(std::move(r));
-  }
-  return out;
+  return catalog_.Quarantined(object_id);
 }
 
 Result<uint64_t> QuarantineLog::Count() {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT COUNT(*) AS n FROM store_quarantine"));
-  count_ = static_cast<uint64_t>(rows.Int(0, "n"));
-  return count_.load();
+  TV_ASSIGN_OR_RETURN(uint64_t n, catalog_.CountQuarantined());
+  count_ = n;
+  return n;
 }
 
-Status QuarantineLog::Forget(meta::MetaStore& tx, std::string_view object_id, const std::vector<std::string>* row_ids) {
-  std::string object(object_id);
-  if (!row_ids) {
-    TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1", {object}).status());
-  } else {
-    // Records of a purged row: by its id when the line parsed, else by the
-    // exact `"id":<id>` in the raw text (checked here, not with LIKE, whose
-    // wildcards and case folding would take other rows' records).
-    TV_ASSIGN_OR_RETURN(meta::Rows unnamed,
-                        tx.Query("SELECT raw_hash, raw, raw_encoding FROM store_quarantine WHERE object_id = $1 AND "
-                                 "(row_id IS NULL OR row_id = '')",
-                                 {object}));
-    for (const auto& id : *row_ids) {
-      TV_RETURN_IF_ERROR(
-          tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND row_id = $2", {object, id}).status());
-      for (size_t i = 0; i < unnamed.size(); ++i) {
-        if (!RawHolds(unnamed.Text(i, "raw"), unnamed.Text(i, "raw_encoding") == "hex", QuarantinedIdText(id)))
-          continue;
-        TV_RETURN_IF_ERROR(tx.Execute("DELETE FROM store_quarantine WHERE object_id = $1 AND raw_hash = $2",
-                                      {object, unnamed.Text(i, "raw_hash")})
-                               .status());
-      }
-    }
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  std::erase_if(seen_, [&](const auto& k) { return std::get<0>(k) == object; });
+Status QuarantineLog::Forget(std::string_view object_id, const std::vector<std::string>* row_ids) {
+  TV_RETURN_IF_ERROR(catalog_.ForgetQuarantined(object_id, row_ids));
+  MutexLock lock(mu_);
+  std::erase_if(seen_, [&](const auto& k) { return std::get<0>(k) == object_id; });
   return Status::Ok();
 }
 

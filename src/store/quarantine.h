@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,13 +19,12 @@
 
 #include "common/clock.h"
 #include "common/json.h"
-#include "meta/meta_store.h"
+#include "common/mutex.h"
 #include "store/xact.h"
 
 namespace tv::store {
 
-// The migration that creates the quarantine table.
-std::string_view QuarantineSchemaSql();
+class Catalog;
 
 struct QuarantineRecord {
   std::string object_id;
@@ -53,9 +51,9 @@ class QuarantineSink {
 // the same row are free).
 class QuarantineLog final : public QuarantineSink {
  public:
-  QuarantineLog(meta::MetaStore& db, const Clock& clock) : db_(db), clock_(clock) {}
+  QuarantineLog(Catalog& catalog, const Clock& clock) : catalog_(catalog), clock_(clock) {}
 
-  Status Record(QuarantineRecord record) override;
+  Status Record(QuarantineRecord record) EXCLUDES(mu_) override;
   // Every record, or the object's, oldest first.
   Result<std::vector<QuarantineRecord>> List(std::string_view object_id = {});
   // Records in the catalog (refreshed by Count()).
@@ -63,13 +61,13 @@ class QuarantineLog final : public QuarantineSink {
   uint64_t last_count() const { return count_.load(); }
   // Forgets the object's records (purge of every row), or those of `row_ids`,
   // or those whose raw bytes name one of them.
-  Status Forget(meta::MetaStore& tx, std::string_view object_id, const std::vector<std::string>* row_ids);
+  Status Forget(std::string_view object_id, const std::vector<std::string>* row_ids) EXCLUDES(mu_);
 
  private:
-  meta::MetaStore& db_;
+  Catalog& catalog_;
   const Clock& clock_;
-  std::mutex mu_;                                       // guards seen_
-  std::set<std::pair<std::string, std::string>> seen_;  // (object id, hash of raw)
+  Mutex mu_;
+  std::set<std::pair<std::string, std::string>> seen_ GUARDED_BY(mu_);  // (object id, hash of raw)
   std::atomic<uint64_t> count_{0};
 };
 
@@ -81,6 +79,10 @@ inline constexpr size_t kMaxStoredDepth = 32;
 // a string or key that is not UTF-8, nesting deeper than kMaxStoredDepth —
 // naming the field path, or nullopt when it is storable.
 std::optional<std::string> UnstorableReason(const json::object& row);
+
+// Whether `s` is text a TEXT column of both engines takes: valid UTF-8
+// without NUL (else a record keeps its bytes as hex).
+bool StorableText(std::string_view s);
 
 // How a row's id appears in the text the writer stores (`"id":"<id>"`, JSON
 // escaped): what purge looks for in a quarantined line that did not parse.

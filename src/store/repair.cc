@@ -2,7 +2,6 @@
 
 #include "store/block_cache.h"
 #include "store/segment.h"
-#include "store/segment_set.h"
 #include "store/wal_chunk.h"
 
 namespace tv::store {
@@ -22,15 +21,6 @@ class Collector final : public QuarantineSink {
 };
 
 }  // namespace
-
-Result<std::vector<std::string>> AllObjects(meta::MetaStore& db) {
-  TV_ASSIGN_OR_RETURN(meta::Rows rows, db.Query("SELECT object_id FROM store_object UNION "
-                                                "SELECT object_id FROM segment_set UNION "
-                                                "SELECT object_id FROM wal_section ORDER BY object_id"));
-  std::vector<std::string> out;
-  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, "object_id"));
-  return out;
-}
 
 Result<std::vector<QuarantineRecord>> FindUndecodable(Catalog& catalog, objstore::ObjectStore& objects,
                                                       const std::string& object_id) {
@@ -55,7 +45,7 @@ Result<std::vector<QuarantineRecord>> FindUndecodable(Catalog& catalog, objstore
                        {}});
     }
   }
-  TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(catalog.db(), object_id));
+  TV_ASSIGN_OR_RETURN(SegmentSet set, catalog.LoadSegmentSet(object_id));
   BlockCache blocks(size_t{64} << 20);
   Collector collector(out);
   for (const auto& meta : set.segments) {

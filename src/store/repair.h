@@ -13,9 +13,6 @@
 
 namespace tv::store {
 
-// Every object the catalog knows: owners, segment sets and WAL sections.
-Result<std::vector<std::string>> AllObjects(meta::MetaStore& db);
-
 // The undecodable rows of `object_id`, as quarantine records (not recorded).
 Result<std::vector<QuarantineRecord>> FindUndecodable(Catalog& catalog, objstore::ObjectStore& objects,
                                                       const std::string& object_id);

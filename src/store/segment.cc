@@ -250,7 +250,7 @@ Status Segment::LoadTerms() const {
 Result<Roaring> Segment::Postings(std::string_view field, std::string_view term) const {
   std::vector<text::PostingRef> refs;
   {
-    std::lock_guard<std::mutex> lock(terms_mu_);
+    MutexLock lock(terms_mu_);
     TV_RETURN_IF_ERROR(LoadTerms());
     if (field.empty()) {
       for (const auto& f : text_fields_)

@@ -7,11 +7,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/block_cache.h"
 #include "store/merge.h"
 #include "store/quarantine.h"
@@ -85,7 +85,7 @@ class Segment {
                              const std::shared_ptr<const DecodedBlock> (&cols)[segfmt::kJsonColumnCount],
                              size_t line) const;
   Result<std::shared_ptr<const DecodedBlock>> BlockColumn(size_t block, size_t column) const;
-  Status LoadTerms() const;
+  Status LoadTerms() const REQUIRES(terms_mu_);
   std::vector<uint32_t> Lookup(const std::vector<segfmt::HashEntry>& index, const segfmt::StringColumn& column,
                                std::string_view value) const;
 
@@ -106,8 +106,10 @@ class Segment {
   segfmt::PartRef terms_ref_, postings_ref_;
   size_t memory_bytes_ = 0;
 
-  mutable std::mutex terms_mu_;
-  mutable std::optional<text::TermIndex> terms_;
+  // Loaded on first use; the load reads the segment's local file (never
+  // object storage) and only readers wait for it.
+  mutable Mutex terms_mu_;
+  mutable std::optional<text::TermIndex> terms_ GUARDED_BY(terms_mu_);
 };
 
 }  // namespace tv::store

@@ -81,7 +81,7 @@ Result<std::shared_ptr<const SegmentFile>> SegmentCache::File(const std::string&
       return MemorySegmentFile(std::move(bytes));
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!disk_.count(key)) {
       disk_lru_.push_front(key);
       disk_[key] = {size, disk_lru_.begin()};
@@ -93,7 +93,7 @@ Result<std::shared_ptr<const SegmentFile>> SegmentCache::File(const std::string&
 }
 
 void SegmentCache::TrimDisk() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (disk_total_ > options_.disk_bytes && disk_lru_.size() > 1) {
     const std::string victim = disk_lru_.back();
     std::error_code ec;
@@ -106,7 +106,7 @@ void SegmentCache::TrimDisk() {
 
 Result<std::shared_ptr<const Segment>> SegmentCache::Open(const std::string& key, uint64_t size) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = open_.find(key);
     if (it != open_.end()) {
       open_lru_.splice(open_lru_.begin(), open_lru_, it->second.second);
@@ -116,7 +116,7 @@ Result<std::shared_ptr<const Segment>> SegmentCache::Open(const std::string& key
   }
   TV_ASSIGN_OR_RETURN(auto file, File(key, size));
   TV_ASSIGN_OR_RETURN(auto segment, Segment::Open(key, size, std::move(file), blocks_, quarantine_));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = open_.find(key); it != open_.end()) return it->second.first;
   open_lru_.push_front(key);
   open_[key] = {segment, open_lru_.begin()};
@@ -132,7 +132,7 @@ Result<std::shared_ptr<const Segment>> SegmentCache::Open(const std::string& key
 
 void SegmentCache::Forget(const std::string& key) {
   blocks_.EraseWithPrefix(key + "#");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = open_.find(key); it != open_.end()) {
     open_total_ -= it->second.first->memory_bytes();
     open_lru_.erase(it->second.second);
@@ -148,12 +148,12 @@ void SegmentCache::Forget(const std::string& key) {
 }
 
 uint64_t SegmentCache::disk_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return disk_total_;
 }
 
 size_t SegmentCache::open_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return open_total_;
 }
 

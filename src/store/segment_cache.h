@@ -5,15 +5,16 @@
 // A local object store's files are read in place. Object storage stays the
 // truth: with empty caches a read answers the same, only slower.
 //
-// Thread-safety: safe for concurrent use.
+// Thread-safety: safe for concurrent use. `mu_` guards the maps and is never
+// held while a segment is fetched from object storage or opened.
 #pragma once
 
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "common/mutex.h"
 #include "objstore/object_store.h"
 #include "store/block_cache.h"
 #include "store/segment.h"
@@ -31,35 +32,36 @@ class SegmentCache {
  public:
   SegmentCache(objstore::ObjectStore& objects, SegmentCacheOptions options);
 
-  Result<std::shared_ptr<const Segment>> Open(const std::string& key, uint64_t size);
+  Result<std::shared_ptr<const Segment>> Open(const std::string& key, uint64_t size) EXCLUDES(mu_);
   // Drops every cached trace of `key`: open segment, blocks, disk copy.
-  void Forget(const std::string& key);
+  void Forget(const std::string& key) EXCLUDES(mu_);
 
   // Where segments opened from now on report rows they cannot decode.
   void set_quarantine(QuarantineSink* sink) { quarantine_ = sink; }
 
   BlockCache& blocks() { return blocks_; }
-  uint64_t disk_bytes() const;
-  size_t open_bytes() const;
+  uint64_t disk_bytes() const EXCLUDES(mu_);
+  size_t open_bytes() const EXCLUDES(mu_);
 
  private:
-  Result<std::shared_ptr<const SegmentFile>> File(const std::string& key, uint64_t size);
+  Result<std::shared_ptr<const SegmentFile>> File(const std::string& key, uint64_t size) EXCLUDES(mu_);
   std::string DiskPath(const std::string& key) const;
-  void TrimDisk();
+  void TrimDisk() EXCLUDES(mu_);
 
   objstore::ObjectStore& objects_;
   SegmentCacheOptions options_;
   BlockCache blocks_;
   QuarantineSink* quarantine_ = nullptr;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // Open segments, most recent first.
-  std::list<std::string> open_lru_;
-  std::unordered_map<std::string, std::pair<std::shared_ptr<const Segment>, std::list<std::string>::iterator>> open_;
-  size_t open_total_ = 0;
+  std::list<std::string> open_lru_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::pair<std::shared_ptr<const Segment>, std::list<std::string>::iterator>> open_
+      GUARDED_BY(mu_);
+  size_t open_total_ GUARDED_BY(mu_) = 0;
   // Disk copies, most recent first.
-  std::list<std::string> disk_lru_;
-  std::unordered_map<std::string, std::pair<uint64_t, std::list<std::string>::iterator>> disk_;
-  uint64_t disk_total_ = 0;
+  std::list<std::string> disk_lru_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::pair<uint64_t, std::list<std::string>::iterator>> disk_ GUARDED_BY(mu_);
+  uint64_t disk_total_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace tv::store

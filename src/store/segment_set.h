@@ -1,23 +1,18 @@
-// Segment sets in the catalog: which segments make up each object, through
-// which xact, and the compare-and-swap that replaces them. Also the garbage
-// list of superseded objects. docs/storage-format.md, "Segment sets and
-// compaction".
+// Segment sets: which segments make up each object, through which xact, and
+// one replacement of a set (what a compaction or purge commits). The catalog
+// stores them (store/catalog.h: LoadSegmentSet, CommitSetChange).
+// docs/storage-format.md, "Segment sets and compaction".
 //
-// Thread-safety: safe for concurrent use (the MetaStore is); concurrent
-// changes to one set are serialized by the generation check.
+// Thread-safety: plain values.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "meta/meta_store.h"
 #include "store/xact.h"
 
 namespace tv::store {
-
-// The migration that creates the segment tables.
-std::string_view SegmentSchemaSql();
 
 struct SegmentMeta {
   std::string key;
@@ -39,8 +34,6 @@ struct SegmentSet {
 // The folder of an object's segments: "seg/<16 hex of XXH3(object id)>/".
 std::string SegmentPrefix(std::string_view object_id);
 
-Result<SegmentSet> LoadSegmentSet(meta::MetaStore& db, std::string_view object_id);
-
 // One replacement of a set, applied only if the set is still at `from`.
 struct SetChange {
   std::vector<std::string> remove;  // segment keys leaving the set
@@ -50,30 +43,5 @@ struct SetChange {
   std::string now;           // RFC 3339
   std::string delete_after;  // when superseded objects may be deleted
 };
-
-// Commits `change` against `from`: fails with AlreadyExists when another
-// compactor moved the set first (nothing is changed then). Drops the WAL
-// sections at or below `change.through` and moves chunks no section refers to
-// any more, and removed segments, into the garbage list.
-Status CommitSetChange(meta::MetaStore& db, const SegmentSet& from, const SetChange& change);
-
-struct Garbage {
-  std::string key;
-  std::string reason;
-};
-// Objects whose deletion is due at `now`.
-Result<std::vector<Garbage>> DueGarbage(meta::MetaStore& db, const std::string& now, size_t limit);
-Status ForgetGarbage(meta::MetaStore& db, const std::string& key);
-Status AddGarbage(meta::MetaStore& tx, const std::string& key, const std::string& delete_after,
-                  std::string_view reason);
-
-// Objects with WAL sections not yet compacted: rows, bytes and the oldest xact.
-struct Backlog {
-  std::string object_id;
-  uint64_t rows = 0;
-  uint64_t bytes = 0;
-  XactId oldest = 0;
-};
-Result<std::vector<Backlog>> LoadBacklog(meta::MetaStore& db);
 
 }  // namespace tv::store

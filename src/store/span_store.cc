@@ -12,7 +12,7 @@ SpanStore::SpanStore(meta::MetaStore& db, objstore::ObjectStore& objects, const 
       objects_(objects),
       clock_(clock),
       options_(options),
-      quarantine_(db, clock),
+      quarantine_(catalog_, clock),
       segments_(objects, options.cache),
       tails_(catalog_, objects, segments_, options.tail_memory_bytes) {
   segments_.set_quarantine(&quarantine_);

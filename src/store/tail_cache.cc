@@ -1,6 +1,7 @@
 #include "store/tail_cache.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "store/retry.h"
 
@@ -15,44 +16,84 @@ constexpr std::chrono::milliseconds kReadDeadline{10000};
 }  // namespace
 
 Status TailCache::With(const std::string& object_id, const std::function<Status(const ObjectTail&)>& fn) {
-  bool loaded_now = false;
   for (;;) {
-    std::shared_ptr<ObjectTail> tail;
+    std::shared_ptr<Entry> entry;
+    std::shared_ptr<Loading> load;
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto& slot = tails_[object_id];
-      if (!slot) slot = std::make_shared<ObjectTail>();
-      tail = slot;
-      tail->last_used = ++tick_;
-    }
-    std::lock_guard<std::mutex> lock(tail->mu);
-    if (tail->evicted) continue;  // lost a race with eviction: take the new slot
-    if (!tail->loaded) {
-      Status s = Load(object_id, *tail);
-      if (!s.ok()) {
-        std::lock_guard<std::mutex> cache_lock(mu_);
-        auto it = tails_.find(object_id);
-        if (it != tails_.end() && it->second == tail) tails_.erase(it);
-        return s;
+      MutexLock lock(mu_);
+      for (;;) {
+        if (auto it = tails_.find(object_id); it != tails_.end()) {
+          it->second.last_used = ++tick_;
+          entry = it->second.entry;
+          break;
+        }
+        if (!loading_.count(object_id)) {
+          load = std::make_shared<Loading>();
+          loading_.emplace(object_id, load);
+          break;
+        }
+        load_done_.Wait(mu_);  // another reader is loading it
       }
-      tail->loaded = true;
-      total_bytes_ += tail->bytes();
-      loaded_now = true;
     }
-    TV_RETURN_IF_ERROR(fn(*tail));
-    break;
+    const bool loaded_now = load != nullptr;
+    if (loaded_now) {
+      TV_ASSIGN_OR_RETURN(entry, LoadAndInstall(object_id, load));
+    }
+    {
+      MutexLock lock(entry->mu);
+      // An evicted tail stopped following commits: take the new one. A tail
+      // this call just loaded holds every commit up to its caller's snapshot.
+      if (entry->evicted && !loaded_now) continue;
+      TV_RETURN_IF_ERROR(fn(entry->tail));
+    }
+    if (loaded_now) EvictIfOverBudget(object_id);
+    return Status::Ok();
   }
-  if (loaded_now) EvictIfOverBudget(object_id);
-  return Status::Ok();
+}
+
+Result<std::shared_ptr<TailCache::Entry>> TailCache::LoadAndInstall(const std::string& object_id,
+                                                                    const std::shared_ptr<Loading>& load) {
+  ObjectTail fresh;
+  Status loaded = Load(object_id, fresh);  // no lock held: object storage, with retries
+  auto entry = std::make_shared<Entry>();
+  MutexLock entry_lock(entry->mu);  // before the install: readers wait for the folds below
+  entry->tail = std::move(fresh);
+  std::vector<OwnedVersion> committed;
+  bool install = false;
+  {
+    MutexLock lock(mu_);
+    if (auto it = loading_.find(object_id); it != loading_.end() && it->second == load) loading_.erase(it);
+    committed = std::move(load->committed);
+    install = loaded.ok() && !load->stale;
+    if (install) {
+      tails_[object_id] = Slot{entry, ++tick_};
+      total_bytes_ += entry->tail.bytes();
+    }
+    load_done_.SignalAll();
+  }
+  TV_RETURN_IF_ERROR(loaded);
+  if (!install) return entry;  // invalidated meanwhile: this caller reads it once, nobody else
+  // What the committer handed over while the load ran; versions the load
+  // already read are skipped by their xact.
+  std::vector<CommittedVersion> versions;
+  versions.reserve(committed.size());
+  for (const auto& v : committed) versions.push_back({v.xact, &v.row, v.bytes});
+  if (!Fold(object_id, *entry, versions)) {
+    entry->evicted = true;
+    total_bytes_ -= entry->tail.bytes();
+    MutexLock lock(mu_);
+    if (auto it = tails_.find(object_id); it != tails_.end() && it->second.entry == entry) tails_.erase(it);
+  }
+  return entry;
 }
 
 Status TailCache::Load(const std::string& object_id, ObjectTail& tail) {
   // The set and the sections must be one view: a compaction that lands in
   // between drops sections the old set does not cover, so check and retry.
   for (int attempt = 0;; ++attempt) {
-    TV_ASSIGN_OR_RETURN(SegmentSet set, LoadSegmentSet(catalog_.db(), object_id));
+    TV_ASSIGN_OR_RETURN(SegmentSet set, catalog_.LoadSegmentSet(object_id));
     TV_RETURN_IF_ERROR(LoadOnce(object_id, set, tail));
-    TV_ASSIGN_OR_RETURN(SegmentSet again, LoadSegmentSet(catalog_.db(), object_id));
+    TV_ASSIGN_OR_RETURN(SegmentSet again, catalog_.LoadSegmentSet(object_id));
     if (again.generation == set.generation) return Status::Ok();
     if (attempt == 20) return Unavailable("the segment set of {} keeps changing; retry", object_id);
   }
@@ -108,32 +149,52 @@ Status TailCache::LoadOnce(const std::string& object_id, const SegmentSet& set, 
   return Status::Ok();
 }
 
-void TailCache::ApplyCommitted(const std::string& object_id, const std::vector<CommittedVersion>& versions) {
-  std::shared_ptr<ObjectTail> tail;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = tails_.find(object_id);
-    if (it == tails_.end()) return;
-    tail = it->second;
-  }
+bool TailCache::Fold(const std::string& object_id, Entry& entry, const std::vector<CommittedVersion>& versions) {
+  size_t before = entry.tail.bytes();
   Status applied = Status::Ok();
-  {
-    std::lock_guard<std::mutex> lock(tail->mu);
-    // An unloaded tail's loader reads the catalog, which has the commit.
-    if (!tail->loaded || tail->evicted) return;
-    size_t before = tail->bytes();
-    for (const auto& v : versions) {
-      applied = tail->Apply(*v.row, v.xact, v.bytes);
-      if (!applied.ok()) break;
+  for (const auto& v : versions) {
+    applied = entry.tail.Apply(*v.row, v.xact, v.bytes);
+    if (!applied.ok()) break;
+  }
+  total_bytes_ += entry.tail.bytes() - before;
+  // The commit is durable; this tail just could not follow it.
+  if (!applied.ok()) spdlog::warn("reloading the tail of {}: {}", object_id, applied.message());
+  return applied.ok();
+}
+
+void TailCache::ApplyCommitted(const std::string& object_id, const std::vector<CommittedVersion>& versions) {
+  std::shared_ptr<Entry> entry;
+  std::vector<OwnedVersion> copies;
+  bool copied = false;
+  for (;;) {
+    {
+      MutexLock lock(mu_);
+      if (auto l = loading_.find(object_id); l != loading_.end()) {
+        if (copied) {
+          auto& pending = l->second->committed;
+          std::move(copies.begin(), copies.end(), std::back_inserter(pending));
+          return;
+        }
+      } else {
+        auto it = tails_.find(object_id);
+        // Not in memory: its next load reads the catalog, which has the commit.
+        if (it == tails_.end()) return;
+        entry = it->second.entry;
+        break;
+      }
     }
-    total_bytes_ += tail->bytes() - before;
+    // A load is under way: the rows are the caller's, so copy them (outside
+    // the lock) for the load to fold in when it installs.
+    for (const auto& v : versions) copies.push_back({v.xact, *v.row, v.bytes});
+    copied = true;
   }
-  if (!applied.ok()) {
-    // The commit is durable; this tail just could not follow it. Reload it.
-    spdlog::warn("reloading the tail of {}: {}", object_id, applied.message());
-    Invalidate(object_id);
-    return;
+  bool folded = false;
+  {
+    MutexLock lock(entry->mu);
+    if (entry->evicted) return;
+    folded = Fold(object_id, *entry, versions);
   }
+  if (!folded) return Invalidate(object_id);
   EvictIfOverBudget(object_id);
 }
 
@@ -145,57 +206,68 @@ void TailCache::Rebase(const std::string& object_id, int64_t from_generation, co
     open.push_back(std::move(*seg));
   }
   auto set = std::make_shared<const OpenSet>(to, std::move(open));
-  std::shared_ptr<ObjectTail> tail;
+  std::shared_ptr<Entry> entry;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
+    // A load under way may have read either set: it is not installed.
+    if (loading_.count(object_id)) {
+      lock.Unlock();
+      return Invalidate(object_id);
+    }
     auto it = tails_.find(object_id);
     if (it == tails_.end()) return;
-    tail = it->second;
+    entry = it->second.entry;
   }
   bool stale = false;
   {
-    std::lock_guard<std::mutex> lock(tail->mu);
-    if (!tail->loaded || tail->evicted) return;
-    int64_t current = tail->segments() ? tail->segments()->meta().generation : 0;
+    MutexLock lock(entry->mu);
+    if (entry->evicted) return;
+    int64_t current = entry->tail.segments() ? entry->tail.segments()->meta().generation : 0;
     if (current != from_generation) {
       stale = true;
     } else {
-      size_t before = tail->bytes();
-      tail->Rebase(std::move(set));
-      total_bytes_ -= before - tail->bytes();
+      size_t before = entry->tail.bytes();
+      entry->tail.Rebase(std::move(set));
+      total_bytes_ -= before - entry->tail.bytes();
     }
   }
   if (stale) Invalidate(object_id);
 }
 
 void TailCache::Invalidate(const std::string& object_id) {
-  std::shared_ptr<ObjectTail> tail;
+  std::shared_ptr<Entry> entry;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
+    if (auto l = loading_.find(object_id); l != loading_.end()) {
+      l->second->stale = true;  // its loader reads it once and does not install it
+      loading_.erase(l);
+      load_done_.SignalAll();
+    }
     auto it = tails_.find(object_id);
     if (it == tails_.end()) return;
-    tail = it->second;
+    entry = it->second.entry;
     tails_.erase(it);
   }
-  std::lock_guard<std::mutex> lock(tail->mu);
-  tail->evicted = true;
-  if (tail->loaded) total_bytes_ -= tail->bytes();
+  MutexLock lock(entry->mu);
+  entry->evicted = true;
+  total_bytes_ -= entry->tail.bytes();
 }
 
 void TailCache::EvictIfOverBudget(const std::string& keep) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (total_bytes_.load() > budget_ && tails_.size() > 1) {
     auto victim = tails_.end();
     for (auto it = tails_.begin(); it != tails_.end(); ++it) {
-      if (it->first == keep || !it->second->loaded) continue;
-      if (victim == tails_.end() || it->second->last_used < victim->second->last_used) victim = it;
+      if (it->first == keep) continue;
+      if (victim == tails_.end() || it->second.last_used < victim->second.last_used) victim = it;
     }
     if (victim == tails_.end()) return;
-    std::shared_ptr<ObjectTail> doomed = victim->second;  // outlives the lock below
-    std::unique_lock<std::mutex> victim_lock(doomed->mu, std::try_to_lock);
-    if (!victim_lock) return;  // in use; try again after the next load
+    std::shared_ptr<Entry> doomed = victim->second.entry;  // outlives the erase below
+    // Never wait on a tail's lock while holding mu_ (see the header).
+    if (!doomed->mu.TryLock()) return;  // in use; try again after the next load
     doomed->evicted = true;
-    total_bytes_ -= doomed->bytes();
+    total_bytes_ -= doomed->tail.bytes();
+    doomed->mu.Unlock();
     tails_.erase(victim);
   }
 }

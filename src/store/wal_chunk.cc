@@ -4,6 +4,10 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "crypto/crypto.h"
+
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -35,6 +39,16 @@ uint64_t Checksum(std::string_view object_id, std::string_view payload) {
 }
 
 }  // namespace
+
+std::string WalChunkKey(XactId first, std::string_view tag) {
+  return fmt::format("{}{}-{}.tvwal", kWalPrefix, FormatXact(first),
+                     tag.empty() ? crypto::HexEncode(crypto::RandomBytes(4)) : std::string(tag));
+}
+
+Result<XactId> WalChunkFirstXact(std::string_view key) {
+  if (!key.starts_with(kWalPrefix)) return InvalidArgument("'{}' is not a WAL chunk key", key);
+  return ParseXact(key.substr(kWalPrefix.size(), 19), "chunk key");
+}
 
 ChunkBuilder::ChunkBuilder(bool compress) : compress_(compress) {
   buf_.append(kChunkMagic);

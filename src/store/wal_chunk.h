@@ -12,6 +12,16 @@
 
 namespace tv::store {
 
+// Chunk keys in object storage: "wal/<first xact>-<8 hex>.tvwal"
+// (docs/storage-format.md, "Objects and keys"); the xact prefix makes
+// listings time-ordered. Every chunk key is built by WalChunkKey.
+inline constexpr std::string_view kWalPrefix = "wal/";
+// The key of a new chunk whose first xact is `first`; `tag` is its 8 hex
+// digits (random when empty).
+std::string WalChunkKey(XactId first, std::string_view tag = {});
+// The first xact a chunk key names.
+Result<XactId> WalChunkFirstXact(std::string_view key);
+
 // Where one object's section sits in a chunk (what the catalog records).
 struct SectionInfo {
   std::string object_id;

@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 
-#include "crypto/crypto.h"
 #include "store/quarantine.h"
 #include "store/retry.h"
 
@@ -37,10 +35,10 @@ GroupCommitter::GroupCommitter(Catalog& catalog, objstore::ObjectStore& objects,
 
 GroupCommitter::~GroupCommitter() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   thread_.join();
 }
 
@@ -66,22 +64,23 @@ Result<XactId> GroupCommitter::Commit(WriteBatch batch) {
   p->batch = std::move(batch);
   std::future<Result<XactId>> done = p->done.get_future();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) return Unavailable("the server is shutting down");
     queued_bytes_ += p->bytes;
     queue_.push_back(std::move(p));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   return done.get();
 }
 
 void GroupCommitter::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    while (!stop_ && queue_.empty()) cv_.Wait(mu_);
     if (queue_.empty()) return;  // stopping, nothing left
     auto deadline = std::chrono::steady_clock::now() + options_.window;
-    cv_.wait_until(lock, deadline, [&] { return stop_ || queued_bytes_ >= options_.max_chunk_bytes; });
+    while (!stop_ && queued_bytes_ < options_.max_chunk_bytes)
+      if (!cv_.WaitUntil(mu_, deadline)) break;
     std::vector<std::unique_ptr<Pending>> group;
     size_t bytes = 0;
     while (!queue_.empty() && (group.empty() || bytes + queue_.front()->bytes <= options_.max_chunk_bytes)) {
@@ -90,9 +89,9 @@ void GroupCommitter::Loop() {
       group.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    lock.unlock();
+    lock.Unlock();
     Process(group);
-    lock.lock();
+    lock.Lock();
   }
 }
 
@@ -140,7 +139,7 @@ Status GroupCommitter::WriteChunk(std::vector<std::unique_ptr<Pending>>& group) 
   ChunkBuilder builder(options_.compress);
   for (const auto& s : sections) builder.AddSection(s.owner.object_id, s.jsonl, s.rows, s.min_xact, s.max_xact);
   ChunkCommit commit;
-  commit.chunk_key = fmt::format("wal/{}-{}.tvwal", FormatXact(first), crypto::HexEncode(crypto::RandomBytes(4)));
+  commit.chunk_key = WalChunkKey(first);
   commit.min_xact = first;
   commit.max_xact = last;
   commit.sections = builder.sections();

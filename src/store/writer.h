@@ -7,20 +7,22 @@
 // gets OK is durable and visible; one that gets an error wrote nothing
 // visible.
 //
-// Thread-safety: Commit() may be called from any number of threads.
+// Thread-safety: Commit() may be called from any number of threads. `mu_`
+// guards the queue only: the committer thread drops it before it writes the
+// chunk, commits it or folds it into the tails (which never wait for a tail
+// load: store/tail_cache.h).
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <future>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "objstore/object_store.h"
 #include "store/catalog.h"
 #include "store/tail_cache.h"
@@ -58,7 +60,7 @@ class GroupCommitter {
   // A batch with a row readers could not decode (UnstorableReason: a NaN or
   // infinite number, text that is not UTF-8, nesting past kMaxStoredDepth)
   // is refused whole: InvalidArgument naming the row and field path.
-  Result<XactId> Commit(WriteBatch batch);
+  Result<XactId> Commit(WriteBatch batch) EXCLUDES(mu_);
   XactId watermark() const { return watermark_.load(std::memory_order_acquire); }
   // Realtime lag of the last group commit: from the oldest request's arrival
   // to its rows being visible, in microseconds.
@@ -74,9 +76,9 @@ class GroupCommitter {
     std::promise<Result<XactId>> done;
   };
 
-  void Loop();
-  void Process(std::vector<std::unique_ptr<Pending>>& group);
-  Status WriteChunk(std::vector<std::unique_ptr<Pending>>& group);
+  void Loop() EXCLUDES(mu_);
+  void Process(std::vector<std::unique_ptr<Pending>>& group) EXCLUDES(mu_);
+  Status WriteChunk(std::vector<std::unique_ptr<Pending>>& group) EXCLUDES(mu_);
 
   Catalog& catalog_;
   objstore::ObjectStore& objects_;
@@ -87,11 +89,11 @@ class GroupCommitter {
   std::atomic<XactId> watermark_;
   std::atomic<int64_t> last_lag_us_{0};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<Pending>> queue_;
-  size_t queued_bytes_ = 0;
-  bool stop_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::unique_ptr<Pending>> queue_ GUARDED_BY(mu_);
+  size_t queued_bytes_ GUARDED_BY(mu_) = 0;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -40,7 +40,7 @@ tv::Status Poison(const std::string& dir, const std::string& object_id, const st
   store::ChunkBuilder builder(false);
   builder.AddSection(object_id, jsonl, 2, x, x);
   store::ChunkCommit c;
-  c.chunk_key = fmt::format("wal/{}-0badc0de.tvwal", xact);
+  c.chunk_key = store::WalChunkKey(x, "0badc0de");
   c.min_xact = c.max_xact = x;
   c.sections = builder.sections();
   c.objects = {{object_id, org, project}};

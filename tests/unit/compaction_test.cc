@@ -260,7 +260,7 @@ TEST_F(CompactionTest, CompactedTwinAnswersExactlyLikeTheUncompactedOne) {
   CompactReport last = compacted.Compact(ref_.ObjectId());
   (void)last;
   EXPECT_GT(compacted.store_->compactor().totals().segments_merged, 0u) << "the workload must exercise merges";
-  Result<SegmentSet> set = LoadSegmentSet(*compacted.db_, ref_.ObjectId());
+  Result<SegmentSet> set = Catalog(*compacted.db_).LoadSegmentSet(ref_.ObjectId());
   ASSERT_TRUE(set.ok());
   EXPECT_GE(set->segments.size(), 1u);
   EXPECT_EQ(Count(*compacted.db_, "SELECT COUNT(*) AS n FROM wal_section"), 0);
@@ -309,14 +309,14 @@ TEST_F(CompactionTest, TwoCompactorsCannotBothWin) {
   Twin t("tv-cas");
   for (int i = 0; i < 20; ++i) t.Write(W({json::object{{"id", fmt::format("r{}", i)}, {"output", "x"}}}, kStart + i));
   // The same change from the same generation, twice: the second loses.
-  Result<SegmentSet> from = LoadSegmentSet(*t.db_, ref_.ObjectId());
+  Result<SegmentSet> from = Catalog(*t.db_).LoadSegmentSet(ref_.ObjectId());
   ASSERT_TRUE(from.ok());
   SetChange change;
   change.add.push_back({"seg/test/a.tvseg", 0, 1, 0, 0, 0});
   change.now = change.delete_after = "2026-01-01T00:00:00Z";
-  ASSERT_TRUE(CommitSetChange(*t.db_, *from, change).ok());
+  ASSERT_TRUE(Catalog(*t.db_).CommitSetChange(*from, change).ok());
   change.add[0].key = "seg/test/b.tvseg";
-  EXPECT_EQ(CommitSetChange(*t.db_, *from, change).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(Catalog(*t.db_).CommitSetChange(*from, change).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(Count(*t.db_, "SELECT COUNT(*) AS n FROM segment WHERE segment_key = 'seg/test/b.tvseg'"), 0);
   ASSERT_TRUE(t.db_->Execute("DELETE FROM segment").ok());
   ASSERT_TRUE(t.db_->Execute("DELETE FROM segment_set").ok());
@@ -350,7 +350,7 @@ TEST_F(CompactionTest, TwoCompactorsCannotBothWin) {
   Result<ScanResult> all = t.store_->Scan(All(ref_));
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->rows.size(), 220u);
-  Result<SegmentSet> set = LoadSegmentSet(*t.db_, ref_.ObjectId());
+  Result<SegmentSet> set = Catalog(*t.db_).LoadSegmentSet(ref_.ObjectId());
   ASSERT_TRUE(set.ok());
   for (size_t i = 1; i < set->segments.size(); ++i)
     EXPECT_EQ(set->segments[i].min_xact, set->segments[i - 1].max_xact) << "segments tile the xact range";

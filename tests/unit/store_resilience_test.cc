@@ -3,12 +3,14 @@
 // quarantined with its bytes while the rest of its object stays readable,
 // compactable and purgeable; one object's failure never stops the others;
 // the backlog is true from the start; purge touches only its own object's
-// garbage; the writer refuses what readers could not decode.
+// garbage; the writer refuses what readers could not decode; a slow tail
+// load never holds up the committer.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <cmath>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <thread>
 
@@ -38,7 +40,7 @@ class ResilienceTest : public StoreTestBase {
     ChunkBuilder builder(false);
     builder.AddSection(ref.ObjectId(), jsonl, static_cast<uint32_t>(lines.size()), x, x);
     ChunkCommit c;
-    c.chunk_key = fmt::format("wal/{}-0badc0de.tvwal", FormatXact(x));
+    c.chunk_key = WalChunkKey(x, "0badc0de");
     c.min_xact = c.max_xact = x;
     c.sections = builder.sections();
     c.objects = {{ref.ObjectId(), org_, project_}};
@@ -196,7 +198,7 @@ TEST_F(ResilienceTest, PoisonedSegmentRowIsQuarantinedAndMergedAway) {
   change.add = {*meta};
   change.through = x;
   change.now = change.delete_after = FormatTimestamp(clock_.NowMicros());
-  ASSERT_TRUE(CommitSetChange(*db_, from, change).ok());
+  ASSERT_TRUE(Catalog(*db_).CommitSetChange(from, change).ok());
   Restart(options);
 
   EXPECT_EQ(Ids(Rows(a_)), std::vector<std::string>{"a1"});
@@ -214,7 +216,7 @@ TEST_F(ResilienceTest, PoisonedSegmentRowIsQuarantinedAndMergedAway) {
   Result<CompactReport> r = store_->compactor().CompactObject(a_.ObjectId());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->segments_merged, 2u);
-  Result<SegmentSet> set = LoadSegmentSet(*db_, a_.ObjectId());
+  Result<SegmentSet> set = Catalog(*db_).LoadSegmentSet(a_.ObjectId());
   ASSERT_TRUE(set.ok());
   EXPECT_EQ(set->segments.size(), 1u);
   Restart(options);
@@ -233,7 +235,7 @@ TEST_F(ResilienceTest, RepairScanFindsWithoutRecording) {
   Result<std::vector<QuarantineRecord>> clean = FindUndecodable(store_->catalog(), *objects_, b_.ObjectId());
   ASSERT_TRUE(clean.ok());
   EXPECT_TRUE(clean->empty());
-  Result<std::vector<std::string>> all = AllObjects(*db_);
+  Result<std::vector<std::string>> all = Catalog(*db_).AllObjects();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(Sorted(*all), Sorted({a_.ObjectId(), b_.ObjectId()}));
 }
@@ -399,6 +401,97 @@ TEST_F(ResilienceTest, WriterRefusesRowsNestedDeeperThanReadersParse) {
   std::vector<RowPtr> rows = Rows(a_);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]->at("input"), ok);
+}
+
+// An object store whose next ranged Get (a tail load reading a WAL section)
+// reads, then blocks, once armed, until the test releases it.
+class GatedStore final : public ObjectStore {
+ public:
+  explicit GatedStore(std::unique_ptr<ObjectStore> inner) : inner_(std::move(inner)) {}
+
+  void Arm() { armed_ = true; }
+  // Ready once the armed Get is waiting.
+  std::future<void> Entered() { return entered_.get_future(); }
+  void Release() { release_.set_value(); }
+
+  Status Put(std::string_view key, std::string_view data) override { return inner_->Put(key, data); }
+  Result<std::string> Get(std::string_view key, std::optional<objstore::ByteRange> range) override {
+    Result<std::string> bytes = inner_->Get(key, range);
+    if (range && armed_.exchange(false)) {
+      entered_.set_value();
+      released_.wait();
+    }
+    return bytes;
+  }
+  Result<std::vector<objstore::ObjectEntry>> List(std::string_view prefix) override { return inner_->List(prefix); }
+  Status Delete(std::string_view key) override { return inner_->Delete(key); }
+  std::string Describe() const override { return "gated(" + inner_->Describe() + ")"; }
+
+ private:
+  std::unique_ptr<ObjectStore> inner_;
+  std::atomic<bool> armed_{false};
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+};
+
+TEST_F(ResilienceTest, CommitDoesNotWaitForAColdTailLoad) {
+  auto gated = std::make_unique<GatedStore>(Local(folder_));
+  GatedStore* gate = gated.get();
+  Open(Options(), std::move(gated));
+  MustWrite({W(a_, {Span("a1", "a1", std::nullopt, "one")})});  // A's tail is not loaded: nothing read it
+
+  // A cold read of A starts loading its tail and stalls in object storage.
+  gate->Arm();
+  std::future<void> entered = gate->Entered();
+  std::future<std::vector<RowPtr>> reader = std::async(std::launch::async, [&] { return Rows(a_); });
+  ASSERT_EQ(entered.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "the load never read the WAL";
+
+  // A write to the same object commits while that load is still stalled.
+  std::future<Result<XactId>> writer =
+      std::async(std::launch::async, [&] { return Write({W(a_, {Span("a2", "a2", std::nullopt, "two")})}); });
+  bool committed = writer.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  gate->Release();  // lets everything finish, whatever happened above
+  EXPECT_TRUE(committed) << "the commit waited for the tail load";
+  Result<XactId> x = writer.get();
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+
+  // The stalled reader's snapshot predates the write; the tail it installed
+  // folded in the commit that landed during its load.
+  EXPECT_EQ(Sorted(Ids(reader.get())), (std::set<std::string>{"a1"}));
+  EXPECT_EQ(Sorted(Ids(Rows(a_))), (std::set<std::string>{"a1", "a2"}));
+}
+
+TEST_F(ResilienceTest, TailLoadedAcrossAPurgeIsNotKept) {
+  auto gated = std::make_unique<GatedStore>(Local(folder_));
+  GatedStore* gate = gated.get();
+  Open(Options(), std::move(gated));
+  MustWrite({W(a_, {Span("a1", "a1", std::nullopt, "one"), Span("a2", "a2", std::nullopt, "two")})});
+
+  // A cold read of A has read its WAL (a1 and a2) and stalls before its tail
+  // is installed.
+  gate->Arm();
+  std::future<void> entered = gate->Entered();
+  std::future<Result<ScanResult>> reader = std::async(std::launch::async, [&] {
+    ScanSpec spec;
+    spec.objects = {a_.ObjectId()};
+    return store_->Scan(spec);
+  });
+  ASSERT_EQ(entered.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "the load never read the WAL";
+
+  // a1 is purged meanwhile; the purge does not wait for the load either.
+  std::future<Result<PurgeReceipt>> purge = std::async(std::launch::async, [&] {
+    return store_->Purge({a_.ObjectId(), false, {"a1"}});
+  });
+  bool purged = purge.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  gate->Release();
+  EXPECT_TRUE(purged) << "the purge waited for the tail load";
+  Result<PurgeReceipt> receipt = purge.get();
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  (void)reader.get();  // it started before the purge: what it saw is its own
+
+  // The tail that load built from the old WAL is not the one reads use now.
+  EXPECT_EQ(Sorted(Ids(Rows(a_))), (std::set<std::string>{"a2"}));
 }
 
 }  // namespace
