@@ -223,6 +223,7 @@ Result<http::Response> HandleInvoke(const std::shared_ptr<const AiProxyRoom>& ro
   TV_ASSIGN_OR_RETURN(Invocation inv, InvocationOf(fn, body));
   TV_ASSIGN_OR_RETURN(std::unique_ptr<ModelCall> call, ModelCall::Prepare(room->calls, ctx, std::move(inv.spec)));
   if (!inv.stream) return BufferedResponse(*call, inv.json_output);
+  // The stream holds `room`: the call runs on after this handler, on its dependencies.
   return StreamedResponse([room, call = std::shared_ptr<ModelCall>(std::move(call))](http::BodyWriter& out) {
     InvokeSink sink(out);
     call->RunStream(sink);

@@ -66,6 +66,7 @@ Result<http::Response> HandleProxy(const std::shared_ptr<const AiProxyRoom>& roo
     TV_ASSIGN_OR_RETURN(ModelAnswer answer, call->Run());
     return BufferedResponse(*call, std::move(answer));
   }
+  // The stream holds `room`: the call runs on after this handler, on its dependencies.
   return StreamedResponse([room, call = std::shared_ptr<ModelCall>(std::move(call))](http::BodyWriter& out) {
     SseSink sink(out, call->route().provider, call->uses_cache());
     call->RunStream(sink);
