@@ -1,6 +1,7 @@
 #include "data/data_plane.h"
 
 #include "common/ids.h"
+#include "data/aiproxy/aiproxy.h"
 #include "store/catalog.h"
 #include "store/quarantine.h"
 #include "store/segment_set.h"
@@ -75,8 +76,9 @@ void DataPlane::RegisterRoutes(http::Router& router) {
   AddEnvVarRoutes(*this, router);
   AddFunctionRoutes(*this, router);
   AddEnvironmentRoutes(*this, router);
-  AddProxyRoutes(*this, router);
-  AddInvokeRoutes(*this, router);
+  ModelCallOptions model_calls{options_.proxy_allowed_hosts, options_.proxy_timeout, options_.proxy_idle_timeout,
+                               options_.proxy_buffered_timeout};
+  AddAiProxyRoutes(router, {tenancy_, clock_, *outbound_, *proxy_cache_, *secrets_, *store_, *functions_, model_calls});
 }
 
 Status DataPlane::CheckDatabase() { return db_->Query("SELECT 1 AS ok").status(); }

@@ -123,8 +123,6 @@ void AddPurgeRoutes(DataPlane& dp, http::Router& router);    // routes_purge.cc
 void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
 void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
 void AddFunctionRoutes(DataPlane& dp, http::Router& router);
-void AddProxyRoutes(DataPlane& dp, http::Router& router);        // routes_proxy.cc
-void AddInvokeRoutes(DataPlane& dp, http::Router& router);       // routes_invoke.cc     // routes_functions.cc
 void AddEnvironmentRoutes(DataPlane& dp, http::Router& router);  // routes_environments.cc
 
 }  // namespace tv::data

@@ -1,7 +1,7 @@
 #include "data/aiproxy/llm_span.h"
 
 #include "common/ids.h"
-#include "data/data_plane.h"
+#include "data/functions/functions.h"
 #include "data/rows/object_access.h"
 #include "data/rows/row_intake.h"
 
@@ -28,26 +28,8 @@ void MergeMissing(json::object& to, const json::object& from) {
   }
 }
 
-}  // namespace
-
-Result<ResolvedParent> ResolveParent(DataPlane& dp, http::RequestContext& ctx, proxy::SpanParent parent) {
-  if (parent.object_id.empty() && parent.project_name) {
-    std::optional<std::string> org_name;
-    if (auto h = ctx.request().headers.Get("x-bt-org-name")) org_name = std::string(*h);
-    TV_ASSIGN_OR_RETURN(ObjectInfo project,
-                        dp.functions().RequireProject(ctx, std::nullopt, parent.project_name, org_name));
-    parent.object_id = project.id;
-  }
-  TV_ASSIGN_OR_RETURN(store::ObjectRef ref, RefOf(parent));
-  TV_RETURN_IF_ERROR(ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kWrite).status());
-  return ResolvedParent{std::move(ref), std::move(parent)};
-}
-
-Result<std::string> WriteLlmSpan(DataPlane& dp, const http::Request& request, const Principal& caller,
-                                 const ResolvedParent& parent, const LlmSpan& span) {
-  http::RequestContext ctx(request, NewUuid());
-  ctx.set_principal(caller);
-  std::string id = NewUuid();
+// The row of `span` with id `id` under `parent`.
+Result<json::object> SpanRow(const std::string& id, const ResolvedParent& parent, const LlmSpan& span) {
   json::object row{{"id", id}, {"span_id", id}};
   const proxy::SpanParent& p = parent.parent;
   if (p.span_id) {
@@ -78,10 +60,34 @@ Result<std::string> WriteLlmSpan(DataPlane& dp, const http::Request& request, co
   row["metrics"] = span.metrics;
   if (span.error) row["error"] = *span.error;
   MergeMissing(row, p.propagated_event);
-  RowIntake intake(ctx, dp.tenancy(), dp.store().catalog(), dp.clock());
+  return row;
+}
+
+}  // namespace
+
+Result<ResolvedParent> StoreLlmSpanLog::ResolveParent(http::RequestContext& ctx, proxy::SpanParent parent) {
+  if (parent.object_id.empty() && parent.project_name) {
+    std::optional<std::string> org_name;
+    if (auto h = ctx.request().headers.Get("x-bt-org-name")) org_name = std::string(*h);
+    TV_ASSIGN_OR_RETURN(ObjectInfo project,
+                        functions_.RequireProject(ctx, std::nullopt, parent.project_name, org_name));
+    parent.object_id = project.id;
+  }
+  TV_ASSIGN_OR_RETURN(store::ObjectRef ref, RefOf(parent));
+  TV_RETURN_IF_ERROR(ResolveObject(ctx, tenancy_, store_.catalog(), ref, Access::kWrite).status());
+  return ResolvedParent{std::move(ref), std::move(parent)};
+}
+
+Result<std::string> StoreLlmSpanLog::Write(const http::Request& request, const Principal& caller,
+                                           const ResolvedParent& parent, const LlmSpan& span) {
+  http::RequestContext ctx(request, NewUuid());
+  ctx.set_principal(caller);
+  std::string id = NewUuid();
+  TV_ASSIGN_OR_RETURN(json::object row, SpanRow(id, parent, span));
+  RowIntake intake(ctx, tenancy_, store_.catalog(), clock_);
   TV_RETURN_IF_ERROR(intake.Add(std::move(row), parent.ref, "span"));
   TV_ASSIGN_OR_RETURN(store::WriteBatch batch, intake.Take());
-  TV_RETURN_IF_ERROR(dp.store().Write(std::move(batch)).status());
+  TV_RETURN_IF_ERROR(store_.Write(std::move(batch)).status());
   return id;
 }
 

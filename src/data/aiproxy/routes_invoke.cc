@@ -6,9 +6,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "data/data_plane.h"
 #include "data/aiproxy/model_call.h"
 #include "data/aiproxy/proxy_sse.h"
+#include "data/aiproxy/room.h"
+#include "data/functions/functions.h"
 #include "http/json_io.h"
 #include "proxy/prompt_build.h"
 #include "proxy/sse.h"
@@ -44,6 +45,11 @@ Result<FunctionLookup> LookupOf(const http::RequestContext& ctx, const json::obj
   if (!q.id && !q.slug) return InvalidArgument("Name the function with 'function_id', or a project and 'slug'");
   if (q.id) q.project_name.reset(), q.project_id.reset();
   return q;
+}
+
+// The prompt's variables: the body's `input`, or an empty object.
+json::value InputOf(const json::object& body) {
+  return body.contains("input") ? body.at("input") : json::value(json::object());
 }
 
 bool WantsJson(const json::object& built) {
@@ -140,31 +146,48 @@ class InvokeSink : public StreamSink {
   proxy::SseParser replay_;
 };
 
-Result<http::Response> HandleInvoke(DataPlane& dp, http::RequestContext& ctx) {
-  TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
-  TV_ASSIGN_OR_RETURN(FunctionLookup lookup, LookupOf(ctx, body));
-  TV_ASSIGN_OR_RETURN(json::object fn, dp.functions().Find(ctx, lookup));
+// The model call a prompt function makes for one invoke request.
+struct Invocation {
+  ModelCall::Spec spec;
+  bool stream = false;
+  bool json_output = false;  // the prompt asks for JSON: the answer is parsed
+};
+
+// The function's prompt_data; InvalidArgument when it is not a prompt.
+Result<const json::object*> PromptDataOf(const json::object& fn) {
   const auto* prompt_data = fn.if_contains("prompt_data");
   if (!prompt_data || !prompt_data->is_object() || !prompt_data->as_object().contains("prompt"))
     return InvalidArgument("Function '{}' is not a prompt; only prompt functions can be invoked here",
                            TextAt(fn, "slug").value_or(""));
+  return &prompt_data->as_object();
+}
+
+bool IsCompletion(const json::object& prompt_data) {
+  const auto* prompt = prompt_data.at("prompt").if_object();
+  return prompt && TextAt(*prompt, "type") == "completion";
+}
+
+// The OpenAI request of the prompt, built from the request's input and messages.
+Result<json::object> BuildRequest(const json::object& prompt_data, bool completion, const json::object& body) {
   proxy::BuildOptions build;
-  const auto* prompt = prompt_data->as_object().at("prompt").if_object();
-  bool completion = prompt && TextAt(*prompt, "type") == "completion";
   build.flavor = completion ? proxy::PromptFlavor::kCompletion : proxy::PromptFlavor::kChat;
   if (const auto* s = body.if_contains("strict"); s && s->is_bool()) build.strict = s->as_bool();
   if (const auto* m = body.if_contains("messages"); m && !m->is_null()) {
     if (!m->is_array()) return InvalidArgument("'messages' must be an array");
     build.messages = m->as_array();
   }
-  json::value input = body.contains("input") ? body.at("input") : json::value(json::object());
-  TV_ASSIGN_OR_RETURN(json::object built, proxy::BuildPrompt(prompt_data->as_object(), input, build));
-  bool stream = false;
-  if (const auto* s = body.if_contains("stream"); s && s->is_bool()) stream = s->as_bool();
-  built["stream"] = stream;
-  bool json_output = WantsJson(built);
+  return proxy::BuildPrompt(prompt_data, InputOf(body), build);
+}
 
-  ModelCall::Spec spec;
+Result<Invocation> InvocationOf(const json::object& fn, const json::object& body) {
+  TV_ASSIGN_OR_RETURN(const json::object* prompt_data, PromptDataOf(fn));
+  bool completion = IsCompletion(*prompt_data);
+  TV_ASSIGN_OR_RETURN(json::object built, BuildRequest(*prompt_data, completion, body));
+  Invocation inv;
+  if (const auto* s = body.if_contains("stream"); s && s->is_bool()) inv.stream = s->as_bool();
+  built["stream"] = inv.stream;
+  inv.json_output = WantsJson(built);
+  ModelCall::Spec& spec = inv.spec;
   spec.endpoint = completion ? ModelEndpoint::kCompletions : ModelEndpoint::kChat;
   spec.body = std::move(built);
   spec.span_name = TextAt(fn, "name").value_or("invoke");
@@ -172,24 +195,36 @@ Result<http::Response> HandleInvoke(DataPlane& dp, http::RequestContext& ctx) {
       json::object{{"id", fn.contains("id") ? fn.at("id") : json::value()},
                    {"project_id", fn.contains("project_id") ? fn.at("project_id") : json::value()},
                    {"version", fn.contains("_xact_id") ? fn.at("_xact_id") : json::value()},
-                   {"variables", input}};
+                   {"variables", InputOf(body)}};
   if (const auto* p = body.if_contains("parent"); p && !p->is_null() && !(p->is_string() && p->as_string().empty())) {
     TV_ASSIGN_OR_RETURN(spec.parent, proxy::ParseSpanParent(*p, "parent"));
   }
-  TV_ASSIGN_OR_RETURN(std::unique_ptr<ModelCall> call, ModelCall::Prepare(dp, ctx, std::move(spec)));
-  if (!stream) {
-    TV_ASSIGN_OR_RETURN(ModelAnswer answer, call->Run());
-    if (answer.status / 100 != 2) {
-      http::Response r;
-      r.status = answer.status;
-      r.body = std::move(answer.body);
-      r.headers.Set("Content-Type", "application/json");
-      return r;
-    }
-    TV_ASSIGN_OR_RETURN(json::value out, OutputOf(answer.body, json_output));
-    return http::JsonOk(out);
+  return inv;
+}
+
+// invoke()'s value, or the provider's error as it answered.
+Result<http::Response> BufferedResponse(ModelCall& call, bool json_output) {
+  TV_ASSIGN_OR_RETURN(ModelAnswer answer, call.Run());
+  if (answer.status / 100 != 2) {
+    http::Response r;
+    r.status = answer.status;
+    r.body = std::move(answer.body);
+    r.headers.Set("Content-Type", "application/json");
+    return r;
   }
-  return StreamedResponse([call = std::shared_ptr<ModelCall>(std::move(call))](http::BodyWriter& out) {
+  TV_ASSIGN_OR_RETURN(json::value out, OutputOf(answer.body, json_output));
+  return http::JsonOk(out);
+}
+
+Result<http::Response> HandleInvoke(const std::shared_ptr<const AiProxyRoom>& room, http::RequestContext& ctx) {
+  TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
+  TV_ASSIGN_OR_RETURN(FunctionLookup lookup, LookupOf(ctx, body));
+  TV_ASSIGN_OR_RETURN(json::object fn, room->functions.Find(ctx, lookup));
+  TV_ASSIGN_OR_RETURN(Invocation inv, InvocationOf(fn, body));
+  TV_ASSIGN_OR_RETURN(std::unique_ptr<ModelCall> call, ModelCall::Prepare(room->calls, ctx, std::move(inv.spec)));
+  if (!inv.stream) return BufferedResponse(*call, inv.json_output);
+  // The stream holds `room`: the call runs on after this handler, on its dependencies.
+  return StreamedResponse([room, call = std::shared_ptr<ModelCall>(std::move(call))](http::BodyWriter& out) {
     InvokeSink sink(out);
     call->RunStream(sink);
   });
@@ -197,8 +232,8 @@ Result<http::Response> HandleInvoke(DataPlane& dp, http::RequestContext& ctx) {
 
 }  // namespace
 
-void AddInvokeRoutes(DataPlane& dp, http::Router& router) {
-  auto handler = [&dp](http::RequestContext& ctx) { return HandleInvoke(dp, ctx); };
+void AddInvokeRoutes(http::Router& router, std::shared_ptr<const AiProxyRoom> room) {
+  auto handler = [room](http::RequestContext& ctx) { return HandleInvoke(room, ctx); };
   router.Add(http::Method::kPost, "/function/invoke", handler, http::RequestClass::kModel);
   router.Add(http::Method::kPost, "/v1/function/:id/invoke", handler, http::RequestClass::kModel);
 }

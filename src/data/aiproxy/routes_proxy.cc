@@ -3,9 +3,9 @@
 // this file turns its answers into HTTP, streamed or not.
 #include <memory>
 
-#include "data/data_plane.h"
 #include "data/aiproxy/model_call.h"
 #include "data/aiproxy/proxy_sse.h"
+#include "data/aiproxy/room.h"
 #include "http/json_io.h"
 
 namespace tv::data {
@@ -36,7 +36,24 @@ class SseSink : public StreamSink {
   bool uses_cache_;
 };
 
-Result<http::Response> HandleProxy(DataPlane& dp, http::RequestContext& ctx, ModelEndpoint endpoint) {
+// The whole answer, with the provider and cache headers.
+http::Response BufferedResponse(const ModelCall& call, ModelAnswer answer) {
+  http::Response r;
+  r.status = answer.status;
+  r.body = std::move(answer.body);
+  r.headers.Set("Content-Type", answer.content_type);
+  r.headers.Set("x-bt-used-endpoint", call.route().provider);
+  if (answer.cached) {
+    r.headers.Set("x-bt-cached", "HIT");
+    r.headers.Set("Age", std::to_string(answer.age_seconds));
+  } else if (call.uses_cache()) {
+    r.headers.Set("x-bt-cached", "MISS");
+  }
+  return r;
+}
+
+Result<http::Response> HandleProxy(const std::shared_ptr<const AiProxyRoom>& room, http::RequestContext& ctx,
+                                   ModelEndpoint endpoint) {
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   ModelCall::Spec spec;
   spec.endpoint = endpoint;
@@ -44,23 +61,13 @@ Result<http::Response> HandleProxy(DataPlane& dp, http::RequestContext& ctx, Mod
   if (auto h = ctx.request().headers.Get("x-bt-parent"); h && !h->empty()) {
     TV_ASSIGN_OR_RETURN(spec.parent, proxy::ParseSpanParent(*h, "x-bt-parent"));
   }
-  TV_ASSIGN_OR_RETURN(std::unique_ptr<ModelCall> call, ModelCall::Prepare(dp, ctx, std::move(spec)));
+  TV_ASSIGN_OR_RETURN(std::unique_ptr<ModelCall> call, ModelCall::Prepare(room->calls, ctx, std::move(spec)));
   if (!call->streaming()) {
     TV_ASSIGN_OR_RETURN(ModelAnswer answer, call->Run());
-    http::Response r;
-    r.status = answer.status;
-    r.body = std::move(answer.body);
-    r.headers.Set("Content-Type", answer.content_type);
-    r.headers.Set("x-bt-used-endpoint", call->route().provider);
-    if (answer.cached) {
-      r.headers.Set("x-bt-cached", "HIT");
-      r.headers.Set("Age", std::to_string(answer.age_seconds));
-    } else if (call->uses_cache()) {
-      r.headers.Set("x-bt-cached", "MISS");
-    }
-    return r;
+    return BufferedResponse(*call, std::move(answer));
   }
-  return StreamedResponse([call = std::shared_ptr<ModelCall>(std::move(call))](http::BodyWriter& out) {
+  // The stream holds `room`: the call runs on after this handler, on its dependencies.
+  return StreamedResponse([room, call = std::shared_ptr<ModelCall>(std::move(call))](http::BodyWriter& out) {
     SseSink sink(out, call->route().provider, call->uses_cache());
     call->RunStream(sink);
   });
@@ -68,14 +75,15 @@ Result<http::Response> HandleProxy(DataPlane& dp, http::RequestContext& ctx, Mod
 
 }  // namespace
 
-void AddProxyRoutes(DataPlane& dp, http::Router& router) {
+void AddProxyRoutes(http::Router& router, std::shared_ptr<const AiProxyRoom> room) {
   const std::pair<std::string_view, ModelEndpoint> routes[] = {{"/v1/proxy/chat/completions", ModelEndpoint::kChat},
                                                                {"/v1/proxy/completions", ModelEndpoint::kCompletions},
                                                                {"/v1/proxy/embeddings", ModelEndpoint::kEmbeddings}};
-  for (const auto& [path, endpoint] : routes) {
+  for (const auto& route : routes) {
+    ModelEndpoint endpoint = route.second;  // a structured binding cannot be captured (clang 14)
     router.Add(
-        http::Method::kPost, std::string(path),
-        [&dp, endpoint = endpoint](http::RequestContext& ctx) { return HandleProxy(dp, ctx, endpoint); },
+        http::Method::kPost, std::string(route.first),
+        [room, endpoint](http::RequestContext& ctx) { return HandleProxy(room, ctx, endpoint); },
         http::RequestClass::kModel);
   }
 }
