@@ -15,11 +15,11 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "data/control_plane_client.h"
 
 namespace tv::data {
@@ -56,11 +56,11 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   const Clock& clock_;
   const size_t max_entries_;
 
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry<Principal>> principals_;      // by SHA-256 of token; guarded by mu_
-  std::unordered_map<std::string, Entry<ObjectInfo>> objects_;        // by "type/id"; guarded by mu_
-  std::unordered_map<std::string, Entry<ObjectInfo>> project_names_;  // by "org_id/name"; guarded by mu_
-  uint64_t generation_ = 0;                                           // bumped by every invalidation; guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Entry<Principal>> principals_ GUARDED_BY(mu_);      // by SHA-256 of token
+  std::unordered_map<std::string, Entry<ObjectInfo>> objects_ GUARDED_BY(mu_);        // by "type/id"
+  std::unordered_map<std::string, Entry<ObjectInfo>> project_names_ GUARDED_BY(mu_);  // by "org_id/name"
+  uint64_t generation_ GUARDED_BY(mu_) = 0;                                           // bumped by every invalidation
 };
 
 }  // namespace tv::data
