@@ -14,7 +14,6 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <random>
 #include <regex>
 #include <set>
@@ -29,6 +28,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/mutex.h"
 #include "meta/meta_store.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "objstore/faulty_object_store.h"
@@ -1693,7 +1693,7 @@ TEST_F(SpanStoreTest, EvictionUnderConcurrentReadsAndWrites) {
   constexpr int kObjects = 5, kWriters = 3, kWrites = 40, kReaders = 2;
   std::vector<ObjectRef> objs;
   for (int k = 0; k < kObjects; ++k) objs.push_back(Experiment());
-  std::mutex mu;
+  Mutex mu;
   std::map<std::string, std::map<std::string, int>> expected;  // object id -> row id -> output
   std::atomic<bool> done{false};
   std::atomic<int> errors{0};
@@ -1735,7 +1735,7 @@ TEST_F(SpanStoreTest, EvictionUnderConcurrentReadsAndWrites) {
         std::string merged;
         int merged_k = -1;
         if (i > 0 && i % 3 == 0) {
-          std::lock_guard<std::mutex> lock(mu);
+          MutexLock lock(mu);
           for (int kk = 0; kk < kObjects && merged.empty(); ++kk)
             for (const auto& [rid, out] : expected[objs[kk].ObjectId()])
               if (rid.rfind(fmt::format("w{}-", w), 0) == 0) {
@@ -1752,7 +1752,7 @@ TEST_F(SpanStoreTest, EvictionUnderConcurrentReadsAndWrites) {
           ADD_FAILURE() << x.status().ToString();
           continue;
         }
-        std::lock_guard<std::mutex> lock(mu);
+        MutexLock lock(mu);
         expected[objs[k].ObjectId()][id] = 0;
         if (merged_k >= 0) expected[objs[merged_k].ObjectId()][merged] = i;
       }
