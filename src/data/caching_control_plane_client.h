@@ -31,9 +31,12 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   CachingControlPlaneClient(std::unique_ptr<ControlPlaneClient> inner, std::chrono::seconds ttl, const Clock& clock,
                             size_t max_entries = 100000);
 
-  Result<Principal> Authenticate(std::string_view token) override;
-  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) override;
-  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal& caller) override;
+  // A miss asks the control plane with mu_ released (a round trip must not
+  // stall every other lookup).
+  Result<Principal> Authenticate(std::string_view token) override EXCLUDES(mu_);
+  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) override EXCLUDES(mu_);
+  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal& caller) override
+      EXCLUDES(mu_);
   Status Health() override { return inner_->Health(); }
   // Plaintext secrets are never cached.
   Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {

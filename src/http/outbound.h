@@ -105,7 +105,8 @@ class OutboundClient {
   struct Attempt;
   Result<int> Run(const ClientRequest& req, const OutboundCall& call, const HeadHook& on_headers,
                   const BodyHook& on_data, bool buffered);
-  Status TakeSlot(const std::string& key, const std::string& host, std::string_view org_id);
+  // Asks the rate limiter (which may be remote) before taking mu_.
+  Status TakeSlot(const std::string& key, const std::string& host, std::string_view org_id) EXCLUDES(mu_);
   void Record(const std::string& host, std::string_view org_id, const Attempt& a, bool retry);
   HostStats& OrgHostLocked(std::string_view org_id, const std::string& host) REQUIRES(mu_);
   static void RecordLocked(HostStats& s, const Attempt& a, bool retry, double ms);

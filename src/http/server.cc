@@ -77,7 +77,8 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
 
   explicit StreamChannel(asio::any_io_executor strand) : timer(strand) {}
 
-  bool Write(std::string_view bytes) override {
+  // Blocks while the queue is full: never with mu_ held.
+  bool Write(std::string_view bytes) override EXCLUDES(mu_) {
     if (bytes.empty()) return !Closed();
     {
       MutexLock lock(mu_);

@@ -54,7 +54,7 @@ class WorkerPool {
   bool TryPost(std::function<void()> task);
   PoolLoad Load() const;
   // Runs what is queued, then stops the threads. Idempotent.
-  void Join();
+  void Join() EXCLUDES(mu_);  // the threads it joins take mu_
 
  private:
   void Work();
