@@ -7,15 +7,20 @@ DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
 export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
-.PHONY: all deps build run test test-unit test-node bench bench-spans bench-proxy bench-classes crash fuzz fuzz-short clean
+.PHONY: all deps build run test test-unit test-node bench bench-spans bench-proxy bench-classes crash fuzz fuzz-short clean \
+        format format-check check-locks tsan FORCE
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
-$(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+# Always consulted (FORCE): configures with clang++ once, and afresh when the
+# directory was configured with another compiler (scripts/configure.sh).
+$(BUILD_DIR)/build.ninja: FORCE
+	@bash scripts/configure.sh $(BUILD_DIR) $(BUILD_TYPE)
+
+FORCE:
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
@@ -69,6 +74,25 @@ bench-classes: deps $(BUILD_DIR)/build.ninja
 bench-spans: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) --target tracevault spanbench
 	BUILD_DIR=$(BUILD_DIR) bash bench/spans/run.sh $(BUILD_DIR)/bin/tracevault
+
+# The tree's one format (.clang-format, clang-format 14) over every C++ file.
+CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
+format:
+	git ls-files -z -- '*.cc' '*.h' '*.cpp' '*.hpp' | xargs -0 $(CLANG_FORMAT) -i
+
+format-check:
+	@git ls-files -z -- '*.cc' '*.h' '*.cpp' '*.hpp' | xargs -0 $(CLANG_FORMAT) --dry-run -Werror && echo "format-check: ok"
+
+# No std:: lock outside src/common/mutex.h (scripts/check-locks.sh).
+check-locks:
+	@bash scripts/check-locks.sh
+
+# ThreadSanitizer: a clang -fsanitize=thread build in build-tsan/, then the
+# unit tests, a few crash cycles and the concurrent ingest + query + compaction
+# soak (tests/tsan/soak.mjs, SOAK_SECONDS) against it. Fails on any TSan
+# report. Slow; not part of `make test`.
+tsan: deps
+	bash scripts/tsan.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -14,6 +14,11 @@ if(TV_MOLD)
 endif()
 
 set(TV_WARNINGS -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+# Clang checks every GUARDED_BY / REQUIRES / EXCLUDES in src/common/mutex.h;
+# a violation fails the build. GCC builds the same tree without the check.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  list(APPEND TV_WARNINGS -Wthread-safety -Werror=thread-safety)
+endif()
 
 # tv_library(NAME SRCS ... DEPS ...)
 # Declares a static module library rooted at src/ so includes read "http/router.h".

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libsqlite3-dev libssl-dev zlib1g-dev libcurl4-openssl-dev libzstd-dev libxxhash-dev libroaring-dev libicu-dev
   libgtest-dev libgmock-dev
   libkainjow-mustache-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14
   curl wrk procps iproute2
 )
 # Node.js 20 and npm 11 come with the machine image; Debian's own nodejs/npm

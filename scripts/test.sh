@@ -17,10 +17,18 @@ phase "install dependencies"
 bash scripts/install-deps.sh || exit 1
 phase_end "install dependencies"
 
+phase "static checks (locks, format)"
+# One pass/fail: no std:: lock outside src/common/mutex.h, and every C++ file
+# in the tree's one format.
+static_ok=1
+bash scripts/check-locks.sh || static_ok=0
+make --no-print-directory format-check || static_ok=0
+if [ "$static_ok" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "static checks FAILED"; fi
+phase_end "static checks (locks, format)"
+
 phase "configure"
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo || exit 1
-fi
+# clang++, and afresh if the directory was configured with another compiler.
+bash scripts/configure.sh "$BUILD_DIR" RelWithDebInfo || exit 1
 phase_end "configure"
 
 phase "build"

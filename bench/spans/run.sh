@@ -21,7 +21,7 @@ LOG="${LOG:-/tmp/spanbench-$(date +%Y%m%d-%H%M%S).log}"
 exec > >(tee "$LOG") 2>&1
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/tracevault-ccache}"
-[ -f "$ROOT/$BUILD_DIR/build.ninja" ] || cmake -S "$ROOT" -B "$ROOT/$BUILD_DIR" -G Ninja >/dev/null
+bash "$ROOT/scripts/configure.sh" "$ROOT/$BUILD_DIR" >/dev/null
 nice cmake --build "$ROOT/$BUILD_DIR" --target spanbench >/dev/null
 
 source "$HERE/../lib.sh"

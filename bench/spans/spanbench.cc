@@ -16,7 +16,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +23,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,6 +32,8 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 #include <boost/json.hpp>
+
+#include "common/mutex.h"
 
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
@@ -686,15 +686,15 @@ struct Probe {
 class ProbeSlot {
  public:
   void Offer(const Probe& p) {
-    std::lock_guard lk(mu_);
+    tv::MutexLock lk(mu_);
     if (busy_ || probe_ || done_) return;
     probe_ = p;
-    cv_.notify_one();
+    cv_.Signal();
   }
   std::optional<Probe> Take() {
-    std::unique_lock lk(mu_);
+    tv::MutexLock lk(mu_);
     busy_ = false;
-    cv_.wait(lk, [&] { return probe_ || done_; });
+    while (!probe_ && !done_) cv_.Wait(mu_);
     if (!probe_) return std::nullopt;
     busy_ = true;
     auto p = std::move(probe_);
@@ -702,16 +702,17 @@ class ProbeSlot {
     return p;
   }
   void Finish() {
-    std::lock_guard lk(mu_);
+    tv::MutexLock lk(mu_);
     done_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<Probe> probe_;
-  bool busy_ = false, done_ = false;
+  tv::Mutex mu_;
+  tv::CondVar cv_;
+  std::optional<Probe> probe_ GUARDED_BY(mu_);
+  bool busy_ GUARDED_BY(mu_) = false;
+  bool done_ GUARDED_BY(mu_) = false;
 };
 
 struct LagResult {
@@ -803,7 +804,7 @@ IngestResult Ingest(Side& side, const Corpus& corpus, const Options& o) {
   const size_t nb = corpus.batches();
   const size_t probe_every = std::max<size_t>(1, nb / std::max(1, o.probes));
   std::atomic<size_t> next{0}, raw{0}, errors{0};
-  std::mutex ack_mu;
+  tv::Mutex ack_mu;
   ProbeSlot id_slot, fts_slot;
   std::thread s1([&] { RunSampler(side, id_slot, false, res.lag_id); });
   std::thread s2([&] { RunSampler(side, fts_slot, true, res.lag_fts); });
@@ -837,7 +838,7 @@ IngestResult Ingest(Side& side, const Corpus& corpus, const Options& o) {
           fts_slot.Offer({batch.spans[0].id, batch.probe_token, acked});
         }
       }
-      std::lock_guard lk(ack_mu);
+      tv::MutexLock lk(ack_mu);
       res.ack.ms.insert(res.ack.ms.end(), local.ms.begin(), local.ms.end());
     });
   }

@@ -1,9 +1,10 @@
 #include "common/log.h"
 
 #include <cstdio>
-#include <mutex>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+
+#include "common/mutex.h"
 
 namespace tv {
 
@@ -15,8 +16,8 @@ void ConfigureLogging(std::string_view level) {
 }
 
 void WriteAccessLogLine(std::string_view line) {
-  static std::mutex* mu = new std::mutex();
-  std::lock_guard<std::mutex> lock(*mu);
+  static Mutex* mu = new Mutex();
+  MutexLock lock(*mu);
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);

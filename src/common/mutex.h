@@ -122,6 +122,18 @@ class CondVar {
   bool WaitFor(Mutex& mu, std::chrono::duration<Rep, Period> timeout) REQUIRES(mu) {
     return WaitUntil(mu, std::chrono::steady_clock::now() + timeout);
   }
+  // Waits until `pred` holds or `timeout` passes; returns pred(). For waits
+  // that must give up (a test that fails instead of hanging), where a loop
+  // over WaitUntil would repeat the deadline arithmetic at every call site.
+  template <typename Rep, typename Period, typename Pred>
+  bool WaitFor(Mutex& mu, std::chrono::duration<Rep, Period> timeout, Pred pred)
+      REQUIRES(mu) NO_THREAD_SAFETY_ANALYSIS {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+      if (!WaitUntil(mu, deadline)) return pred();
+    }
+    return true;
+  }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }
 

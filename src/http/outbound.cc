@@ -169,8 +169,8 @@ Result<int> OutboundClient::Run(const ClientRequest& req, const OutboundCall& ca
 
 Status OutboundClient::TakeSlot(const std::string& key, const std::string& host, std::string_view org_id) {
   Result<RateDecision> d = limiter_->Take(key);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto count = [&](uint64_t HostStats::*field) {
+  MutexLock lock(mu_);
+  auto count = [&](uint64_t HostStats::*field) REQUIRES(mu_) {
     ++(hosts_[host].*field);
     if (!org_id.empty()) ++(OrgHostLocked(org_id, host).*field);
   };
@@ -189,7 +189,7 @@ Status OutboundClient::TakeSlot(const std::string& key, const std::string& host,
 
 void OutboundClient::Record(const std::string& host, std::string_view org_id, const Attempt& a, bool retry) {
   double ms = static_cast<double>(a.duration_us) / 1000.0;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   RecordLocked(hosts_[host], a, retry, ms);
   if (!org_id.empty()) RecordLocked(OrgHostLocked(org_id, host), a, retry, ms);
 }
@@ -236,12 +236,12 @@ void OutboundClient::Sleep(std::chrono::milliseconds d) const {
 }
 
 std::map<std::string, HostStats> OutboundClient::Stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return hosts_;
 }
 
 std::map<std::string, HostStats> OutboundClient::StatsFor(std::string_view org_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = org_hosts_.find(org_id);
   return it == org_hosts_.end() ? std::map<std::string, HostStats>{} : it->second;
 }

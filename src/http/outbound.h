@@ -17,11 +17,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "http/client.h"
 #include "http/rate_limiter.h"
@@ -105,9 +105,10 @@ class OutboundClient {
   struct Attempt;
   Result<int> Run(const ClientRequest& req, const OutboundCall& call, const HeadHook& on_headers,
                   const BodyHook& on_data, bool buffered);
-  Status TakeSlot(const std::string& key, const std::string& host, std::string_view org_id);
+  // Asks the rate limiter (which may be remote) before taking mu_.
+  Status TakeSlot(const std::string& key, const std::string& host, std::string_view org_id) EXCLUDES(mu_);
   void Record(const std::string& host, std::string_view org_id, const Attempt& a, bool retry);
-  HostStats& OrgHostLocked(std::string_view org_id, const std::string& host);  // REQUIRES: mu_ held
+  HostStats& OrgHostLocked(std::string_view org_id, const std::string& host) REQUIRES(mu_);
   static void RecordLocked(HostStats& s, const Attempt& a, bool retry, double ms);
   std::chrono::milliseconds Backoff(int retry) const;
   void Sleep(std::chrono::milliseconds d) const;
@@ -115,10 +116,10 @@ class OutboundClient {
   const OutboundOptions options_;
   const std::unique_ptr<RateLimiter> limiter_;
   const Clock& clock_;
-  mutable std::mutex mu_;
-  std::map<std::string, HostStats> hosts_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, HostStats> hosts_ GUARDED_BY(mu_);
   // org id → host → stats, for calls that name their organization.
-  std::map<std::string, std::map<std::string, HostStats>, std::less<>> org_hosts_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::map<std::string, HostStats>, std::less<>> org_hosts_ GUARDED_BY(mu_);
 };
 
 // The answer to a client whose call was refused by the rate limit: 429 with

@@ -1,9 +1,10 @@
 #include "http/rate_limiter.h"
 
 #include <algorithm>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "common/mutex.h"
 
 namespace tv::http {
 namespace {
@@ -16,7 +17,7 @@ class LocalRateLimiter final : public RateLimiter {
   Result<RateDecision> Take(std::string_view key) override {
     if (!limit_.enabled()) return RateDecision{};
     int64_t now = clock_.NowMicros();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     MaybeSweep(now);
     Window& w = windows_[std::string(key)];
     if (w.count == 0 || now >= w.ends_us) w = Window{now + window_us_, 0};
@@ -38,7 +39,7 @@ class LocalRateLimiter final : public RateLimiter {
 
   // Drops ended windows once the map has doubled since the last sweep, so the
   // cost stays amortized O(1) per Take and idle keys do not pile up.
-  void MaybeSweep(int64_t now) {
+  void MaybeSweep(int64_t now) REQUIRES(mu_) {
     if (windows_.size() < sweep_at_) return;
     std::erase_if(windows_, [now](const auto& kv) { return now >= kv.second.ends_us; });
     sweep_at_ = std::max<size_t>(1024, windows_.size() * 2);
@@ -47,9 +48,9 @@ class LocalRateLimiter final : public RateLimiter {
   const RateLimit limit_;
   const int64_t window_us_;
   const Clock& clock_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Window> windows_;  // GUARDED_BY(mu_)
-  size_t sweep_at_ = 1024;                           // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::unordered_map<std::string, Window> windows_ GUARDED_BY(mu_);
+  size_t sweep_at_ GUARDED_BY(mu_) = 1024;
 };
 
 }  // namespace

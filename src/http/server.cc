@@ -1,9 +1,7 @@
 #include "http/server.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <tuple>
@@ -37,6 +35,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/strings.h"
 #include "http/error_response.h"
 #include "http/memory_budget.h"
@@ -79,11 +78,12 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
 
   explicit StreamChannel(asio::any_io_executor strand) : timer(strand) {}
 
-  bool Write(std::string_view bytes) override {
+  // Blocks while the queue is full: never with mu_ held.
+  bool Write(std::string_view bytes) override EXCLUDES(mu_) {
     if (bytes.empty()) return !Closed();
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      room_.wait(lock, [&] { return closed_ || queued_ < kMaxQueued; });
+      MutexLock lock(mu_);
+      while (!closed_ && queued_ >= kMaxQueued) room_.Wait(mu_);
       if (closed_) return false;
       queued_ += bytes.size();
       queue_.emplace_back(bytes);
@@ -93,7 +93,7 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
   }
 
   void SetHead(int status, const Headers& headers) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (head_taken_) return;  // too late: the head is on the wire
     status_ = status;
     for (const auto& [k, v] : headers) head_headers_.Set(k, v);
@@ -101,7 +101,7 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
 
   // Strand only, once: the producer's status (0: keep the handler's) and headers.
   std::pair<int, Headers> TakeHead() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     head_taken_ = true;
     return {status_, head_headers_};
   }
@@ -109,7 +109,7 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
   // The producer returned (`ok`: normally; false: it threw).
   void Finish(bool ok) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       finished_ = true;
       failed_ = !ok;
     }
@@ -117,29 +117,29 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
   }
 
   bool failed() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return failed_;
   }
 
   // The client went away: the producer's next Write() returns false.
   void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
-    room_.notify_all();
+    room_.SignalAll();
   }
 
   bool Closed() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return closed_;
   }
 
   // Strand only. Everything queued, and whether the producer has finished.
   std::pair<std::deque<std::string>, bool> Take() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::deque<std::string> out;
     out.swap(queue_);
     queued_ = 0;
-    room_.notify_all();
+    room_.SignalAll();
     return {std::move(out), finished_};
   }
 
@@ -150,16 +150,16 @@ class StreamChannel : public BodyWriter, public std::enable_shared_from_this<Str
     asio::post(timer.get_executor(), [self = shared_from_this()] { self->timer.cancel(); });
   }
 
-  std::mutex mu_;
-  std::condition_variable room_;
-  std::deque<std::string> queue_;  // guarded by mu_
-  size_t queued_ = 0;              // guarded by mu_
-  bool finished_ = false;          // guarded by mu_
-  bool failed_ = false;            // guarded by mu_
-  bool closed_ = false;            // guarded by mu_
-  bool head_taken_ = false;        // guarded by mu_
-  int status_ = 0;                 // guarded by mu_
-  Headers head_headers_;           // guarded by mu_
+  Mutex mu_;
+  CondVar room_;
+  std::deque<std::string> queue_ GUARDED_BY(mu_);
+  size_t queued_ GUARDED_BY(mu_) = 0;
+  bool finished_ GUARDED_BY(mu_) = false;
+  bool failed_ GUARDED_BY(mu_) = false;
+  bool closed_ GUARDED_BY(mu_) = false;
+  bool head_taken_ GUARDED_BY(mu_) = false;
+  int status_ GUARDED_BY(mu_) = 0;
+  Headers head_headers_ GUARDED_BY(mu_);
 };
 
 // The one place where a Response's headers reach the wire, for every
@@ -235,13 +235,13 @@ struct Server::Impl {
   // Streamed bodies' producers, apart from the handlers: a long stream must
   // not hold a handler thread.
   asio::thread_pool producers;
-  std::mutex streams_mu;
-  std::vector<std::weak_ptr<StreamChannel>> streams;  // guarded by streams_mu
+  Mutex streams_mu;
+  std::vector<std::weak_ptr<StreamChannel>> streams GUARDED_BY(streams_mu);
 
   // Tells every live producer to stop (their next Write returns false), so
   // none stays blocked on a connection that will never drain again.
-  void CloseStreams() {
-    std::lock_guard<std::mutex> lock(streams_mu);
+  void CloseStreams() EXCLUDES(streams_mu) {
+    MutexLock lock(streams_mu);
     for (auto& w : streams)
       if (auto c = w.lock()) c->Close();
     streams.clear();
@@ -254,11 +254,11 @@ struct Server::Impl {
   std::atomic<size_t> running_handlers{0};
   std::atomic<bool> draining{false};
 
-  std::mutex mu;
-  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;    // guarded by mu
-  std::unordered_map<std::string, size_t> conns_per_client;     // guarded by mu
-  std::unordered_map<std::string, size_t> refusing_per_client;  // guarded by mu: 429s being sent
-  uint64_t next_conn_id = 0;                                    // guarded by mu
+  Mutex mu;
+  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns GUARDED_BY(mu);
+  std::unordered_map<std::string, size_t> conns_per_client GUARDED_BY(mu);
+  std::unordered_map<std::string, size_t> refusing_per_client GUARDED_BY(mu);  // 429s being sent
+  uint64_t next_conn_id GUARDED_BY(mu) = 0;
 };
 
 awaitable<void> Server::Impl::AcceptLoop() {
@@ -278,7 +278,7 @@ awaitable<void> Server::Impl::AcceptLoop() {
     uint64_t id = 0;
     bool over_cap = false, polite = false;
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       size_t& open = conns_per_client[conn->client_ip];
       over_cap = open >= opt.max_connections_per_client;
       if (!over_cap) {
@@ -312,7 +312,7 @@ awaitable<void> Server::Impl::Refuse(std::shared_ptr<Conn> c) {
                         nullptr);
   co_await Write(*c, probe, std::move(res), 11, false, std::chrono::steady_clock::now());
   co_await LingeringClose(*c);
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   if (--refusing_per_client[c->client_ip] == 0) refusing_per_client.erase(c->client_ip);
 }
 
@@ -400,7 +400,7 @@ awaitable<std::pair<beast::error_code, size_t>> Server::Impl::WriteStreamed(Conn
   auto channel = std::make_shared<StreamChannel>(co_await asio::this_coro::executor);
   running_handlers.fetch_add(1);  // a draining server waits for producers too
   {
-    std::lock_guard<std::mutex> lock(streams_mu);
+    MutexLock lock(streams_mu);
     std::erase_if(streams, [](const std::weak_ptr<StreamChannel>& w) { return w.expired(); });
     streams.push_back(channel);
   }
@@ -625,7 +625,7 @@ awaitable<void> Server::Impl::Serve(std::shared_ptr<Conn> c, uint64_t id) {
     c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     c->stream.close();
   }
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   conns.erase(id);
   if (--conns_per_client[c->client_ip] == 0) conns_per_client.erase(c->client_ip);
 }
@@ -653,7 +653,7 @@ void Server::Impl::BeginShutdown() {
   beast::error_code ignored;
   acceptor.close(ignored);
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     for (auto& [id, conn] : conns) {
       asio::post(conn->stream.get_executor(), [conn = conn] {
         if (conn->idle) conn->stream.socket().cancel();
@@ -667,7 +667,7 @@ void Server::Impl::BeginShutdown() {
 void Server::Impl::PollDrain() {
   size_t open;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     open = conns.size();
   }
   if ((open == 0 && running_handlers == 0) || std::chrono::steady_clock::now() >= drain_deadline) {

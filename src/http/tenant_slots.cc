@@ -43,7 +43,7 @@ void TenantSlots::Lease::Release() {
 Result<TenantSlots::Lease> TenantSlots::Acquire(const Principal& caller) {
   std::string key = KeyName(caller);
   std::vector<std::string> orgs = OrgNames(caller);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (limits_.per_key > 0 && CountLocked(key) >= limits_.per_key) {
     return WithRetryAfter(ResourceExhausted("This API key already has {} heavy requests (BTQL queries, summaries) "
                                             "running, the most allowed at once; retry when one finishes",
@@ -67,7 +67,7 @@ Result<TenantSlots::Lease> TenantSlots::Acquire(const Principal& caller) {
 }
 
 void TenantSlots::Release(const std::vector<std::string>& names) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& n : names) {
     auto it = in_flight_.find(n);
     if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
@@ -80,12 +80,12 @@ int TenantSlots::CountLocked(const std::string& name) const {
 }
 
 int TenantSlots::InFlightForKey(const std::string& key_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return CountLocked("key:" + key_id);
 }
 
 int TenantSlots::InFlightForOrg(const std::string& org_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return CountLocked("org:" + org_id);
 }
 

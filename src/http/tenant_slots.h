@@ -11,11 +11,11 @@
 // Thread-safety: Acquire() and the Lease's release are safe from any thread.
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/principal.h"
 #include "common/status.h"
 
@@ -58,11 +58,11 @@ class TenantSlots {
 
  private:
   void Release(const std::vector<std::string>& names);
-  int CountLocked(const std::string& name) const;  // REQUIRES: mu_ held
+  int CountLocked(const std::string& name) const REQUIRES(mu_);
 
   const TenantLimits limits_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, int> in_flight_;  // "key:<id>" / "org:<id>"; GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::unordered_map<std::string, int> in_flight_ GUARDED_BY(mu_);  // "key:<id>" / "org:<id>"
 };
 
 }  // namespace tv::http

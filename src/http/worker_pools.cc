@@ -16,28 +16,28 @@ WorkerPool::~WorkerPool() { Join(); }
 
 bool WorkerPool::TryPost(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ || running_ + tasks_.size() >= static_cast<size_t>(options_.threads) + options_.queue) {
       ++rejected_;
       return false;
     }
     tasks_.push_back(std::move(task));
   }
-  ready_.notify_one();
+  ready_.Signal();
   return true;
 }
 
 PoolLoad WorkerPool::Load() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return {options_.threads, options_.queue, running_, tasks_.size(), rejected_};
 }
 
 void WorkerPool::Join() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  ready_.notify_all();
+  ready_.SignalAll();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
 }
@@ -46,8 +46,8 @@ void WorkerPool::Work() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && tasks_.empty()) ready_.Wait(mu_);
       if (tasks_.empty()) return;  // stopping, and nothing left to run
       task = std::move(tasks_.front());
       tasks_.pop_front();
@@ -60,7 +60,7 @@ void WorkerPool::Work() {
     } catch (...) {
       spdlog::error("worker task failed with an unknown exception");
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     --running_;
   }
 }

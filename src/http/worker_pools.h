@@ -13,16 +13,15 @@
 #pragma once
 
 #include <array>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "http/request_class.h"
 
 namespace tv::http {
@@ -55,18 +54,18 @@ class WorkerPool {
   bool TryPost(std::function<void()> task);
   PoolLoad Load() const;
   // Runs what is queued, then stops the threads. Idempotent.
-  void Join();
+  void Join() EXCLUDES(mu_);  // the threads it joins take mu_
 
  private:
   void Work();
 
   const PoolOptions options_;
-  mutable std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;  // GUARDED_BY(mu_)
-  size_t running_ = 0;                       // GUARDED_BY(mu_)
-  uint64_t rejected_ = 0;                    // GUARDED_BY(mu_)
-  bool stopping_ = false;                    // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar ready_;
+  std::deque<std::function<void()>> tasks_ GUARDED_BY(mu_);
+  size_t running_ GUARDED_BY(mu_) = 0;
+  uint64_t rejected_ GUARDED_BY(mu_) = 0;
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/strings.h"
 
 namespace tv::objstore {
@@ -52,7 +53,7 @@ class FaultyObjectStore final : public ObjectStore {
 
  private:
   double Roll() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return std::uniform_real_distribution<double>(0, 1)(rng_);
   }
   void Delay() {
@@ -61,8 +62,8 @@ class FaultyObjectStore final : public ObjectStore {
 
   std::unique_ptr<ObjectStore> inner_;
   FaultOptions o_;
-  std::mutex mu_;
-  std::mt19937_64 rng_;
+  Mutex mu_;
+  std::mt19937_64 rng_ GUARDED_BY(mu_);
 };
 
 Result<double> ParseRate(std::string_view name, std::string_view v) {

@@ -10,6 +10,9 @@
 //
 // Usage: node crash/crash.mjs [--cycles N] [--faults SPEC] [--writers N]
 // Prints one summary line per cycle and a final JSON report; exits 1 on loss.
+// Under `make tsan` (TV_TSAN_REPORT_DIR set) the server writes ThreadSanitizer
+// reports there and exits at the first: a server that died of a report rather
+// than of its kill -9, or any report file, fails the run too.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startServe, sleep } from '../lib/server.mjs';
+import { TSAN_EXIT_CODE, assertNoTsanReports, tsanEnv } from '../lib/tsan.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -115,7 +119,7 @@ function verify(seen) {
 }
 
 async function main() {
-  const env = opt.faults ? { TRACEVAULT_OBJECT_STORE_FAULTS: opt.faults } : {};
+  const env = { ...(opt.faults ? { TRACEVAULT_OBJECT_STORE_FAULTS: opt.faults } : {}), ...tsanEnv() };
   // Short commit deadline under faults so a stuck commit meets the kill too.
   const extraArgs = ['--no-access-log', '--commit-deadline-ms', opt.faults ? '3000' : '20000',
     '--compact-fold-rows', '300', '--compact-fold-age-s', '0', '--gc-grace-s', '0'];
@@ -142,8 +146,14 @@ async function main() {
       const stop = { now: false };
       const writers = Array.from({ length: WRITERS }, (_, w) => writer(dep, projectId, `c${cycle}w${w}`, stop));
       await sleep(MIN_MS + Math.random() * (MAX_MS - MIN_MS));
+      const diedBefore = dep.proc.exited;
       dep.proc.signal('SIGKILL');
       await dep.proc.waitExit();
+      if (diedBefore?.code === TSAN_EXIT_CODE) {
+        assertNoTsanReports(`cycle ${cycle}: the server died before its kill`);
+        throw new Error(`cycle ${cycle}: the server exited ${TSAN_EXIT_CODE} (a ThreadSanitizer report) before its kill`);
+      }
+      assertNoTsanReports(`cycle ${cycle}`);
       stop.now = true;
       await Promise.all(writers);
       dep = await startServe({ dataDir, tmpDir, apiKey, env, extraArgs, name: `serve-${cycle}` });
@@ -164,6 +174,7 @@ async function main() {
   } finally {
     await dep.stop();
   }
+  assertNoTsanReports('after the last cycle');
   console.log(JSON.stringify(report));
   if (report.lost_rows || report.half_applied || report.corrupt_rows || totalAcked === 0) {
     console.error('crash suite FAILED');

@@ -3,11 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "data/link/caching_control_plane_client.h"
 #include "test_support.h"
 
@@ -238,10 +237,10 @@ TEST_F(CachingClientTest, InvalidateKeyKeepsObjects) {
 class BlockingControlPlane final : public ControlPlaneClient {
  public:
   Result<Principal> Authenticate(std::string_view) override {
-    std::unique_lock<std::mutex> lock(mu);
+    MutexLock lock(mu);
     entered = true;
-    cv.notify_all();
-    cv.wait(lock, [this] { return released; });
+    cv.SignalAll();
+    while (!released) cv.Wait(mu);
     Principal p;
     p.user_id = "u";
     p.api_key_id = "key-a";
@@ -253,10 +252,10 @@ class BlockingControlPlane final : public ControlPlaneClient {
   }
   Status Health() override { return Status::Ok(); }
 
-  std::mutex mu;
-  std::condition_variable cv;
-  bool entered = false;
-  bool released = false;
+  Mutex mu;
+  CondVar cv;
+  bool entered GUARDED_BY(mu) = false;
+  bool released GUARDED_BY(mu) = false;
 };
 
 // BUG (src/data/caching_control_plane_client.cc, Authenticate): an answer
@@ -273,20 +272,24 @@ TEST(CachingClientRaceTest, InvalidateDuringInFlightAuthenticate) {
 
   std::thread in_flight([&] { (void)client.Authenticate("tok-a"); });
   {
-    std::unique_lock<std::mutex> lock(fake->mu);
-    fake->cv.wait(lock, [&] { return fake->entered; });
+    MutexLock lock(fake->mu);
+    while (!fake->entered) fake->cv.Wait(fake->mu);
   }
   client.InvalidateKey("key-a");  // the key is deleted now
   {
-    std::lock_guard<std::mutex> lock(fake->mu);
+    MutexLock lock(fake->mu);
     fake->released = true;
-    fake->cv.notify_all();
+    fake->cv.SignalAll();
   }
   in_flight.join();
 
-  fake->entered = false;
-  fake->released = true;  // a fresh lookup would answer at once (here: still valid, but it must be asked)
+  {
+    MutexLock lock(fake->mu);
+    fake->entered = false;
+    fake->released = true;  // a fresh lookup would answer at once (here: still valid, but it must be asked)
+  }
   (void)client.Authenticate("tok-a");
+  MutexLock lock(fake->mu);
   EXPECT_TRUE(fake->entered) << "the revoked key was served from the cache";
 }
 

@@ -13,10 +13,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
 #include <random>
 #include <thread>
 
+#include "common/mutex.h"
 #include "crypto/crypto.h"
 #include "objstore/faulty_object_store.h"
 #include "objstore/local/local_object_store.h"
@@ -327,7 +327,7 @@ class ScriptedServer {
 
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::vector<std::string> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return requests_;
   }
 
@@ -338,7 +338,7 @@ class ScriptedServer {
       if (c < 0) return;
       std::string request = ReadRequest(c);
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         requests_.push_back(request);
       }
       std::string out = fmt::format("HTTP/1.1 {} Scripted\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
@@ -375,8 +375,8 @@ class ScriptedServer {
   int fd_ = -1;
   int port_ = 0;
   std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> requests_;  // guarded by mu_
+  Mutex mu_;
+  std::vector<std::string> requests_ GUARDED_BY(mu_);
 };
 
 const ScriptedServer::Reply kBucketExists{200, "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"};

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <mutex>
 #include <vector>
 
+#include "common/mutex.h"
 #include "http/error_response.h"
 #include "http/outbound.h"
 #include "http/rate_limiter.h"
@@ -108,13 +108,13 @@ class OutboundTest : public ::testing::Test {
   // A client whose waits are recorded instead of slept.
   std::unique_ptr<OutboundClient> Client(RateLimit limit = {0, 60s}, OutboundOptions options = {}) {
     options.sleep = [this](std::chrono::milliseconds d) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       sleeps_.push_back(d);
     };
     return std::make_unique<OutboundClient>(options, MakeLocalRateLimiter(limit, clock_), Clock::Real());
   }
   std::vector<std::chrono::milliseconds> sleeps() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return sleeps_;
   }
   static ClientRequest Get(const ScriptedServer& s, std::string_view path = "/x") {
@@ -131,8 +131,8 @@ class OutboundTest : public ::testing::Test {
   static std::string HostOf(const ScriptedServer& s) { return UrlHost(s.url()); }
 
   FakeClock clock_;
-  std::mutex mu_;
-  std::vector<std::chrono::milliseconds> sleeps_;
+  Mutex mu_;
+  std::vector<std::chrono::milliseconds> sleeps_ GUARDED_BY(mu_);
 };
 
 TEST_F(OutboundTest, RetriesA503WithBackoffThenAnswers) {

@@ -13,11 +13,12 @@
 #include <atomic>
 #include <cstdlib>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace tv::testing {
 
@@ -74,12 +75,12 @@ class ScriptedServer {
     acceptor_.join();
     std::vector<std::thread> threads;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
       threads.swap(threads_);
     }
     for (auto& t : threads) t.join();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (int fd : fds_) ::close(fd);
     fds_.clear();
   }
@@ -89,7 +90,7 @@ class ScriptedServer {
     while (!stopping_.load()) {
       int fd = ::accept(listen_fd_, nullptr, nullptr);
       if (fd < 0) return;
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_.load()) {
         ::close(fd);
         return;
@@ -136,9 +137,9 @@ class ScriptedServer {
   std::atomic<int> count_{0};
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<int> fds_;              // GUARDED_BY(mu_)
-  std::vector<std::thread> threads_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<int> fds_ GUARDED_BY(mu_);
+  std::vector<std::thread> threads_ GUARDED_BY(mu_);
 };
 
 // A complete response with Content-Length, closing the connection.

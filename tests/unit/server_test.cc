@@ -10,12 +10,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include <boost/json/parse.hpp>
 
+#include "common/mutex.h"
 #include "http/client.h"
 #include "http/server.h"
 
@@ -126,10 +125,10 @@ class ServerTest : public ::testing::Test {
     router_.Add(Method::kGet, "/slow", [this](RequestContext&) -> Result<Response> {
       // Blocks until the test has seen its 504, so teardown never waits on it
       // longer than needed (the cap only matters if the test fails).
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       slow_entered_ = true;
-      cv_.notify_all();
-      cv_.wait_for(lock, std::chrono::seconds(10), [this] { return release_slow_; });
+      cv_.SignalAll();
+      cv_.WaitFor(mu_, std::chrono::seconds(10), [this]() REQUIRES(mu_) { return release_slow_; });
       return Response::Text(200, "late");
     });
     router_.Add(Method::kGet, "/stream", [this](RequestContext&) -> Result<Response> {
@@ -137,9 +136,9 @@ class ServerTest : public ::testing::Test {
       r.headers.Set("Content-Type", "text/event-stream");
       r.stream = [this](BodyWriter& out) {
         out.Write("data: first\n\n");
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait_for(lock, std::chrono::seconds(10), [this] { return release_stream_; });
-        lock.unlock();
+        MutexLock lock(mu_);
+        cv_.WaitFor(mu_, std::chrono::seconds(10), [this]() REQUIRES(mu_) { return release_stream_; });
+        lock.Unlock();
         out.Write("data: second\n\n");
       };
       return r;
@@ -174,9 +173,9 @@ class ServerTest : public ::testing::Test {
         std::string block(64 * 1024, 'x');
         for (int i = 0; i < 100000 && out.Write(block); ++i) {
         }
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         producer_stopped_ = true;
-        cv_.notify_all();
+        cv_.SignalAll();
       };
       return r;
     });
@@ -242,14 +241,14 @@ class ServerTest : public ::testing::Test {
   virtual void AdjustOptions(ServerOptions&) {}
 
   void WaitUntilSlowHandlerRuns() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(10), [this] { return slow_entered_; });
+    MutexLock lock(mu_);
+    cv_.WaitFor(mu_, std::chrono::seconds(10), [this]() REQUIRES(mu_) { return slow_entered_; });
   }
 
   void ReleaseSlowHandler() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     release_slow_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
   std::string Url(std::string_view path) const {
@@ -263,12 +262,12 @@ class ServerTest : public ::testing::Test {
   std::thread thread_;
   std::atomic<bool> run_returned_{false};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool release_slow_ = false;
-  bool slow_entered_ = false;
-  bool release_stream_ = false;
-  bool producer_stopped_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  bool release_slow_ GUARDED_BY(mu_) = false;
+  bool slow_entered_ GUARDED_BY(mu_) = false;
+  bool release_stream_ GUARDED_BY(mu_) = false;
+  bool producer_stopped_ GUARDED_BY(mu_) = false;
 };
 
 TEST_F(ServerTest, StreamedBodyReachesTheClientBeforeTheProducerEnds) {
@@ -284,9 +283,9 @@ TEST_F(ServerTest, StreamedBodyReachesTheClientBeforeTheProducerEnds) {
   EXPECT_NE(head.find("content-type: text/event-stream"), std::string::npos) << head;
   EXPECT_EQ(got->find("second"), std::string::npos);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     release_stream_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   got = conn.ReadUntil("\r\n0\r\n\r\n");  // the last chunk ends the body
   ASSERT_TRUE(got.has_value());
@@ -328,8 +327,8 @@ TEST_F(ServerTest, ProducerStopsWhenTheClientGoesAway) {
     conn.Send("GET /stream-forever HTTP/1.1\r\nHost: x\r\n\r\n");
     ASSERT_TRUE(conn.ReadUntil("xxxx").has_value());
   }  // closed with unread data: the server's writes fail
-  std::unique_lock<std::mutex> lock(mu_);
-  EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(10), [this] { return producer_stopped_; }))
+  MutexLock lock(mu_);
+  EXPECT_TRUE(cv_.WaitFor(mu_, std::chrono::seconds(10), [this]() REQUIRES(mu_) { return producer_stopped_; }))
       << "the producer kept writing after the client left";
 }
 

@@ -31,14 +31,14 @@ Result<Principal> CachingControlPlaneClient::Authenticate(std::string_view token
   std::string key = crypto::Sha256(token);
   uint64_t generation;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (auto* e = FreshEntry(principals_, key, clock_.NowMicros())) return e->value;
     generation = generation_;
   }
   TV_ASSIGN_OR_RETURN(Principal p, inner_->Authenticate(token));
   p.bearer_token = std::string(token);
   if (ttl_micros_ > 0) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     // A key invalidated while we asked may be the one we are holding.
     if (generation != generation_) return p;
     if (principals_.size() >= max_entries_) principals_.clear();
@@ -51,7 +51,7 @@ Result<ObjectInfo> CachingControlPlaneClient::Resolve(ObjectType type, std::stri
   std::string key = std::string(ObjectTypeName(type)) + "/" + std::string(id);
   uint64_t generation;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     // The org check is the caller's (http::Tenancy); the object → org mapping
     // itself is the same for everyone, so one entry serves all callers.
     if (auto* e = FreshEntry(objects_, key, clock_.NowMicros())) return e->value;
@@ -59,7 +59,7 @@ Result<ObjectInfo> CachingControlPlaneClient::Resolve(ObjectType type, std::stri
   }
   TV_ASSIGN_OR_RETURN(ObjectInfo info, inner_->Resolve(type, id, caller));
   if (ttl_micros_ > 0) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (generation != generation_) return info;  // something was deleted while we asked
     if (objects_.size() >= max_entries_) objects_.clear();
     objects_[key] = {info, clock_.NowMicros() + ttl_micros_};
@@ -72,13 +72,13 @@ Result<ObjectInfo> CachingControlPlaneClient::FindProject(std::string_view org_i
   std::string key = std::string(org_id) + "/" + std::string(name);
   uint64_t generation;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (auto* e = FreshEntry(project_names_, key, clock_.NowMicros())) return e->value;
     generation = generation_;
   }
   TV_ASSIGN_OR_RETURN(ObjectInfo info, inner_->FindProject(org_id, name, caller));
   if (ttl_micros_ > 0) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (generation != generation_) return info;
     if (project_names_.size() >= max_entries_) project_names_.clear();
     project_names_[key] = {info, clock_.NowMicros() + ttl_micros_};
@@ -87,13 +87,13 @@ Result<ObjectInfo> CachingControlPlaneClient::FindProject(std::string_view org_i
 }
 
 void CachingControlPlaneClient::InvalidateKey(const std::string& api_key_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++generation_;
   std::erase_if(principals_, [&](const auto& kv) { return kv.second.value.api_key_id == api_key_id; });
 }
 
 void CachingControlPlaneClient::InvalidateObject(ObjectType type, const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++generation_;
   objects_.erase(std::string(ObjectTypeName(type)) + "/" + id);
   if (type == ObjectType::kProject) {

@@ -15,11 +15,11 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "data/link/control_plane_client.h"
 
 namespace tv::data {
@@ -31,9 +31,12 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   CachingControlPlaneClient(std::unique_ptr<ControlPlaneClient> inner, std::chrono::seconds ttl, const Clock& clock,
                             size_t max_entries = 100000);
 
-  Result<Principal> Authenticate(std::string_view token) override;
-  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) override;
-  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal& caller) override;
+  // A miss asks the control plane with mu_ released (a round trip must not
+  // stall every other lookup).
+  Result<Principal> Authenticate(std::string_view token) override EXCLUDES(mu_);
+  Result<ObjectInfo> Resolve(ObjectType type, std::string_view id, const Principal& caller) override EXCLUDES(mu_);
+  Result<ObjectInfo> FindProject(std::string_view org_id, std::string_view name, const Principal& caller) override
+      EXCLUDES(mu_);
   Status Health() override { return inner_->Health(); }
   // Plaintext secrets are never cached.
   Result<std::vector<ProviderSecret>> OrgProviderSecrets(std::string_view org_id, const Principal& caller) override {
@@ -56,11 +59,11 @@ class CachingControlPlaneClient final : public ControlPlaneClient {
   const Clock& clock_;
   const size_t max_entries_;
 
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry<Principal>> principals_;      // by SHA-256 of token; guarded by mu_
-  std::unordered_map<std::string, Entry<ObjectInfo>> objects_;        // by "type/id"; guarded by mu_
-  std::unordered_map<std::string, Entry<ObjectInfo>> project_names_;  // by "org_id/name"; guarded by mu_
-  uint64_t generation_ = 0;                                           // bumped by every invalidation; guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Entry<Principal>> principals_ GUARDED_BY(mu_);      // by SHA-256 of token
+  std::unordered_map<std::string, Entry<ObjectInfo>> objects_ GUARDED_BY(mu_);        // by "type/id"
+  std::unordered_map<std::string, Entry<ObjectInfo>> project_names_ GUARDED_BY(mu_);  // by "org_id/name"
+  uint64_t generation_ GUARDED_BY(mu_) = 0;                                           // bumped by every invalidation
 };
 
 }  // namespace tv::data

@@ -1,11 +1,11 @@
 #include "meta/sqlite/sqlite_meta_store.h"
 
-#include <condition_variable>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include <sqlite3.h>
+
+#include "common/mutex.h"
 
 namespace tv::meta {
 namespace {
@@ -173,26 +173,26 @@ class SqliteMetaStore final : public MetaStore {
  private:
   struct Lease {
     explicit Lease(SqliteMetaStore& s) : store(s) {
-      std::unique_lock<std::mutex> lock(s.mu_);
-      s.cv_.wait(lock, [&] { return !s.free_.empty(); });
+      MutexLock lock(s.mu_);
+      while (s.free_.empty()) s.cv_.Wait(s.mu_);
       conn = s.free_.back();
       s.free_.pop_back();
     }
     ~Lease() {
       {
-        std::lock_guard<std::mutex> lock(store.mu_);
+        MutexLock lock(store.mu_);
         store.free_.push_back(conn);
       }
-      store.cv_.notify_one();
+      store.cv_.Signal();
     }
     SqliteMetaStore& store;
     Connection* conn;
   };
 
   std::vector<std::unique_ptr<Connection>> all_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Connection*> free_;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<Connection*> free_ GUARDED_BY(mu_);
 };
 
 Result<std::unique_ptr<Connection>> OpenConnection(const SqliteOptions& opt) {

@@ -105,7 +105,7 @@ S3Client::~S3Client() {
 
 void* S3Client::AcquireHandle() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!idle_handles_.empty()) {
       void* h = idle_handles_.back();
       idle_handles_.pop_back();
@@ -117,7 +117,7 @@ void* S3Client::AcquireHandle() {
 
 void S3Client::ReleaseHandle(void* handle) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (idle_handles_.size() < kMaxIdleHandles) {
       idle_handles_.push_back(handle);
       return;

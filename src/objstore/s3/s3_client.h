@@ -6,11 +6,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "objstore/s3/s3_object_store.h"
 #include "objstore/s3/sigv4.h"
@@ -59,8 +59,8 @@ class S3Client {
   const S3Options options_;
   const std::string scheme_;
   const std::string host_;  // the Host header: authority, or bucket.authority when virtual-hosted
-  std::mutex mu_;
-  std::vector<void*> idle_handles_;  // CURL*; guarded by mu_
+  Mutex mu_;
+  std::vector<void*> idle_handles_ GUARDED_BY(mu_);  // CURL*
 };
 
 // The Status for a failed exchange: 404 → NotFound, anything else → Internal,
