@@ -75,7 +75,7 @@ void AddProxyRoutes(DataPlane& dp, http::Router& router) {
   for (const auto& [path, endpoint] : routes) {
     router.Add(
         http::Method::kPost, std::string(path),
-        [&dp, endpoint](http::RequestContext& ctx) { return HandleProxy(dp, ctx, endpoint); },
+        [&dp, endpoint = endpoint](http::RequestContext& ctx) { return HandleProxy(dp, ctx, endpoint); },
         http::RequestClass::kModel);
   }
 }
