@@ -17,7 +17,7 @@ CREATE TABLE data_plane_info (
 )sql"},
       {2, "span store catalog", store::CatalogSchemaSql()},
       {3, "segment sets", store::SegmentSchemaSql()},
-      {4, "prompts, functions and environments", FunctionSchemaSql()},
+      {4, "prompts, functions and environments", functions::FunctionSchemaSql()},
       {5, "project-level provider secrets (env_vars)", EnvVarSchemaSql()},
       {6, "the AI proxy's response cache", ProxyCacheSchemaSql()},
       {7, "span store quarantine", store::QuarantineSchemaSql()},

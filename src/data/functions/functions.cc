@@ -4,6 +4,11 @@
 
 namespace tv::data {
 
+using functions::FamilyName;
+using functions::FunctionFamily;
+using functions::FunctionQuery;
+using functions::FunctionVersion;
+
 Result<std::vector<std::string>> Functions::OrgScope(const Principal& caller,
                                                      const std::optional<std::string>& org_name) {
   std::vector<std::string> orgs;

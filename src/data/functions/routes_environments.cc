@@ -9,6 +9,10 @@
 namespace tv::data {
 namespace {
 
+using functions::EnvironmentWrite;
+using functions::FunctionFamily;
+using functions::FunctionVersion;
+
 http::Response ObjectResponse(json::object o, bool found_existing = false) {
   http::Response r = http::JsonOk(o);
   if (found_existing) r.headers.Set("x-bt-found-existing", "true");

@@ -11,6 +11,16 @@
 namespace tv::data {
 namespace {
 
+using functions::FamilyName;
+using functions::FunctionFamily;
+using functions::FunctionQuery;
+using functions::FunctionVersion;
+using functions::IfExists;
+using functions::OwnedSpec;
+using functions::ParseFunctionPatch;
+using functions::ParseFunctionSpec;
+using functions::WriteOutcome;
+
 constexpr int64_t kMaxListLimit = 1000;
 
 http::Response RowResponse(json::object row, bool found_existing = false) {

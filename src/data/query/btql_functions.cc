@@ -11,6 +11,9 @@
 namespace tv::data {
 namespace {
 
+using functions::FunctionQuery;
+using functions::FunctionVersion;
+
 constexpr std::array<std::string_view, 6> kSources = {
     "prompt", "function", "project_prompts", "project_functions", "org_prompts", "org_functions"};
 
