@@ -1,6 +1,7 @@
 #include "data/data_plane.h"
 
 #include "common/ids.h"
+#include "data/rows/rows.h"
 #include "store/catalog.h"
 #include "store/quarantine.h"
 #include "store/segment_set.h"
@@ -64,12 +65,14 @@ Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaSto
 }
 
 void DataPlane::RegisterRoutes(http::Router& router) {
-  AddWriteRoutes(*this, router);
-  AddReadRoutes(*this, router);
+  AddRowsRoutes(router, RowsDeps{.tenancy = tenancy_,
+                                 .store = *store_,
+                                 .uploads = *uploads_,
+                                 .clock = clock_,
+                                 .logs3_payload_max_bytes = options_.logs3_payload_max_bytes,
+                                 .public_url = public_url_});
   AddBtqlRoutes(*this, router);
-  AddUploadRoutes(*this, router);
   AddAdminRoutes(*this, router);
-  AddPurgeRoutes(*this, router);
   AddSummaryRoutes(*this, router);
   AddEnvVarRoutes(*this, router);
   AddFunctionRoutes(*this, router);

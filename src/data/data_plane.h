@@ -18,11 +18,11 @@
 
 #include "btql/prices.h"
 #include "common/clock.h"
-#include "data/link/control_plane_client.h"
-#include "data/functions/functions.h"
 #include "data/aiproxy/proxy_cache.h"
-#include "data/secrets/secrets.h"
+#include "data/functions/functions.h"
+#include "data/link/control_plane_client.h"
 #include "data/rows/uploads.h"
+#include "data/secrets/secrets.h"
 #include "http/outbound.h"
 #include "http/router.h"
 #include "http/tenancy.h"
@@ -114,12 +114,8 @@ class DataPlane {
 const std::vector<meta::Migration>& DataMigrations();
 
 // Route groups, each in its own file.
-void AddWriteRoutes(DataPlane& dp, http::Router& router);    // routes_write.cc
-void AddReadRoutes(DataPlane& dp, http::Router& router);     // routes_read.cc
 void AddBtqlRoutes(DataPlane& dp, http::Router& router);     // routes_btql.cc
-void AddUploadRoutes(DataPlane& dp, http::Router& router);   // routes_uploads.cc
 void AddAdminRoutes(DataPlane& dp, http::Router& router);    // routes_admin.cc
-void AddPurgeRoutes(DataPlane& dp, http::Router& router);    // routes_purge.cc
 void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
 void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
 void AddFunctionRoutes(DataPlane& dp, http::Router& router);
