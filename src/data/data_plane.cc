@@ -1,6 +1,7 @@
 #include "data/data_plane.h"
 
 #include "common/ids.h"
+#include "data/query/query.h"
 #include "data/rows/rows.h"
 #include "store/catalog.h"
 #include "store/quarantine.h"
@@ -71,9 +72,15 @@ void DataPlane::RegisterRoutes(http::Router& router) {
                                  .clock = clock_,
                                  .logs3_payload_max_bytes = options_.logs3_payload_max_bytes,
                                  .public_url = public_url_});
-  AddBtqlRoutes(*this, router);
+  AddQueryRoutes(router, QueryDeps{.tenancy = tenancy_,
+                                   .store = *store_,
+                                   .clock = clock_,
+                                   .functions = *functions_,
+                                   .prices = options_.prices,
+                                   .memory_bytes = options_.query_memory_bytes,
+                                   .timeout = options_.query_timeout,
+                                   .public_url = public_url_});
   AddAdminRoutes(*this, router);
-  AddSummaryRoutes(*this, router);
   AddEnvVarRoutes(*this, router);
   AddFunctionRoutes(*this, router);
   AddEnvironmentRoutes(*this, router);

@@ -114,10 +114,8 @@ class DataPlane {
 const std::vector<meta::Migration>& DataMigrations();
 
 // Route groups, each in its own file.
-void AddBtqlRoutes(DataPlane& dp, http::Router& router);     // routes_btql.cc
-void AddAdminRoutes(DataPlane& dp, http::Router& router);    // routes_admin.cc
-void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
-void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
+void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
+void AddEnvVarRoutes(DataPlane& dp, http::Router& router);  // routes_env_var.cc
 void AddFunctionRoutes(DataPlane& dp, http::Router& router);
 void AddProxyRoutes(DataPlane& dp, http::Router& router);        // routes_proxy.cc
 void AddInvokeRoutes(DataPlane& dp, http::Router& router);       // routes_invoke.cc     // routes_functions.cc
