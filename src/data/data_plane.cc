@@ -81,9 +81,8 @@ void DataPlane::RegisterRoutes(http::Router& router) {
                                    .timeout = options_.query_timeout,
                                    .public_url = public_url_});
   AddAdminRoutes(*this, router);
-  AddEnvVarRoutes(*this, router);
-  AddFunctionRoutes(*this, router);
-  AddEnvironmentRoutes(*this, router);
+  AddSecretsRoutes(router, *secrets_);
+  AddFunctionsRoutes(router, *functions_);
   AddProxyRoutes(*this, router);
   AddInvokeRoutes(*this, router);
 }

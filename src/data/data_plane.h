@@ -115,10 +115,7 @@ const std::vector<meta::Migration>& DataMigrations();
 
 // Route groups, each in its own file.
 void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
-void AddEnvVarRoutes(DataPlane& dp, http::Router& router);  // routes_env_var.cc
-void AddFunctionRoutes(DataPlane& dp, http::Router& router);
-void AddProxyRoutes(DataPlane& dp, http::Router& router);        // routes_proxy.cc
-void AddInvokeRoutes(DataPlane& dp, http::Router& router);       // routes_invoke.cc     // routes_functions.cc
-void AddEnvironmentRoutes(DataPlane& dp, http::Router& router);  // routes_environments.cc
+void AddProxyRoutes(DataPlane& dp, http::Router& router);   // routes_proxy.cc
+void AddInvokeRoutes(DataPlane& dp, http::Router& router);  // routes_invoke.cc
 
 }  // namespace tv::data

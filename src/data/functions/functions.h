@@ -20,6 +20,7 @@
 #include "functions/environment_store.h"
 #include "functions/function_store.h"
 #include "http/context.h"
+#include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
 
@@ -83,5 +84,9 @@ class Functions {
   const http::Tenancy& tenancy_;
   ControlPlaneClient& control_;
 };
+
+// /v1/prompt, /v1/function, /insert-functions and the environment routes,
+// all served by `fns`, which outlives the router.
+void AddFunctionsRoutes(http::Router& router, Functions& fns);
 
 }  // namespace tv::data
