@@ -1,14 +1,25 @@
 #include "data/data_plane.h"
 
 #include "common/ids.h"
+#include "data/aiproxy/proxy_cache.h"
+#include "data/functions/functions.h"
+#include "data/link/control_plane_client.h"
 #include "data/query/query.h"
+#include "data/routes_admin.h"
 #include "data/rows/rows.h"
+#include "data/rows/uploads.h"
+#include "data/secrets/secrets.h"
+#include "functions/function_store.h"
+#include "http/outbound.h"
 #include "store/catalog.h"
 #include "store/quarantine.h"
 #include "store/segment_set.h"
 
 namespace tv::data {
 
+// Each entry's DDL lives beside the code that owns its tables. Migrations are
+// never renumbered, reordered or rewritten once released: a database records
+// the numbers it has run, so a change to the schema is a new entry at the end.
 const std::vector<meta::Migration>& DataMigrations() {
   static const auto* migrations = new std::vector<meta::Migration>{
       {1, "data plane identity", R"sql(
@@ -39,6 +50,8 @@ DataPlane::DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& co
         return control_.Resolve(type, id, caller);
       }),
       instance_id_(std::move(instance_id)) {}
+
+DataPlane::~DataPlane() = default;
 
 Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
                                                    std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock,
@@ -80,7 +93,7 @@ void DataPlane::RegisterRoutes(http::Router& router) {
                                    .memory_bytes = options_.query_memory_bytes,
                                    .timeout = options_.query_timeout,
                                    .public_url = public_url_});
-  AddAdminRoutes(*this, router);
+  AddAdminRoutes(router, AdminDeps{.tenancy = tenancy_, .store = *store_, .outbound = *outbound_});
   AddSecretsRoutes(router, *secrets_);
   AddFunctionsRoutes(router, *functions_);
   AddProxyRoutes(*this, router);

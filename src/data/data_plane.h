@@ -11,19 +11,12 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "btql/prices.h"
 #include "common/clock.h"
-#include "data/aiproxy/proxy_cache.h"
-#include "data/functions/functions.h"
-#include "data/link/control_plane_client.h"
-#include "data/rows/uploads.h"
-#include "data/secrets/secrets.h"
-#include "http/outbound.h"
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
@@ -31,7 +24,19 @@
 #include "proxy/providers.h"
 #include "store/span_store.h"
 
+namespace tv::http {
+class OutboundClient;
+}  // namespace tv::http
+
 namespace tv::data {
+
+// The rooms the plane holds (data/<room>/), declared here so that including
+// this header does not pull them in.
+class ControlPlaneClient;  // data/link/control_plane_client.h
+class Functions;           // data/functions/functions.h
+class ProxyCache;          // data/aiproxy/proxy_cache.h
+class Secrets;             // data/secrets/secrets.h
+class Uploads;             // data/rows/uploads.h
 
 struct DataPlaneOptions {
   store::SpanStoreOptions store;
@@ -64,7 +69,9 @@ class DataPlane {
   static Result<std::unique_ptr<DataPlane>> Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
                                                  std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock,
                                                  DataPlaneOptions options);
+  ~DataPlane();
 
+  // Every room's routes, each given only what it uses.
   void RegisterRoutes(http::Router& router);
 
   // The URL clients reach this server at; upload URLs are built on it.
@@ -111,11 +118,12 @@ class DataPlane {
   std::unique_ptr<ProxyCache> proxy_cache_;
 };
 
+// The data plane database's migrations, oldest first (data_plane.cc).
 const std::vector<meta::Migration>& DataMigrations();
 
-// Route groups, each in its own file.
-void AddAdminRoutes(DataPlane& dp, http::Router& router);   // routes_admin.cc
-void AddProxyRoutes(DataPlane& dp, http::Router& router);   // routes_proxy.cc
-void AddInvokeRoutes(DataPlane& dp, http::Router& router);  // routes_invoke.cc
+// The AI proxy room's routes still take the whole plane (routes_proxy.cc,
+// routes_invoke.cc).
+void AddProxyRoutes(DataPlane& dp, http::Router& router);
+void AddInvokeRoutes(DataPlane& dp, http::Router& router);
 
 }  // namespace tv::data
