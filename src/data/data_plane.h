@@ -74,7 +74,8 @@ class DataPlane {
   // Every room's routes, each given only what it uses.
   void RegisterRoutes(http::Router& router);
 
-  // The URL clients reach this server at; upload URLs are built on it.
+  // The URL clients reach this server at; upload URLs and summary links are
+  // built on it (the rows and query rooms read it per request).
   void set_public_url(std::string url) { public_url_ = std::move(url); }
   const std::string& public_url() const { return public_url_; }
 
