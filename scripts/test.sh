@@ -35,6 +35,11 @@ phase "build"
 cmake --build "$BUILD_DIR" || exit 1
 phase_end "build"
 
+phase "layering (scripts/check-layers.sh)"
+# One pass/fail: every #include in src/ names its own room or a lower one.
+if bash scripts/check-layers.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+phase_end "layering (scripts/check-layers.sh)"
+
 phase "unit tests (ctest)"
 # The object store suite and the SDK suite also run on S3: s3rver on loopback,
 # up for both test phases, stopped on any exit.

@@ -2,13 +2,25 @@
 
 #include "common/ids.h"
 #include "data/aiproxy/aiproxy.h"
+#include "data/aiproxy/proxy_cache.h"
+#include "data/functions/functions.h"
+#include "data/link/control_plane_client.h"
+#include "data/query/query.h"
+#include "data/routes_admin.h"
+#include "data/rows/rows.h"
+#include "data/rows/uploads.h"
+#include "data/secrets/secrets.h"
+#include "functions/function_store.h"
+#include "http/outbound.h"
 #include "store/catalog.h"
 #include "store/quarantine.h"
 #include "store/segment_set.h"
 
 namespace tv::data {
 
-// On disk: never renumber or reorder; append only.
+// Each entry's DDL lives beside the code that owns its tables. Migrations are
+// never renumbered, reordered or rewritten once released: a database records
+// the numbers it has run, so a change to the schema is a new entry at the end.
 const std::vector<meta::Migration>& DataMigrations() {
   static const auto* migrations = new std::vector<meta::Migration>{
       {1, "data plane identity", R"sql(
@@ -19,7 +31,7 @@ CREATE TABLE data_plane_info (
 )sql"},
       {2, "span store catalog", store::CatalogSchemaSql()},
       {3, "segment sets", store::SegmentSchemaSql()},
-      {4, "prompts, functions and environments", FunctionSchemaSql()},
+      {4, "prompts, functions and environments", functions::FunctionSchemaSql()},
       {5, "project-level provider secrets (env_vars)", EnvVarSchemaSql()},
       {6, "the AI proxy's response cache", ProxyCacheSchemaSql()},
       {7, "span store quarantine", store::QuarantineSchemaSql()},
@@ -39,6 +51,8 @@ DataPlane::DataPlane(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& co
         return control_.Resolve(type, id, caller);
       }),
       instance_id_(std::move(instance_id)) {}
+
+DataPlane::~DataPlane() = default;
 
 Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
                                                    std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock,
@@ -66,16 +80,23 @@ Result<std::unique_ptr<DataPlane>> DataPlane::Open(std::unique_ptr<meta::MetaSto
 }
 
 void DataPlane::RegisterRoutes(http::Router& router) {
-  AddWriteRoutes(*this, router);
-  AddReadRoutes(*this, router);
-  AddBtqlRoutes(*this, router);
-  AddUploadRoutes(*this, router);
-  AddAdminRoutes(*this, router);
-  AddPurgeRoutes(*this, router);
-  AddSummaryRoutes(*this, router);
-  AddEnvVarRoutes(*this, router);
-  AddFunctionRoutes(*this, router);
-  AddEnvironmentRoutes(*this, router);
+  AddRowsRoutes(router, RowsDeps{.tenancy = tenancy_,
+                                 .store = *store_,
+                                 .uploads = *uploads_,
+                                 .clock = clock_,
+                                 .logs3_payload_max_bytes = options_.logs3_payload_max_bytes,
+                                 .public_url = public_url_});
+  AddQueryRoutes(router, QueryDeps{.tenancy = tenancy_,
+                                   .store = *store_,
+                                   .clock = clock_,
+                                   .functions = *functions_,
+                                   .prices = options_.prices,
+                                   .memory_bytes = options_.query_memory_bytes,
+                                   .timeout = options_.query_timeout,
+                                   .public_url = public_url_});
+  AddAdminRoutes(router, AdminDeps{.tenancy = tenancy_, .store = *store_, .outbound = *outbound_});
+  AddSecretsRoutes(router, *secrets_);
+  AddFunctionsRoutes(router, *functions_);
   ModelCallOptions model_calls{options_.proxy_allowed_hosts, options_.proxy_timeout, options_.proxy_idle_timeout,
                                options_.proxy_buffered_timeout};
   AddAiProxyRoutes(router, {tenancy_, clock_, *outbound_, *proxy_cache_, *secrets_, *store_, *functions_, model_calls});

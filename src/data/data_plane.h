@@ -11,19 +11,12 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "btql/prices.h"
 #include "common/clock.h"
-#include "data/link/control_plane_client.h"
-#include "data/functions/functions.h"
-#include "data/aiproxy/proxy_cache.h"
-#include "data/secrets/secrets.h"
-#include "data/rows/uploads.h"
-#include "http/outbound.h"
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
@@ -31,7 +24,19 @@
 #include "proxy/providers.h"
 #include "store/span_store.h"
 
+namespace tv::http {
+class OutboundClient;
+}  // namespace tv::http
+
 namespace tv::data {
+
+// The rooms the plane holds (data/<room>/), declared here so that including
+// this header does not pull them in.
+class ControlPlaneClient;  // data/link/control_plane_client.h
+class Functions;           // data/functions/functions.h
+class ProxyCache;          // data/aiproxy/proxy_cache.h
+class Secrets;             // data/secrets/secrets.h
+class Uploads;             // data/rows/uploads.h
 
 struct DataPlaneOptions {
   store::SpanStoreOptions store;
@@ -64,10 +69,13 @@ class DataPlane {
   static Result<std::unique_ptr<DataPlane>> Open(std::unique_ptr<meta::MetaStore> db, ControlPlaneClient& control,
                                                  std::unique_ptr<objstore::ObjectStore> objects, const Clock& clock,
                                                  DataPlaneOptions options);
+  ~DataPlane();
 
+  // Every room's routes, each given only what it uses.
   void RegisterRoutes(http::Router& router);
 
-  // The URL clients reach this server at; upload URLs are built on it.
+  // The URL clients reach this server at; upload URLs and summary links are
+  // built on it (the rows and query rooms read it per request).
   void set_public_url(std::string url) { public_url_ = std::move(url); }
   const std::string& public_url() const { return public_url_; }
 
@@ -111,18 +119,7 @@ class DataPlane {
   std::unique_ptr<ProxyCache> proxy_cache_;
 };
 
+// The data plane database's migrations, oldest first (data_plane.cc).
 const std::vector<meta::Migration>& DataMigrations();
-
-// Route groups, each in its own file.
-void AddWriteRoutes(DataPlane& dp, http::Router& router);    // routes_write.cc
-void AddReadRoutes(DataPlane& dp, http::Router& router);     // routes_read.cc
-void AddBtqlRoutes(DataPlane& dp, http::Router& router);     // routes_btql.cc
-void AddUploadRoutes(DataPlane& dp, http::Router& router);   // routes_uploads.cc
-void AddAdminRoutes(DataPlane& dp, http::Router& router);    // routes_admin.cc
-void AddPurgeRoutes(DataPlane& dp, http::Router& router);    // routes_purge.cc
-void AddSummaryRoutes(DataPlane& dp, http::Router& router);  // routes_summary.cc
-void AddEnvVarRoutes(DataPlane& dp, http::Router& router);   // routes_env_var.cc
-void AddFunctionRoutes(DataPlane& dp, http::Router& router);
-void AddEnvironmentRoutes(DataPlane& dp, http::Router& router);  // routes_environments.cc
 
 }  // namespace tv::data

@@ -8,7 +8,7 @@
 #include <boost/json/value_from.hpp>
 
 #include "common/ids.h"
-#include "data/data_plane.h"
+#include "data/routes_admin.h"
 #include "data/rows/object_access.h"
 #include "http/json_io.h"
 
@@ -19,7 +19,7 @@ constexpr std::string_view kCompacting = "Compacting";
 
 // "experiment:<uuid>" → the object, resolved for the caller (404 otherwise)
 // and owned by an organization the caller is an owner of (403 otherwise).
-Result<std::string> ResolveObjectId(DataPlane& dp, http::RequestContext& ctx, std::string_view object_id) {
+Result<std::string> ResolveObjectId(const AdminDeps& deps, http::RequestContext& ctx, std::string_view object_id) {
   size_t colon = object_id.find(':');
   std::optional<store::ObjectKind> kind =
       colon == std::string_view::npos ? std::nullopt : store::ParseObjectKind(object_id.substr(0, colon));
@@ -28,12 +28,12 @@ Result<std::string> ResolveObjectId(DataPlane& dp, http::RequestContext& ctx, st
   if (!IsUuid(ref.id) && *kind != store::ObjectKind::kPromptSession)
     return NotFound("{} '{}' not found", store::ObjectKindName(*kind), ref.id);
   TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
-                      ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kWrite));
+                      ResolveObject(ctx, deps.tenancy, deps.store.catalog(), ref, Access::kWrite));
   TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), owner.org_id, kCompacting));
   return owner.object_id;
 }
 
-Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> Compact(const AdminDeps& deps, http::RequestContext& ctx) {
   json::object body;
   if (!ctx.request().body.empty()) {
     TV_ASSIGN_OR_RETURN(body, http::ParseBody(ctx));
@@ -44,7 +44,7 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
     return InvalidArgument("'object_ids' names no object; omit it to compact every object of your organizations");
   if (named) {
     for (const auto& id : *named) {
-      TV_ASSIGN_OR_RETURN(objects.emplace_back(), ResolveObjectId(dp, ctx, id));
+      TV_ASSIGN_OR_RETURN(objects.emplace_back(), ResolveObjectId(deps, ctx, id));
     }
   } else {
     const OrgMembership* denied = nullptr;
@@ -54,7 +54,7 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
         denied = &org;
         continue;
       }
-      TV_ASSIGN_OR_RETURN(std::vector<std::string> ids, dp.store().catalog().ObjectsOf(org.org_id));
+      TV_ASSIGN_OR_RETURN(std::vector<std::string> ids, deps.store.catalog().ObjectsOf(org.org_id));
       objects.insert(objects.end(), ids.begin(), ids.end());
     }
     // Only a caller who owns every organization it acts in compacts them all.
@@ -62,16 +62,16 @@ Result<http::Response> Compact(DataPlane& dp, http::RequestContext& ctx) {
   }
   TV_ASSIGN_OR_RETURN(std::optional<bool> wait, OptBool(body, "wait"));
   if (wait && !*wait) {
-    dp.store().compactor().Request(objects);
+    deps.store.compactor().Request(objects);
     return http::Response::Json(202, json::object{{"status", "started"}, {"object_ids", json::value_from(objects)}});
   }
-  TV_ASSIGN_OR_RETURN(store::CompactReport report, dp.store().compactor().CompactAll(&objects));
+  TV_ASSIGN_OR_RETURN(store::CompactReport report, deps.store.compactor().CompactAll(&objects));
   json::object out = report.ToJson();
   out["object_ids"] = json::value_from(objects);
   // Objects of these whose compaction keeps failing: last error, next retry.
   json::array failing;
   for (const auto& id : objects)
-    if (auto f = dp.store().compactor().FailureOf(id)) failing.push_back(f->ToJson());
+    if (auto f = deps.store.compactor().FailureOf(id)) failing.push_back(f->ToJson());
   out["failing_objects"] = std::move(failing);
   return http::JsonOk(out);
 }
@@ -101,24 +101,24 @@ json::object HostJson(const http::HostStats& h) {
 // Host names can name an organization's own endpoints: an owner sees the
 // calls made for the organization it acts in (x-bt-org-name, or its only
 // one); the totals over every organization are on /metrics.
-Result<http::Response> Outbound(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> Outbound(const AdminDeps& deps, http::RequestContext& ctx) {
   std::optional<std::string> org_name;
   if (auto h = ctx.request().headers.Get("x-bt-org-name")) org_name = std::string(*h);
   if (auto q = http::QueryString(ctx.request(), "org_name")) org_name = *q;
   TV_ASSIGN_OR_RETURN(OrgMembership org, http::Tenancy::ChooseOrg(ctx.principal(), std::nullopt, org_name));
   TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), org.org_id, "Reading outbound call statistics"));
   json::object hosts;
-  for (const auto& [host, stats] : dp.outbound().StatsFor(org.org_id)) hosts[host] = HostJson(stats);
-  const http::RateLimit& l = dp.outbound().limit();
+  for (const auto& [host, stats] : deps.outbound.StatsFor(org.org_id)) hosts[host] = HostJson(stats);
+  const http::RateLimit& l = deps.outbound.limit();
   json::object limit{{"max_requests", l.enabled() ? l.max_requests : 0},
                      {"window_minutes", std::chrono::duration_cast<std::chrono::minutes>(l.window).count()}};
   return http::JsonOk(
       json::object{{"org_id", org.org_id}, {"rate_limit", std::move(limit)}, {"hosts", std::move(hosts)}});
 }
 
-void OutboundTotals(DataPlane& dp, std::string& out) {
+void OutboundTotals(const AdminDeps& deps, std::string& out) {
   uint64_t requests = 0, retries = 0, limited = 0, errors = 0;
-  for (const auto& [host, h] : dp.outbound().Stats()) {
+  for (const auto& [host, h] : deps.outbound.Stats()) {
     requests += h.requests;
     retries += h.retries;
     limited += h.limited;
@@ -134,8 +134,8 @@ void OutboundTotals(DataPlane& dp, std::string& out) {
         static_cast<double>(errors), "counter");
 }
 
-http::Response Metrics(DataPlane& dp) {
-  store::SpanStore& s = dp.store();
+http::Response Metrics(const AdminDeps& deps) {
+  store::SpanStore& s = deps.store;
   store::Compactor& c = s.compactor();
   store::CompactReport totals = c.totals();
   std::string out;
@@ -171,19 +171,20 @@ http::Response Metrics(DataPlane& dp) {
   Gauge(out, "tracevault_compaction_segment_bytes_total", "Segment bytes written", static_cast<double>(totals.bytes),
         "counter");
   Gauge(out, "tracevault_compaction_seconds_total", "Time spent compacting", totals.seconds, "counter");
-  OutboundTotals(dp, out);
+  OutboundTotals(deps, out);
   return http::Response::Text(200, out, "text/plain; version=0.0.4");
 }
 
 }  // namespace
 
-void AddAdminRoutes(DataPlane& dp, http::Router& router) {
+void AddAdminRoutes(http::Router& router, const AdminDeps& deps) {
   router.Add(
-      http::Method::kPost, "/v1/admin/compact", [&dp](http::RequestContext& ctx) { return Compact(dp, ctx); },
+      http::Method::kPost, "/v1/admin/compact", [deps](http::RequestContext& ctx) { return Compact(deps, ctx); },
       http::RequestClass::kHeavy);
-  router.Add(http::Method::kGet, "/v1/admin/outbound", [&dp](http::RequestContext& ctx) { return Outbound(dp, ctx); });
+  router.Add(http::Method::kGet, "/v1/admin/outbound",
+             [deps](http::RequestContext& ctx) { return Outbound(deps, ctx); });
   router.Add(http::Method::kGet, "/metrics",
-             [&dp](http::RequestContext&) -> Result<http::Response> { return Metrics(dp); });
+             [deps](http::RequestContext&) -> Result<http::Response> { return Metrics(deps); });
 }
 
 }  // namespace tv::data

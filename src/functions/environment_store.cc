@@ -3,7 +3,7 @@
 #include "common/ids.h"
 #include "meta/sql_where.h"
 
-namespace tv::data {
+namespace tv::functions {
 namespace {
 
 constexpr std::string_view kEnvColumns = "id, org_id, name, slug, description, created";
@@ -192,4 +192,4 @@ Result<std::optional<json::object>> EnvironmentStore::Unassign(const json::objec
   return out;
 }
 
-}  // namespace tv::data
+}  // namespace tv::functions

@@ -21,7 +21,7 @@
 #include "meta/meta_store.h"
 #include "store/xact.h"
 
-namespace tv::data {
+namespace tv::functions {
 
 struct EnvironmentWrite {
   json::object environment;
@@ -56,4 +56,4 @@ class EnvironmentStore {
   const Clock& clock_;
 };
 
-}  // namespace tv::data
+}  // namespace tv::functions

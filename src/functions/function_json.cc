@@ -6,7 +6,7 @@
 #include "common/ids.h"
 #include "common/names.h"
 
-namespace tv::data {
+namespace tv::functions {
 namespace {
 
 enum class Kind { kName, kSlug, kText, kObject, kTags, kFunctionType, kFunctionData, kOrigin };
@@ -173,4 +173,4 @@ json::object BuildFunctionRow(const FunctionKeys& keys, const json::object& fiel
   return row;
 }
 
-}  // namespace tv::data
+}  // namespace tv::functions

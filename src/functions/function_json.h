@@ -10,7 +10,7 @@
 #include "common/json.h"
 #include "common/status.h"
 
-namespace tv::data {
+namespace tv::functions {
 
 // Which route family a request came through: /v1/prompt sees only functions
 // whose function_data.type is "prompt".
@@ -57,4 +57,4 @@ struct FunctionKeys {
 // The row the API returns, in the documented field order.
 json::object BuildFunctionRow(const FunctionKeys& keys, const json::object& fields);
 
-}  // namespace tv::data
+}  // namespace tv::functions

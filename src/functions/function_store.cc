@@ -5,7 +5,7 @@
 #include "common/ids.h"
 #include "meta/sql_where.h"
 
-namespace tv::data {
+namespace tv::functions {
 namespace {
 
 constexpr int kWriteAttempts = 4;
@@ -346,4 +346,4 @@ Result<json::object> FunctionStore::Delete(std::string_view id) {
   return row;
 }
 
-}  // namespace tv::data
+}  // namespace tv::functions

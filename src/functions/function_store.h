@@ -23,7 +23,7 @@
 #include "meta/meta_store.h"
 #include "store/xact.h"
 
-namespace tv::data {
+namespace tv::functions {
 
 // The tables (data-plane migration 4).
 std::string_view FunctionSchemaSql();
@@ -106,4 +106,4 @@ class FunctionStore {
   const Clock& clock_;
 };
 
-}  // namespace tv::data
+}  // namespace tv::functions

@@ -9,15 +9,18 @@
 #include <gtest/gtest.h>
 
 #include "data/data_plane.h"
+#include "data/functions/functions.h"
 #include "functions/environment_store.h"
 #include "functions/function_store.h"
-#include "data/functions/functions.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "test_support.h"
 
-namespace tv::data {
+namespace tv::functions {
 namespace {
 
+using data::ControlPlaneClient;
+using data::DataMigrations;
+using data::Functions;
 using tv::testing::FakeClock;
 
 constexpr int64_t kSecond = 1000000;
@@ -354,4 +357,4 @@ TEST(FunctionJsonTest, ValidatesCreateBodies) {
 }
 
 }  // namespace
-}  // namespace tv::data
+}  // namespace tv::functions

@@ -4,6 +4,11 @@
 
 namespace tv::data {
 
+using functions::FamilyName;
+using functions::FunctionFamily;
+using functions::FunctionQuery;
+using functions::FunctionVersion;
+
 Result<std::string> Functions::RequireOrgOf(http::RequestContext& ctx, std::string_view id) {
   auto not_found = [&] { return NotFound("function '{}' not found", id); };
   if (!IsUuid(id)) return not_found();

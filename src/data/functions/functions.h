@@ -20,6 +20,7 @@
 #include "functions/environment_store.h"
 #include "functions/function_store.h"
 #include "http/context.h"
+#include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
 
@@ -37,7 +38,7 @@ struct FunctionLookup {
   std::optional<std::string> slug;
   std::optional<store::XactId> version;
   std::optional<std::string> environment;
-  FunctionFamily family = FunctionFamily::kFunction;  // kPrompt: only prompts match
+  functions::FunctionFamily family = functions::FunctionFamily::kFunction;  // kPrompt: only prompts match
 };
 
 class Functions {
@@ -52,13 +53,16 @@ class Functions {
   Result<json::object> Find(http::RequestContext& ctx, const FunctionLookup& lookup);
 
   // The live function `id` of `family`, after the tenancy check.
-  Result<FunctionVersion> RequireLive(http::RequestContext& ctx, std::string_view id, FunctionFamily family);
+  Result<functions::FunctionVersion> RequireLive(http::RequestContext& ctx, std::string_view id,
+                                                 functions::FunctionFamily family);
   // The organization of a function that ever existed, after the tenancy check
   // (BTQL reads deleted functions' history).
   Result<std::string> RequireOrgOf(http::RequestContext& ctx, std::string_view id);
   // The version of `live` that `version` or `environment` picks (or `live`).
-  Result<FunctionVersion> PickVersion(const FunctionVersion& live, const std::optional<store::XactId>& version,
-                                      const std::optional<std::string>& environment, FunctionFamily family);
+  Result<functions::FunctionVersion> PickVersion(const functions::FunctionVersion& live,
+                                                 const std::optional<store::XactId>& version,
+                                                 const std::optional<std::string>& environment,
+                                                 functions::FunctionFamily family);
   // A project by id or by name, after the tenancy check.
   Result<ObjectInfo> RequireProject(http::RequestContext& ctx, const std::optional<std::string>& project_id,
                                     const std::optional<std::string>& project_name,
@@ -68,15 +72,19 @@ class Functions {
   // The environment with `slug` in organization `org_id` (already checked by the caller).
   Result<json::object> RequireEnvironmentSlug(std::string_view org_id, std::string_view slug);
 
-  FunctionStore& store() { return store_; }
-  EnvironmentStore& environments() { return environments_; }
+  functions::FunctionStore& store() { return store_; }
+  functions::EnvironmentStore& environments() { return environments_; }
   const http::Tenancy& tenancy() const { return tenancy_; }
 
  private:
-  FunctionStore store_;
-  EnvironmentStore environments_;
+  functions::FunctionStore store_;
+  functions::EnvironmentStore environments_;
   const http::Tenancy& tenancy_;
   ControlPlaneClient& control_;
 };
+
+// /v1/prompt, /v1/function, /insert-functions and the environment routes,
+// all served by `fns`, which outlives the router.
+void AddFunctionsRoutes(http::Router& router, Functions& fns);
 
 }  // namespace tv::data

@@ -2,12 +2,16 @@
 // /environment-object/{object_type}/{object_id}[/{environment_slug}] (which
 // version of a prompt or function an environment serves). docs/prompts.md.
 #include "common/ids.h"
-#include "data/data_plane.h"
+#include "data/functions/environment_routes.h"
 #include "data/functions/functions.h"
 #include "http/json_io.h"
 
 namespace tv::data {
 namespace {
+
+using functions::EnvironmentWrite;
+using functions::FunctionFamily;
+using functions::FunctionVersion;
 
 http::Response ObjectResponse(json::object o, bool found_existing = false) {
   http::Response r = http::JsonOk(o);
@@ -104,8 +108,7 @@ Result<http::Response> Unassign(Functions& fns, http::RequestContext& ctx) {
 
 }  // namespace
 
-void AddEnvironmentRoutes(DataPlane& dp, http::Router& router) {
-  Functions& fns = dp.functions();
+void AddEnvironmentRoutes(http::Router& router, Functions& fns) {
   router.Add(http::Method::kGet, "/environment",
              [&fns](http::RequestContext& ctx) { return ListEnvironments(fns, ctx); });
   router.Add(http::Method::kPost, "/environment",

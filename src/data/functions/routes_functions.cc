@@ -5,12 +5,22 @@
 
 #include "common/ids.h"
 #include "common/strings.h"
-#include "data/data_plane.h"
+#include "data/functions/environment_routes.h"
 #include "data/functions/functions.h"
 #include "http/json_io.h"
 
 namespace tv::data {
 namespace {
+
+using functions::FamilyName;
+using functions::FunctionFamily;
+using functions::FunctionQuery;
+using functions::FunctionVersion;
+using functions::IfExists;
+using functions::OwnedSpec;
+using functions::ParseFunctionPatch;
+using functions::ParseFunctionSpec;
+using functions::WriteOutcome;
 
 constexpr int64_t kMaxListLimit = 1000;
 
@@ -177,7 +187,7 @@ Result<http::Response> InsertFunctions(Functions& fns, http::RequestContext& ctx
   return http::JsonOk(json::object{{"functions", std::move(answer)}});
 }
 
-void AddFamily(Functions& fns, http::Router& router, FunctionFamily family) {
+void AddFamily(http::Router& router, Functions& fns, FunctionFamily family) {
   std::string base = "/v1/" + std::string(FamilyName(family));
   router.Add(http::Method::kPost, base,
              [&fns, family](http::RequestContext& ctx) { return Create(fns, ctx, family, IfExists::kIgnore); });
@@ -194,11 +204,12 @@ void AddFamily(Functions& fns, http::Router& router, FunctionFamily family) {
 
 }  // namespace
 
-void AddFunctionRoutes(DataPlane& dp, http::Router& router) {
-  AddFamily(dp.functions(), router, FunctionFamily::kPrompt);
-  AddFamily(dp.functions(), router, FunctionFamily::kFunction);
+void AddFunctionsRoutes(http::Router& router, Functions& fns) {
+  AddFamily(router, fns, FunctionFamily::kPrompt);
+  AddFamily(router, fns, FunctionFamily::kFunction);
   router.Add(http::Method::kPost, "/insert-functions",
-             [&fns = dp.functions()](http::RequestContext& ctx) { return InsertFunctions(fns, ctx); });
+             [&fns](http::RequestContext& ctx) { return InsertFunctions(fns, ctx); });
+  AddEnvironmentRoutes(router, fns);
 }
 
 }  // namespace tv::data

@@ -8,7 +8,7 @@
 
 #include "btql/ast.h"
 #include "data/query/btql_runner.h"
-#include "data/data_plane.h"
+#include "data/query/query.h"
 #include "http/context.h"
 
 namespace tv::data {
@@ -18,7 +18,7 @@ bool IsFunctionSource(std::string_view source);
 // REQUIRES: IsFunctionSource(query.from.function). The current version of each
 // function, or with options.audit_log every version (tombstones included),
 // newest first; options.version reads as of that transaction.
-Result<QueryOutput> RunFunctionQuery(DataPlane& dp, http::RequestContext& ctx, const btql::Query& query,
+Result<QueryOutput> RunFunctionQuery(const QueryDeps& deps, http::RequestContext& ctx, const btql::Query& query,
                                      const QueryOptions& options);
 
 }  // namespace tv::data

@@ -63,12 +63,12 @@ std::vector<std::string> ProjectionOf(const btql::Query& q) {
 
 class Runner {
  public:
-  Runner(DataPlane& dp, const btql::Query& q, const QueryOptions& o)
-      : dp_(dp),
+  Runner(const QueryDeps& deps, const btql::Query& q, const QueryOptions& o)
+      : deps_(deps),
         q_(q),
         o_(o),
         state_(o.memory_budget_bytes),
-        ctx_{dp.clock().NowMicros(), o.tz_offset_minutes, &state_} {
+        ctx_{deps.clock.NowMicros(), o.tz_offset_minutes, &state_} {
     limits_.memory_budget_bytes = o.memory_budget_bytes;
     limits_.deadline = std::chrono::steady_clock::now() + o.timeout;
     limits_.timeout = o.timeout;
@@ -80,7 +80,7 @@ class Runner {
     for (const auto& id : q_.from.ids) {
       TV_ASSIGN_OR_RETURN(store::ObjectRef ref, SourceRef(q_.from, id));
       TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
-                          ResolveObject(ctx, dp_.tenancy(), dp_.store().catalog(), ref, Access::kRead));
+                          ResolveObject(ctx, deps_.tenancy, deps_.store.catalog(), ref, Access::kRead));
       if (std::find(base_.objects.begin(), base_.objects.end(), owner.object_id) == base_.objects.end())
         base_.objects.push_back(owner.object_id);
     }
@@ -163,10 +163,10 @@ class Runner {
     spec.projection = ProjectionOf(q_);
     QueryOutput out;
     if (limit_ == 0) {
-      out.snapshot = spec.as_of ? std::min(*spec.as_of, dp_.store().watermark()) : dp_.store().watermark();
+      out.snapshot = spec.as_of ? std::min(*spec.as_of, deps_.store.watermark()) : deps_.store.watermark();
       return out;
     }
-    TV_ASSIGN_OR_RETURN(store::ScanResult result, dp_.store().Scan(spec));
+    TV_ASSIGN_OR_RETURN(store::ScanResult result, deps_.store.Scan(spec));
     out.snapshot = result.snapshot;
     out.data.reserve(result.rows.size());
     for (const auto& row : result.rows) {
@@ -191,7 +191,7 @@ class Runner {
     }
     TV_ASSIGN_OR_RETURN(auto pipeline, btql::Pipeline::Make(q_, ctx_, limits_, limit_, std::nullopt, unpivot));
     TV_ASSIGN_OR_RETURN(store::XactId snapshot,
-                        dp_.store().Visit(spec, [&](const json::object& row, store::XactId xact) {
+                        deps_.store.Visit(spec, [&](const json::object& row, store::XactId xact) {
                           return pipeline->Add(row, {xact, std::string(btql::StringAt(row, "id"))});
                         }));
     QueryOutput out;
@@ -208,7 +208,7 @@ class Runner {
     if (!spec.ids && !spec.root_span_ids && spec.match.empty()) return std::optional<std::vector<std::string>>();
     std::unordered_set<std::string> seen;
     std::vector<std::string> roots;
-    TV_RETURN_IF_ERROR(dp_.store()
+    TV_RETURN_IF_ERROR(deps_.store
                            .Visit(spec,
                                   [&](const json::object& row, store::XactId) -> Status {
                                     if (seen.insert(std::string(btql::TraceOf(row))).second)
@@ -228,11 +228,11 @@ class Runner {
     spec.as_of = base_.as_of;
     if (candidates) {
       if (candidates->empty()) {
-        return base_.as_of ? std::min(*base_.as_of, dp_.store().watermark()) : dp_.store().watermark();
+        return base_.as_of ? std::min(*base_.as_of, deps_.store.watermark()) : deps_.store.watermark();
       }
       spec.root_span_ids = std::move(*candidates);
     }
-    return dp_.store().Visit(spec, visit);
+    return deps_.store.Visit(spec, visit);
   }
 
   std::optional<btql::RowKey> CursorKey() const {
@@ -244,8 +244,7 @@ class Runner {
     btql::TraceFilter filter(q_.filter, ctx_);
     btql::SummaryOptions options;
     options.preview_length = q_.preview_length.value_or(o_.default_preview_length);
-    options.price = [&prices = dp_.options().prices](std::string_view model, double prompt, double completion,
-                                                     double cached) {
+    options.price = [&prices = deps_.prices](std::string_view model, double prompt, double completion, double cached) {
       return prices.Cost(model, prompt, completion, cached);
     };
     btql::TraceSummarizer summarizer(filter, options);
@@ -325,7 +324,7 @@ class Runner {
     return out;
   }
 
-  DataPlane& dp_;
+  const QueryDeps& deps_;
   const btql::Query& q_;
   const QueryOptions& o_;
   btql::EvalState state_;
@@ -347,9 +346,9 @@ bool SortsInStoreOrder(const btql::Query& q) {
          !q.IsAggregate() && q.pivot.empty() && q.from.shape != Shape::kSummary;
 }
 
-Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btql::Query& given_query,
+Result<QueryOutput> RunQuery(const QueryDeps& deps, http::RequestContext& ctx, const btql::Query& given_query,
                              const QueryOptions& given) {
-  if (IsFunctionSource(given_query.from.function)) return RunFunctionQuery(dp, ctx, given_query, given);
+  if (IsFunctionSource(given_query.from.function)) return RunFunctionQuery(deps, ctx, given_query, given);
   std::optional<btql::Query> unsorted;
   if (SortsInStoreOrder(given_query)) {
     unsorted = given_query;
@@ -357,9 +356,9 @@ Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btq
   }
   const btql::Query& query = unsorted ? *unsorted : given_query;
   QueryOptions options = given;
-  if (options.memory_budget_bytes == 0) options.memory_budget_bytes = dp.options().query_memory_bytes;
-  if (options.timeout.count() == 0) options.timeout = dp.options().query_timeout;
-  Runner runner(dp, query, options);
+  if (options.memory_budget_bytes == 0) options.memory_budget_bytes = deps.memory_bytes;
+  if (options.timeout.count() == 0) options.timeout = deps.timeout;
+  Runner runner(deps, query, options);
   Result<QueryOutput> out = runner.Run(ctx);
   // The store's scans stop at the same deadline with their own wording.
   if (!out.ok() && out.status().code() == StatusCode::kDeadlineExceeded) return runner.limits().TimedOut();

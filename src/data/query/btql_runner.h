@@ -11,7 +11,7 @@
 
 #include "btql/ast.h"
 #include "common/json.h"
-#include "data/data_plane.h"
+#include "data/query/query.h"
 #include "http/context.h"
 #include "store/xact.h"
 
@@ -24,7 +24,7 @@ struct QueryOptions {
   // Budgets: a query that needs more memory for its working state (groups,
   // sorted rows, traces) or more time fails with a clear error naming the
   // budget instead of hurting the server.
-  // 0: the data plane's (--query-memory-mb, --query-timeout-ms).
+  // 0: the deps' (QueryDeps; --query-memory-mb, --query-timeout-ms).
   size_t memory_budget_bytes = 0;
   std::chrono::milliseconds timeout{0};
   // `limit` when the query has none, and the largest accepted.
@@ -41,7 +41,7 @@ struct QueryOutput {
   std::optional<std::string> cursor;  // set when another page may follow
 };
 
-Result<QueryOutput> RunQuery(DataPlane& dp, http::RequestContext& ctx, const btql::Query& query,
+Result<QueryOutput> RunQuery(const QueryDeps& deps, http::RequestContext& ctx, const btql::Query& query,
                              const QueryOptions& options);
 
 }  // namespace tv::data

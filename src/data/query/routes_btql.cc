@@ -7,8 +7,8 @@
 #include "btql/json_query.h"
 #include "btql/text_query.h"
 #include "data/query/btql_runner.h"
+#include "data/query/query_routes.h"
 #include "data/rows/cursor.h"
-#include "data/data_plane.h"
 #include "http/json_io.h"
 
 namespace tv::data {
@@ -30,7 +30,7 @@ Result<int> TzOffset(const json::object& body) {
   return InvalidArgument("'tz_offset' must be minutes between -1440 and 1440 (480 is UTC-8)");
 }
 
-Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> PostBtql(const QueryDeps& deps, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(auto fmt, OptString(body, "fmt"));
   if (fmt && *fmt != "json" && *fmt != "jsonl")
@@ -41,7 +41,7 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(options.tz_offset_minutes, TzOffset(body));
   TV_ASSIGN_OR_RETURN(auto audit_log, OptBool(body, "audit_log"));
   options.audit_log = audit_log.value_or(false);
-  TV_ASSIGN_OR_RETURN(QueryOutput out, RunQuery(dp, ctx, query, options));
+  TV_ASSIGN_OR_RETURN(QueryOutput out, RunQuery(deps, ctx, query, options));
   if (fmt && *fmt == "jsonl") {
     std::string text;
     for (const auto& row : out.data) {
@@ -64,11 +64,11 @@ Result<http::Response> PostBtql(DataPlane& dp, http::RequestContext& ctx) {
 
 }  // namespace
 
-void AddBtqlRoutes(DataPlane& dp, http::Router& router) {
+void AddBtqlRoutes(http::Router& router, const QueryDeps& deps) {
   // Heavy even when the query is an id or root_span_id lookup: the class is
   // chosen before the body is read (docs/configuration.md, request classes).
   router.Add(
-      http::Method::kPost, "/btql", [&dp](http::RequestContext& ctx) { return PostBtql(dp, ctx); },
+      http::Method::kPost, "/btql", [deps](http::RequestContext& ctx) { return PostBtql(deps, ctx); },
       http::RequestClass::kHeavy);
 }
 

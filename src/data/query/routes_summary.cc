@@ -18,7 +18,7 @@
 #include "btql/ast.h"
 #include "btql/expr_builders.h"
 #include "data/query/btql_runner.h"
-#include "data/data_plane.h"
+#include "data/query/query_routes.h"
 #include "http/json_io.h"
 
 namespace tv::data {
@@ -68,7 +68,7 @@ TraceValues FromSummaryRow(const json::object& row) {
 // Every trace of `experiment_id` in one summary query: a summary reads every
 // span of the object whatever its limit, so paging would repeat that work;
 // the query's memory budget bounds it instead.
-Result<Experiment> LoadExperiment(DataPlane& dp, http::RequestContext& ctx, const std::string& experiment_id) {
+Result<Experiment> LoadExperiment(const QueryDeps& deps, http::RequestContext& ctx, const std::string& experiment_id) {
   QueryOptions options;
   options.default_preview_length = 1;  // only scores, metrics and the key are read (0 would keep whole values)
   options.max_limit = std::numeric_limits<int64_t>::max();
@@ -77,7 +77,7 @@ Result<Experiment> LoadExperiment(DataPlane& dp, http::RequestContext& ctx, cons
   query.from.ids = {experiment_id};
   query.from.shape = btql::Shape::kSummary;
   query.limit = options.max_limit;
-  TV_ASSIGN_OR_RETURN(QueryOutput out, RunQuery(dp, ctx, query, options));
+  TV_ASSIGN_OR_RETURN(QueryOutput out, RunQuery(deps, ctx, query, options));
   Experiment traces;
   traces.reserve(out.data.size());
   for (const auto& row : out.data)
@@ -189,21 +189,21 @@ Result<bool> BoolParam(const http::Request& req, std::string_view name, bool fal
 
 // The comparison of an experiment with an optional base, each id checked
 // against the caller's organizations first (a malformed id is a 400 there).
-Result<json::object> CompareById(DataPlane& dp, http::RequestContext& ctx, const std::string& experiment_id,
+Result<json::object> CompareById(const QueryDeps& deps, http::RequestContext& ctx, const std::string& experiment_id,
                                  const std::optional<std::string>& base_id) {
-  TV_RETURN_IF_ERROR(dp.tenancy().Require(ctx, ObjectType::kExperiment, experiment_id).status());
-  if (base_id) TV_RETURN_IF_ERROR(dp.tenancy().Require(ctx, ObjectType::kExperiment, *base_id).status());
-  TV_ASSIGN_OR_RETURN(Experiment current, LoadExperiment(dp, ctx, experiment_id));
+  TV_RETURN_IF_ERROR(deps.tenancy.Require(ctx, ObjectType::kExperiment, experiment_id).status());
+  if (base_id) TV_RETURN_IF_ERROR(deps.tenancy.Require(ctx, ObjectType::kExperiment, *base_id).status());
+  TV_ASSIGN_OR_RETURN(Experiment current, LoadExperiment(deps, ctx, experiment_id));
   if (!base_id) return CompareExperiments(current, nullptr);
-  TV_ASSIGN_OR_RETURN(Experiment base, LoadExperiment(dp, ctx, *base_id));
+  TV_ASSIGN_OR_RETURN(Experiment base, LoadExperiment(deps, ctx, *base_id));
   return CompareExperiments(current, &base);
 }
 
-Result<http::Response> GetComparison2(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> GetComparison2(const QueryDeps& deps, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(std::optional<std::string> id, OptionalParam(ctx.request(), "experiment_id"));
   if (!id) return InvalidArgument("'experiment_id' is required");
   TV_ASSIGN_OR_RETURN(std::optional<std::string> base, OptionalParam(ctx.request(), "base_experiment_id"));
-  TV_ASSIGN_OR_RETURN(json::object body, CompareById(dp, ctx, *id, base));
+  TV_ASSIGN_OR_RETURN(json::object body, CompareById(deps, ctx, *id, base));
   return http::JsonOk(body);
 }
 
@@ -224,19 +224,19 @@ std::string EncodeComponent(std::string_view s) {
 }
 
 // {public_url}/app/{org}/p/{project}: the link form the SDK prints.
-std::string ProjectUrl(const DataPlane& dp, const http::RequestContext& ctx, const ObjectInfo& info) {
+std::string ProjectUrl(const QueryDeps& deps, const http::RequestContext& ctx, const ObjectInfo& info) {
   const OrgMembership* org = ctx.principal().FindOrg(info.org_id);
-  return fmt::format("{}/app/{}/p/{}", dp.public_url(), EncodeComponent(org ? org->org_name : info.org_id),
+  return fmt::format("{}/app/{}/p/{}", deps.public_url, EncodeComponent(org ? org->org_name : info.org_id),
                      EncodeComponent(info.project_name));
 }
 
-Result<http::Response> SummarizeExperiment(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> SummarizeExperiment(const QueryDeps& deps, http::RequestContext& ctx) {
   std::string id(ctx.Param("id"));
-  TV_ASSIGN_OR_RETURN(ObjectInfo info, dp.tenancy().Require(ctx, ObjectType::kExperiment, id));
+  TV_ASSIGN_OR_RETURN(ObjectInfo info, deps.tenancy.Require(ctx, ObjectType::kExperiment, id));
   TV_ASSIGN_OR_RETURN(bool summarize_scores, BoolParam(ctx.request(), "summarize_scores", false));
   TV_ASSIGN_OR_RETURN(std::optional<std::string> comparison_id,
                       OptionalParam(ctx.request(), "comparison_experiment_id"));
-  std::string project_url = ProjectUrl(dp, ctx, info);
+  std::string project_url = ProjectUrl(deps, ctx, info);
   json::object body{
       {"project_name", info.project_name},
       {"experiment_name", info.name},
@@ -247,12 +247,12 @@ Result<http::Response> SummarizeExperiment(DataPlane& dp, http::RequestContext& 
   // Without comparison_experiment_id there is no base: the data plane cannot
   // read an experiment's base_exp_id through its ControlPlaneClient.
   if (comparison_id) {
-    TV_ASSIGN_OR_RETURN(ObjectInfo base, dp.tenancy().Require(ctx, ObjectType::kExperiment, *comparison_id));
+    TV_ASSIGN_OR_RETURN(ObjectInfo base, deps.tenancy.Require(ctx, ObjectType::kExperiment, *comparison_id));
     body["comparison_experiment_name"] = base.name;
   } else {
     body["comparison_experiment_name"] = nullptr;
   }
-  TV_ASSIGN_OR_RETURN(json::object compared, CompareById(dp, ctx, id, comparison_id));
+  TV_ASSIGN_OR_RETURN(json::object compared, CompareById(deps, ctx, id, comparison_id));
   body["scores"] = std::move(compared["scores"]);
   body["metrics"] = std::move(compared["metrics"]);
   return http::JsonOk(body);
@@ -260,7 +260,7 @@ Result<http::Response> SummarizeExperiment(DataPlane& dp, http::RequestContext& 
 
 // count(1) over the dataset's live rows: an aggregate query with no
 // dimensions answers with one row.
-Result<int64_t> CountDatasetRecords(DataPlane& dp, http::RequestContext& ctx, const std::string& dataset_id) {
+Result<int64_t> CountDatasetRecords(const QueryDeps& deps, http::RequestContext& ctx, const std::string& dataset_id) {
   btql::Expr count;
   count.op = btql::Expr::Op::kCall;
   count.name = "count";
@@ -270,18 +270,18 @@ Result<int64_t> CountDatasetRecords(DataPlane& dp, http::RequestContext& ctx, co
   query.from.function = "dataset";
   query.from.ids = {dataset_id};
   query.measures.push_back({std::move(count), "total_records"});
-  TV_ASSIGN_OR_RETURN(QueryOutput out, RunQuery(dp, ctx, query, QueryOptions{}));
+  TV_ASSIGN_OR_RETURN(QueryOutput out, RunQuery(deps, ctx, query, QueryOptions{}));
   if (out.data.empty() || !out.data[0].is_object()) return 0;
   const json::value* n = out.data[0].as_object().if_contains("total_records");
   if (!n || !n->is_number()) return 0;
   return static_cast<int64_t>(n->to_number<double>());
 }
 
-Result<http::Response> SummarizeDataset(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> SummarizeDataset(const QueryDeps& deps, http::RequestContext& ctx) {
   std::string id(ctx.Param("id"));
-  TV_ASSIGN_OR_RETURN(ObjectInfo info, dp.tenancy().Require(ctx, ObjectType::kDataset, id));
+  TV_ASSIGN_OR_RETURN(ObjectInfo info, deps.tenancy.Require(ctx, ObjectType::kDataset, id));
   TV_ASSIGN_OR_RETURN(bool summarize_data, BoolParam(ctx.request(), "summarize_data", false));
-  std::string project_url = ProjectUrl(dp, ctx, info);
+  std::string project_url = ProjectUrl(deps, ctx, info);
   json::object body{
       {"project_name", info.project_name},
       {"dataset_name", info.name},
@@ -289,7 +289,7 @@ Result<http::Response> SummarizeDataset(DataPlane& dp, http::RequestContext& ctx
       {"dataset_url", fmt::format("{}/datasets/{}", project_url, EncodeComponent(info.name))},
   };
   if (summarize_data) {
-    TV_ASSIGN_OR_RETURN(int64_t total, CountDatasetRecords(dp, ctx, id));
+    TV_ASSIGN_OR_RETURN(int64_t total, CountDatasetRecords(deps, ctx, id));
     body["data_summary"] = json::object{{"total_records", total}};
   }
   return http::JsonOk(body);
@@ -297,16 +297,16 @@ Result<http::Response> SummarizeDataset(DataPlane& dp, http::RequestContext& ctx
 
 }  // namespace
 
-void AddSummaryRoutes(DataPlane& dp, http::Router& router) {
+void AddSummaryRoutes(http::Router& router, const QueryDeps& deps) {
   router.Add(
       http::Method::kGet, "/experiment-comparison2",
-      [&dp](http::RequestContext& ctx) { return GetComparison2(dp, ctx); }, http::RequestClass::kHeavy);
+      [deps](http::RequestContext& ctx) { return GetComparison2(deps, ctx); }, http::RequestClass::kHeavy);
   router.Add(
       http::Method::kGet, "/v1/experiment/:id/summarize",
-      [&dp](http::RequestContext& ctx) { return SummarizeExperiment(dp, ctx); }, http::RequestClass::kHeavy);
+      [deps](http::RequestContext& ctx) { return SummarizeExperiment(deps, ctx); }, http::RequestClass::kHeavy);
   router.Add(
       http::Method::kGet, "/v1/dataset/:id/summarize",
-      [&dp](http::RequestContext& ctx) { return SummarizeDataset(dp, ctx); }, http::RequestClass::kHeavy);
+      [deps](http::RequestContext& ctx) { return SummarizeDataset(deps, ctx); }, http::RequestClass::kHeavy);
 }
 
 }  // namespace tv::data

@@ -4,7 +4,6 @@
 // {"all": true}. store/purge.h does the store's part.
 #include <boost/json/value_from.hpp>
 
-#include "data/data_plane.h"
 #include "data/rows/object_access.h"
 #include "data/rows/row_routes.h"
 #include "http/json_io.h"
@@ -33,17 +32,17 @@ Result<store::PurgeRequest> ParsePurge(const json::object& body, std::string obj
   return req;
 }
 
-Result<http::Response> Purge(DataPlane& dp, http::RequestContext& ctx, store::ObjectKind kind) {
+Result<http::Response> Purge(const RowsDeps& deps, http::RequestContext& ctx, store::ObjectKind kind) {
   TV_ASSIGN_OR_RETURN(store::ObjectRef ref, PathObject(ctx, kind));
   TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
-                      ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kWrite));
+                      ResolveObject(ctx, deps.tenancy, deps.store.catalog(), ref, Access::kWrite));
   TV_RETURN_IF_ERROR(http::Tenancy::RequireOwner(ctx.principal(), owner.org_id, "Purging rows"));
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(store::PurgeRequest req, ParsePurge(body, owner.object_id));
-  TV_ASSIGN_OR_RETURN(store::PurgeReceipt receipt, dp.store().Purge(req));
+  TV_ASSIGN_OR_RETURN(store::PurgeReceipt receipt, deps.store.Purge(req));
   int64_t attachments = 0;
   for (const auto& key : receipt.attachment_keys) {
-    TV_ASSIGN_OR_RETURN(bool deleted, dp.uploads().DeleteAttachment(owner.org_id, key));
+    TV_ASSIGN_OR_RETURN(bool deleted, deps.uploads.DeleteAttachment(owner.org_id, key));
     attachments += deleted ? 1 : 0;
   }
   json::object out = receipt.ToJson();
@@ -54,11 +53,11 @@ Result<http::Response> Purge(DataPlane& dp, http::RequestContext& ctx, store::Ob
 
 }  // namespace
 
-void AddPurgeRoutes(DataPlane& dp, http::Router& router) {
+void AddPurgeRoutes(http::Router& router, const RowsDeps& deps) {
   for (auto kind : kRowObjectKinds) {
     router.Add(
         http::Method::kPost, fmt::format("/v1/{}/:id/purge", store::ObjectKindName(kind)),
-        [&dp, kind](http::RequestContext& ctx) { return Purge(dp, ctx, kind); }, http::RequestClass::kHeavy);
+        [deps, kind](http::RequestContext& ctx) { return Purge(deps, ctx, kind); }, http::RequestClass::kHeavy);
   }
 }
 

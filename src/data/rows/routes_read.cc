@@ -6,7 +6,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "data/rows/cursor.h"
-#include "data/data_plane.h"
 #include "data/rows/object_access.h"
 #include "data/rows/row_routes.h"
 #include "data/rows/rows_json.h"
@@ -58,10 +57,11 @@ Result<FetchParams> FromBody(const http::RequestContext& ctx) {
   return p;
 }
 
-Result<http::Response> Fetch(DataPlane& dp, http::RequestContext& ctx, store::ObjectKind kind, const FetchParams& p) {
+Result<http::Response> Fetch(const RowsDeps& deps, http::RequestContext& ctx, store::ObjectKind kind,
+                             const FetchParams& p) {
   TV_ASSIGN_OR_RETURN(store::ObjectRef ref, PathObject(ctx, kind));
   TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
-                      ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kRead));
+                      ResolveObject(ctx, deps.tenancy, deps.store.catalog(), ref, Access::kRead));
   store::ScanSpec spec;
   spec.objects = {owner.object_id};
   spec.limit_unit = store::LimitUnit::kTraces;
@@ -76,46 +76,46 @@ Result<http::Response> Fetch(DataPlane& dp, http::RequestContext& ctx, store::Ob
     spec.after = store::ScanKey{x, *p.max_root_span_id};
   }
   if (spec.limit == 0) return http::Response::Json(200, json::object{{"events", json::array()}});
-  TV_ASSIGN_OR_RETURN(store::ScanResult result, dp.store().Scan(spec));
+  TV_ASSIGN_OR_RETURN(store::ScanResult result, deps.store.Scan(spec));
   json::object extra;
   if (result.next) extra["cursor"] = EncodeCursor({result.snapshot, *result.next});
   http::Response r = http::Response::Text(200, RowsBody("events", result.rows, extra), "application/json");
   return r;
 }
 
-Result<http::Response> DatasetSummary(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> DatasetSummary(const RowsDeps& deps, http::RequestContext& ctx) {
   auto id = http::QueryString(ctx.request(), "dataset_id");
   if (!id) return InvalidArgument("'dataset_id' is required");
   store::ObjectRef ref{store::ObjectKind::kDataset, *id};
   if (!IsUuid(ref.id)) return NotFound("dataset '{}' not found", ref.id);
   TV_ASSIGN_OR_RETURN(store::ObjectOwner owner,
-                      ResolveObject(ctx, dp.tenancy(), dp.store().catalog(), ref, Access::kRead));
+                      ResolveObject(ctx, deps.tenancy, deps.store.catalog(), ref, Access::kRead));
   store::ScanSpec spec;
   spec.objects = {owner.object_id};
   spec.limit = SIZE_MAX;  // the rows are shared, not copied: counting them is cheap
-  TV_ASSIGN_OR_RETURN(store::ScanResult result, dp.store().Scan(spec));
+  TV_ASSIGN_OR_RETURN(store::ScanResult result, deps.store.Scan(spec));
   return http::JsonOk(json::object{{"total_records", static_cast<int64_t>(result.rows.size())}});
 }
 
 }  // namespace
 
-void AddReadRoutes(DataPlane& dp, http::Router& router) {
+void AddReadRoutes(http::Router& router, const RowsDeps& deps) {
   for (auto kind : kRowObjectKinds) {
     std::string path = fmt::format("/v1/{}/:id/fetch", store::ObjectKindName(kind));
-    router.Add(http::Method::kGet, path, [&dp, kind](http::RequestContext& ctx) -> Result<http::Response> {
+    router.Add(http::Method::kGet, path, [deps, kind](http::RequestContext& ctx) -> Result<http::Response> {
       TV_ASSIGN_OR_RETURN(FetchParams p, FromQuery(ctx.request()));
-      return Fetch(dp, ctx, kind, p);
+      return Fetch(deps, ctx, kind, p);
     });
-    router.Add(http::Method::kPost, path, [&dp, kind](http::RequestContext& ctx) -> Result<http::Response> {
+    router.Add(http::Method::kPost, path, [deps, kind](http::RequestContext& ctx) -> Result<http::Response> {
       TV_ASSIGN_OR_RETURN(FetchParams p, FromBody(ctx));
-      return Fetch(dp, ctx, kind, p);
+      return Fetch(deps, ctx, kind, p);
     });
   }
   router.Add(
-      http::Method::kGet, "/dataset-summary", [&dp](http::RequestContext& ctx) { return DatasetSummary(dp, ctx); },
+      http::Method::kGet, "/dataset-summary", [deps](http::RequestContext& ctx) { return DatasetSummary(deps, ctx); },
       http::RequestClass::kHeavy);
-  router.Add(http::Method::kGet, "/xact-id", [&dp](http::RequestContext&) -> Result<http::Response> {
-    return http::Response::Text(200, store::FormatXact(dp.store().watermark()));
+  router.Add(http::Method::kGet, "/xact-id", [deps](http::RequestContext&) -> Result<http::Response> {
+    return http::Response::Text(200, store::FormatXact(deps.store.watermark()));
   });
 }
 

@@ -5,7 +5,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
-#include "data/data_plane.h"
 #include "data/rows/row_intake.h"
 #include "data/rows/row_routes.h"
 #include "http/json_io.h"
@@ -13,10 +12,10 @@
 namespace tv::data {
 namespace {
 
-Result<http::Response> Commit(DataPlane& dp, RowIntake& intake, json::object reply) {
+Result<http::Response> Commit(const RowsDeps& deps, RowIntake& intake, json::object reply) {
   if (intake.size() == 0) return http::JsonOk(reply);
   TV_ASSIGN_OR_RETURN(store::WriteBatch batch, intake.Take());
-  TV_RETURN_IF_ERROR(dp.store().Write(std::move(batch)));
+  TV_RETURN_IF_ERROR(deps.store.Write(std::move(batch)));
   return http::JsonOk(reply);
 }
 
@@ -63,7 +62,7 @@ Status AddFeedback(RowIntake& intake, const json::array& items, const store::Obj
 
 // The rows of a /logs3 body: inline, or a reference to an overflow upload
 // (returned in `overflow`, to be consumed once its rows are stored).
-Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::object& body,
+Result<json::array> Logs3Rows(const RowsDeps& deps, http::RequestContext& ctx, json::object& body,
                               std::optional<Upload>& overflow) {
   auto* rows = body.if_contains("rows");
   if (rows && rows->is_object()) {
@@ -74,11 +73,11 @@ Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::ob
       return InvalidArgument("'rows' must be an array, or {{\"type\": \"logs3_overflow\", \"key\": ...}}");
     // The upload must belong to one of the caller's organizations.
     for (const auto& org : ctx.principal().orgs) {
-      auto upload = dp.uploads().Overflow(org.org_id, key->as_string());
+      auto upload = deps.uploads.Overflow(org.org_id, key->as_string());
       if (!upload.ok()) continue;
       if (upload->status != "uploaded")
         return InvalidArgument("overflow upload '{}' has not been uploaded", key->as_string());
-      TV_ASSIGN_OR_RETURN(std::string payload, dp.uploads().Read(*upload));
+      TV_ASSIGN_OR_RETURN(std::string payload, deps.uploads.Read(*upload));
       TV_ASSIGN_OR_RETURN(json::object inner, ParseJsonObject(payload));
       auto* inner_rows = inner.if_contains("rows");
       if (!inner_rows || !inner_rows->is_array())
@@ -92,52 +91,52 @@ Result<json::array> Logs3Rows(DataPlane& dp, http::RequestContext& ctx, json::ob
   return std::move(rows->as_array());
 }
 
-Result<http::Response> PostLogs3(DataPlane& dp, http::RequestContext& ctx) {
-  if (ctx.request().body.size() > dp.options().logs3_payload_max_bytes)
+Result<http::Response> PostLogs3(const RowsDeps& deps, http::RequestContext& ctx) {
+  if (ctx.request().body.size() > deps.logs3_payload_max_bytes)
     return PayloadTooLarge(
         "The request body is {} bytes; the limit is {} (GET /version, logs3_payload_max_bytes). "
         "Send larger batches through POST /logs3/overflow.",
-        ctx.request().body.size(), dp.options().logs3_payload_max_bytes);
+        ctx.request().body.size(), deps.logs3_payload_max_bytes);
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   if (const auto* v = body.if_contains("api_version"); v && !v->is_null() && !(v->is_int64() || v->is_uint64()))
     return InvalidArgument("'api_version' must be an integer");
   std::optional<Upload> overflow;
-  TV_ASSIGN_OR_RETURN(json::array rows, Logs3Rows(dp, ctx, body, overflow));
-  RowIntake intake(ctx, dp.tenancy(), dp.store().catalog(), dp.clock());
+  TV_ASSIGN_OR_RETURN(json::array rows, Logs3Rows(deps, ctx, body, overflow));
+  RowIntake intake(ctx, deps.tenancy, deps.store.catalog(), deps.clock);
   for (size_t i = 0; i < rows.size(); ++i) {
     std::string where = fmt::format("rows[{}]", i);
     if (!rows[i].is_object()) return InvalidArgument("{} must be an object", where);
     TV_RETURN_IF_ERROR(intake.Add(std::move(rows[i].as_object()), std::nullopt, where));
   }
   json::object reply{{"row_ids", Strings(intake.row_ids())}};
-  TV_ASSIGN_OR_RETURN(http::Response r, Commit(dp, intake, std::move(reply)));
+  TV_ASSIGN_OR_RETURN(http::Response r, Commit(deps, intake, std::move(reply)));
   // An ingested overflow payload is no longer needed.
-  if (overflow) (void)dp.uploads().Consume(*overflow);
+  if (overflow) (void)deps.uploads.Consume(*overflow);
   return r;
 }
 
-Result<http::Response> PostInsert(DataPlane& dp, http::RequestContext& ctx, store::ObjectKind kind) {
+Result<http::Response> PostInsert(const RowsDeps& deps, http::RequestContext& ctx, store::ObjectKind kind) {
   TV_ASSIGN_OR_RETURN(store::ObjectRef ref, PathObject(ctx, kind));
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(const json::array* events, ArrayField(body, "events", true));
-  RowIntake intake(ctx, dp.tenancy(), dp.store().catalog(), dp.clock());
+  RowIntake intake(ctx, deps.tenancy, deps.store.catalog(), deps.clock);
   TV_RETURN_IF_ERROR(AddEvents(intake, *events, ref, "events"));
-  return Commit(dp, intake, json::object{{"row_ids", Strings(intake.row_ids())}});
+  return Commit(deps, intake, json::object{{"row_ids", Strings(intake.row_ids())}});
 }
 
-Result<http::Response> PostFeedback(DataPlane& dp, http::RequestContext& ctx, store::ObjectKind kind) {
+Result<http::Response> PostFeedback(const RowsDeps& deps, http::RequestContext& ctx, store::ObjectKind kind) {
   TV_ASSIGN_OR_RETURN(store::ObjectRef ref, PathObject(ctx, kind));
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(const json::array* items, ArrayField(body, "feedback", true));
-  RowIntake intake(ctx, dp.tenancy(), dp.store().catalog(), dp.clock());
+  RowIntake intake(ctx, deps.tenancy, deps.store.catalog(), deps.clock);
   TV_RETURN_IF_ERROR(AddFeedback(intake, *items, ref, "feedback"));
-  return Commit(dp, intake, json::object{{"status", "success"}});
+  return Commit(deps, intake, json::object{{"status", "success"}});
 }
 
 // POST /v1/insert: {"experiment": {<id>: {events, feedback}}, "dataset": ..., "project_logs": ...}.
-Result<http::Response> PostCrossObjectInsert(DataPlane& dp, http::RequestContext& ctx) {
+Result<http::Response> PostCrossObjectInsert(const RowsDeps& deps, http::RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, http::ParseBody(ctx));
-  RowIntake intake(ctx, dp.tenancy(), dp.store().catalog(), dp.clock());
+  RowIntake intake(ctx, deps.tenancy, deps.store.catalog(), deps.clock);
   json::object reply;
   for (const auto& kv : body) {
     auto kind = store::ParseObjectKind(kv.key());
@@ -165,26 +164,26 @@ Result<http::Response> PostCrossObjectInsert(DataPlane& dp, http::RequestContext
     }
     reply[kv.key()] = std::move(per_object);
   }
-  return Commit(dp, intake, std::move(reply));
+  return Commit(deps, intake, std::move(reply));
 }
 
 }  // namespace
 
-void AddWriteRoutes(DataPlane& dp, http::Router& router) {
+void AddWriteRoutes(http::Router& router, const RowsDeps& deps) {
   router.Add(
-      http::Method::kPost, "/logs3", [&dp](http::RequestContext& ctx) { return PostLogs3(dp, ctx); },
+      http::Method::kPost, "/logs3", [deps](http::RequestContext& ctx) { return PostLogs3(deps, ctx); },
       http::RequestClass::kIngest);
   router.Add(
-      http::Method::kPost, "/v1/insert", [&dp](http::RequestContext& ctx) { return PostCrossObjectInsert(dp, ctx); },
+      http::Method::kPost, "/v1/insert", [deps](http::RequestContext& ctx) { return PostCrossObjectInsert(deps, ctx); },
       http::RequestClass::kIngest);
   for (auto kind : kRowObjectKinds) {
     std::string base = fmt::format("/v1/{}/:id/", store::ObjectKindName(kind));
     router.Add(
         http::Method::kPost, base + "insert",
-        [&dp, kind](http::RequestContext& ctx) { return PostInsert(dp, ctx, kind); }, http::RequestClass::kIngest);
+        [deps, kind](http::RequestContext& ctx) { return PostInsert(deps, ctx, kind); }, http::RequestClass::kIngest);
     router.Add(
         http::Method::kPost, base + "feedback",
-        [&dp, kind](http::RequestContext& ctx) { return PostFeedback(dp, ctx, kind); }, http::RequestClass::kIngest);
+        [deps, kind](http::RequestContext& ctx) { return PostFeedback(deps, ctx, kind); }, http::RequestClass::kIngest);
   }
 }
 

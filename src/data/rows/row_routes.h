@@ -1,9 +1,11 @@
-// Shared by the /v1/{experiment,dataset,project_logs}/{id}/... routes.
+// Inside the rows room: what its route files share, and each file's part of
+// AddRowsRoutes.
 #pragma once
 
 #include <array>
 
 #include "common/ids.h"
+#include "data/rows/rows.h"
 #include "http/context.h"
 #include "store/row_rules.h"
 
@@ -18,5 +20,10 @@ inline Result<store::ObjectRef> PathObject(const http::RequestContext& ctx, stor
   if (!IsUuid(ref.id)) return NotFound("{} '{}' not found", store::ObjectKindName(kind), ref.id);
   return ref;
 }
+
+void AddWriteRoutes(http::Router& router, const RowsDeps& deps);   // routes_write.cc
+void AddReadRoutes(http::Router& router, const RowsDeps& deps);    // routes_read.cc
+void AddUploadRoutes(http::Router& router, const RowsDeps& deps);  // routes_uploads.cc
+void AddPurgeRoutes(http::Router& router, const RowsDeps& deps);   // routes_purge.cc
 
 }  // namespace tv::data

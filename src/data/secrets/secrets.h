@@ -18,6 +18,7 @@
 #include "crypto/envelope.h"
 #include "data/link/control_plane_client.h"
 #include "http/context.h"
+#include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
 
@@ -75,6 +76,8 @@ class Secrets {
   // The keyring secrets are sealed with; FailedPrecondition-style Unavailable
   // until Enable(). The AI proxy's cache seals its entries with it too.
   Result<const crypto::Keyring*> keys() const { return Keys(); }
+  // The tenancy rule the routes check env_var projects with.
+  const http::Tenancy& tenancy() const { return tenancy_; }
 
   // Rotation: re-wraps every data key in `db` under keys.current(); one transaction.
   static Result<size_t> RewrapAll(meta::MetaStore& db, const crypto::Keyring& keys);
@@ -95,5 +98,8 @@ class Secrets {
   const Clock& clock_;
   std::optional<crypto::Keyring> keys_;  // set once by Enable, before serving
 };
+
+// /v1/env_var (routes_env_var.cc), served by `secrets`, which outlives the router.
+void AddSecretsRoutes(http::Router& router, Secrets& secrets);
 
 }  // namespace tv::data
