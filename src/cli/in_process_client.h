@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "control/control_plane.h"
-#include "data/link/control_plane_client.h"
+#include "data/control_plane/control_plane_client.h"
 
 namespace tv::cli {
 

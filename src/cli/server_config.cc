@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/strings.h"
-#include "data/link/caching_control_plane_client.h"
+#include "data/control_plane/caching_control_plane_client.h"
 #include "data/data_plane.h"
 #include "http/memory_budget.h"
 #include "http/rate_limiter.h"

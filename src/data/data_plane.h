@@ -32,7 +32,7 @@ namespace tv::data {
 
 // The rooms the plane holds (data/<room>/), declared here so that including
 // this header does not pull them in.
-class ControlPlaneClient;  // data/link/control_plane_client.h
+class ControlPlaneClient;  // data/control_plane/control_plane_client.h
 class Functions;           // data/functions/functions.h
 class ProxyCache;          // data/aiproxy/proxy_cache.h
 class Secrets;             // data/secrets/secrets.h

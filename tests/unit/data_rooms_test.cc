@@ -13,8 +13,8 @@
 
 #include "common/ids.h"
 #include "common/json.h"
+#include "data/control_plane/control_plane_client.h"
 #include "data/functions/functions.h"
-#include "data/link/control_plane_client.h"
 #include "data/query/btql_runner.h"
 #include "data/query/query.h"
 #include "data/rows/rows.h"

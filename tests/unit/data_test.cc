@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "common/mutex.h"
-#include "data/link/caching_control_plane_client.h"
+#include "data/control_plane/caching_control_plane_client.h"
 #include "test_support.h"
 
 namespace tv::data {

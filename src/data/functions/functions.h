@@ -16,7 +16,7 @@
 
 #include "common/clock.h"
 #include "common/json.h"
-#include "data/link/control_plane_client.h"
+#include "data/control_plane/control_plane_client.h"
 #include "functions/environment_store.h"
 #include "functions/function_store.h"
 #include "http/context.h"

@@ -16,7 +16,7 @@
 #include "common/json.h"
 #include "common/provider_secret.h"
 #include "crypto/envelope.h"
-#include "data/link/control_plane_client.h"
+#include "data/control_plane/control_plane_client.h"
 #include "http/context.h"
 #include "http/router.h"
 #include "http/tenancy.h"

@@ -3,7 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "common/json.h"
-#include "data/link/control_plane_client.h"
+#include "data/control_plane/control_plane_client.h"
 #include "http/outbound.h"
 
 namespace tv::data {

@@ -20,7 +20,7 @@
 
 #include "common/clock.h"
 #include "common/mutex.h"
-#include "data/link/control_plane_client.h"
+#include "data/control_plane/control_plane_client.h"
 
 namespace tv::data {
 

@@ -1,4 +1,4 @@
-#include "data/link/caching_control_plane_client.h"
+#include "data/control_plane/caching_control_plane_client.h"
 
 #include <algorithm>
 

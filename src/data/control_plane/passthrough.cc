@@ -1,6 +1,6 @@
 // The data plane's pass-through of control-plane routes. The data plane has
 // already authenticated the request (auth runs first).
-#include "data/link/passthrough.h"
+#include "data/control_plane/passthrough.h"
 
 #include <spdlog/spdlog.h>
 
