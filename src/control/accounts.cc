@@ -7,6 +7,49 @@
 
 namespace tv::control {
 
+std::string_view AccountsSchemaSql() {
+  return R"sql(
+CREATE TABLE organizations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  api_url TEXT,
+  proxy_url TEXT,
+  realtime_url TEXT,
+  is_universal_api BIGINT,
+  is_dataplane_private BIGINT,
+  image_rendering_mode TEXT,
+  created TEXT NOT NULL
+);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  given_name TEXT,
+  family_name TEXT,
+  avatar_url TEXT,
+  password_hash TEXT,
+  created TEXT NOT NULL
+);
+CREATE TABLE org_members (
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  role TEXT NOT NULL,
+  created TEXT NOT NULL,
+  PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX org_members_user ON org_members(user_id);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  key_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  preview_name TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  org_id TEXT REFERENCES organizations(id),
+  created TEXT NOT NULL
+);
+CREATE INDEX api_keys_user ON api_keys(user_id, created, id);
+)sql";
+}
+
 std::string GenerateApiKey() { return "sk-" + crypto::RandomAlphanumeric(48); }
 
 std::string PreviewOf(std::string_view key) {

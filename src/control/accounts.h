@@ -7,6 +7,8 @@
 // Thread-safety: safe for concurrent use (state lives in the MetaStore).
 #pragma once
 
+#include <string_view>
+
 #include <optional>
 #include <string>
 
@@ -16,6 +18,10 @@
 #include "meta/meta_store.h"
 
 namespace tv::control {
+
+// The tables of organizations, users, memberships and API keys: the first half of
+// the control plane's migration 1 (schema.cc); never rewritten.
+std::string_view AccountsSchemaSql();
 
 struct NewApiKey {
   json::object record;  // the ApiKey object (no secret)

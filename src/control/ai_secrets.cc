@@ -7,6 +7,26 @@
 #include "meta/sealed_column.h"
 
 namespace tv::control {
+
+std::string_view AiSecretsSchemaSql() {
+  return R"sql(
+CREATE TABLE ai_secrets (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  type TEXT,
+  metadata TEXT,
+  secret_sealed TEXT,
+  preview_secret TEXT,
+  created TEXT NOT NULL,
+  updated_at TEXT,
+  secret_updated_at TEXT,
+  secret_updated_by_user_id TEXT
+);
+CREATE UNIQUE INDEX ai_secrets_org_name ON ai_secrets(org_id, name);
+CREATE INDEX ai_secrets_org_created ON ai_secrets(org_id, created, id);
+)sql";
+}
 namespace {
 
 constexpr std::string_view kKind = "ai_secret";

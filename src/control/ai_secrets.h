@@ -7,6 +7,8 @@
 // database serializes writes).
 #pragma once
 
+#include <string_view>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +22,9 @@
 #include "meta/meta_store.h"
 
 namespace tv::control {
+
+// The ai_secrets table: the control plane's migration 2 (schema.cc); never rewritten.
+std::string_view AiSecretsSchemaSql();
 
 // The fields of a create, replace or patch; absent fields are nullopt. For
 // `secret`, a present null clears the value.

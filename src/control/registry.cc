@@ -8,6 +8,57 @@
 #include "meta/sql_where.h"
 
 namespace tv::control {
+
+std::string_view RegistrySchemaSql() {
+  return R"sql(CREATE TABLE projects (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL,
+  description TEXT,
+  user_id TEXT,
+  settings TEXT,
+  created TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE UNIQUE INDEX projects_org_name ON projects(org_id, name) WHERE deleted_at IS NULL;
+CREATE INDEX projects_org_created ON projects(org_id, created, id);
+CREATE TABLE experiments (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  description TEXT,
+  repo_info TEXT,
+  commit_sha TEXT,
+  base_exp_id TEXT,
+  dataset_id TEXT,
+  dataset_version TEXT,
+  parameters_id TEXT,
+  parameters_version TEXT,
+  internal_metadata TEXT,
+  public BIGINT NOT NULL DEFAULT 0,
+  user_id TEXT,
+  metadata TEXT,
+  tags TEXT,
+  created TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE UNIQUE INDEX experiments_project_name ON experiments(project_id, name) WHERE deleted_at IS NULL;
+CREATE INDEX experiments_project_created ON experiments(project_id, created, id);
+CREATE TABLE datasets (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  description TEXT,
+  user_id TEXT,
+  metadata TEXT,
+  tags TEXT,
+  created TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE UNIQUE INDEX datasets_project_name ON datasets(project_id, name) WHERE deleted_at IS NULL;
+CREATE INDEX datasets_project_created ON datasets(project_id, created, id);
+)sql";
+}
 namespace {
 
 const ObjectTable& TableFor(ObjectType type) {

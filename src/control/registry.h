@@ -11,6 +11,8 @@
 // the ids it is given.
 #pragma once
 
+#include <string_view>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,10 @@
 #include "meta/meta_store.h"
 
 namespace tv::control {
+
+// The tables of projects, experiments and datasets: the second half of the
+// control plane's migration 1 (schema.cc); never rewritten.
+std::string_view RegistrySchemaSql();
 
 struct Created {
   json::object object;
