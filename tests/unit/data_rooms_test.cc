@@ -23,6 +23,7 @@
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/sqlite/sqlite_meta_store.h"
+#include "meta_fixture.h"
 #include "objstore/local/local_object_store.h"
 #include "store/catalog.h"
 #include "store/quarantine.h"
@@ -66,15 +67,12 @@ class OneExperimentControlPlane final : public ControlPlaneClient {
 class DataRoomsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = meta::OpenSqliteMetaStore({.path = dir_.File("data.db")});
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
     // Each room's tables from their owners, as DataMigrations lists them.
-    Status migrated = meta::Migrate(*db_, {{1, "catalog", store::CatalogSchemaSql()},
-                                           {2, "segments", store::SegmentSchemaSql()},
-                                           {3, "functions", functions::FunctionSchemaSql()},
-                                           {4, "quarantine", store::QuarantineSchemaSql()}});
-    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
+    db_ = testing::OpenMigratedDb(dir_.File("data.db"), {{1, "catalog", store::CatalogSchemaSql()},
+                                                         {2, "segments", store::SegmentSchemaSql()},
+                                                         {3, "functions", functions::FunctionSchemaSql()},
+                                                         {4, "quarantine", store::QuarantineSchemaSql()}});
+    ASSERT_TRUE(db_);
     auto objects = objstore::OpenLocalObjectStore(dir_.File("objects"));
     ASSERT_TRUE(objects.ok()) << objects.status().ToString();
     objects_ = std::move(*objects);

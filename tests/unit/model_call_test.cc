@@ -13,6 +13,7 @@
 #include "data/aiproxy/model_call.h"
 #include "http/rate_limiter.h"
 #include "meta/sqlite/sqlite_meta_store.h"
+#include "meta_fixture.h"
 #include "scripted_server.h"
 #include "test_support.h"
 
@@ -114,11 +115,8 @@ class FakeSpanLog final : public LlmSpanLog {
 class ModelCallTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = meta::OpenSqliteMetaStore({dir_.File("data.db")});
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    static const std::vector<meta::Migration> kMigrations = {{1, "proxy cache", ProxyCacheSchemaSql()}};
-    ASSERT_TRUE(meta::Migrate(*db_, kMigrations).ok());
+    db_ = testing::OpenMigratedDb(dir_.File("data.db"), {{1, "proxy cache", ProxyCacheSchemaSql()}});
+    ASSERT_TRUE(db_);
     cache_ = std::make_unique<ProxyCache>(*db_, clock_);
     MakeOutbound(http::RateLimit{0, 60s});
     principal_.user_id = "user-1";

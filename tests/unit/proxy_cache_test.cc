@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "data/aiproxy/proxy_cache.h"
 #include "meta/sqlite/sqlite_meta_store.h"
+#include "meta_fixture.h"
 #include "test_support.h"
 
 namespace tv::data {
@@ -24,11 +25,8 @@ boost::json::value Body(std::string_view text) { return boost::json::parse(text)
 class ProxyCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = meta::OpenSqliteMetaStore({dir_.File("data.db")});
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    static const std::vector<meta::Migration> kMigrations = {{1, "proxy cache", ProxyCacheSchemaSql()}};
-    ASSERT_TRUE(meta::Migrate(*db_, kMigrations).ok());
+    db_ = testing::OpenMigratedDb(dir_.File("data.db"), {{1, "proxy cache", ProxyCacheSchemaSql()}});
+    ASSERT_TRUE(db_);
     cache_ = std::make_unique<ProxyCache>(*db_, clock_);
   }
 
