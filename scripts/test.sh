@@ -18,10 +18,12 @@ bash scripts/install-deps.sh || exit 1
 phase_end "install dependencies"
 
 phase "static checks (locks, format)"
-# One pass/fail: no std:: lock outside src/common/mutex.h, and every C++ file
-# in the tree's one format.
+# One pass/fail: no std:: lock outside src/common/mutex.h, the compiler's
+# thread-safety check live (a write without its lock does not compile), and
+# every C++ file in the tree's one format.
 static_ok=1
 bash scripts/check-locks.sh || static_ok=0
+bash scripts/check-thread-safety.sh || static_ok=0
 make --no-print-directory format-check || static_ok=0
 if [ "$static_ok" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "static checks FAILED"; fi
 phase_end "static checks (locks, format)"
