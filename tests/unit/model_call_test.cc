@@ -230,9 +230,10 @@ class ModelCallTest : public ::testing::Test {
   int secret_lookups_ = 0;
   Principal principal_;
   std::vector<std::unique_ptr<ModelCallDeps>> deps_;  // each outlives the calls prepared with it
-  std::unique_ptr<ScriptedServer> server_;
   Mutex mu_;
   std::vector<std::string> requests_ GUARDED_BY(mu_);  // what the provider received
+  // Last, so it is destroyed first: its threads write requests_ until it joins them.
+  std::unique_ptr<ScriptedServer> server_;
 
   // A script that records each request and answers `response`.
   ScriptedServer::Script Answer(std::string response) {
