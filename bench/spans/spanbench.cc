@@ -1228,7 +1228,7 @@ AggQuery GroupByQuery(const Options& o) {
 // Runs one side's query: returns false with `err` set on failure.
 class AggRunner {
  public:
-  explicit AggRunner(const Options& o) : o_(o) {
+  explicit AggRunner(const Options& o) {
     if (!o.tv_url.empty()) http_ = std::make_unique<Http>(o.tv_url, o.key);
     if (!o.pg.empty()) {
       pg_ = PQconnectdb(o.pg.c_str());
@@ -1275,7 +1275,6 @@ class AggRunner {
     return ok;
   }
 
-  const Options& o_;
   std::unique_ptr<Http> http_;
   PGconn* pg_ = nullptr;
   std::string resp_;
