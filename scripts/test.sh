@@ -24,6 +24,7 @@ phase "static checks (locks, format)"
 static_ok=1
 bash scripts/check-locks.sh || static_ok=0
 bash scripts/check-thread-safety.sh || static_ok=0
+bash scripts/check-checkers.sh || static_ok=0
 make --no-print-directory format-check || static_ok=0
 if [ "$static_ok" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "static checks FAILED"; fi
 phase_end "static checks (locks, format)"
