@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <optional>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -91,7 +93,86 @@ std::string HexDecode(std::string_view hex) {
 
 }  // namespace
 
-std::string HashPassword(std::string_view password, int iterations) {
+namespace {
+
+// scrypt's parameters today; VerifyPassword accepts others within the bounds
+// below, so a stored hash never needs a flag day.
+constexpr int kScryptLog2N = 15;
+constexpr int kScryptR = 8;
+constexpr int kScryptP = 1;
+constexpr size_t kScryptSaltBytes = 16;
+constexpr size_t kScryptHashBytes = 32;
+// Bounds on what a stored hash may ask for (memory is 128 * r * N bytes).
+constexpr int kScryptMaxLog2N = 20;
+constexpr int kScryptMaxR = 16;
+constexpr int kScryptMaxP = 4;
+constexpr uint64_t kScryptMaxMem = uint64_t{1} << 30;
+
+std::optional<int> ParsePositive(std::string_view text, int max) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0 || v > max) return std::nullopt;
+  return v;
+}
+
+// Strict: an even number of hex digits and nothing else.
+std::optional<std::string> StrictHexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, v, 16);
+    if (ec != std::errc() || end != hex.data() + i + 2) return std::nullopt;
+    out.push_back(static_cast<char>(v));
+  }
+  return out;
+}
+
+std::optional<std::string> Scrypt(std::string_view password, std::string_view salt, int log2_n, int r, int p,
+                                  size_t length) {
+  std::string out(length, '\0');
+  if (EVP_PBE_scrypt(password.data(), password.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
+                     uint64_t{1} << log2_n, static_cast<uint64_t>(r), static_cast<uint64_t>(p), kScryptMaxMem,
+                     reinterpret_cast<unsigned char*>(out.data()), out.size()) != 1)
+    return std::nullopt;
+  return out;
+}
+
+bool VerifyScrypt(std::string_view password, const std::vector<std::string_view>& parts) {
+  if (parts.size() != 6) return false;
+  auto log2_n = ParsePositive(parts[1], kScryptMaxLog2N);
+  auto r = ParsePositive(parts[2], kScryptMaxR);
+  auto p = ParsePositive(parts[3], kScryptMaxP);
+  auto salt = StrictHexDecode(parts[4]);
+  auto expected = StrictHexDecode(parts[5]);
+  if (!log2_n || !r || !p || !salt || !expected || salt->empty() || salt->size() > 64 ||
+      expected->size() != kScryptHashBytes)
+    return false;
+  auto actual = Scrypt(password, *salt, *log2_n, *r, *p, expected->size());
+  return actual && ConstantTimeEquals(*actual, *expected);
+}
+
+bool VerifyPbkdf2(std::string_view password, const std::vector<std::string_view>& parts) {
+  if (parts.size() != 4) return false;
+  int iterations = 0;
+  std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), iterations);
+  if (iterations <= 0) return false;
+  std::string expected = HexDecode(parts[3]);
+  return ConstantTimeEquals(Pbkdf2(password, HexDecode(parts[2]), iterations), expected);
+}
+
+}  // namespace
+
+std::string HashPassword(std::string_view password) {
+  std::string salt = RandomBytes(kScryptSaltBytes);
+  auto hash = Scrypt(password, salt, kScryptLog2N, kScryptR, kScryptP, kScryptHashBytes);
+  // Fixed, valid parameters: OpenSSL fails here only when out of memory.
+  if (!hash) std::abort();
+  return fmt::format("scrypt${}${}${}${}${}", kScryptLog2N, kScryptR, kScryptP, HexEncode(salt), HexEncode(*hash));
+}
+
+std::string HashPasswordPbkdf2(std::string_view password, int iterations) {
   std::string salt = RandomBytes(16);
   return fmt::format("pbkdf2-sha256${}${}${}", iterations, HexEncode(salt),
                      HexEncode(Pbkdf2(password, salt, iterations)));
@@ -99,12 +180,17 @@ std::string HashPassword(std::string_view password, int iterations) {
 
 bool VerifyPassword(std::string_view password, std::string_view encoded) {
   auto parts = Split(encoded, '$');
-  if (parts.size() != 4 || parts[0] != "pbkdf2-sha256") return false;
-  int iterations = 0;
-  std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), iterations);
-  if (iterations <= 0) return false;
-  std::string expected = HexDecode(parts[3]);
-  return ConstantTimeEquals(Pbkdf2(password, HexDecode(parts[2]), iterations), expected);
+  if (parts[0] == "scrypt") return VerifyScrypt(password, parts);
+  if (parts[0] == "pbkdf2-sha256") return VerifyPbkdf2(password, parts);
+  return false;
+}
+
+bool NeedsRehash(std::string_view encoded) {
+  auto parts = Split(encoded, '$');
+  if (parts.size() != 6 || parts[0] != "scrypt") return true;
+  return parts[1] != std::to_string(kScryptLog2N) || parts[2] != std::to_string(kScryptR) ||
+         parts[3] != std::to_string(kScryptP) || parts[4].size() != 2 * kScryptSaltBytes ||
+         parts[5].size() != 2 * kScryptHashBytes;
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

@@ -76,17 +76,17 @@ TEST(Base64Test, PaddingOnlyAtTheEnd) {
 }
 
 TEST(PasswordTest, VerifiesRightPasswordOnly) {
-  std::string encoded = HashPassword("correct horse", 1000);
+  std::string encoded = HashPasswordPbkdf2("correct horse", 1000);
   EXPECT_TRUE(encoded.starts_with("pbkdf2-sha256$1000$")) << encoded;
   EXPECT_TRUE(VerifyPassword("correct horse", encoded));
   EXPECT_FALSE(VerifyPassword("correct horsE", encoded));
   EXPECT_FALSE(VerifyPassword("", encoded));
 }
 
-TEST(PasswordTest, SaltsDiffer) { EXPECT_NE(HashPassword("pw", 1000), HashPassword("pw", 1000)); }
+TEST(PasswordTest, SaltsDiffer) { EXPECT_NE(HashPasswordPbkdf2("pw", 1000), HashPasswordPbkdf2("pw", 1000)); }
 
 TEST(PasswordTest, MalformedEncodingNeverVerifies) {
-  std::string good = HashPassword("pw", 1000);
+  std::string good = HashPasswordPbkdf2("pw", 1000);
   EXPECT_FALSE(VerifyPassword("pw", ""));
   EXPECT_FALSE(VerifyPassword("pw", "pw"));
   EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$1000$abcd"));        // three parts
@@ -96,6 +96,66 @@ TEST(PasswordTest, MalformedEncodingNeverVerifies) {
   EXPECT_FALSE(VerifyPassword("pw", "pbkdf2-sha256$x$abcd$abcd"));      // not a number
   EXPECT_FALSE(VerifyPassword("pw", good + "$extra"));                  // five parts
   EXPECT_FALSE(VerifyPassword("pw", good.substr(0, good.size() - 2)));  // truncated hash
+}
+
+TEST(PasswordTest, HashesWithScryptAndVerifies) {
+  std::string encoded = HashPassword("correct horse");
+  EXPECT_TRUE(encoded.starts_with("scrypt$15$8$1$")) << encoded;
+  auto parts = encoded.substr(std::string_view("scrypt$15$8$1$").size());
+  ASSERT_EQ(parts.size(), 32 + 1 + 64) << encoded;  // 16-byte salt, 32-byte hash, in hex
+  EXPECT_TRUE(VerifyPassword("correct horse", encoded));
+  EXPECT_FALSE(VerifyPassword("correct horsE", encoded));
+  EXPECT_FALSE(VerifyPassword("", encoded));
+  EXPECT_NE(HashPassword("correct horse"), encoded);  // a fresh salt each time
+}
+
+// The encoding holds the standard function: RFC 7914's test vector.
+TEST(PasswordTest, ScryptEncodingIsTheStandardFunction) {
+  // scrypt("pleaseletmein", "SodiumChloride", N=16384, r=8, p=1), RFC 7914 §12,
+  // its first 32 bytes (the encoding always holds 32).
+  std::string encoded = "scrypt$14$8$1$" + HexEncode("SodiumChloride") +
+                        "$7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2";
+  EXPECT_TRUE(VerifyPassword("pleaseletmein", encoded));
+  EXPECT_FALSE(VerifyPassword("pleaseletmeiN", encoded));
+  EXPECT_TRUE(NeedsRehash(encoded));  // not today's parameters
+}
+
+TEST(PasswordTest, OldPbkdf2HashesStillVerifyAndNeedRehash) {
+  std::string old = HashPasswordPbkdf2("pw", 1000);
+  EXPECT_TRUE(VerifyPassword("pw", old));
+  EXPECT_TRUE(NeedsRehash(old));
+  EXPECT_FALSE(NeedsRehash(HashPassword("pw")));
+  EXPECT_TRUE(NeedsRehash(""));
+  EXPECT_TRUE(NeedsRehash("scrypt$15$8$1$abcd"));
+}
+
+TEST(PasswordTest, MalformedScryptNeverVerifies) {
+  std::string good = HashPassword("pw");
+  ASSERT_TRUE(VerifyPassword("pw", good));
+  auto at = [&](int field) {
+    size_t pos = 0;
+    for (int i = 0; i < field; ++i) pos = good.find('$', pos) + 1;
+    return pos;
+  };
+  std::string salt_and_hash = good.substr(at(4));
+  for (std::string bad : {
+           std::string("scrypt$15$8$1$abcd"),             // five parts
+           good + "$extra",                               // seven parts
+           "scrypt$0$8$1$" + salt_and_hash,               // N = 1
+           "scrypt$-1$8$1$" + salt_and_hash,              // negative
+           "scrypt$x$8$1$" + salt_and_hash,               // not a number
+           "scrypt$15x$8$1$" + salt_and_hash,             // trailing junk
+           "scrypt$40$8$1$" + salt_and_hash,              // absurd memory
+           "scrypt$15$0$1$" + salt_and_hash,              // r = 0
+           "scrypt$15$8$99$" + salt_and_hash,             // p too large
+           "scrypt$15$8$1$$" + good.substr(at(5)),        // empty salt
+           "scrypt$15$8$1$zz" + salt_and_hash.substr(2),  // not hex
+           good.substr(0, good.size() - 1),               // odd-length hash
+           good.substr(0, good.size() - 2),               // truncated hash
+           good.substr(0, at(5)) + "abcd",                // hash too short
+       }) {
+    EXPECT_FALSE(VerifyPassword("pw", bad)) << bad;
+  }
 }
 
 TEST(RandomTest, AlphanumericLengthAndAlphabet) {
