@@ -251,9 +251,14 @@ Status Run(const ServerFlags& flags, Role role) {
     a.control->set_options({public_url, flags.data_plane_url.empty() ? public_url : flags.data_plane_url});
   }
   std::string default_origin = role == Role::kData ? flags.control_plane_url : public_url;
+  std::vector<http::PublicRoute> public_routes = http::InfoPublicRoutes();
+  if (a.control) {
+    auto auth = control::AuthPublicRoutes();  // the sign-in routes check the session cookie themselves
+    public_routes.insert(public_routes.end(), auth.begin(), auth.end());
+  }
   http::Pipeline pipeline(
       a.router, [c = a.client.get()](std::string_view token) { return c->Authenticate(token); },
-      http::CorsPolicy(CorsOrigins(flags, default_origin)), http::InfoPublicRoutes());
+      http::CorsPolicy(CorsOrigins(flags, default_origin)), std::move(public_routes));
   pipeline.LimitHeavy({flags.heavy_per_key, flags.heavy_per_org});
   spdlog::info("tracevault {}: listening on http://{}:{} (public URL {})", RoleName(role), host, port, public_url);
   server.Run(pipeline);

@@ -1,5 +1,7 @@
 #include "control/control_plane.h"
 
+#include <chrono>
+
 #include "control/schema.h"
 
 namespace tv::control {
@@ -9,7 +11,10 @@ ControlPlane::ControlPlane(std::unique_ptr<meta::MetaStore> db, std::string secr
     : db_(std::move(db)),
       options_(std::move(options)),
       clock_(clock),
-      accounts_(*db_, std::move(secret), clock),
+      accounts_(*db_, secret, clock),
+      sessions_(*db_, std::move(secret), clock),
+      account_throttle_(5, std::chrono::minutes(15), clock),
+      address_throttle_(20, std::chrono::minutes(15), clock),
       registry_(*db_, clock),
       tenancy_([this](ObjectType type, std::string_view id, const Principal&) { return registry_.Resolve(type, id); }) {
 }
@@ -55,6 +60,7 @@ void ControlPlane::RegisterRoutes(http::Router& router) {
   AddOrganizationRoutes(router, *this);
   AddApiKeyRoutes(router, *this);
   AddAiSecretRoutes(router, *this);
+  AddAuthRoutes(router, *this);
 }
 
 Status ControlPlane::EnableSecrets(crypto::Keyring keys) {

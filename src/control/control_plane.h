@@ -21,6 +21,8 @@
 #include "control/accounts.h"
 #include "control/ai_secrets.h"
 #include "control/registry.h"
+#include "control/sessions.h"
+#include "http/pipeline.h"
 #include "http/router.h"
 #include "http/tenancy.h"
 #include "meta/meta_store.h"
@@ -80,6 +82,10 @@ class ControlPlane {
   // REQUIRES: called before serving starts (options are read without locks).
   void set_options(ControlPlaneOptions options) { options_ = std::move(options); }
   Accounts& accounts() { return accounts_; }
+  const Sessions& sessions() const { return sessions_; }
+  // Failed sign-ins per account (5 in 15 minutes) and per client address (20).
+  LoginThrottle& account_throttle() { return account_throttle_; }
+  LoginThrottle& address_throttle() { return address_throttle_; }
   Registry& registry() { return registry_; }
   const http::Tenancy& tenancy() const { return tenancy_; }
   meta::MetaStore& db() { return *db_; }
@@ -93,6 +99,9 @@ class ControlPlane {
   ControlPlaneOptions options_;
   const Clock& clock_;
   Accounts accounts_;
+  Sessions sessions_;
+  LoginThrottle account_throttle_;
+  LoginThrottle address_throttle_;
   Registry registry_;
   http::Tenancy tenancy_;
   std::unique_ptr<AiSecretStore> ai_secrets_;
@@ -107,5 +116,11 @@ void AddDatasetRoutes(http::Router& router, ControlPlane& cp);
 void AddOrganizationRoutes(http::Router& router, ControlPlane& cp);
 void AddApiKeyRoutes(http::Router& router, ControlPlane& cp);
 void AddAiSecretRoutes(http::Router& router, ControlPlane& cp);
+void AddAuthRoutes(http::Router& router, ControlPlane& cp);
+
+// The sign-in routes (routes_auth.cc), which take no bearer token: each
+// authenticates by the session cookie itself. Passed to the pipeline with the
+// other public routes wherever the control plane serves.
+std::vector<http::PublicRoute> AuthPublicRoutes();
 
 }  // namespace tv::control

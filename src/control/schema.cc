@@ -5,6 +5,7 @@
 #include "control/accounts.h"
 #include "control/ai_secrets.h"
 #include "control/registry.h"
+#include "control/sessions.h"
 
 namespace tv::control {
 
@@ -19,6 +20,7 @@ const std::vector<meta::Migration>& ControlMigrations() {
   static const auto* migrations = new std::vector<meta::Migration>{
       {1, "organizations, users, keys, projects, experiments, datasets", *first},
       {2, "org-level AI provider secrets", AiSecretsSchemaSql()},
+      {3, "human sign-in sessions", SessionsSchemaSql()},
   };
   return *migrations;
 }

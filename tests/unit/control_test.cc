@@ -11,6 +11,7 @@
 #include "control/accounts.h"
 #include "control/control_plane.h"
 #include "control/registry.h"
+#include "control/sessions.h"
 #include "control/tables.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "test_support.h"
@@ -572,6 +573,123 @@ TEST_F(RegistryTest, PaginationWithEqualTimestampsVisitsEachOnce) {
   }
   EXPECT_EQ(seen.size(), 6u);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 6u);
+}
+
+// ---- Sessions (human sign-in) ----
+
+constexpr int64_t kHour = int64_t{3600} * 1000000;
+
+TEST_F(ControlTest, SessionTokenIsStoredOnlyAsItsHmac) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  auto created = sessions.Create(Str(org.user, "id"), "agent/1", "127.0.0.1");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_TRUE(created->token.starts_with("tvs-")) << created->token;
+  EXPECT_EQ(created->token.size(), 4u + 48u);
+  EXPECT_EQ(created->session.csrf_token.size(), 32u);
+  auto rows =
+      cp_->db().Query("SELECT token_hash, user_agent, address FROM sessions WHERE id = $1", {created->session.id});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->Text(0, "token_hash"), sessions.HashToken(created->token));
+  EXPECT_NE(rows->Text(0, "token_hash"), created->token);
+  EXPECT_EQ(rows->Text(0, "user_agent"), "agent/1");
+
+  auto found = sessions.Lookup(created->token);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->id, created->session.id);
+  EXPECT_EQ(found->user_id, Str(org.user, "id"));
+  EXPECT_EQ(found->csrf_token, created->session.csrf_token);
+  EXPECT_EQ(sessions.Lookup(created->token + "x").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(sessions.Lookup("").status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(ControlTest, SessionExpiresAfterTwelveIdleHoursUnlessTouched) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  auto idle = sessions.Create(Str(org.user, "id"), "", "");
+  auto used = sessions.Create(Str(org.user, "id"), "", "");
+  ASSERT_TRUE(idle.ok() && used.ok());
+  clock_.Advance(11 * kHour);
+  auto touched = sessions.Touch(used->session);
+  ASSERT_TRUE(touched.ok()) << touched.status().ToString();
+  EXPECT_EQ(touched->idle_expires, clock_.NowMicros() + 12 * kHour);
+  EXPECT_TRUE(sessions.Lookup(idle->token).ok());
+  clock_.Advance(kHour);  // 12 h after creation: the idle one is gone
+  EXPECT_EQ(sessions.Lookup(idle->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(sessions.Lookup(used->token).ok());
+  clock_.Advance(11 * kHour - 1);
+  EXPECT_TRUE(sessions.Lookup(used->token).ok());
+  clock_.Advance(1);  // 12 h after its last use
+  EXPECT_EQ(sessions.Lookup(used->token).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(ControlTest, SessionEndsSevenDaysAfterCreationHoweverUsed) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  auto created = sessions.Create(Str(org.user, "id"), "", "");
+  ASSERT_TRUE(created.ok());
+  int64_t start = clock_.NowMicros();
+  EXPECT_EQ(created->session.absolute_expires, start + 7 * 24 * kHour);
+  for (int i = 0; i < 15; ++i) {  // used every 11 hours
+    clock_.Advance(11 * kHour);
+    auto s = sessions.Lookup(created->token);
+    ASSERT_TRUE(s.ok()) << "hour " << (i + 1) * 11;
+    auto touched = sessions.Touch(*s);
+    ASSERT_TRUE(touched.ok());
+    EXPECT_LE(touched->idle_expires, created->session.absolute_expires);
+  }
+  clock_.Set(start + 7 * 24 * kHour - 1);
+  EXPECT_TRUE(sessions.Lookup(created->token).ok());
+  clock_.Set(start + 7 * 24 * kHour);
+  EXPECT_EQ(sessions.Lookup(created->token).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(ControlTest, RevokedSessionsNoLongerLookUp) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  std::string user = Str(org.user, "id");
+  auto a = sessions.Create(user, "", "");
+  auto b = sessions.Create(user, "", "");
+  auto c = sessions.Create(user, "", "");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  ASSERT_TRUE(sessions.Revoke(a->session.id).ok());
+  EXPECT_EQ(sessions.Lookup(a->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(sessions.Lookup(b->token).ok());
+  ASSERT_TRUE(sessions.RevokeAllOfUser(cp_->db(), user, c->session.id).ok());
+  EXPECT_EQ(sessions.Lookup(b->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(sessions.Lookup(c->token).ok());  // the kept one
+  ASSERT_TRUE(sessions.RevokeAllOfUser(cp_->db(), user, std::nullopt).ok());
+  EXPECT_EQ(sessions.Lookup(c->token).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST(LoginThrottleTest, BlocksAfterMaxFailuresUntilTheWindowCloses) {
+  FakeClock clock;
+  LoginThrottle throttle(3, std::chrono::minutes(15), clock);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(throttle.Blocked("a@x")) << i;
+    throttle.RecordFailure("a@x");
+  }
+  auto blocked = throttle.Blocked("a@x");
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(*blocked, std::chrono::minutes(15));
+  EXPECT_FALSE(throttle.Blocked("b@x"));  // per key
+  clock.Advance(int64_t{10} * 60 * 1000000);
+  ASSERT_TRUE(throttle.Blocked("a@x"));
+  EXPECT_EQ(*throttle.Blocked("a@x"), std::chrono::minutes(5));
+  clock.Advance(int64_t{5} * 60 * 1000000);
+  EXPECT_FALSE(throttle.Blocked("a@x"));
+}
+
+TEST(LoginThrottleTest, ResetClearsTheCount) {
+  FakeClock clock;
+  LoginThrottle throttle(2, std::chrono::minutes(15), clock);
+  throttle.RecordFailure("a@x");
+  throttle.Reset("a@x");
+  throttle.RecordFailure("a@x");
+  EXPECT_FALSE(throttle.Blocked("a@x"));
+  throttle.RecordFailure("a@x");
+  EXPECT_TRUE(throttle.Blocked("a@x"));
 }
 
 }  // namespace
