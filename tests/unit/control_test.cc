@@ -7,12 +7,18 @@
 #include <filesystem>
 #include <set>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include "common/ids.h"
 #include "control/accounts.h"
 #include "control/control_plane.h"
 #include "control/registry.h"
+
 #include "control/sessions.h"
 #include "control/tables.h"
+#include "crypto/crypto.h"
+#include "http/info_routes.h"
+#include "http/pipeline.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "test_support.h"
 
@@ -690,6 +696,119 @@ TEST(LoginThrottleTest, ResetClearsTheCount) {
   EXPECT_FALSE(throttle.Blocked("a@x"));
   throttle.RecordFailure("a@x");
   EXPECT_TRUE(throttle.Blocked("a@x"));
+}
+
+// ---- The sign-in routes, through the real pipeline ----
+
+class AuthRoutesTest : public ControlTest {
+ protected:
+  static constexpr std::string_view kPassword = "a good password";
+
+  void SetUp() override {
+    ControlTest::SetUp();
+    cp_->set_options({"https://tv.example.com/base", "https://tv.example.com"});
+    InitSettings init;
+    init.user_email = "person@example.com";
+    init.user_password = std::string(kPassword);
+    auto created = cp_->BootstrapIfEmpty(init);
+    ASSERT_TRUE(created.ok() && created->has_value());
+    user_id_ = Str((*created)->user, "id");
+    cp_->RegisterRoutes(router_);
+    auto publics = http::InfoPublicRoutes();
+    for (auto& r : AuthPublicRoutes()) publics.push_back(r);
+    pipeline_ = std::make_unique<http::Pipeline>(
+        router_, [this](std::string_view t) { return cp_->Authenticate(t); }, http::CorsPolicy({}), std::move(publics));
+  }
+
+  http::Response Send(http::Method m, std::string path, std::string body,
+                      std::vector<std::pair<std::string, std::string>> headers = {},
+                      std::string address = "10.0.0.1:5000") {
+    http::Request r;
+    r.method = m;
+    r.target = std::move(path);
+    EXPECT_TRUE(r.ParseTarget());
+    for (auto& [k, v] : headers) r.headers.Add(k, v);
+    if (!body.empty()) r.headers.Add("Content-Type", "application/json");
+    r.body = std::move(body);
+    r.remote_address = std::move(address);
+    return pipeline_->Handle(r);
+  }
+  http::Response Login(std::string_view email, std::string_view password, std::string address = "10.0.0.1:5000") {
+    json::object body{{"email", email}, {"password", password}};
+    return Send(http::Method::kPost, "/api/auth/login", json::serialize(body), {}, std::move(address));
+  }
+  std::string StoredHash() {
+    auto rows = cp_->db().Query("SELECT password_hash FROM users WHERE id = $1", {user_id_});
+    EXPECT_TRUE(rows.ok() && rows->size() == 1);
+    return rows->Text(0, "password_hash");
+  }
+  static std::string CookieOf(const http::Response& res) {
+    std::string set(res.headers.Get("Set-Cookie").value_or(""));
+    return set.substr(0, set.find(';'));
+  }
+
+  std::string user_id_;
+  http::Router router_;
+  std::unique_ptr<http::Pipeline> pipeline_;
+};
+
+TEST_F(AuthRoutesTest, GoodSignInRehashesAnOldPbkdf2Hash) {
+  ASSERT_TRUE(cp_->db()
+                  .Execute("UPDATE users SET password_hash = $1 WHERE id = $2",
+                           {crypto::HashPasswordPbkdf2(kPassword, 1000), user_id_})
+                  .ok());
+  EXPECT_EQ(Login("person@example.com", "not it").status, 401);
+  EXPECT_TRUE(StoredHash().starts_with("pbkdf2-sha256$")) << "a failed sign-in changes nothing";
+  http::Response res = Login("person@example.com", kPassword);
+  ASSERT_EQ(res.status, 200) << res.body;
+  std::string stored = StoredHash();
+  EXPECT_TRUE(stored.starts_with("scrypt$15$8$1$")) << stored;
+  EXPECT_TRUE(crypto::VerifyPassword(kPassword, stored));
+  EXPECT_FALSE(crypto::NeedsRehash(stored));
+  EXPECT_EQ(Login("person@example.com", kPassword).status, 200);
+}
+
+TEST_F(AuthRoutesTest, HttpsPublicUrlMakesTheCookieSecureAndSetsTheOrigin) {
+  http::Response res = Login("person@example.com", kPassword);
+  ASSERT_EQ(res.status, 200) << res.body;
+  std::string set(res.headers.Get("Set-Cookie").value_or(""));
+  EXPECT_TRUE(set.ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=604800; Secure")) << set;
+  std::string cookie = CookieOf(res);
+  auto body = json::parse(res.body).as_object();
+  std::string csrf(body.at("csrf_token").as_string());
+  // The origin is the public URL's scheme, host and port, without its path.
+  EXPECT_EQ(Send(http::Method::kPost, "/api/auth/logout", "{}",
+                 {{"Cookie", cookie}, {"X-TV-CSRF", csrf}, {"Origin", "http://tv.example.com"}})
+                .status,
+            403);
+  EXPECT_EQ(Send(http::Method::kPost, "/api/auth/logout", "{}",
+                 {{"Cookie", cookie}, {"X-TV-CSRF", csrf}, {"Origin", "https://tv.example.com"}})
+                .status,
+            204);
+  EXPECT_EQ(Send(http::Method::kGet, "/api/auth/session", "", {{"Cookie", cookie}}).status, 401);
+}
+
+TEST_F(AuthRoutesTest, TwentyFailuresFromOneAddressBlockItForFifteenMinutes) {
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Login(fmt::format("nobody{}@example.com", i), "x").status, 401) << i;
+  http::Response blocked = Login("person@example.com", kPassword);
+  EXPECT_EQ(blocked.status, 429) << blocked.body;
+  EXPECT_EQ(blocked.headers.Get("Retry-After").value_or(""), "900");
+  EXPECT_EQ(Login("person@example.com", kPassword, "10.0.0.2:6000").status, 200) << "another address";
+  EXPECT_EQ(Login("person@example.com", kPassword, "10.0.0.1:5001").status, 429) << "the port does not matter";
+  clock_.Advance(int64_t{15} * 60 * 1000000);
+  EXPECT_EQ(Login("person@example.com", kPassword).status, 200);
+}
+
+TEST_F(AuthRoutesTest, ASessionIdleForTwelveHoursIsGoneThroughTheRoute) {
+  http::Response res = Login("person@example.com", kPassword);
+  ASSERT_EQ(res.status, 200);
+  std::string cookie = CookieOf(res);
+  clock_.Advance(11 * kHour);
+  EXPECT_EQ(Send(http::Method::kGet, "/api/auth/session", "", {{"Cookie", cookie}}).status, 200);
+  clock_.Advance(11 * kHour);  // used 11 h ago: still alive
+  EXPECT_EQ(Send(http::Method::kGet, "/api/auth/session", "", {{"Cookie", cookie}}).status, 200);
+  clock_.Advance(12 * kHour);
+  EXPECT_EQ(Send(http::Method::kGet, "/api/auth/session", "", {{"Cookie", cookie}}).status, 401);
 }
 
 }  // namespace
