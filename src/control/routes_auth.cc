@@ -51,7 +51,7 @@ bool IsHttps(const ControlPlane& cp) { return Lower(cp.options().public_url).sta
 // The value of the tv_session cookie, if the request carries one.
 std::optional<std::string> SessionCookie(const http::Request& req) {
   for (const auto& [name, value] : req.headers) {
-    if (Lower(name) != "cookie") continue;
+    if (!http::EqualsIgnoreCase(name, "cookie")) continue;
     std::string_view rest = value;
     while (!rest.empty()) {
       size_t semi = rest.find(';');
