@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "btql/clause_rules.h"
+#include "common/strings.h"
 
 namespace tv::btql {
 
@@ -139,7 +140,7 @@ bool IsPlainWord(std::string_view name) {
 bool IsKeyword(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kKeywords = {"and",  "or",    "not",      "is",  "null",
                                                                 "true", "false", "interval", "case"};
-  std::string lower = Lowercase(name);
+  std::string lower = AsciiLower(name);
   for (auto k : kKeywords) {
     if (k == lower) return true;
   }

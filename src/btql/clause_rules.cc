@@ -10,6 +10,7 @@
 
 #include "btql/ast_text.h"
 #include "btql/functions.h"
+#include "common/strings.h"
 
 namespace tv::btql {
 
@@ -145,12 +146,12 @@ Status CheckSourceFunction(std::string_view name, std::string_view where) {
 }
 
 bool IsShapeName(std::string_view name) {
-  std::string lower = Lowercase(name);
+  std::string lower = AsciiLower(name);
   return lower == "spans" || lower == "traces" || lower == "summary";
 }
 
 Shape ShapeFromName(std::string_view name) {
-  std::string lower = Lowercase(name);
+  std::string lower = AsciiLower(name);
   if (lower == "traces") return Shape::kTraces;
   if (lower == "summary") return Shape::kSummary;
   return Shape::kSpans;
@@ -195,14 +196,8 @@ std::optional<QueryProblem> FindQueryProblem(const Query& q) {
   return AliasRules(q);
 }
 
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && Lowercase(a) == Lowercase(b);
+  return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
 }
 
 }  // namespace tv::btql

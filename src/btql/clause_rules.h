@@ -70,7 +70,6 @@ void FinishQuery(Query& q);
 //  * aliases are unique within a clause and across dimensions + measures.
 std::optional<QueryProblem> FindQueryProblem(const Query& q);
 
-std::string Lowercase(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 }  // namespace tv::btql

@@ -8,6 +8,7 @@
 #include "btql/clause_rules.h"
 #include "btql/values.h"
 #include "common/clock.h"
+#include "common/strings.h"
 
 namespace tv::btql {
 
@@ -175,7 +176,7 @@ json::value ToBoolean(const json::value& v) {
   if (v.is_bool()) return v;
   if (IsNumber(v)) return json::value(v.to_number<double>() != 0);
   if (v.is_string()) {
-    std::string lower = Lowercase(v.get_string());
+    std::string lower = AsciiLower(v.get_string());
     if (lower == "true" || lower == "1" || lower == "t" || lower == "yes") return json::value(true);
     if (lower == "false" || lower == "0" || lower == "f" || lower == "no") return json::value(false);
   }
@@ -472,7 +473,7 @@ Status CheckCall(std::string_view name, size_t arg_count, std::string_view where
 std::string IntervalUnit(std::string_view unit) {
   static constexpr std::array<std::string_view, 9> kUnits = {"year",   "month",  "week",        "day",        "hour",
                                                              "minute", "second", "millisecond", "microsecond"};
-  std::string lower = Lowercase(unit);
+  std::string lower = AsciiLower(unit);
   if (!lower.empty() && lower.back() == 's') lower.pop_back();
   for (auto u : kUnits) {
     if (u == lower) return lower;

@@ -8,6 +8,7 @@
 #include "btql/functions.h"
 #include "btql/text_expr.h"
 #include "btql/text_query.h"
+#include "common/strings.h"
 
 namespace tv::btql {
 
@@ -204,14 +205,14 @@ class JsonExprParser {
 
   static Result<std::string> FunctionName(const json::object& node) {
     const json::value* name = Field(node, "name");
-    if (name && name->is_string()) return Lowercase(name->get_string());
+    if (name && name->is_string()) return AsciiLower(name->get_string());
     const json::object* ident = name ? name->if_object() : nullptr;
     const json::value* parts = ident ? Field(*ident, "name") : nullptr;
     if (!ident || OpName(*ident) != "ident" || !parts || !parts->is_array() || parts->get_array().size() != 1 ||
         !parts->get_array()[0].is_string()) {
       return InvalidArgument("BTQL: 'function' needs a name like {{\"op\":\"ident\",\"name\":[\"lower\"]}}");
     }
-    return Lowercase(parts->get_array()[0].get_string());
+    return AsciiLower(parts->get_array()[0].get_string());
   }
 
   Result<Expr> ParseFunction(const json::object& node) {
@@ -355,7 +356,7 @@ Result<std::vector<SortItem>> ParseSort(const json::value& v) {
     SortItem s;
     TV_ASSIGN_OR_RETURN(s.expr, ParseItemExpr(*expr, where));
     if (const json::value* dir = Field(*item, "dir")) {
-      std::string d = dir->is_string() ? Lowercase(dir->get_string()) : "";
+      std::string d = dir->is_string() ? AsciiLower(dir->get_string()) : "";
       if (d != "asc" && d != "desc") return InvalidArgument("BTQL: {} 'dir' must be \"asc\" or \"desc\"", where);
       s.descending = d == "desc";
     }
@@ -374,7 +375,7 @@ Result<std::string> SourceName(const json::object& from) {
         "BTQL: 'from' function needs a name like "
         "{{\"op\":\"ident\",\"name\":[\"experiment\"]}}");
   }
-  return Lowercase(parts->get_array()[0].get_string());
+  return AsciiLower(parts->get_array()[0].get_string());
 }
 
 Result<std::vector<std::string>> SourceIds(const json::object& from, std::string_view fn) {

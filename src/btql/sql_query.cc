@@ -9,6 +9,7 @@
 #include "btql/expr_builders.h"
 #include "btql/lexer.h"
 #include "btql/text_expr.h"
+#include "common/strings.h"
 
 namespace tv::btql {
 
@@ -118,7 +119,7 @@ class SqlParser {
     const Token& fn = c_.Peek();
     if (fn.kind != TokenKind::kWord) return c_.Expected("a source such as experiment('<id>') after FROM");
     if (c_.IsSymbol("(")) return ParseErrorAt(fn, "subqueries are not supported");
-    std::string name = Lowercase(c_.Next().text);
+    std::string name = AsciiLower(c_.Next().text);
     TV_RETURN_IF_ERROR(CheckSourceFunction(name, WhereSuffix(fn)));
     if (!c_.ConsumeSymbol("(")) return c_.Expected(fmt::format("'(' after '{}'", name));
     query_.from.function = name;

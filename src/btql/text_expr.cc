@@ -7,6 +7,7 @@
 #include "btql/clause_rules.h"
 #include "btql/expr_builders.h"
 #include "btql/functions.h"
+#include "common/strings.h"
 
 namespace tv::btql {
 
@@ -161,7 +162,7 @@ class ExprParser {
 
   bool AtNegatableWord(size_t ahead) const {
     const Token& t = c_.Peek(ahead);
-    return t.kind == TokenKind::kWord && OneOf(kNegatableWords, Lowercase(t.text));
+    return t.kind == TokenKind::kWord && OneOf(kNegatableWords, AsciiLower(t.text));
   }
 
   Result<Expr> ParseComparison() {
@@ -179,7 +180,7 @@ class ExprParser {
     bool negated = c_.IsWord("not") && AtNegatableWord(1);
     if (!negated && !AtNegatableWord(0)) return left;
     if (negated) c_.Next();
-    std::string word = Lowercase(c_.Next().text);
+    std::string word = AsciiLower(c_.Next().text);
     Result<Expr> right = word == "in" ? ParseInList() : ParseAdditive(fmt::format("a value after '{}'", word));
     TV_RETURN_IF_ERROR(right.status());
     Expr node = MakeNode(WordOp(word), {std::move(left), std::move(*right)});
@@ -276,7 +277,7 @@ class ExprParser {
 
   Result<Expr> ParseWordPrimary(std::string_view expected) {
     const Token& t = c_.Peek();
-    std::string lower = Lowercase(t.text);
+    std::string lower = AsciiLower(t.text);
     if (lower == "true" || lower == "false") {
       c_.Next();
       return MakeLiteral(json::value(lower == "true"));
@@ -344,7 +345,7 @@ class ExprParser {
 
   Result<Expr> ParseCall() {
     const Token& name_token = c_.Next();
-    std::string name = Lowercase(name_token.text);
+    std::string name = AsciiLower(name_token.text);
     TV_RETURN_IF_ERROR(Descend(c_.Next()));  // '('
     std::vector<Expr> args;
     if (name == "count" && c_.IsSymbol("*") && c_.IsSymbol(")", 1)) {
@@ -382,7 +383,7 @@ class ExprParser {
     TV_ASSIGN_OR_RETURN(Expr value, ParseExpr());
     if (!c_.ConsumeWord("as")) return c_.Expected("AS in CAST(value AS type)");
     const Token& type = c_.Peek();
-    std::string_view fn = type.kind == TokenKind::kWord ? CastFunction(Lowercase(type.text)) : "";
+    std::string_view fn = type.kind == TokenKind::kWord ? CastFunction(AsciiLower(type.text)) : "";
     if (fn.empty()) {
       return c_.Expected("a type (string, boolean, integer, number, date, datetime, interval)");
     }

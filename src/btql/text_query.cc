@@ -9,6 +9,7 @@
 #include "btql/lexer.h"
 #include "btql/sql_query.h"
 #include "btql/text_expr.h"
+#include "common/strings.h"
 
 namespace tv::btql {
 
@@ -64,7 +65,7 @@ class ClauseParser {
     if (!StartsClause()) {
       return c_.Expected(fmt::format("a clause ({})", SupportedClauseList()));
     }
-    std::string name = Lowercase(c_.Next().text);
+    std::string name = AsciiLower(c_.Next().text);
     c_.Next();  // ':'
     switch (ClassifyClause(name)) {
       case ClauseKind::kSupported:
@@ -162,7 +163,7 @@ class ClauseParser {
   Status ParseFrom() {
     const Token& fn = c_.Peek();
     if (fn.kind != TokenKind::kWord) return c_.Expected("a source such as experiment('<id>')");
-    std::string name = Lowercase(c_.Next().text);
+    std::string name = AsciiLower(c_.Next().text);
     TV_RETURN_IF_ERROR(CheckSourceFunction(name, WhereSuffix(fn)));
     if (!c_.ConsumeSymbol("(")) return c_.Expected(fmt::format("'(' after '{}'", name));
     query_.from.function = name;

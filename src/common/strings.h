@@ -2,6 +2,7 @@
 // (comma lists in headers, query parameters, flags and environment variables).
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,6 +13,9 @@ enum class ListItems {
   kTrimmed,   // ASCII whitespace (space, \t, \n, \v, \f, \r) around each item is removed
   kVerbatim,  // items are returned byte for byte
 };
+
+// `text` with ASCII letters lower-cased (other bytes, UTF-8 included, unchanged).
+std::string AsciiLower(std::string_view text);
 
 // `text` with ASCII whitespace removed from both ends.
 std::string_view TrimWhitespace(std::string_view text);

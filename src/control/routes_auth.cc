@@ -25,12 +25,6 @@ constexpr std::string_view kWrongCredentials = "Wrong email or password";
 constexpr size_t kMinPasswordLength = 8;
 constexpr size_t kMaxPasswordLength = 1024;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // The client's address without its port ("1.2.3.4:5678" → "1.2.3.4").
 std::string ClientAddress(const http::Request& req) {
   const std::string& a = req.remote_address;
@@ -41,22 +35,18 @@ std::string ClientAddress(const http::Request& req) {
 // "scheme://host[:port]" of a URL, lower-cased.
 std::string OriginOf(std::string_view url) {
   size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return Lower(url);
+  if (scheme_end == std::string_view::npos) return AsciiLower(url);
   size_t path = url.find('/', scheme_end + 3);
-  return Lower(url.substr(0, path));
+  return AsciiLower(url.substr(0, path));
 }
 
-bool IsHttps(const ControlPlane& cp) { return Lower(cp.options().public_url).starts_with("https://"); }
+bool IsHttps(const ControlPlane& cp) { return AsciiLower(cp.options().public_url).starts_with("https://"); }
 
 // The value of the tv_session cookie, if the request carries one.
 std::optional<std::string> SessionCookie(const http::Request& req) {
   for (const auto& [name, value] : req.headers) {
     if (!http::EqualsIgnoreCase(name, "cookie")) continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      size_t semi = rest.find(';');
-      std::string_view pair = TrimWhitespace(rest.substr(0, semi));
-      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+    for (std::string_view pair : SplitList(value, ";")) {
       size_t eq = pair.find('=');
       if (eq != std::string_view::npos && pair.substr(0, eq) == kSessionCookie)
         return std::string(TrimWhitespace(pair.substr(eq + 1)));
@@ -86,7 +76,7 @@ Status CheckCsrf(const ControlPlane& cp, const RequestContext& ctx, const Sessio
   if (!csrf || !crypto::ConstantTimeEquals(TrimWhitespace(*csrf), session.csrf_token))
     return PermissionDenied("Missing or wrong X-TV-CSRF header");
   auto origin = req.headers.Get("origin");
-  if (origin && Lower(TrimWhitespace(*origin)) != OriginOf(cp.options().public_url))
+  if (origin && AsciiLower(TrimWhitespace(*origin)) != OriginOf(cp.options().public_url))
     return PermissionDenied("Origin '{}' may not change this session", *origin);
   return Status::Ok();
 }
@@ -139,7 +129,7 @@ Result<Response> Login(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(json::object body, ParseBody(ctx));
   TV_ASSIGN_OR_RETURN(std::string email, ReqString(body, "email"));
   TV_ASSIGN_OR_RETURN(std::string password, PasswordField(body, "password"));
-  std::string account_key = Lower(email);
+  std::string account_key = AsciiLower(email);
   std::string address_key = ClientAddress(ctx.request());
   TV_RETURN_IF_ERROR(CheckThrottles(cp, account_key, address_key));
 
@@ -194,7 +184,7 @@ Result<Response> ChangePassword(ControlPlane& cp, RequestContext& ctx) {
   TV_ASSIGN_OR_RETURN(meta::Rows rows,
                       cp.db().Query("SELECT email, password_hash FROM users WHERE id = $1", {session.user_id}));
   if (rows.empty()) return Unauthenticated("Not signed in");
-  std::string account_key = Lower(rows.Text(0, "email"));
+  std::string account_key = AsciiLower(rows.Text(0, "email"));
   std::string address_key = ClientAddress(ctx.request());
   TV_RETURN_IF_ERROR(CheckThrottles(cp, account_key, address_key));
   if (!CheckPassword(current, rows.OptText(0, "password_hash"))) {

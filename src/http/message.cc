@@ -100,10 +100,7 @@ bool IsMediaType(std::string_view s) {
 }
 
 std::string MediaTypeEssence(std::string_view media_type) {
-  std::string out(media_type.substr(0, media_type.find(';')));
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return AsciiLower(TrimWhitespace(media_type.substr(0, media_type.find(';'))));
 }
 
 std::string AttachmentDisposition(std::string_view filename) {

@@ -10,12 +10,6 @@
 namespace tv::proxy {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view DefaultBaseUrl(std::string_view provider) {
   if (provider == "openai") return "https://api.openai.com/v1";
   if (provider == "anthropic") return "https://api.anthropic.com/v1";
@@ -100,7 +94,7 @@ Result<AllowList::Entry> AllowList::ParseEntry(std::string_view item) {
   Entry e;
   e.scheme = "https";
   if (size_t sep = item.find("://"); sep != std::string_view::npos) {
-    e.scheme = Lower(item.substr(0, sep));
+    e.scheme = AsciiLower(item.substr(0, sep));
     if (e.scheme != "https" && e.scheme != "http")
       return InvalidArgument("Proxy allow-list entry '{}' must use https:// or http://", item);
     item = item.substr(sep + 3);
@@ -124,7 +118,7 @@ Result<AllowList::Entry> AllowList::ParseEntry(std::string_view item) {
     item = item.substr(0, colon);
   }
   if (item.empty()) return InvalidArgument("Proxy allow-list entry has no host");
-  e.host = Lower(item);
+  e.host = AsciiLower(item);
   return e;
 }
 
@@ -144,9 +138,9 @@ Result<AllowList> AllowList::Parse(std::string_view spec) {
 Status AllowList::Check(std::string_view url) const {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return InvalidArgument("Provider URL '{}' is not a valid URL", url);
-  std::string scheme = Lower(parsed->scheme());
+  std::string scheme = AsciiLower(parsed->scheme());
   if (scheme != "http" && scheme != "https") return InvalidArgument("Provider URL '{}' must be http or https", url);
-  std::string host = Lower(parsed->encoded_host());
+  std::string host = AsciiLower(parsed->encoded_host());
   if (host.empty()) return InvalidArgument("Provider URL '{}' has no host", url);
   int port = parsed->has_port() ? static_cast<int>(parsed->port_number()) : (scheme == "https" ? 443 : 80);
   if (any_) return Status::Ok();

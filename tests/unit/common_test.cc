@@ -398,6 +398,13 @@ TEST(NamesTest, SlugsAreLettersDigitsAndPunctuation) {
 
 using Items = std::vector<std::string_view>;
 
+TEST(AsciiLowerTest, LowersAsciiLettersOnly) {
+  EXPECT_EQ(AsciiLower(""), "");
+  EXPECT_EQ(AsciiLower("Content-Type: TEXT/Html; X=1"), "content-type: text/html; x=1");
+  EXPECT_EQ(AsciiLower("\xC3\x89T\xC3\x89"), "\xC3\x89t\xC3\x89");  // UTF-8 bytes untouched
+  EXPECT_EQ(AsciiLower("@[`{"), "@[`{");                            // neighbours of A-Z and a-z
+}
+
 TEST(SplitListTest, EmptyAndBlankInputYieldNoItems) {
   EXPECT_EQ(SplitList(""), Items{});
   EXPECT_EQ(SplitList(" , ,\t"), Items{});

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "common/strings.h"
 #include "crypto/crypto.h"
 #include "objstore/s3/s3_xml.h"
 
@@ -38,8 +39,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   if (line.starts_with("HTTP/")) {
     sink->headers.clear();  // a new response, e.g. after 100 Continue
   } else if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = AsciiLower(line.substr(0, colon));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
