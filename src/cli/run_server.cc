@@ -246,7 +246,10 @@ Status Run(const ServerFlags& flags, Role role) {
   if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   std::string public_url = flags.public_url.empty() ? "http://" + host + ":" + std::to_string(port) : flags.public_url;
   while (public_url.size() > 1 && public_url.back() == '/') public_url.pop_back();
-  if (a.data) a.data->set_public_url(public_url);
+  if (a.data) {
+    a.data->set_public_url(public_url);
+    a.data->set_app_url(AppPublicUrl(flags, role == Role::kData ? flags.control_plane_url : public_url));
+  }
   if (a.control) {
     a.control->set_options({public_url, flags.data_plane_url.empty() ? public_url : flags.data_plane_url});
   }

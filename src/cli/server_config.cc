@@ -138,6 +138,11 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
     cmd.add_option("--control-plane-url", f.control_plane_url, "URL of the control plane")
         ->envname("TRACEVAULT_CONTROL_PLANE_URL")
         ->required();
+  if (role != Role::kControl)
+    cmd.add_option("--app-public-url", f.app_public_url,
+                   "URL of the web app, the base of experiment and project links (default: the public URL; on a "
+                   "data plane, the control plane's URL; BRAINTRUST_APP_PUBLIC_URL is read too)")
+        ->envname("TRACEVAULT_APP_PUBLIC_URL");
   cmd.add_option("--cors-origins", f.cors_origins, "Comma-separated browser origins allowed by CORS")
       ->envname("TRACEVAULT_CORS_ORIGINS");
   cmd.add_option("--keep-alive-timeout", f.keep_alive_timeout_s, "Idle keep-alive timeout in seconds")
@@ -348,6 +353,15 @@ http::ServerOptions ToServerOptions(const ServerFlags& f, const ListenAddress& a
   spdlog::info("request bodies may buffer up to {} bytes ({}% of {} bytes of available memory)", o.memory_budget_bytes,
                percent, available);
   return o;
+}
+
+std::string AppPublicUrl(const ServerFlags& f, const std::string& fallback) {
+  std::string url = f.app_public_url;
+  if (url.empty())
+    if (const char* env = std::getenv("BRAINTRUST_APP_PUBLIC_URL")) url = env;
+  if (url.empty()) url = fallback;
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  return url;
 }
 
 std::vector<std::string> CorsOrigins(const ServerFlags& f, const std::string& default_origin) {

@@ -78,6 +78,10 @@ struct ServerFlags {
   std::string public_url;
   std::string data_plane_url;     // control: what login returns as api_url
   std::string control_plane_url;  // data: where the control plane is
+  // serve, data: the web app's URL, the base of the links summaries return;
+  // empty: TRACEVAULT_APP_PUBLIC_URL, then BRAINTRUST_APP_PUBLIC_URL, else the
+  // public URL (serve) or the control plane's URL (data). AppPublicUrl() decides.
+  std::string app_public_url;
   std::string cors_origins;
   int keep_alive_timeout_s;
   int request_timeout_s;
@@ -116,5 +120,8 @@ Result<ListenAddress> ParseListen(const std::string& listen);
 
 http::ServerOptions ToServerOptions(const ServerFlags& flags, const ListenAddress& addr);
 std::vector<std::string> CorsOrigins(const ServerFlags& flags, const std::string& default_origin);
+// The web app's URL without a trailing '/': --app-public-url (or
+// TRACEVAULT_APP_PUBLIC_URL), else BRAINTRUST_APP_PUBLIC_URL, else `fallback`.
+std::string AppPublicUrl(const ServerFlags& flags, const std::string& fallback);
 
 }  // namespace tv::cli

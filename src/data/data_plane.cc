@@ -93,7 +93,7 @@ void DataPlane::RegisterRoutes(http::Router& router) {
                                    .prices = options_.prices,
                                    .memory_bytes = options_.query_memory_bytes,
                                    .timeout = options_.query_timeout,
-                                   .public_url = public_url_});
+                                   .app_url = app_url_});
   AddAdminRoutes(router, AdminDeps{.tenancy = tenancy_, .store = *store_, .outbound = *outbound_});
   AddSecretsRoutes(router, *secrets_);
   AddFunctionsRoutes(router, *functions_);

@@ -7,7 +7,8 @@
 // the SDKs call (/api/..., /v1/project, ...), so SDKs can be pointed at the
 // data plane alone.
 //
-// Thread-safety: safe for concurrent use after Open() and set_public_url().
+// Thread-safety: safe for concurrent use after Open(), set_public_url() and
+// set_app_url().
 #pragma once
 
 #include <chrono>
@@ -76,8 +77,18 @@ class DataPlane {
 
   // The URL clients reach this server at; upload URLs and summary links are
   // built on it (the rows and query rooms read it per request).
-  void set_public_url(std::string url) { public_url_ = std::move(url); }
+  void set_public_url(std::string url) {
+    public_url_ = std::move(url);
+    if (!app_url_given_) app_url_ = public_url_;
+  }
   const std::string& public_url() const { return public_url_; }
+  // The web app's URL, the base of the links summaries return
+  // (--app-public-url); the public URL unless set.
+  void set_app_url(std::string url) {
+    app_url_ = std::move(url);
+    app_url_given_ = true;
+  }
+  const std::string& app_url() const { return app_url_; }
 
   Status CheckDatabase();
   const http::Tenancy& tenancy() const { return tenancy_; }
@@ -110,6 +121,8 @@ class DataPlane {
   http::Tenancy tenancy_;
   std::string instance_id_;
   std::string public_url_;
+  std::string app_url_;
+  bool app_url_given_ = false;
   std::unique_ptr<store::SpanStore> store_;
   std::unique_ptr<Uploads> uploads_;
   std::unique_ptr<Secrets> secrets_;

@@ -270,9 +270,55 @@ describe('summaries on a split data plane', { skip: SKIP_NO_BINARY }, () => {
     const sum = ok(await api(url, `/v1/experiment/${objs.experiment.id}/summarize`, { key, query: { summarize_scores: true } }));
     assertPathResponse('/v1/experiment/{experiment_id}/summarize', 'get', sum);
     assert.equal(sum.experiment_name, objs.experiment.name);
-    assert.ok(sum.experiment_url.startsWith(`${url}/app/`), sum.experiment_url);
+    // Links point at the web app, which the control plane serves: by default its URL.
+    assert.ok(sum.experiment_url.startsWith(`${dep.controlUrl}/app/`), sum.experiment_url);
     assert.deepEqual(sum.scores, cmp.scores);
     const ds = ok(await api(url, `/v1/dataset/${objs.dataset.id}/summarize`, { key, query: { summarize_data: true } }));
     assert.deepEqual(ds.data_summary, { total_records: 0 });
+  }));
+});
+
+describe('the links summaries return (--app-public-url)', { skip: SKIP_NO_BINARY }, () => {
+  const deps = [];
+  after(async () => {
+    for (const d of deps) await d.stop();
+  });
+
+  async function experimentUrl(dep) {
+    const objs = await makeObjects(dep.url, dep.apiKey, 'summary-links');
+    const sum = ok(await api(dep.url, `/v1/experiment/${objs.experiment.id}/summarize`, { key: dep.apiKey }));
+    return { sum, objs };
+  }
+
+  it('--app-public-url is the base of project and experiment links (a trailing / dropped)', withLogs(async () => {
+    const dep = await startServe({ extraArgs: ['--app-public-url', 'https://app.example.test:8443/'] });
+    deps.push(dep);
+    const { sum, objs } = await experimentUrl(dep);
+    const project = `https://app.example.test:8443/app/${encodeURIComponent(dep.orgName)}/p/${encodeURIComponent(objs.project.name)}`;
+    assert.equal(sum.project_url, project);
+    assert.equal(sum.experiment_url, `${project}/experiments/${encodeURIComponent(objs.experiment.name)}`);
+  }));
+
+  it('BRAINTRUST_APP_PUBLIC_URL is read when the flag and TRACEVAULT_APP_PUBLIC_URL are not set', withLogs(async () => {
+    const dep = await startServe({ env: { BRAINTRUST_APP_PUBLIC_URL: 'http://bt-app.example.test' } });
+    deps.push(dep);
+    const { sum } = await experimentUrl(dep);
+    assert.ok(sum.experiment_url.startsWith('http://bt-app.example.test/app/'), sum.experiment_url);
+  }));
+
+  it('TRACEVAULT_APP_PUBLIC_URL wins over BRAINTRUST_APP_PUBLIC_URL', withLogs(async () => {
+    const dep = await startServe({
+      env: { TRACEVAULT_APP_PUBLIC_URL: 'http://tv-app.example.test', BRAINTRUST_APP_PUBLIC_URL: 'http://bt-app.example.test' },
+    });
+    deps.push(dep);
+    const { sum } = await experimentUrl(dep);
+    assert.ok(sum.experiment_url.startsWith('http://tv-app.example.test/app/'), sum.experiment_url);
+  }));
+
+  it('without any, serve links to its own public URL', withLogs(async () => {
+    const dep = await startServe();
+    deps.push(dep);
+    const { sum } = await experimentUrl(dep);
+    assert.ok(sum.experiment_url.startsWith(`${dep.url}/app/`), sum.experiment_url);
   }));
 });

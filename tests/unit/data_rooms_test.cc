@@ -101,7 +101,7 @@ class DataRoomsTest : public ::testing::Test {
                      .prices = prices_,
                      .memory_bytes = memory_bytes,
                      .timeout = std::chrono::milliseconds(10'000),
-                     .public_url = public_url_};
+                     .app_url = public_url_};
   }
 
   static Principal MemberOf(const std::string& org) {

@@ -30,9 +30,10 @@ struct QueryDeps {
   // The budgets of one query unless it sets its own (QueryOptions).
   size_t memory_bytes = 0;
   std::chrono::milliseconds timeout{0};
-  // The URL clients reach this server at, for the links in summaries: it is
-  // set after the routes are added, so this names the owner's string.
-  const std::string& public_url;
+  // The web app's URL, the base of the links in summaries (the form the SDK
+  // prints; docs/webapp.md): set after the routes are added, so this names
+  // the owner's string.
+  const std::string& app_url;
 };
 
 // POST /btql, GET /experiment-comparison2, GET /v1/experiment/:id/summarize,

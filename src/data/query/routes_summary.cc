@@ -223,10 +223,10 @@ std::string EncodeComponent(std::string_view s) {
   return out;
 }
 
-// {public_url}/app/{org}/p/{project}: the link form the SDK prints.
+// {app_url}/app/{org}/p/{project}: the link form the SDK prints.
 std::string ProjectUrl(const QueryDeps& deps, const http::RequestContext& ctx, const ObjectInfo& info) {
   const OrgMembership* org = ctx.principal().FindOrg(info.org_id);
-  return fmt::format("{}/app/{}/p/{}", deps.public_url, EncodeComponent(org ? org->org_name : info.org_id),
+  return fmt::format("{}/app/{}/p/{}", deps.app_url, EncodeComponent(org ? org->org_name : info.org_id),
                      EncodeComponent(info.project_name));
 }
 
