@@ -33,6 +33,25 @@ bench_start_postgres() {
   PGURL="postgresql://postgres@127.0.0.1:$pgport/postgres"
 }
 
+# bench_start_span_peer: the span benches' PostgreSQL peer, set up well:
+# fsync and synchronous commit on (an ack is durable on both sides), memory
+# comparable to tracevault's 1 GB tail budget, and the indexes its queries
+# need: id, trace, time, and a GIN full-text index over the string values of
+# `output` ('simple' = whole words, case-folded, no stemming, the semantics of
+# tracevault's tokenizer). PG_GIN_OPTS="WITH (fastupdate = off)" trades ingest
+# rate for full-text lag (docs/benchmarks.md); the default is PostgreSQL's own.
+# Returns 1 when PostgreSQL 15 is not installed.
+bench_start_span_peer() {
+  bench_start_postgres -c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_wal_size=8GB \
+    -c work_mem=64MB -c maintenance_work_mem=512MB -c effective_cache_size=8GB || return 1
+  psql -qX "$PGURL" -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE TABLE spans (id text PRIMARY KEY, root_span_id text NOT NULL, created timestamptz, row jsonb);
+CREATE INDEX spans_root ON spans (root_span_id);
+CREATE INDEX spans_created ON spans (created);
+CREATE INDEX spans_output_fts ON spans USING gin (jsonb_to_tsvector('simple', row->'output', '["string"]')) ${PG_GIN_OPTS:-};
+SQL
+}
+
 bench_cleanup() {
   kill -TERM "$TV_PID" 2>/dev/null || true; wait "$TV_PID" 2>/dev/null || true
   if [ -n "$PGPID" ]; then runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGROOT/data" -m fast -w stop >/dev/null || true; fi

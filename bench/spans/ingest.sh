@@ -28,17 +28,10 @@ stop_tracevault() {
 }
 cleanup() { stop_tracevault; bench_cleanup; rm -rf "$SNAP"; }
 
-# The peer as bench/spans/run.sh sets it up: durable commits, the same indexes.
+# The peer as bench/spans/run.sh sets it up (bench_start_span_peer).
 PGURL=""
-if bench_start_postgres -c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_wal_size=8GB \
-  -c work_mem=64MB -c maintenance_work_mem=512MB -c effective_cache_size=8GB; then
+if bench_start_span_peer; then
   trap cleanup EXIT
-  psql -qX "$PGURL" -v ON_ERROR_STOP=1 >/dev/null <<SQL
-CREATE TABLE spans (id text PRIMARY KEY, root_span_id text NOT NULL, created timestamptz, row jsonb);
-CREATE INDEX spans_root ON spans (root_span_id);
-CREATE INDEX spans_created ON spans (created);
-CREATE INDEX spans_output_fts ON spans USING gin (jsonb_to_tsvector('simple', row->'output', '["string"]'));
-SQL
 else
   echo "postgresql-15 not installed: the peer is skipped" >&2
 fi

@@ -38,22 +38,8 @@ trap 'bench_cleanup; [ -n "$C_PID" ] && kill -TERM "$C_PID" 2>/dev/null; rm -rf 
 PROJECT=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/project/register" -H "Authorization: Bearer $KEY" \
   -H 'Content-Type: application/json' -d '{"project_name":"spanbench"}' | sed -E 's/.*"project":\{"id":"([^"]+)".*/\1/')
 
-# The peer, set up well: fsync and synchronous commit on (an ack is durable on
-# both sides), memory comparable to tracevault's 1 GB tail budget, and the
-# indexes its queries need: id, trace, time, and a GIN full-text index over
-# the string values of `output` ('simple' = whole words, case-folded, no
-# stemming, the semantics of tracevault's tokenizer).
-bench_start_postgres -c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_wal_size=8GB \
-  -c work_mem=64MB -c maintenance_work_mem=512MB -c effective_cache_size=8GB \
+bench_start_span_peer \
   || { echo "postgresql-15 not installed (apt-get install postgresql-15): the peer is required" >&2; exit 1; }
-# PG_GIN_OPTS="WITH (fastupdate = off)" trades ingest rate for full-text lag
-# (docs/benchmarks.md); the default is PostgreSQL's own (fastupdate on).
-psql -qX "$PGURL" -v ON_ERROR_STOP=1 >/dev/null <<SQL
-CREATE TABLE spans (id text PRIMARY KEY, root_span_id text NOT NULL, created timestamptz, row jsonb);
-CREATE INDEX spans_root ON spans (root_span_id);
-CREATE INDEX spans_created ON spans (created);
-CREATE INDEX spans_output_fts ON spans USING gin (jsonb_to_tsvector('simple', row->'output', '["string"]')) ${PG_GIN_OPTS:-};
-SQL
 
 TABLE="$SNAP/table"
 drive() { "$DRIVER" "$@" --spans "$SPANS" --tv "http://127.0.0.1:$PORT" --key "$KEY" --project "$PROJECT" --pg "$PGURL" \
