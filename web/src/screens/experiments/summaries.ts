@@ -1,0 +1,57 @@
+// Each experiment's score and metric means, from GET /experiment-comparison2
+// (data plane) without a base: four requests in flight at a time, each
+// result stored as it arrives so the table's cells fill in one by one.
+import { useEffect, useState } from 'react';
+import { data } from '../../api/client';
+import { forEachLimited } from '../projects/pool';
+
+export interface ExperimentSummary {
+  scores: Record<string, { name: string; score: number }>;
+  metrics: Record<string, { name: string; metric: number; unit: string }>;
+}
+
+/** Settled summaries by experiment id: a summary, or the error its request met. */
+export type Summaries = Map<string, ExperimentSummary | Error>;
+
+const CONCURRENCY = 4;
+
+export function loadSummary(experimentId: string, signal: AbortSignal): Promise<ExperimentSummary> {
+  return data<ExperimentSummary>('/experiment-comparison2', { query: { experiment_id: experimentId }, signal });
+}
+
+/** The summaries of `ids`, filling in; `done` once every one has settled. */
+export function useSummaries(ids: readonly string[] | undefined): { summaries: Summaries; done: boolean } {
+  const [summaries, setSummaries] = useState<Summaries>(() => new Map());
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    if (!ids) return;
+    const ctl = new AbortController();
+    setSummaries(new Map());
+    setDone(false);
+    void forEachLimited(
+      ids,
+      CONCURRENCY,
+      async (id) => {
+        let result: ExperimentSummary | Error;
+        try {
+          result = await loadSummary(id, ctl.signal);
+        } catch (e) {
+          result = e as Error;
+        }
+        if (!ctl.signal.aborted) setSummaries((m) => new Map(m).set(id, result));
+      },
+      ctl.signal,
+    ).then(() => {
+      if (!ctl.signal.aborted) setDone(true);
+    });
+    return () => ctl.abort();
+  }, [ids]);
+  return { summaries, done };
+}
+
+/** Score names across the settled summaries, sorted. */
+export function scoreNames(summaries: Summaries): string[] {
+  const names = new Set<string>();
+  for (const s of summaries.values()) if (!(s instanceof Error)) Object.keys(s.scores).forEach((n) => names.add(n));
+  return [...names].sort((a, b) => a.localeCompare(b));
+}
