@@ -2,7 +2,7 @@
 // dataset counts and its last activity, a link to its experiments, and a
 // form that creates a project. Experiments and datasets are listed once for
 // the whole organization and grouped by project; the newest project-log row
-// is read per project afterwards (one streamed BTQL query each, four at a
+// is read per project afterwards (one streamed BTQL query each, two at a
 // time, up to LOG_ACTIVITY_LIMIT projects) and fills its cell in when it
 // arrives.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
@@ -14,13 +14,12 @@ import { useAsync } from '../components/useAsync';
 import { formatAgo, formatTime } from '../components/format';
 import { Link, navigate, pathOf, useParams } from '../router';
 import { listAll, newest } from './projects/lists';
-import { forEachLimited } from './projects/pool';
+import { forEachLimited, HEAVY_IN_FLIGHT, retryBusy } from './projects/pool';
 import './Projects.css';
 
 // Past this many projects the per-project log queries are skipped: the
 // column then shows experiment and dataset activity only.
 const LOG_ACTIVITY_LIMIT = 50;
-const LOG_CONCURRENCY = 4;
 
 interface ProjectRow {
   project: Project;
@@ -76,11 +75,11 @@ function useLogActivity(rows: ProjectRow[] | undefined): Map<string, string | nu
     setActivity(new Map());
     void forEachLimited(
       rows,
-      LOG_CONCURRENCY,
+      HEAVY_IN_FLIGHT,
       async (row) => {
         let t: string | null = null;
         try {
-          t = await newestLogRow(row.project.id, ctl.signal);
+          t = await retryBusy(() => newestLogRow(row.project.id, ctl.signal), ctl.signal);
         } catch {
           // Activity is a hint: a failed query leaves the experiment/dataset time.
         }

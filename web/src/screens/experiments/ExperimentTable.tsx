@@ -70,7 +70,7 @@ export function experimentColumns(
   const metric = (key: string, header: string, format: (v: number | null) => string): ExpColumn => ({
     key,
     header,
-    width: 110,
+    width: 124,
     align: 'right',
     firstDir: 'asc',
     value: (r) => metricOf(r, key),

@@ -1,9 +1,9 @@
 // Each experiment's score and metric means, from GET /experiment-comparison2
-// (data plane) without a base: four requests in flight at a time, each
+// (data plane) without a base: two requests in flight at a time, each
 // result stored as it arrives so the table's cells fill in one by one.
 import { useEffect, useState } from 'react';
 import { data } from '../../api/client';
-import { forEachLimited } from '../projects/pool';
+import { forEachLimited, HEAVY_IN_FLIGHT, retryBusy } from '../projects/pool';
 
 export interface ExperimentSummary {
   scores: Record<string, { name: string; score: number }>;
@@ -12,8 +12,6 @@ export interface ExperimentSummary {
 
 /** Settled summaries by experiment id: a summary, or the error its request met. */
 export type Summaries = Map<string, ExperimentSummary | Error>;
-
-const CONCURRENCY = 4;
 
 export function loadSummary(experimentId: string, signal: AbortSignal): Promise<ExperimentSummary> {
   return data<ExperimentSummary>('/experiment-comparison2', { query: { experiment_id: experimentId }, signal });
@@ -30,11 +28,11 @@ export function useSummaries(ids: readonly string[] | undefined): { summaries: S
     setDone(false);
     void forEachLimited(
       ids,
-      CONCURRENCY,
+      HEAVY_IN_FLIGHT,
       async (id) => {
         let result: ExperimentSummary | Error;
         try {
-          result = await loadSummary(id, ctl.signal);
+          result = await retryBusy(() => loadSummary(id, ctl.signal), ctl.signal);
         } catch (e) {
           result = e as Error;
         }
