@@ -173,8 +173,8 @@ BRAINTRUST_API_KEY=<your key> npx braintrust eval my.eval.ts`;
       <p>
         <strong>No experiments yet.</strong> Run an evaluation with the SDK and it appears here:
       </p>
-      <pre className="experiments-snippet">{snippet}</pre>
-      <pre className="experiments-snippet">{env}</pre>
+      <pre className="experiments-snippet" tabIndex={0}>{snippet}</pre>
+      <pre className="experiments-snippet" tabIndex={0}>{env}</pre>
     </Empty>
   );
 }

@@ -200,7 +200,7 @@ await logger.flush();`;
         <strong>No projects yet.</strong> Create one above, or log to one with the SDK (it creates the project on its
         first write):
       </p>
-      <pre className="projects-snippet">{snippet}</pre>
+      <pre className="projects-snippet" tabIndex={0}>{snippet}</pre>
     </Empty>
   );
 }
