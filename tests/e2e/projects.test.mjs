@@ -215,6 +215,64 @@ for (const kind of deployments()) {
         );
       }));
 
+    it('shows score cells loading, then filled or failed one by one; a failed project list offers Retry', () =>
+      withPage(browser, `${kind} loading and errors`, async (page) => {
+        allowBusy(page);
+        allowStatus(page, { status: 500, path: '/experiment-comparison2' });
+        allowStatus(page, { status: 500, path: '/v1/project', method: 'GET' });
+        const listed = ok(
+          await api(app.controlUrl, '/v1/experiment', {
+            key: app.apiKey,
+            query: { org_name: app.orgName, project_name: evalProject },
+          }),
+        );
+        const oldId = listed.objects.find((e) => e.name === expOld).id;
+        // Summaries wait until released; the old experiment's then fails.
+        let release;
+        const released = new Promise((r) => (release = r));
+        await page.route('**/experiment-comparison2?*', async (route) => {
+          await released;
+          const real = await route.fetch(); // keeps the CORS headers a split data plane sends
+          if (new URL(route.request().url()).searchParams.get('experiment_id') !== oldId)
+            return route.fulfill({ response: real });
+          return route.fulfill({
+            response: real,
+            status: 500,
+            body: JSON.stringify({ Code: 'InternalServerError', Message: 'summary failed' }),
+          });
+        });
+        await signIn(page, app, { next: `${orgPath}/p/${encodeURIComponent(evalProject)}/experiments` });
+        const table = page.getByRole('table', { name: 'Experiments', exact: true });
+        await table.getByRole('link', { name: expNew, exact: true }).waitFor();
+        await page.getByRole('status').filter({ hasText: 'Loading scores (0 of 2 experiments)' }).waitFor();
+        assert.equal(await table.getByText('loading').count(), 6, 'duration, tokens and cost of two experiments');
+        release();
+        const row = (name) => table.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+        await row(expNew).locator('td[data-col="score:exact"]').filter({ hasText: expectedCell(exact, TASK_NEW) }).waitFor();
+        await row(expOld).locator('td[data-col="duration"]').filter({ hasText: 'error' }).waitFor();
+        assert.equal(await row(expOld).getByTitle('summary failed').count(), 5, 'two scores and three metrics');
+        await page.unroute('**/experiment-comparison2?*');
+
+        // The projects list fails once, then Retry loads it.
+        let failures = 0;
+        await page.route('**/v1/project?*', async (route) => {
+          if (failures++ > 0) return route.continue();
+          const real = await route.fetch();
+          return route.fulfill({
+            response: real,
+            status: 500,
+            body: JSON.stringify({ Code: 'InternalServerError', Message: 'projects failed' }),
+          });
+        });
+        await page.getByRole('link', { name: 'tracevault', exact: true }).click();
+        const alert = page.getByRole('alert').filter({ hasText: 'projects failed' });
+        await alert.waitFor();
+        await shot(page, 'projects-error');
+        await axe(page);
+        await alert.getByRole('button', { name: 'Retry' }).click();
+        await page.getByRole('link', { name: evalProject, exact: true }).waitFor();
+      }));
+
     it('shows not-found for a project that does not exist', () =>
       withPage(browser, `${kind} experiments not found`, async (page) => {
         await signIn(page, app, { next: `${orgPath}/p/${encodeURIComponent(uniqueName('nope'))}/experiments` });
