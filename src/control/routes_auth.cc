@@ -223,9 +223,11 @@ Result<Response> IssueDataToken(ControlPlane& cp, RequestContext& ctx) {
 
 std::vector<http::PublicRoute> AuthPublicRoutes() {
   return {
-      {Method::kPost, "/api/auth/login", false},      {Method::kGet, "/api/auth/session", false},
-      {Method::kPost, "/api/auth/logout", false},     {Method::kPost, "/api/auth/password", false},
-      {Method::kPost, "/api/auth/data_token", false},
+      {Method::kPost, "/api/auth/login", false},       // no cookie yet
+      {Method::kGet, "/api/auth/session", false},      // cookie
+      {Method::kPost, "/api/auth/logout", false},      // cookie + CSRF
+      {Method::kPost, "/api/auth/password", false},    // cookie + CSRF
+      {Method::kPost, "/api/auth/data_token", false},  // cookie + CSRF
   };
 }
 
