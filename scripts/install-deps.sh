@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libkainjow-mustache-dev
   clang-14 libclang-rt-14-dev clang-format-14
   curl wrk procps iproute2
+  chromium
 )
 # Node.js 20 and npm 11 come with the machine image; Debian's own nodejs/npm
 # packages conflict with it, so they are installed only when node is absent.
