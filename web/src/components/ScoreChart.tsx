@@ -30,6 +30,14 @@ export function seriesColor(i: number): string {
   return PALETTE[i % PALETTE.length];
 }
 
+/** The x range around the points (seconds): a little room at both ends, an hour each side of a lone point. */
+function padRange(min: number | null, max: number | null): [number, number] {
+  const lo = min ?? 0;
+  const hi = max ?? lo;
+  const pad = hi > lo ? (hi - lo) * 0.03 : 3600;
+  return [lo - pad, hi + pad];
+}
+
 export function ScoreChart({ caption, pointLabel, points, series, height = 240 }: ScoreChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<number | null>(null);
@@ -41,13 +49,15 @@ export function ScoreChart({ caption, pointLabel, points, series, height = 240 }
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    const xs = data[0];
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
       legend: { show: false },
       cursor: { points: { show: true } },
       scales: {
-        x: { time: true },
+        // From the points themselves: uPlot widens a lone time point to a day's worth of its unit.
+        x: { time: true, range: () => padRange(xs[0] ?? null, xs[xs.length - 1] ?? null) },
         y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1, max ?? 1)] },
       },
       axes: [{}, { values: (_u, ticks) => ticks.map((t) => formatScore(t)), size: 60 }],

@@ -150,7 +150,7 @@ function ScoresOverTime({ rows, scores, project }: { rows: ExperimentRow[]; scor
   if (!scores.length) return <Empty>No scores logged in these experiments yet, so there is nothing to chart.</Empty>;
   return (
     <ScoreChart
-      caption={`Mean scores of ${project}'s ${chart.points.length} experiments over time (${scores.join(', ')})`}
+      caption={`Mean scores of ${project}'s ${chart.points.length} ${chart.points.length === 1 ? 'experiment' : 'experiments'} over time (${scores.join(', ')})`}
       pointLabel="Experiment"
       points={chart.points}
       series={chart.series}
