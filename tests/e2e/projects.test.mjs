@@ -158,6 +158,9 @@ for (const kind of deployments()) {
         allowBusy(page);
         await signIn(page, app, { next: `${orgPath}/p/${encodeURIComponent(evalProject)}/experiments` });
         const table = page.getByRole('table', { name: 'Experiments', exact: true });
+        // The chart appears once every summary has settled.
+        const figure = page.getByRole('figure');
+        await figure.waitFor();
         await table.getByRole('button', { name: 'exact' }).waitFor();
         await table.getByRole('button', { name: 'closeness' }).waitFor();
         const row = (name) => table.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
@@ -186,8 +189,6 @@ for (const kind of deployments()) {
         assert.deepEqual(await names(), [...highFirst].reverse());
 
         // The chart: a canvas with a size, captioned, with its values in a table.
-        const figure = page.getByRole('figure');
-        await figure.waitFor();
         const box = await figure.locator('canvas').first().boundingBox();
         assert.ok(box && box.width > 0 && box.height > 0, `canvas size ${JSON.stringify(box)}`);
         const caption = await figure.locator('figcaption').textContent();
