@@ -30,12 +30,22 @@ export function seriesColor(i: number): string {
   return PALETTE[i % PALETTE.length];
 }
 
-/** The x range around the points (seconds): a little room at both ends, an hour each side of a lone point. */
-function padRange(min: number | null, max: number | null): [number, number] {
-  const lo = min ?? 0;
-  const hi = max ?? lo;
-  const pad = hi > lo ? (hi - lo) * 0.03 : 3600;
-  return [lo - pad, hi + pad];
+/**
+ * The x range (seconds) for uPlot's proposed [min, max]: around the whole data
+ * a little room at both ends so edge points show whole, an hour each side of a
+ * lone point (uPlot would widen it to 86,400 of its units: years); a zoomed
+ * range as asked.
+ */
+function xRange(xs: ArrayLike<number>, min: number, max: number): [number, number] {
+  if (!xs.length) return [min, max];
+  const first = xs[0];
+  const last = xs[xs.length - 1];
+  if (first === last) return [first - 3600, first + 3600];
+  if (min === first && max === last) {
+    const pad = (last - first) * 0.03;
+    return [first - pad, last + pad];
+  }
+  return [min, max];
 }
 
 export function ScoreChart({ caption, pointLabel, points, series, height = 240 }: ScoreChartProps) {
@@ -49,15 +59,14 @@ export function ScoreChart({ caption, pointLabel, points, series, height = 240 }
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const xs = data[0];
+    const xs = data[0] as number[];
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
       legend: { show: false },
       cursor: { points: { show: true } },
       scales: {
-        // From the points themselves: uPlot widens a lone time point to a day's worth of its unit.
-        x: { time: true, range: () => padRange(xs[0] ?? null, xs[xs.length - 1] ?? null) },
+        x: { time: true, range: (_u, min, max) => xRange(xs, min, max) },
         y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1, max ?? 1)] },
       },
       axes: [{}, { values: (_u, ticks) => ticks.map((t) => formatScore(t)), size: 60 }],
