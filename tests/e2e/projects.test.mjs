@@ -274,6 +274,59 @@ for (const kind of deployments()) {
         await page.getByRole('link', { name: evalProject, exact: true }).waitFor();
       }));
 
+    it('shows 200 or more experiments in the virtual table: sorting, selecting without opening, Compare', () =>
+      withPage(browser, `${kind} many experiments`, async (page) => {
+        allowBusy(page);
+        const project = uniqueName('proj-many');
+        const created = ok(
+          await api(app.controlUrl, '/v1/project', { key: app.apiKey, body: { name: project, org_name: app.orgName } }),
+        );
+        const COUNT = 205;
+        const name = (i) => `v-${String(i).padStart(3, '0')}`;
+        for (let i = 0; i < COUNT; i++) {
+          const e = ok(
+            await api(app.controlUrl, '/v1/experiment', { key: app.apiKey, body: { project_id: created.id, name: name(i) } }),
+          );
+          if (i >= COUNT - 2)
+            ok(
+              await api(app.dataUrl, `/v1/experiment/${e.id}/insert`, {
+                key: app.apiKey,
+                body: { events: [{ input: 'q', output: 'a', scores: { acc: i === COUNT - 1 ? 1 : 0.25 } }] },
+              }),
+            );
+        }
+        await signIn(page, app, { next: `${orgPath}/p/${encodeURIComponent(project)}/experiments` });
+        const grid = page.getByRole('grid', { name: 'Experiments', exact: true });
+        await page.getByRole('figure').waitFor();
+        assert.equal(await grid.getAttribute('aria-rowcount'), String(COUNT + 1));
+        const rendered = await grid.getByRole('row').count();
+        assert.ok(rendered < COUNT, `only the rows in view are in the page (${rendered})`);
+        const newest = name(COUNT - 1);
+        const second = name(COUNT - 2);
+        const rowOf = (n) => grid.getByRole('row').filter({ has: page.getByRole('link', { name: n, exact: true }) });
+        assert.equal(await rowOf(newest).getByRole('gridcell').nth(5).textContent(), '100.0%', 'acc of the newest');
+        assert.equal(await rowOf(second).getByRole('gridcell').nth(5).textContent(), '25.0%');
+        await shot(page, 'experiments-virtual');
+        await axe(page);
+
+        // Ticking a box selects; it does not open the row.
+        const here = page.url();
+        await page.getByLabel(`Select ${newest}`).check();
+        await page.getByLabel(`Select ${second}`).check();
+        assert.equal(page.url(), here);
+
+        // Name ascending puts the oldest name first.
+        await grid.getByRole('button', { name: 'Name' }).click();
+        await grid.getByRole('row').nth(1).getByRole('link', { name: name(0), exact: true }).waitFor();
+
+        await page.getByRole('button', { name: 'Compare', exact: true }).click();
+        await page.waitForURL(
+          (u) =>
+            u.pathname === `${orgPath}/p/${encodeURIComponent(project)}/experiments/${newest}` &&
+            u.searchParams.get('compare') === second,
+        );
+      }));
+
     it('shows not-found for a project that does not exist', () =>
       withPage(browser, `${kind} experiments not found`, async (page) => {
         await signIn(page, app, { next: `${orgPath}/p/${encodeURIComponent(uniqueName('nope'))}/experiments` });
