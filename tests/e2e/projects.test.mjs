@@ -73,7 +73,11 @@ for (const kind of deployments()) {
     const expNew = uniqueName('exp-new');
 
     before(async () => {
-      app = await startApp(kind);
+      // On split each experiment's first summary costs the data plane one control-plane
+      // lookup, at most 100 a minute per token by default (docs/outbound.md): the 205
+      // experiments below would wait out two minutes of 429s. The screen's handling of
+      // 429 has its own test ('waits out 429s').
+      app = await startApp(kind, { env: { OUTBOUND_RATE_LIMIT_MAX_REQUESTS: '0' } });
       orgPath = `/app/${encodeURIComponent(app.orgName)}`;
       const evalRun = (name, task) => `
         await bt.Eval(${JSON.stringify(evalProject)}, {
@@ -272,6 +276,28 @@ for (const kind of deployments()) {
         await axe(page);
         await alert.getByRole('button', { name: 'Retry' }).click();
         await page.getByRole('link', { name: evalProject, exact: true }).waitFor();
+      }));
+
+    it('waits out 429s from the data plane, saying so, then fills the cells in', () =>
+      withPage(browser, `${kind} busy`, async (page) => {
+        allowBusy(page);
+        let busy = true;
+        await page.route('**/experiment-comparison2?*', async (route) => {
+          const real = await route.fetch(); // the CORS headers a split data plane sends
+          if (!busy) return route.fulfill({ response: real });
+          return route.fulfill({
+            response: real,
+            status: 429,
+            body: JSON.stringify({ Code: 'TooManyRequestsError', Message: 'Outbound rate limit reached' }),
+          });
+        });
+        await signIn(page, app, { next: `${orgPath}/p/${encodeURIComponent(evalProject)}/experiments` });
+        await page.getByRole('status').filter({ hasText: 'the server asked to slow down' }).waitFor();
+        busy = false;
+        const table = page.getByRole('table', { name: 'Experiments', exact: true });
+        const row = table.getByRole('row').filter({ has: page.getByRole('link', { name: expNew, exact: true }) });
+        await row.locator('td[data-col="score:exact"]').filter({ hasText: expectedCell(exact, TASK_NEW) }).waitFor();
+        await page.getByRole('figure').waitFor();
       }));
 
     it('shows 200 or more experiments in the virtual table: sorting, selecting without opening, Compare', () =>

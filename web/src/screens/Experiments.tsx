@@ -44,7 +44,7 @@ export function Experiments() {
   const state = useAsync((signal) => loadProjectExperiments(org, project, signal), [org, project]);
   const experiments = state.value?.experiments;
   const ids = useMemo(() => experiments?.map((e) => e.id), [experiments]);
-  const { summaries, done } = useSummaries(ids);
+  const { summaries, done, throttled } = useSummaries(ids);
 
   if (state.status === 'error') return <ErrorView error={state.error} onRetry={state.reload} />;
   if (!experiments || state.status === 'loading') return <Loading what="experiments" />;
@@ -54,7 +54,14 @@ export function Experiments() {
       {experiments.length === 0 ? (
         <NoExperiments org={org} project={project} />
       ) : (
-        <ExperimentsView org={org} project={project} experiments={experiments} summaries={summaries} done={done} />
+        <ExperimentsView
+          org={org}
+          project={project}
+          experiments={experiments}
+          summaries={summaries}
+          done={done}
+          throttled={throttled}
+        />
       )}
     </section>
   );
@@ -66,12 +73,14 @@ function ExperimentsView({
   experiments,
   summaries,
   done,
+  throttled,
 }: {
   org: string;
   project: string;
   experiments: Experiment[];
   summaries: Summaries;
   done: boolean;
+  throttled: boolean;
 }) {
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   const [sort, setSort] = useState<Sort>({ key: 'created', dir: 'desc' });
@@ -114,7 +123,9 @@ function ExperimentsView({
       {done ? (
         <ScoresOverTime rows={rows} scores={scores} project={project} />
       ) : (
-        <Loading what={`scores (${summaries.size} of ${experiments.length} experiments)`} />
+        <Loading
+          what={`scores (${summaries.size} of ${experiments.length} experiments${throttled ? '; the server asked to slow down, so this may take a minute' : ''})`}
+        />
       )}
       <div className="exp-toolbar">
         <button type="button" className="primary" disabled={picked.length !== 2} onClick={compareSelected}>

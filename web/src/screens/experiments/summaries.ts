@@ -18,21 +18,27 @@ export function loadSummary(experimentId: string, signal: AbortSignal): Promise<
 }
 
 /** The summaries of `ids`, filling in; `done` once every one has settled. */
-export function useSummaries(ids: readonly string[] | undefined): { summaries: Summaries; done: boolean } {
+export function useSummaries(ids: readonly string[] | undefined): {
+  summaries: Summaries;
+  done: boolean;
+  throttled: boolean; // the server answered 429 at least once: loading waits for it
+} {
   const [summaries, setSummaries] = useState<Summaries>(() => new Map());
   const [done, setDone] = useState(false);
+  const [throttled, setThrottled] = useState(false);
   useEffect(() => {
     if (!ids) return;
     const ctl = new AbortController();
     setSummaries(new Map());
     setDone(false);
+    setThrottled(false);
     void forEachLimited(
       ids,
       HEAVY_IN_FLIGHT,
       async (id) => {
         let result: ExperimentSummary | Error;
         try {
-          result = await retryBusy(() => loadSummary(id, ctl.signal), ctl.signal);
+          result = await retryBusy(() => loadSummary(id, ctl.signal), ctl.signal, () => setThrottled(true));
         } catch (e) {
           result = e as Error;
         }
@@ -44,7 +50,7 @@ export function useSummaries(ids: readonly string[] | undefined): { summaries: S
     });
     return () => ctl.abort();
   }, [ids]);
-  return { summaries, done };
+  return { summaries, done, throttled };
 }
 
 /** Score names across the settled summaries, sorted. */

@@ -8,7 +8,11 @@ import { ApiError } from '../../api/client';
 // more in flight would only earn 429s.
 export const HEAVY_IN_FLIGHT = 2;
 
-const RETRIES_429 = 5;
+// Pauses between retries of a 429: 1 s (the heavy limit's Retry-After), then
+// doubling up to 10 s. A split data plane's outbound rate limit (100 control-plane
+// lookups a minute per token, docs/outbound.md) can refuse for up to a minute.
+const FIRST_PAUSE_MS = 1000;
+const MAX_PAUSE_MS = 10_000;
 
 /** Runs `work` over `items` with at most `limit` in flight; stops starting new ones once `signal` aborts. */
 export async function forEachLimited<T>(
@@ -38,16 +42,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * `call()`, again after a pause when the server is busy (429: another tab or
- * screen holds the key's heavy slots); the server asks for one second.
+ * `call()`, again after a pause each time the server answers 429 (busy or
+ * rate-limited), until it answers otherwise or `signal` aborts. `onBusy` is
+ * told of each 429, so a screen can say why it is still loading.
  */
-export async function retryBusy<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+export async function retryBusy<T>(call: () => Promise<T>, signal: AbortSignal, onBusy?: () => void): Promise<T> {
+  for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(2 * pause, MAX_PAUSE_MS)) {
     try {
       return await call();
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 429 || attempt > RETRIES_429 || signal.aborted) throw e;
-      await sleep(1000 * attempt, signal);
+      if (!(e instanceof ApiError) || e.status !== 429 || signal.aborted) throw e;
+      onBusy?.();
+      await sleep(pause, signal);
     }
   }
 }
