@@ -61,6 +61,7 @@ interface RowsState {
   rows: DatasetRow[];
   cursor: string | null;
   error?: Error;
+  key?: string; // the snapshot the rows are of: `<dataset id>@<version>`
   more?: boolean; // a next page is being read
   moreError?: Error;
 }
@@ -76,17 +77,19 @@ function useRows(datasetId: string, version: string | null, generation: number) 
     const ctl = new AbortController();
     const mine = ++epoch.current;
     busy.current = true;
-    setState((s) => ({ status: 'loading', rows: s.rows, cursor: null }));
+    const key = `${datasetId}@${version ?? 'latest'}`;
+    // A refresh keeps the rows in view while it reads; another snapshot starts empty.
+    setState((s) => ({ status: 'loading', rows: s.key === key ? s.rows : [], cursor: null, key }));
     readRows(datasetId, version, null, ctl.signal).then(
       (page) => {
         if (epoch.current !== mine) return;
         busy.current = false;
-        setState({ status: 'done', rows: page.rows, cursor: page.cursor });
+        setState({ status: 'done', rows: page.rows, cursor: page.cursor, key });
       },
       (error: Error) => {
         if (epoch.current !== mine) return;
         busy.current = false;
-        setState({ status: 'error', rows: [], cursor: null, error });
+        setState({ status: 'error', rows: [], cursor: null, error, key });
       },
     );
     return () => ctl.abort();
@@ -412,7 +415,7 @@ function RowDetail(props: {
           <button type="button" className="dataset-danger-solid" disabled={props.deleting} onClick={props.onConfirmDelete}>
             {props.deleting ? 'Deleting…' : 'Confirm delete'}
           </button>
-          <button type="button" disabled={props.deleting} onClick={props.onCancelDelete}>
+          <button type="button" disabled={props.deleting} onClick={props.onCancelDelete} autoFocus>
             Cancel
           </button>
         </div>

@@ -57,6 +57,7 @@ export function RowForm({
       <label htmlFor={`${uid}-${name}`}>{label}</label>
       <textarea
         id={`${uid}-${name}`}
+        autoFocus={name === 'input'}
         className="mono"
         rows={rows}
         spellCheck={false}
