@@ -128,6 +128,26 @@ for (const kind of deployments()) {
       });
     });
 
+    it('a dataset larger than a page reads on by cursor as the table scrolls', async () => {
+      const project = `ds-pages-${kind}`;
+      const rows = Array.from({ length: 450 }, (_, i) => ({ id: `r-${String(i).padStart(3, '0')}`, input: { i } }));
+      await seed(bt, project, 'big', rows);
+      await withPage(browser, `datasets-pages-${kind}`, async (page) => {
+        await signIn(page, app, { next: datasetsPath(app, project, 'big') });
+        const grid = page.getByRole('grid', { name: 'Dataset rows' });
+        await grid.waitFor();
+        await page.getByText('450 rows', { exact: true }).waitFor();
+        await page.getByText('200 rows shown · scroll for more').waitFor();
+        const body = grid.getByRole('rowgroup');
+        await body.focus();
+        await body.press('End'); // the last rows come into view: the next page is read
+        await page.getByText('400 rows shown · scroll for more').waitFor();
+        await body.press('End');
+        await page.getByText('450 rows shown', { exact: true }).waitFor();
+        await shot(page, 'paged');
+      });
+    });
+
     it('add, edit and delete a row in the UI; the SDK reads exactly that; the version before the edit shows the old value', async () => {
       const project = `ds-edit-${kind}`;
       await seed(bt, project, 'golden', [
