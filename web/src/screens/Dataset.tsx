@@ -4,8 +4,6 @@
 // and on the latest version add / edit / delete a row, written as the SDK
 // writes them (./datasets/rows.ts).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { btql, quote } from '../api/btql';
-import { data } from '../api/client';
 import { datasetByName, projectByName, type Dataset as DatasetObject } from '../api/objects';
 import { previewText, JsonView } from '../components/JsonView';
 import { Empty, ErrorView, Loading } from '../components/States';
@@ -16,6 +14,7 @@ import { setQueryParam, useLocation, useParams } from '../router';
 import { RowForm } from './datasets/RowForm';
 import {
   addRow,
+  countRows,
   deleteRow,
   readRows,
   readVersions,
@@ -116,14 +115,6 @@ function useRows(datasetId: string, version: string | null, generation: number) 
   }, [datasetId, version]);
 
   return { ...state, loadMore };
-}
-
-async function countRows(datasetId: string, version: string | null, signal: AbortSignal): Promise<number> {
-  const query = `measures: count(1) as n | from: dataset(${quote(datasetId)}) spans`;
-  const r = version
-    ? await data<{ data: { n: number }[] }>('/btql', { body: { query, fmt: 'json', version }, signal })
-    : await btql<{ n: number }>(query, signal);
-  return r.data[0]?.n ?? 0;
 }
 
 function versionLabel(xact: string): string {

@@ -67,6 +67,13 @@ export async function readVersions(datasetId: string, version: string | null, si
     .sort((a, b) => compareXactDesc(a.xact, b.xact));
 }
 
+/** How many rows the snapshot (latest, or `version`) holds. */
+export async function countRows(datasetId: string, version: string | null, signal?: AbortSignal): Promise<number> {
+  const r = await query<{ n: number }>(`measures: count(1) as n | from: dataset(${quote(datasetId)}) spans`, version, signal);
+  return r.data[0]?.n ?? 0;
+}
+
+/** The live row count the SDK's `dataset.summarize()` reads (GET /dataset-summary). */
 export async function rowCount(datasetId: string, signal?: AbortSignal): Promise<number> {
   const r = await data<{ total_records: number }>('/dataset-summary', { query: { dataset_id: datasetId }, signal });
   return r.total_records;
