@@ -70,7 +70,7 @@ for (const kind of deployments()) {
       await app?.stop();
     });
 
-    it('a project without datasets shows how to make one; an unknown dataset is not found', async () => {
+    it('a project without datasets shows how to make one; a dataset without rows is empty; unknown names and versions are errors', async () => {
       const project = `ds-empty-${kind}`;
       const created = await api(app.controlUrl, '/v1/project', { method: 'POST', key: app.apiKey, body: { name: project } });
       assert.equal(created.status, 200, created.text);
@@ -86,6 +86,24 @@ for (const kind of deployments()) {
         await alert.getByText('Not found', { exact: true }).waitFor();
         assert.match(await alert.textContent(), /Dataset 'no-such-dataset' not found/);
         await shot(page, 'not-found');
+
+        // A dataset without rows: the empty state, and rows can be added.
+        const ds = await api(app.controlUrl, '/v1/dataset', {
+          method: 'POST',
+          key: app.apiKey,
+          body: { project_id: created.json.id, name: 'blank' },
+        });
+        assert.equal(ds.status, 200, ds.text);
+        await page.goto(app.appUrl + datasetsPath(app, project, 'blank'));
+        await page.getByText('This dataset has no rows yet').waitFor();
+        await page.getByText('0 rows', { exact: true }).waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Add row' }).count(), 1);
+        await axe(page);
+        await shot(page, 'no-rows');
+
+        // A version that is not one is an error, not a read.
+        await page.goto(app.appUrl + datasetsPath(app, project, 'blank') + '?version=not-a-version');
+        await page.getByRole('alert').getByText("'not-a-version' is not a version", { exact: false }).waitFor();
       });
     });
 
