@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../lib/http.mjs';
+import { SKIP_NO_BINARY } from '../lib/server.mjs';
 import {
   SKIP_NO_BROWSER,
   allowStatus,
@@ -54,19 +55,24 @@ function datasetsPath(app, project, dataset) {
   return dataset === undefined ? base : `${base}/${encodeURIComponent(dataset)}`;
 }
 
+let browser;
+before(async () => {
+  if (!SKIP_NO_BINARY && !SKIP_NO_BROWSER) browser = await openBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
 for (const kind of deployments()) {
-  describe(`Datasets screens (${kind})`, { skip: SKIP_NO_BROWSER }, () => {
+  describe(`Datasets screens (${kind})`, { skip: SKIP_NO_BINARY || SKIP_NO_BROWSER }, () => {
     let app;
-    let browser;
     let bt;
 
     before(async () => {
       app = await startApp(kind);
-      browser = await openBrowser();
       bt = sdk(app);
     });
     after(async () => {
-      await browser?.close();
       await app?.stop();
     });
 
