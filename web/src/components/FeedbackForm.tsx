@@ -173,7 +173,7 @@ export function FeedbackComments({ comments }: { comments: unknown }) {
   const list = Array.isArray(comments) ? (comments as CommentEntry[]) : [];
   if (!list.length) return <p className="feedback-none">No comments yet.</p>;
   return (
-    <ul className="feedback-comments" aria-label="Comments">
+    <ul className="feedback-comments">
       {list.map((c, i) => (
         <li key={typeof c.id === 'string' ? c.id : i}>
           <div className="feedback-comment-text">

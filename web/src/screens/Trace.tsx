@@ -7,9 +7,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import type { SavedFeedback } from '../components/FeedbackForm';
-import { formatDuration } from '../components/format';
+import { formatDuration, formatScore } from '../components/format';
 import { ErrorView, Loading } from '../components/States';
-import { useAsync } from '../components/useAsync';
+import { useAsync, type AsyncState } from '../components/useAsync';
 import { Link, setQueryParam, useLocation, useParams } from '../router';
 import { SpanDetail } from './trace/SpanDetail';
 import { SpanTree } from './trace/SpanTree';
@@ -22,7 +22,7 @@ import {
   MAX_SPANS,
   type ObjectType,
 } from './trace/load';
-import { ancestorsOf, buildTree, visibleRows, type TraceTree } from './trace/model';
+import { ancestorsOf, buildTree, scoreMeans, visibleRows, type SpanRow, type TraceTree } from './trace/model';
 import './Trace.css';
 
 export function Trace() {
@@ -49,26 +49,31 @@ function TraceScreen(props: {
   rootSpanId: string;
 }) {
   const { org, project, objectType, objectId, rootSpanId } = props;
-  const object = useAsync((s) => loadObject(org, project, objectType, objectId, s), [org, project, objectType, objectId]);
-  const spans = useAsync((s) => loadSpans(objectType, objectId, rootSpanId, s), [objectType, objectId, rootSpanId]);
-  const tree = useMemo(() => (spans.value ? buildTree(spans.value.rows) : null), [spans.value]);
+  // The object is checked first (its project must be the URL's), so another
+  // project's or organization's id never reaches the data plane's reads.
+  const loaded = useAsync(
+    async (signal) => {
+      const object = await loadObject(org, project, objectType, objectId, signal);
+      const spans = await loadSpans(objectType, objectId, rootSpanId, signal);
+      return { object, spans, tree: buildTree(spans.rows) };
+    },
+    [org, project, objectType, objectId, rootSpanId],
+  );
 
-  if (object.status === 'error') return <ErrorView error={object.error} onRetry={object.reload} />;
-  if (spans.status === 'error') return <ErrorView error={spans.error} onRetry={spans.reload} />;
-  if (object.status === 'loading' || spans.status === 'loading' || !tree) return <Loading what="the trace" />;
+  if (loaded.status === 'error') return <ErrorView error={loaded.error} onRetry={loaded.reload} />;
+  if (loaded.status === 'loading') return <Loading what="the trace" />;
+  const { object, spans, tree } = loaded.value;
   if (!tree.count)
     return (
-      <ErrorView
-        error={new ApiError(404, 'NotFoundError', `No trace '${rootSpanId}' in ${object.value.label.toLowerCase()}`)}
-      />
+      <ErrorView error={new ApiError(404, 'NotFoundError', `Trace '${rootSpanId}' not found in ${object.label}`)} />
     );
   return (
     <TraceLoaded
       {...props}
       tree={tree}
-      truncated={spans.value!.truncated}
-      objectLabel={object.value.label}
-      objectHref={object.value.href}
+      truncated={spans.truncated}
+      objectLabel={object.label}
+      objectHref={object.href}
     />
   );
 }
@@ -120,31 +125,50 @@ function TraceLoaded({
 
   // Payloads, fetched on selection and cached per span for this page.
   const cache = useRef(new Map<string, Record<string, unknown> | null>());
-  const full = useAsync(
+  const fetched = useAsync(
     async (signal) => {
-      const hit = cache.current.get(selectedId);
-      if (hit !== undefined) return hit;
-      const row = await loadSpanRow(objectType, objectId, selectedId, signal);
-      cache.current.set(selectedId, row);
-      return row;
+      let row = cache.current.get(selectedId);
+      if (row === undefined) {
+        row = await loadSpanRow(objectType, objectId, selectedId, signal);
+        cache.current.set(selectedId, row);
+      }
+      return { rowId: selectedId, row };
     },
     [selectedId],
   );
+  // Until the load for this selection has run, the previous span's row is no answer.
+  const full: AsyncState<Record<string, unknown> | null> & { reload: () => void } =
+    fetched.status === 'done' && fetched.value.rowId === selectedId
+      ? { status: 'done', value: fetched.value.row, reload: fetched.reload }
+      : fetched.status === 'error'
+        ? { status: 'error', error: fetched.error, reload: fetched.reload }
+        : { status: 'loading', reload: fetched.reload };
+
+  // Scores change with human feedback: the re-fetched row's scores replace the light row's.
+  const [scoresVersion, setScoresVersion] = useState(0);
+  useEffect(() => {
+    if (full.status !== 'done' || !full.value) return;
+    const fresh = (full.value.scores ?? null) as SpanRow['scores'];
+    if (JSON.stringify(fresh) === JSON.stringify(selected.row.scores ?? null)) return;
+    selected.row.scores = fresh;
+    setScoresVersion((v) => v + 1);
+  }, [full.status, full.value, selected]);
+  const means = useMemo(() => scoreMeans(tree), [tree, scoresVersion]);
 
   const objectNames = useAsync((s) => loadScoreNames(objectType, objectId, s).catch(() => []), [objectType, objectId]);
   const [addedNames, setAddedNames] = useState<string[]>([]);
   const scoreNames = useMemo(
-    () => [...new Set([...tree.scoreNames, ...(objectNames.value ?? []), ...addedNames])].sort(),
-    [tree, objectNames.value, addedNames],
+    () => [...new Set([...means.map(([n]) => n), ...(objectNames.value ?? []), ...addedNames])].sort(),
+    [means, objectNames.value, addedNames],
   );
   const onSaved = useCallback(
     (saved: SavedFeedback) => {
       cache.current.delete(selectedId);
-      full.reload();
+      fetched.reload();
       const names = Object.keys(saved.scores ?? {});
       if (names.length) setAddedNames((a) => [...a, ...names]);
     },
-    [selectedId, full.reload],
+    [selectedId, fetched.reload],
   );
 
   const root = tree.roots[0];
@@ -186,6 +210,15 @@ function TraceLoaded({
           </button>
         </div>
       </div>
+      {means.length > 0 && (
+        <ul className="trace-scores" aria-label="Trace scores">
+          {means.map(([name, mean]) => (
+            <li key={name}>
+              <span className="trace-score-name">{name}</span> {formatScore(mean)}
+            </li>
+          ))}
+        </ul>
+      )}
       {truncated && (
         <p className="trace-truncated" role="status">
           This trace has more than {MAX_SPANS.toLocaleString('en-US')} spans; the first{' '}

@@ -34,7 +34,6 @@ export interface TraceTree {
   count: number;
   start: number | null; // the earliest start of any span
   end: number | null; // the latest end (or start) of any span
-  scoreNames: string[]; // every score name some span carries
 }
 
 function num(v: unknown): number | null {
@@ -118,16 +117,29 @@ export function buildTree(rows: SpanRow[]): TraceTree {
 
   let start: number | null = null;
   let end: number | null = null;
-  const names = new Set<string>();
   const byId = new Map<string, SpanNode>();
   for (const n of nodes) {
     byId.set(n.row.id, n);
     if (n.start !== null) start = start === null ? n.start : Math.min(start, n.start);
     const last = n.end ?? n.start;
     if (last !== null) end = end === null ? last : Math.max(end, last);
-    for (const [k, v] of Object.entries(n.row.scores ?? {})) if (typeof v === 'number') names.add(k);
   }
-  return { roots, byId, count: nodes.length, start, end, scoreNames: [...names].sort() };
+  return { roots, byId, count: nodes.length, start, end };
+}
+
+/** Each score's mean over the spans that carry it as a number, by name (sorted). */
+export function scoreMeans(tree: TraceTree): [string, number][] {
+  const sums = new Map<string, { sum: number; n: number }>();
+  tree.byId.forEach((node) => {
+    for (const [k, v] of Object.entries(node.row.scores ?? {})) {
+      if (typeof v !== 'number') continue;
+      const acc = sums.get(k) ?? { sum: 0, n: 0 };
+      acc.sum += v;
+      acc.n++;
+      sums.set(k, acc);
+    }
+  });
+  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, a]) => [k, a.sum / a.n]);
 }
 
 /** The rows shown, depth first, skipping the children of collapsed spans. */
