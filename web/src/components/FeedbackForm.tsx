@@ -90,6 +90,10 @@ export function FeedbackForm({
       await saveFeedback(target, saved);
       setValue('');
       setComment('');
+      if (choice === NEW_SCORE && saved.scores) {
+        setChoice(name); // the saved name is one the object uses now (onSaved adds it)
+        setNewName('');
+      }
       setMessage({ ok: true, text: 'Saved.' });
       onSaved(saved);
     } catch (err) {
