@@ -61,6 +61,7 @@ function bigTraceRows(projectId, rootSpanId) {
         span_attributes: { name: `leaf ${g}.${i}`, type: i % 2 ? 'llm' : 'tool' },
         metrics: { start: t0 + g + i / LEAVES, end: t0 + g + (i + 1) / LEAVES },
         output: `output of leaf ${g}.${i}`,
+        ...(g === 0 && i === 1 ? { error: 'Timed out <b>upstream</b>' } : {}),
       });
     }
   }
@@ -293,6 +294,10 @@ for (const kind of deployments()) {
         const tree = page.getByRole('tree', { name: 'Spans' });
         await tree.getByRole('treeitem', { name: /^big root, task/ }).waitFor();
         await page.getByText(/^10,000 spans/).waitFor();
+        await page.getByText('1 with errors').waitFor();
+        await tree.getByRole('treeitem', { name: 'leaf 0.1, llm, 10 ms, error' }).click();
+        const failed = page.getByRole('region', { name: 'Span leaf 0.1' });
+        await failed.locator('section', { has: page.getByRole('heading', { name: 'Error' }) }).getByText('"Timed out <b>upstream</b>"').waitFor();
         const inDom = await tree.getByRole('treeitem').count();
         assert.ok(inDom > 10 && inDom < 200, `only the rows in view are in the page: ${inDom}`);
         await shot(page, 'huge-top');

@@ -66,7 +66,7 @@ export function SpanDetail({
           <dt>Duration</dt>
           <dd>{formatDuration(duration)}</dd>
           <dt>Started</dt>
-          <dd>{node.start !== null ? formatTime(new Date(node.start * 1000).toISOString()) : '—'}</dd>
+          <dd>{formatTime(node.start !== null ? new Date(node.start * 1000).toISOString() : node.row.created)}</dd>
           <dt>Row id</dt>
           <dd className="mono">{node.row.id}</dd>
         </dl>
