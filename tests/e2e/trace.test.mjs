@@ -290,9 +290,19 @@ for (const kind of deployments()) {
 
     it('a 10,000-span trace opens, and its last span is reachable by scrolling and by keyboard', () =>
       withPage(browser, `${kind} trace-10k`, async (page) => {
+        const queries = [];
+        page.on('request', (r) => {
+          if (new URL(r.url()).pathname === '/btql') queries.push(JSON.parse(r.postData()).query);
+        });
         await signIn(page, app, { next: tracePath('project_logs', projectId, hugeRoot) });
         const tree = page.getByRole('tree', { name: 'Spans' });
         await tree.getByRole('treeitem', { name: /^big root, task/ }).waitFor();
+        await page.getByRole('region', { name: 'Span big root' }).getByText('"root input"').waitFor();
+        // The logs' score names (a scan of every row) are read only when a review starts.
+        assert.ok(!queries.some((q) => q.includes('unpivot')), `no score-name scan at open: ${queries.join(' ; ')}`);
+        const names = page.waitForRequest((r) => new URL(r.url()).pathname === '/btql' && r.postData().includes('unpivot'));
+        await page.getByLabel('Score', { exact: true }).focus();
+        await names;
         await page.getByText(/^10,000 spans/).waitFor();
         await page.getByText('1 with errors').waitFor();
         await tree.getByRole('treeitem', { name: 'leaf 0.1, llm, 10 ms, error' }).click();

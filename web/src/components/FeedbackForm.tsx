@@ -43,15 +43,16 @@ export function FeedbackForm({
 }) {
   const id = useId();
   const [choice, setChoice] = useState(scoreNames[0] ?? NEW_SCORE);
+  const [picked, setPicked] = useState(false); // the user chose in the select
   const [newName, setNewName] = useState('');
   const [value, setValue] = useState('');
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
-  // The names may arrive after the form: pick the first one while nothing is typed.
+  // The names may arrive after the form: pick the first one until the user chooses.
   useEffect(() => {
-    if (choice === NEW_SCORE && !newName && scoreNames.length) setChoice(scoreNames[0]);
+    if (!picked && choice === NEW_SCORE && !newName && scoreNames.length) setChoice(scoreNames[0]);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [scoreNames]);
   // Another row: start over.
@@ -108,7 +109,10 @@ export function FeedbackForm({
     <form className="feedback-form" onSubmit={submit} aria-label="Human review" noValidate>
       <div className="feedback-score">
         <label htmlFor={`${id}-name`}>Score</label>
-        <select id={`${id}-name`} value={choice} onChange={(e) => setChoice(e.target.value)}>
+        <select id={`${id}-name`} value={choice} onChange={(e) => {
+            setPicked(true);
+            setChoice(e.target.value);
+          }}>
           {scoreNames.map((n) => (
             <option key={n} value={n}>
               {n}

@@ -155,7 +155,14 @@ function TraceLoaded({
   }, [full.status, full.value, selected]);
   const means = useMemo(() => scoreMeans(tree), [tree, scoresVersion]);
 
-  const objectNames = useAsync((s) => loadScoreNames(objectType, objectId, s).catch(() => []), [objectType, objectId]);
+  // The object's score names: at once for experiments and datasets; for logs,
+  // which can be large, only once someone starts a review.
+  const [namesWanted, setNamesWanted] = useState(objectType !== 'project_logs');
+  const wantNames = useCallback(() => setNamesWanted(true), []);
+  const objectNames = useAsync(
+    async (s) => (namesWanted ? loadScoreNames(objectType, objectId, s).catch(() => []) : []),
+    [objectType, objectId, namesWanted],
+  );
   const [addedNames, setAddedNames] = useState<string[]>([]);
   const scoreNames = useMemo(
     () => [...new Set([...means.map(([n]) => n), ...(objectNames.value ?? []), ...addedNames])].sort(),
@@ -241,6 +248,7 @@ function TraceLoaded({
           objectType={objectType}
           objectId={objectId}
           scoreNames={scoreNames}
+          onReviewStart={wantNames}
           onSaved={onSaved}
         />
       </div>

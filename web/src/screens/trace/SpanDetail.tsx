@@ -41,6 +41,7 @@ export function SpanDetail({
   objectType,
   objectId,
   scoreNames,
+  onReviewStart,
   onSaved,
 }: {
   node: SpanNode;
@@ -48,6 +49,7 @@ export function SpanDetail({
   objectType: ObjectType;
   objectId: string;
   scoreNames: string[];
+  onReviewStart: () => void; // the review form got focus
   onSaved: (saved: SavedFeedback) => void;
 }) {
   const row = full.status === 'done' ? full.value : null;
@@ -100,11 +102,13 @@ export function SpanDetail({
       {row && <Value id="span-metadata" title="Metadata" value={row.metadata} />}
       {row && <Value id="span-tags" title="Tags" value={row.tags} />}
       <Section id="span-feedback" title="Human review">
-        <FeedbackForm
-          target={{ objectType, objectId, rowId: node.row.id }}
-          scoreNames={scoreNames}
-          onSaved={onSaved}
-        />
+        <div onFocus={onReviewStart}>
+          <FeedbackForm
+            target={{ objectType, objectId, rowId: node.row.id }}
+            scoreNames={scoreNames}
+            onSaved={onSaved}
+          />
+        </div>
         <h4>Comments</h4>
         {row ? <FeedbackComments comments={row.comments} /> : <Loading what="comments" />}
       </Section>
