@@ -333,6 +333,41 @@ for (const kind of deployments()) {
         await axe(page);
       }));
 
+    it('spans whose parents are missing or loop, and unfinished spans, still show once each', () =>
+      withPage(browser, `${kind} trace-odd`, async (page) => {
+        const root = `odd-${Math.random().toString(16).slice(2)}`;
+        const base = { project_id: projectId, log_id: 'g', root_span_id: root };
+        const t0 = 1_800_000_000;
+        const rows = [
+          { ...base, id: `${root}-r`, span_id: root, span_attributes: { name: 'odd root', type: 'task' }, metrics: { start: t0, end: t0 + 2 } },
+          { ...base, id: `${root}-o`, span_id: `${root}-o`, span_parents: ['not-in-this-trace'], span_attributes: { name: 'orphan', type: 'tool' }, metrics: { start: t0 + 0.5, end: t0 + 1 } },
+          { ...base, id: `${root}-a`, span_id: `${root}-a`, span_parents: [`${root}-b`], span_attributes: { name: 'loop a', type: 'function' }, metrics: { start: t0 + 1, end: t0 + 1.5 } },
+          { ...base, id: `${root}-b`, span_id: `${root}-b`, span_parents: [`${root}-a`], span_attributes: { name: 'loop b', type: 'function' }, metrics: { start: t0 + 1.2, end: t0 + 1.4 } },
+          { ...base, id: `${root}-u`, span_id: `${root}-u`, span_parents: [root], span_attributes: { name: 'unfinished <i>x</i>', type: 'made-up kind' }, metrics: { start: t0 + 1 } },
+        ];
+        const ins = await api(app.dataUrl, '/logs3', { key: app.apiKey, body: { rows, api_version: 2 } });
+        assert.equal(ins.status, 200, ins.text);
+        await signIn(page, app, { next: tracePath('project_logs', projectId, root) });
+        const tree = page.getByRole('tree', { name: 'Spans' });
+        await tree.getByRole('treeitem', { name: /^odd root/ }).waitFor();
+        await page.getByText(/^5 spans/).waitFor();
+        const shown = await tree.getByRole('treeitem').evaluateAll((els) =>
+          els.map((e) => [e.querySelector('.trace-row-name').textContent, e.getAttribute('aria-level')]),
+        );
+        assert.deepEqual(shown, [
+          ['odd root', '1'],
+          ['unfinished <i>x</i>', '2'],
+          ['orphan', '1'],
+          ['loop a', '1'],
+          ['loop b', '2'],
+        ]);
+        const unfinished = tree.getByRole('treeitem', { name: 'unfinished <i>x</i>, made-up kind' });
+        assert.equal(await unfinished.locator('.trace-row-duration').innerText(), '—');
+        assert.equal(await page.locator('.trace-tree i').count(), 0, 'a span name is text');
+        await shot(page, 'odd');
+        await axe(page);
+      }));
+
     it("an unknown trace and another organization's experiment show Not found", () =>
       withPage(browser, `${kind} trace-not-found`, async (page) => {
         await signIn(page, app, { next: tracePath('experiment', experimentId, 'no-such-trace') });

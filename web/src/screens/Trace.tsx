@@ -98,8 +98,10 @@ function TraceLoaded({
   const loc = useLocation();
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
   const rows = useMemo(() => visibleRows(tree, collapsed), [tree, collapsed]);
+  // The trace's root: the span the URL names (a trace with orphans has more than one top row).
+  const root = useMemo(() => tree.roots.find((n) => n.row.span_id === rootSpanId) ?? tree.roots[0], [tree, rootSpanId]);
   const wanted = loc.search.get('span');
-  const selectedId = wanted && tree.byId.has(wanted) ? wanted : tree.roots[0].row.id;
+  const selectedId = wanted && tree.byId.has(wanted) ? wanted : root.row.id;
   const selected = tree.byId.get(selectedId)!;
 
   // A span chosen by URL inside a collapsed subtree: open the path to it.
@@ -178,7 +180,6 @@ function TraceLoaded({
     [selectedId, fetched.reload],
   );
 
-  const root = tree.roots[0];
   const total = tree.start !== null && tree.end !== null ? tree.end - tree.start : null;
   const errors = useMemo(() => {
     let n = 0;
