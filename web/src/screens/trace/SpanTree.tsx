@@ -193,6 +193,7 @@ function SpanTreeRow(props: {
             tabIndex={-1}
             aria-expanded={!isCollapsed}
             aria-label={`${isCollapsed ? 'Expand' : 'Collapse'} ${node.name}`}
+            onMouseDown={(e) => e.preventDefault()} // focus stays on the tree, whose keys work on
             onClick={(e) => {
               e.stopPropagation();
               props.onToggle(node.row.id);
