@@ -68,9 +68,12 @@ function bigTraceRows(projectId, rootSpanId) {
   return rows;
 }
 
-/** What the tree shows as a span's duration (the app's formatDuration under one second). */
-function shownMs(metrics) {
-  return `${Math.round((metrics.end - metrics.start) * 1000)} ms`;
+/** What the tree shows as a span's duration (web/src/components/format.ts, formatDuration). */
+function shownDuration(metrics) {
+  const s = Math.max(0, metrics.end - metrics.start);
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 60) return `${s.toFixed(2)} s`;
+  return `${Math.floor(s / 60)} m ${Math.round(s % 60)} s`;
 }
 
 for (const kind of deployments()) {
@@ -142,7 +145,7 @@ for (const kind of deployments()) {
           ['exact', 'score', 2],
         ];
         for (const [name, type, level] of want) {
-          const row = item(`${name}, ${type}, ${shownMs(metricsOf(name))}`);
+          const row = item(`${name}, ${type}, ${shownDuration(metricsOf(name))}`);
           await row.waitFor();
           assert.equal(await row.getAttribute('aria-level'), String(level), `${name} sits at level ${level}`);
           assert.equal(await row.locator('.span-kind').innerText(), type, `${name} shows its kind`);
