@@ -59,11 +59,15 @@ function nodeOf(row: SpanRow): SpanNode {
   };
 }
 
-/** Earlier start first; spans without a start after those with one; then creation. */
+/** Earlier start first; spans without a start after those with one; then creation order. */
 function compareNodes(a: SpanNode, b: SpanNode): number {
   if (a.start !== null && b.start !== null && a.start !== b.start) return a.start - b.start;
   if (a.start === null && b.start !== null) return 1;
   if (b.start === null && a.start !== null) return -1;
+  // Same start (times have millisecond precision): the SDK's order of creation.
+  const ea = num(a.row.span_attributes?.exec_counter);
+  const eb = num(b.row.span_attributes?.exec_counter);
+  if (ea !== null && eb !== null && ea !== eb) return ea - eb;
   const ca = a.row.created ?? '';
   const cb = b.row.created ?? '';
   return ca < cb ? -1 : ca > cb ? 1 : a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0;
