@@ -4,13 +4,15 @@
 import { ApiError } from '../../api/client';
 
 // Summaries and BTQL are "heavy" requests, of which the server runs at most
-// two per key at once by default (--heavy-per-key, docs/configuration.md);
-// more in flight would only earn 429s.
+// two per key at once by default (--heavy-per-key, docs/configuration.md). The
+// API client queues past two as well; lanes of two here keep the order in
+// which a table's cells fill in and leave nothing queued once the screen goes.
 export const HEAVY_IN_FLIGHT = 2;
 
-// Pauses between retries of a 429: 1 s (the heavy limit's Retry-After), then
-// doubling up to 10 s. A split data plane's outbound rate limit (100 control-plane
-// lookups a minute per token, docs/outbound.md) can refuse for up to a minute.
+// Pauses between retries of a 429 the client's own few retries did not get
+// past: 1 s, doubling up to 10 s. A split data plane's outbound rate limit (100
+// control-plane lookups a minute per token, docs/outbound.md) can refuse for
+// up to a minute.
 const FIRST_PAUSE_MS = 1000;
 const MAX_PAUSE_MS = 10_000;
 
