@@ -17,41 +17,60 @@ export function loadSummary(experimentId: string, signal: AbortSignal): Promise<
   return data<ExperimentSummary>('/experiment-comparison2', { query: { experiment_id: experimentId }, signal });
 }
 
-/** The summaries of `ids`, filling in; `done` once every one has settled. */
+interface SummariesState {
+  ids: readonly string[] | undefined; // what the rest is about
+  summaries: Summaries;
+  done: boolean;
+  throttled: boolean;
+}
+
+/**
+ * The summaries of `ids`, filling in; `done` once every one has settled.
+ * Until the load for new `ids` starts, the answer is an empty one (never the
+ * previous ids' summaries).
+ */
 export function useSummaries(ids: readonly string[] | undefined): {
   summaries: Summaries;
   done: boolean;
   throttled: boolean; // the server answered 429 at least once: loading waits for it
 } {
-  const [summaries, setSummaries] = useState<Summaries>(() => new Map());
-  const [done, setDone] = useState(false);
-  const [throttled, setThrottled] = useState(false);
+  const [state, setState] = useState<SummariesState>(() => ({
+    ids: undefined,
+    summaries: new Map(),
+    done: false,
+    throttled: false,
+  }));
   useEffect(() => {
     if (!ids) return;
     const ctl = new AbortController();
-    setSummaries(new Map());
-    setDone(false);
-    setThrottled(false);
+    const update = (change: (s: SummariesState) => Partial<SummariesState>) =>
+      setState((s) => (ctl.signal.aborted ? s : { ...s, ...change(s) }));
+    setState({ ids, summaries: new Map(), done: false, throttled: false });
     void forEachLimited(
       ids,
       HEAVY_IN_FLIGHT,
       async (id) => {
         let result: ExperimentSummary | Error;
         try {
-          result = await retryBusy(() => loadSummary(id, ctl.signal), ctl.signal, () => setThrottled(true));
+          result = await retryBusy(
+            () => loadSummary(id, ctl.signal),
+            ctl.signal,
+            () => update(() => ({ throttled: true })),
+          );
         } catch (e) {
           result = e as Error;
         }
-        if (!ctl.signal.aborted) setSummaries((m) => new Map(m).set(id, result));
+        update((s) => ({ summaries: new Map(s.summaries).set(id, result) }));
       },
       ctl.signal,
-    ).then(() => {
-      if (!ctl.signal.aborted) setDone(true);
-    });
+    ).then(() => update(() => ({ done: true })));
     return () => ctl.abort();
   }, [ids]);
-  return { summaries, done, throttled };
+  if (state.ids !== ids) return { summaries: EMPTY, done: false, throttled: false };
+  return { summaries: state.summaries, done: state.done, throttled: state.throttled };
 }
+
+const EMPTY: Summaries = new Map();
 
 /** Score names across the settled summaries, sorted. */
 export function scoreNames(summaries: Summaries): string[] {
