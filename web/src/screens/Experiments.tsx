@@ -145,7 +145,13 @@ function ExperimentsView({
 function ScoresOverTime({ rows, scores, project }: { rows: ExperimentRow[]; scores: string[]; project: string }) {
   const chart = useMemo(() => {
     const scored = rows
-      .filter((r) => !Number.isNaN(r.createdMs) && r.summary && !(r.summary instanceof Error))
+      .filter(
+        (r) =>
+          !Number.isNaN(r.createdMs) &&
+          r.summary &&
+          !(r.summary instanceof Error) &&
+          Object.keys(r.summary.scores).length > 0,
+      )
       .sort((a, b) => a.createdMs - b.createdMs);
     return {
       points: scored.map((r) => ({ label: r.exp.name, time: r.createdMs })),
@@ -161,7 +167,7 @@ function ScoresOverTime({ rows, scores, project }: { rows: ExperimentRow[]; scor
   if (!scores.length) return <Empty>No scores logged in these experiments yet, so there is nothing to chart.</Empty>;
   return (
     <ScoreChart
-      caption={`Mean scores of ${project}'s ${chart.points.length} ${chart.points.length === 1 ? 'experiment' : 'experiments'} over time (${scores.join(', ')})`}
+      caption={`Mean scores over time: ${project}'s ${chart.points.length} ${chart.points.length === 1 ? 'experiment' : 'experiments'} with scores (${scores.join(', ')})`}
       pointLabel="Experiment"
       points={chart.points}
       series={chart.series}
