@@ -17,6 +17,7 @@ import {
   filtersFromSearch,
   filtersToSearch,
   hasFilters,
+  refusalMessage,
   scoreNamesQuery,
   type LogFilters,
 } from './logs/query';
@@ -68,7 +69,7 @@ export function Logs() {
       <LogFilterForm key={search} value={filters} scoreNames={scoreNames} onApply={apply} />
       {filterRefused ? (
         <div className="form-error logs-refused" role="alert">
-          <strong>The filter was refused:</strong> {logs.error!.message}
+          <strong>The filter was refused:</strong> {refusalMessage(logs.error!.message, filters)}
         </div>
       ) : logs.status === 'error' ? (
         <ErrorView error={logs.error!} onRetry={logs.reload} />

@@ -50,7 +50,7 @@ export function LogFilterForm({
   const names = draft.score && !scoreNames.includes(draft.score) ? [draft.score, ...scoreNames] : scoreNames;
 
   return (
-    <form className="logs-filters" onSubmit={submit} role="search" aria-label="Search and filter logs">
+    <form className="logs-filters" onSubmit={submit} role="search" aria-label="Log filters">
       <div className="logs-filter-row">
         <label htmlFor="logs-search">Search</label>
         <input

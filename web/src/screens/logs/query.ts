@@ -111,6 +111,8 @@ function isoOf(value: string): string | null {
 /** The filters as one BTQL expression (terms joined by `and`), or null for none. */
 export function filterExpression(f: LogFilters): string | null {
   const terms: string[] = [];
+  // First, on lines of its own, so the server's error positions map back to it.
+  if (f.btql.trim()) terms.push(`(\n${f.btql.trim()}\n)`); // the newline also ends a trailing `--` comment
   if (f.search.trim()) terms.push(`match ${quote(f.search.trim())}`);
   if (f.score.trim()) {
     const path = fieldPath('scores', f.score.trim());
@@ -125,7 +127,6 @@ export function filterExpression(f: LogFilters): string | null {
   if (from) terms.push(`created >= ${quote(from)}`);
   const to = f.to.trim() ? inclusiveEnd(f.to) : null;
   if (to) terms.push(`created <= ${quote(to)}`);
-  if (f.btql.trim()) terms.push(`(${f.btql.trim()}\n)`); // the newline ends a trailing `--` comment
   return terms.length ? terms.join(' and ') : null;
 }
 
@@ -148,16 +149,38 @@ export interface PageOptions {
   after?: string | null;
 }
 
-/** The summary-shape query of a project's logs: one row per trace, newest first. */
+// The line of logsQuery's text where the free BTQL filter starts.
+const USER_FILTER_LINE = 3;
+
+/**
+ * The summary-shape query of a project's logs: one row per trace, newest
+ * first. `filter` is filterExpression's; its free BTQL text starts a line.
+ */
 export function logsQuery(projectId: string, filter: string | null, opts: PageOptions): string {
   const terms: string[] = [];
   if (filter) terms.push(`(${filter})`);
   if (opts.after) terms.push(`any_span(_xact_id > ${quote(opts.after)})`);
-  const clauses = [`select: *`, `from: project_logs(${quote(projectId)}) summary`];
+  const clauses = [`from: project_logs(${quote(projectId)}) summary`];
   if (terms.length) clauses.push(`filter: ${terms.join(' and ')}`);
   clauses.push(`limit: ${opts.limit}`);
   if (opts.cursor) clauses.push(`cursor: ${quote(opts.cursor)}`);
   return clauses.join('\n');
+}
+
+/**
+ * The server's message about a refused query, with positions ("line 3,
+ * column 7") told in the free BTQL filter's own lines.
+ */
+export function refusalMessage(message: string, f: LogFilters): string {
+  const text = f.btql.trim();
+  if (!text) return message;
+  const lines = text.split('\n').length;
+  return message.replace(/line (\d+), column (\d+)/, (all, line: string, column: string) => {
+    const n = Number(line) - (USER_FILTER_LINE - 1);
+    if (n < 1) return all;
+    if (n > lines) return 'the end of the filter';
+    return lines === 1 ? `column ${column}` : `line ${n}, column ${column}`;
+  });
 }
 
 /** The names of the scores a project's logs hold. */
