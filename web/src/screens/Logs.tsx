@@ -50,8 +50,17 @@ export function Logs() {
     return [...names].sort();
   }, [known.value, logs.rows]);
 
-  if (proj.status === 'error') return <ErrorView error={proj.error} onRetry={proj.reload} />;
-  if (proj.status === 'loading') return <Loading what="the project" />;
+  if (proj.status !== 'done')
+    return (
+      <section className="logs">
+        <h1>Logs</h1>
+        {proj.status === 'error' ? (
+          <ErrorView error={proj.error} onRetry={proj.reload} />
+        ) : (
+          <Loading what="the project" />
+        )}
+      </section>
+    );
 
   const apply = (f: LogFilters) => navigate(loc.path + filtersToSearch(f));
   const open = (row: LogRow) => navigate(pathOf('app', org, 'p', project, 'trace', 'project_logs', projectId!, traceKey(row)));
