@@ -132,7 +132,7 @@ for (const kind of deployments()) {
         await page.waitForURL((u) => u.pathname === trace);
       }));
 
-    it('a row logged while the page is open appears without a reload; Pause live holds new rows back', () =>
+    it('a row logged while the page is open appears without a reload; Pause live holds new rows back; filters apply', () =>
       withPage(browser, `${kind} logs-live`, async (page) => {
         const project = uniqueName('logs-live');
         ok(await api(app.controlUrl, '/v1/project', { method: 'POST', key: app.apiKey, body: { name: project } }));
@@ -159,6 +159,13 @@ for (const kind of deployments()) {
         await logTraces(app, project, [{ input: 'third paused jackal', output: 'c' }]);
         await page.getByLabel('Pause live').uncheck();
         await waitForRows(page, ['third paused jackal', 'second live ibis', 'first live heron']);
+
+        // Live updates keep to the filters: a new row that does not match stays out.
+        await page.getByLabel('Search').fill('owl');
+        await page.getByLabel('Search').press('Enter');
+        await page.getByText('No logs match these filters.').waitFor();
+        await logTraces(app, project, [{ input: 'fourth plain newt' }, { input: 'fifth snowy owl' }]);
+        await waitForRows(page, ['fifth snowy owl']);
       }));
 
     it('full-text search and score / metadata filters narrow the rows, and the URL keeps them', () =>

@@ -183,6 +183,15 @@ export function refusalMessage(message: string, f: LogFilters): string {
   });
 }
 
+/**
+ * The newest transaction in a project's logs: a streamed spans query that
+ * stops after the first row, so live polling stays cheap while nothing new
+ * arrives.
+ */
+export function latestXactQuery(projectId: string): string {
+  return [`select: _xact_id`, `from: project_logs(${quote(projectId)}) spans`, `limit: 1`].join('\n');
+}
+
 /** The names of the scores a project's logs hold. */
 export function scoreNamesQuery(projectId: string): string {
   return [

@@ -1,13 +1,14 @@
 // The rows of the Logs screen: the first page of a project's traces (summary
 // shape, newest first), further pages by cursor as the table scrolls, and
-// live updates. Live polling asks only for traces with a span newer than the
-// newest transaction shown (`any_span(_xact_id > X)`), so an idle poll
-// returns nothing; an answer replaces the rows of the same traces and goes on
-// top, which keeps the list newest first without duplicates. A new filter or
-// project starts over; answers of an older start are dropped.
+// live updates. Each poll first asks for the project's newest transaction (a
+// one-row streamed query); only when it is newer than every one seen does it
+// ask for the traces with a span newer than that (`any_span(_xact_id > X)`).
+// Those replace the rows of the same traces and go on top, which keeps the
+// list newest first without duplicates. A new filter or project starts over;
+// answers of an older start are dropped.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { btql } from '../../api/btql';
-import { logsQuery } from './query';
+import { latestXactQuery, logsQuery } from './query';
 
 export interface LogRow {
   id: string;
@@ -134,14 +135,22 @@ export function useLogRows(
       if (inFlight || stopped()) return;
       inFlight = true;
       try {
+        const probe = await btql<LogRow>(latestXactQuery(projectId), ctl.signal);
+        const top = newestXact(probe.data);
+        if (stopped()) return;
+        if (top <= newest.current) {
+          setState((s) => (s.live === 'live' && !s.liveError ? s : { ...s, live: 'live', liveError: null }));
+          return;
+        }
         const r = await btql<LogRow>(logsQuery(projectId, filter, { limit: LIVE_LIMIT, after: newest.current }), ctl.signal);
         if (stopped()) return;
         if (r.cursor) {
           reload(); // too many new traces to merge: start over from the newest
           return;
         }
+        // Asked after the probe, so every trace that qualifies up to `top` is in this answer.
+        newest.current = newestXact(r.data, top > newest.current ? top : newest.current);
         if (r.data.length) {
-          newest.current = newestXact(r.data, newest.current);
           const fresh = new Set(r.data.map(traceKey));
           setState((s) => ({
             ...s,
