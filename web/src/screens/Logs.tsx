@@ -164,11 +164,11 @@ function LogTable({
 }) {
   const columns = useMemo<Column<LogRow>[]>(
     () => [
-      { key: 'created', header: 'Created', width: 180, render: (r) => formatTime(r.created) },
+      { key: 'created', header: 'Created', width: 170, render: (r) => formatTime(r.created) },
       {
         key: 'name',
         header: 'Name',
-        width: 160,
+        width: 140,
         render: (r) => (
           <>
             {r.span_type_info?.has_error && <span className="logs-error-badge">error</span>}
@@ -176,8 +176,8 @@ function LogTable({
           </>
         ),
       },
-      { key: 'input', header: 'Input', width: 300, render: (r) => <Preview value={r.input} /> },
-      { key: 'output', header: 'Output', width: 260, render: (r) => <Preview value={r.output ?? r.error} /> },
+      { key: 'input', header: 'Input', width: 280, render: (r) => <Preview value={r.input} /> },
+      { key: 'output', header: 'Output', width: 240, render: (r) => <Preview value={r.output ?? r.error} /> },
       ...scoreNames.map<Column<LogRow>>((name) => ({
         key: `score:${name}`,
         header: name,

@@ -112,6 +112,8 @@ export function LogFilterForm({
           <label htmlFor="logs-meta-value">Metadata value</label>
           <input id="logs-meta-value" className="logs-meta" value={draft.metaValue} onChange={set('metaValue')} />
         </fieldset>
+      </div>
+      <div className="logs-filter-row">
         <fieldset>
           <legend>Time</legend>
           <label htmlFor="logs-from">From</label>
@@ -119,8 +121,6 @@ export function LogFilterForm({
           <label htmlFor="logs-to">To</label>
           <input id="logs-to" type="datetime-local" step="1" value={draft.toLocal} onChange={set('toLocal')} />
         </fieldset>
-      </div>
-      <div className="logs-filter-row">
         <label htmlFor="logs-btql">Filter (BTQL)</label>
         <input
           id="logs-btql"
