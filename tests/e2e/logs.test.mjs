@@ -103,7 +103,7 @@ for (const kind of deployments()) {
       await app?.stop();
     });
 
-    it('shows the SDK-logged traces newest first, logged HTML as text, and a row opens its trace', () =>
+    it('shows the SDK-logged traces newest first, logged HTML as text, and a row opens its trace (click or keyboard)', () =>
       withPage(browser, `${kind} logs-list`, async (page) => {
         const project = uniqueName('logs-list');
         const html = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
@@ -127,9 +127,17 @@ for (const kind of deployments()) {
         await shot(page, 'logs');
         await axe(page);
 
+        const traceOf = (i) => `/app/${enc(app.orgName)}/p/${enc(project)}/trace/project_logs/${projectId}/${rootSpanIds[i]}`;
         await rows(page).filter({ hasText: 'middle badger' }).click();
-        const trace = `/app/${enc(app.orgName)}/p/${enc(project)}/trace/project_logs/${projectId}/${rootSpanIds[1]}`;
-        await page.waitForURL((u) => u.pathname === trace);
+        await page.waitForURL((u) => u.pathname === traceOf(1));
+
+        // Back, then by keyboard: the table's body takes focus, arrows move, Enter opens.
+        await page.goBack();
+        await waitForRows(page, ['newest capybara', 'middle badger', 'oldest aardvark']);
+        await page.getByRole('grid', { name: 'Logs' }).getByRole('rowgroup').focus();
+        await page.keyboard.press('End');
+        await page.keyboard.press('Enter');
+        await page.waitForURL((u) => u.pathname === traceOf(0));
       }));
 
     it('a row logged while the page is open appears without a reload; Pause live holds new rows back; filters apply', () =>
