@@ -174,6 +174,16 @@ for (const kind of deployments()) {
         await page.getByText('No logs match these filters.').waitFor();
         await logTraces(app, project, [{ input: 'fourth plain newt' }, { input: 'fifth snowy owl' }]);
         await waitForRows(page, ['fifth snowy owl']);
+
+        // A burst of traces in one write (more than live updates summarize one by one).
+        await page.getByRole('button', { name: 'Clear' }).click();
+        await page.getByText('5 traces', { exact: true }).waitFor();
+        await sdk(app).runOk(`
+          const logger = bt.initLogger({ projectName: ${JSON.stringify(project)} });
+          for (let i = 0; i < 30; i++) logger.log({ input: 'burst quokka ' + i, output: i });
+          await logger.flush();
+        `);
+        await page.getByText('35 traces', { exact: true }).waitFor({ timeout: WAIT_MS });
       }));
 
     it('full-text search and score / metadata filters narrow the rows, and the URL keeps them', () =>

@@ -147,6 +147,8 @@ export interface PageOptions {
   cursor?: string | null;
   /** Only traces with a span newer than this transaction id (live updates). */
   after?: string | null;
+  /** Only this trace (its root span id; the store reads that trace alone). */
+  root?: string | null;
 }
 
 // The line of logsQuery's text where the free BTQL filter starts.
@@ -160,6 +162,7 @@ export function logsQuery(projectId: string, filter: string | null, opts: PageOp
   const terms: string[] = [];
   if (filter) terms.push(`(${filter})`);
   if (opts.after) terms.push(`any_span(_xact_id > ${quote(opts.after)})`);
+  if (opts.root) terms.unshift(`root_span_id = ${quote(opts.root)}`); // a top-level term, so it is pushed down
   const clauses = [`from: project_logs(${quote(projectId)}) summary`];
   if (terms.length) clauses.push(`filter: ${terms.join(' and ')}`);
   clauses.push(`limit: ${opts.limit}`);
@@ -190,6 +193,16 @@ export function refusalMessage(message: string, f: LogFilters): string {
  */
 export function latestXactQuery(projectId: string): string {
   return [`select: _xact_id`, `from: project_logs(${quote(projectId)}) spans`, `limit: 1`].join('\n');
+}
+
+/** The spans newer than a transaction id: which traces they belong to. */
+export function touchedTracesQuery(projectId: string, after: string, limit: number): string {
+  return [
+    `select: _xact_id, root_span_id`,
+    `from: project_logs(${quote(projectId)}) spans`,
+    `filter: _xact_id > ${quote(after)}`,
+    `limit: ${limit}`,
+  ].join('\n');
 }
 
 /** The names of the scores a project's logs hold. */

@@ -1,14 +1,13 @@
 // The rows of the Logs screen: the first page of a project's traces (summary
 // shape, newest first), further pages by cursor as the table scrolls, and
-// live updates. Each poll first asks for the project's newest transaction (a
-// one-row streamed query); only when it is newer than every one seen does it
-// ask for the traces with a span newer than that (`any_span(_xact_id > X)`).
-// Those replace the rows of the same traces and go on top, which keeps the
-// list newest first without duplicates. A new filter or project starts over;
-// answers of an older start are dropped.
+// live updates (live.ts) every second while the tab is visible and live is not
+// paused. Traces a live step returns replace the rows of the same traces and
+// go on top, which keeps the list newest first without duplicates. A new
+// filter or project starts over; answers of an older start are dropped.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { btql } from '../../api/btql';
-import { latestXactQuery, logsQuery } from './query';
+import { liveStep, newestXact } from './live';
+import { logsQuery } from './query';
 
 export interface LogRow {
   id: string;
@@ -29,17 +28,10 @@ export interface LogRow {
 }
 
 export const PAGE_SIZE = 100;
-const LIVE_LIMIT = 1000; // more new traces than this between polls: start over
 const POLL_MS = 1000;
 
 export function traceKey(row: LogRow): string {
   return row.root_span_id ?? row.id;
-}
-
-function newestXact(rows: LogRow[], than = ''): string {
-  let best = than;
-  for (const r of rows) if (r._xact_id && r._xact_id > best) best = r._xact_id; // fixed-width ids: string order
-  return best;
 }
 
 export type LiveState = 'live' | 'paused' | 'hidden' | 'error';
@@ -135,27 +127,19 @@ export function useLogRows(
       if (inFlight || stopped()) return;
       inFlight = true;
       try {
-        const probe = await btql<LogRow>(latestXactQuery(projectId), ctl.signal);
-        const top = newestXact(probe.data);
+        const step = await liveStep(projectId, filter, newest.current, ctl.signal);
         if (stopped()) return;
-        if (top <= newest.current) {
-          setState((s) => (s.live === 'live' && !s.liveError ? s : { ...s, live: 'live', liveError: null }));
-          return;
-        }
-        const r = await btql<LogRow>(logsQuery(projectId, filter, { limit: LIVE_LIMIT, after: newest.current }), ctl.signal);
-        if (stopped()) return;
-        if (r.cursor) {
+        if (step === 'overflow') {
           reload(); // too many new traces to merge: start over from the newest
           return;
         }
-        // Asked after the probe, so every trace that qualifies up to `top` is in this answer.
-        newest.current = newestXact(r.data, top > newest.current ? top : newest.current);
-        if (r.data.length) {
-          const fresh = new Set(r.data.map(traceKey));
+        newest.current = step.newest;
+        if (step.rows.length) {
+          const fresh = new Set(step.rows.map(traceKey));
           setState((s) => ({
             ...s,
-            rows: [...r.data, ...s.rows.filter((row) => !fresh.has(traceKey(row)))],
-            arrived: s.arrived + r.data.filter((row) => !s.rows.some((o) => traceKey(o) === traceKey(row))).length,
+            rows: [...step.rows, ...s.rows.filter((row) => !fresh.has(traceKey(row)))],
+            arrived: s.arrived + step.rows.filter((row) => !s.rows.some((o) => traceKey(o) === traceKey(row))).length,
             live: 'live',
             liveError: null,
           }));
