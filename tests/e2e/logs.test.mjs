@@ -172,11 +172,13 @@ for (const kind of deployments()) {
         await page.getByLabel('Search').fill('owl');
         await page.getByLabel('Search').press('Enter');
         await page.getByText('No logs match these filters.').waitFor();
+        await page.getByRole('button', { name: 'Clear filters' }).waitFor();
+        await axe(page);
         await logTraces(app, project, [{ input: 'fourth plain newt' }, { input: 'fifth snowy owl' }]);
         await waitForRows(page, ['fifth snowy owl']);
 
         // A burst of traces in one write (more than live updates summarize one by one).
-        await page.getByRole('button', { name: 'Clear' }).click();
+        await page.getByRole('button', { name: 'Clear', exact: true }).click();
         await page.getByText('5 traces', { exact: true }).waitFor();
         await sdk(app).runOk(`
           const logger = bt.initLogger({ projectName: ${JSON.stringify(project)} });
@@ -203,7 +205,7 @@ for (const kind of deployments()) {
         assert.equal(new URL(page.url()).searchParams.get('search'), 'WALRUS');
         await shot(page, 'search');
 
-        await page.getByRole('button', { name: 'Clear' }).click();
+        await page.getByRole('button', { name: 'Clear', exact: true }).click();
         await waitForRows(page, ['gamma walrus', 'beta penguin', 'alpha walrus']);
         await page.getByLabel('Score name').selectOption('quality');
         await page.getByLabel('Min score').fill('0.5');
@@ -213,7 +215,7 @@ for (const kind of deployments()) {
         await applyFilters(page);
         await waitForRows(page, ['gamma walrus']);
 
-        await page.getByRole('button', { name: 'Clear' }).click();
+        await page.getByRole('button', { name: 'Clear', exact: true }).click();
         await page.getByLabel('Metadata field').fill('tier');
         await page.getByLabel('Metadata value').fill('gold');
         await page.getByLabel('Search').fill('walrus');
@@ -252,7 +254,7 @@ for (const kind of deployments()) {
         await shot(page, 'time-range');
 
         allowStatus(page, { method: 'POST', path: '/btql', status: 400 });
-        await page.getByRole('button', { name: 'Clear' }).click();
+        await page.getByRole('button', { name: 'Clear', exact: true }).click();
         await page.getByLabel('Filter (BTQL)').fill('output = = 1');
         await applyFilters(page);
         const refusal = page.getByRole('alert').filter({ hasText: 'The filter was refused' });

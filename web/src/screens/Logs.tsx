@@ -17,6 +17,7 @@ import {
   filtersFromSearch,
   filtersToSearch,
   hasFilters,
+  NO_FILTERS,
   refusalMessage,
   scoreNamesQuery,
   type LogFilters,
@@ -44,11 +45,14 @@ export function Logs() {
     },
     [projectId],
   );
-  const scoreNames = useMemo(() => {
+  // Joined into one string so live updates that add no score name keep the columns as they are.
+  const scoreKey = useMemo(() => {
     const names = new Set(known.value ?? []);
     for (const row of logs.rows) for (const k of Object.keys(row.scores ?? {})) names.add(k);
-    return [...names].sort();
+    return [...names].sort().join('\u0000');
   }, [known.value, logs.rows]);
+  const scoreNames = useMemo(() => (scoreKey ? scoreKey.split('\u0000') : []), [scoreKey]);
+  const columnNames = useMemo(() => scoreNames.slice(0, MAX_SCORE_COLUMNS), [scoreNames]);
 
   if (proj.status !== 'done')
     return (
@@ -88,12 +92,15 @@ export function Logs() {
         hasFilters(filters) ? (
           <Empty>
             <p>No logs match these filters.</p>
+            <button type="button" onClick={() => apply(NO_FILTERS)}>
+              Clear filters
+            </button>
           </Empty>
         ) : (
           <NoLogsYet project={project} />
         )
       ) : (
-        <LogTable state={logs} scoreNames={scoreNames.slice(0, MAX_SCORE_COLUMNS)} onOpen={open} />
+        <LogTable state={logs} scoreNames={columnNames} onOpen={open} />
       )}
     </section>
   );
