@@ -171,7 +171,7 @@ function LogTable({
 }) {
   const columns = useMemo<Column<LogRow>[]>(
     () => [
-      { key: 'created', header: 'Created', width: 170, render: (r) => formatTime(r.created) },
+      { key: 'created', header: 'Created', width: 185, render: (r) => formatTime(r.created) },
       {
         key: 'name',
         header: 'Name',
@@ -183,8 +183,8 @@ function LogTable({
           </>
         ),
       },
-      { key: 'input', header: 'Input', width: 280, render: (r) => <Preview value={r.input} /> },
-      { key: 'output', header: 'Output', width: 240, render: (r) => <Preview value={r.output ?? r.error} /> },
+      { key: 'input', header: 'Input', width: 270, render: (r) => <Preview value={r.input} /> },
+      { key: 'output', header: 'Output', width: 235, render: (r) => <Preview value={r.output ?? r.error} /> },
       ...scoreNames.map<Column<LogRow>>((name) => ({
         key: `score:${name}`,
         header: name,
