@@ -84,7 +84,8 @@ async function waitForRows(page, markers) {
       { timeout: WAIT_MS },
     );
   } catch (err) {
-    const shown = (await rows(page).allTextContents().catch(() => [])).map((t) => markers.find((m) => t.includes(m)) ?? t);
+    const texts = await rows(page).allTextContents().catch(() => []);
+    const shown = texts.map((t) => markers.find((m) => t.includes(m)) ?? t);
     assert.deepEqual(shown, markers, `the Logs table's rows (${err.message.split('\n')[0]})`);
   }
 }
@@ -103,7 +104,7 @@ for (const kind of deployments()) {
       await app?.stop();
     });
 
-    it('shows the SDK-logged traces newest first, logged HTML as text, and a row opens its trace (click or keyboard)', () =>
+    it('shows SDK-logged traces newest first, logged HTML as text; a row opens its trace (click or keyboard)', () =>
       withPage(browser, `${kind} logs-list`, async (page) => {
         const project = uniqueName('logs-list');
         const html = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
@@ -127,7 +128,8 @@ for (const kind of deployments()) {
         await shot(page, 'logs');
         await axe(page);
 
-        const traceOf = (i) => `/app/${enc(app.orgName)}/p/${enc(project)}/trace/project_logs/${projectId}/${rootSpanIds[i]}`;
+        const traceOf = (i) =>
+          `/app/${enc(app.orgName)}/p/${enc(project)}/trace/project_logs/${projectId}/${rootSpanIds[i]}`;
         await rows(page).filter({ hasText: 'middle badger' }).click();
         await page.waitForURL((u) => u.pathname === traceOf(1));
 
@@ -140,7 +142,7 @@ for (const kind of deployments()) {
         await page.waitForURL((u) => u.pathname === traceOf(0));
       }));
 
-    it('a row logged while the page is open appears without a reload; Pause live holds new rows back; filters apply', () =>
+    it('a row logged with the page open appears without a reload; Pause live holds it back; filters apply', () =>
       withPage(browser, `${kind} logs-live`, async (page) => {
         const project = uniqueName('logs-live');
         ok(await api(app.controlUrl, '/v1/project', { method: 'POST', key: app.apiKey, body: { name: project } }));

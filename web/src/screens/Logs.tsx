@@ -67,7 +67,8 @@ export function Logs() {
     );
 
   const apply = (f: LogFilters) => navigate(loc.path + filtersToSearch(f));
-  const open = (row: LogRow) => navigate(pathOf('app', org, 'p', project, 'trace', 'project_logs', projectId!, traceKey(row)));
+  const open = (row: LogRow) =>
+    navigate(pathOf('app', org, 'p', project, 'trace', 'project_logs', projectId!, traceKey(row)));
   const filterRefused = logs.status === 'error' && logs.error instanceof ApiError && logs.error.status === 400;
 
   return (

@@ -5,16 +5,17 @@
 //  1. the project's newest transaction (a streamed one-row query); nothing
 //     newer → done;
 //  2. the traces with spans newer than `after` (spans shape, only their ids);
-//  3. a few traces: each summarized by itself (`root_span_id = '…'` is pushed
-//     down, so the store reads that trace only); many: one summary query over
-//     the project for traces with a newer span.
+//  3. a few traces: each summarized by itself, one after another
+//     (`root_span_id = '…'` is pushed down, so the store reads that trace
+//     only); many: one summary query over the project for traces with a
+//     newer span.
 // Each step is asked after the one before, so every trace that qualifies up
 // to the returned `newest` is in `rows`.
 import { btql } from '../../api/btql';
 import { latestXactQuery, logsQuery, touchedTracesQuery } from './query';
 import type { LogRow } from './useLogRows';
 
-const MAX_TOUCHED = 20; // more changed traces than this: one summary query instead
+const MAX_TOUCHED = 10; // more changed traces than this: one summary query instead
 const LIVE_LIMIT = 1000; // more than this in one step: the caller starts over
 
 export type LiveStep = { rows: LogRow[]; newest: string } | 'overflow';
@@ -49,10 +50,14 @@ export async function liveStep(
   const roots = new Set(touched.data.map((s) => s.root_span_id));
   const newest = newestXact(touched.data, top);
   if (!touched.cursor && roots.size <= MAX_TOUCHED && !roots.has(undefined)) {
-    const answers = await Promise.all(
-      [...roots].map((root) => btql<LogRow>(logsQuery(projectId, filter, { limit: 1, root }), signal)),
-    );
-    return { rows: answers.flatMap((a) => a.data).sort(byNewest), newest };
+    // One at a time: every /btql is a heavy request, and a key may run only a
+    // couple at once (--heavy-per-key); each of these reads one trace.
+    const rows: LogRow[] = [];
+    for (const root of roots) {
+      const r = await btql<LogRow>(logsQuery(projectId, filter, { limit: 1, root }), signal);
+      rows.push(...r.data);
+    }
+    return { rows: rows.sort(byNewest), newest };
   }
 
   const r = await btql<LogRow>(logsQuery(projectId, filter, { limit: LIVE_LIMIT, after }), signal);

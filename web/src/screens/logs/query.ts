@@ -221,7 +221,8 @@ export function toLocalInput(iso: string): string {
   if (Number.isNaN(t)) return '';
   const d = new Date(t);
   const two = (n: number) => String(n).padStart(2, '0');
-  const base = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+  const day = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  const base = `${day}T${two(d.getHours())}:${two(d.getMinutes())}`;
   return d.getSeconds() ? `${base}:${two(d.getSeconds())}` : base;
 }
 
