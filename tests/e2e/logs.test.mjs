@@ -3,7 +3,8 @@
 // page is open appears without a reload (and waits while live updates are
 // paused); full-text search, score, metadata and time-range filters narrow the
 // rows and stay in the URL; a bad BTQL filter shows the server's message;
-// logged HTML is text; a row opens its trace; an empty project shows how to log.
+// logged HTML is text; a row opens its trace; scrolling loads the next page;
+// an empty project shows how to log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, ok } from '../lib/http.mjs';
@@ -269,6 +270,22 @@ for (const kind of deployments()) {
         await page.getByLabel('Filter (BTQL)').fill("output = 'then'");
         await applyFilters(page);
         await waitForRows(page, ['ancient lemur']);
+      }));
+
+    it('scrolling to the end of the table loads the next page', () =>
+      withPage(browser, `${kind} logs-pages`, async (page) => {
+        const project = uniqueName('logs-pages');
+        await sdk(app).runOk(`
+          const logger = bt.initLogger({ projectName: ${JSON.stringify(project)} });
+          for (let i = 0; i < 150; i++) logger.log({ input: 'paged row ' + i, output: i });
+          await logger.flush();
+        `);
+        await signIn(page, app, { next: logsPath(app, project) });
+        await page.getByText('100 traces (scroll for more)', { exact: true }).waitFor();
+        await page.getByRole('grid', { name: 'Logs' }).getByRole('rowgroup').evaluate((el) => {
+          el.scrollTop = el.scrollHeight;
+        });
+        await page.getByText('150 traces', { exact: true }).waitFor();
       }));
 
     it('a project that does not exist is not found', () =>

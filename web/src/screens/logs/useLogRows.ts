@@ -125,6 +125,7 @@ export function useLogRows(
     };
     const poll = async () => {
       if (inFlight || stopped()) return;
+      if (busyMore.current) return schedule(); // one query of this screen at a time (heavy-request limits)
       inFlight = true;
       try {
         const step = await liveStep(projectId, filter, newest.current, ctl.signal);
