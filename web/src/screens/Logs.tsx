@@ -2,7 +2,6 @@
 // visible; full-text search and filters kept in the URL; a row opens its
 // trace. Logged values are attacker-controlled and only ever become text.
 import { useMemo, useState } from 'react';
-import { btql } from '../api/btql';
 import { ApiError } from '../api/client';
 import { projectByName } from '../api/objects';
 import { Empty, ErrorView, Loading } from '../components/States';
@@ -19,7 +18,6 @@ import {
   hasFilters,
   NO_FILTERS,
   refusalMessage,
-  scoreNamesQuery,
   type LogFilters,
 } from './logs/query';
 import { traceKey, useLogRows, type LogRow, type LogRowsState } from './logs/useLogRows';
@@ -37,20 +35,13 @@ export function Logs() {
   const projectId = proj.status === 'done' ? proj.value.id : undefined;
   const [paused, setPaused] = useState(false);
   const logs = useLogRows(projectId, filter, paused);
-  const known = useAsync(
-    async (signal) => {
-      if (!projectId) return [];
-      const r = await btql<{ name: string }>(scoreNamesQuery(projectId), signal);
-      return r.data.map((d) => d.name).filter((n) => typeof n === 'string');
-    },
-    [projectId],
-  );
-  // Joined into one string so live updates that add no score name keep the columns as they are.
+  // The score names of the rows loaded (asking the server for every name would read every
+  // row). Joined into one string so updates that add no name keep the columns as they are.
   const scoreKey = useMemo(() => {
-    const names = new Set(known.value ?? []);
+    const names = new Set<string>();
     for (const row of logs.rows) for (const k of Object.keys(row.scores ?? {})) names.add(k);
     return [...names].sort().join('\u0000');
-  }, [known.value, logs.rows]);
+  }, [logs.rows]);
   const scoreNames = useMemo(() => (scoreKey ? scoreKey.split('\u0000') : []), [scoreKey]);
   const columnNames = useMemo(() => scoreNames.slice(0, MAX_SCORE_COLUMNS), [scoreNames]);
 

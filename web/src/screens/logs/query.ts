@@ -205,16 +205,6 @@ export function touchedTracesQuery(projectId: string, after: string, limit: numb
   ].join('\n');
 }
 
-/** The names of the scores a project's logs hold. */
-export function scoreNamesQuery(projectId: string): string {
-  return [
-    `from: project_logs(${quote(projectId)}) spans`,
-    `unpivot: scores as (name, value)`,
-    `dimensions: name`,
-    `measures: count(1) as n`,
-  ].join('\n');
-}
-
 /** A `datetime-local` input's value (local time) for an RFC 3339 time. */
 export function toLocalInput(iso: string): string {
   const t = Date.parse(iso);
