@@ -5,6 +5,7 @@
 // one expression (`{"btql": text}`), never as more clauses.
 import { data } from '../../api/client';
 import { quote, type BtqlResult } from '../../api/btql';
+import { heavy } from './heavy';
 
 export interface ScoreSummary {
   name: string;
@@ -29,10 +30,8 @@ export interface Comparison {
 }
 
 export function comparison(experimentId: string, baseId: string | null, signal?: AbortSignal): Promise<Comparison> {
-  return data<Comparison>('/experiment-comparison2', {
-    query: { experiment_id: experimentId, base_experiment_id: baseId ?? undefined },
-    signal,
-  });
+  const query = { experiment_id: experimentId, base_experiment_id: baseId ?? undefined };
+  return heavy(() => data<Comparison>('/experiment-comparison2', { query }), signal);
 }
 
 /** A summary-shape row (the fields this screen reads). */
@@ -74,7 +73,7 @@ function filterExpr(f: RowFilter): Expr | null {
 }
 
 async function run<Row>(query: Expr, signal?: AbortSignal): Promise<BtqlResult<Row>> {
-  return data<BtqlResult<Row>>('/btql', { body: { query, fmt: 'json' }, signal });
+  return heavy(() => data<BtqlResult<Row>>('/btql', { body: { query, fmt: 'json' } }), signal);
 }
 
 export interface Sort {

@@ -44,10 +44,6 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
       setState(me.state);
     };
     setState(START);
-    rowCount(experimentId, filter, ctl.signal).then(
-      (total) => update({ total }),
-      () => undefined, // the page's own request reports the error
-    );
     rowsPage(experimentId, filter, { sort, all }, ctl.signal).then(
       (page) => {
         me.busy = false;
@@ -58,6 +54,11 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
         me.busy = false;
         update({ loading: false, error });
       },
+    );
+    // After the page: it takes the first heavy slot (docs/configuration.md).
+    rowCount(experimentId, filter, ctl.signal).then(
+      (total) => update({ total }),
+      () => undefined, // the page's own request reports the error
     );
     return () => ctl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
