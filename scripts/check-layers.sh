@@ -18,7 +18,7 @@ common
 crypto text
 meta objstore http proxy btql
 store
-functions control
+functions control webapp
 data/control_plane
 data/rows data/secrets data/functions
 data/query

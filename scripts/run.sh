@@ -11,6 +11,15 @@ cat <<MSG
   URL      : $URL
 
 MSG
+if [ -f "$DATA_DIR/initial-password" ]; then
+  echo "  Open $URL/ in a browser and sign in:"
+  echo "    Email    : ${TRACEVAULT_INIT_USER_EMAIL:-admin@localhost}"
+  echo "    Password : $(cat "$DATA_DIR/initial-password")"
+  echo
+elif [ ! -f "$DATA_DIR/control/meta.db" ]; then
+  echo "  First start: the server prints the sign-in password and the API key below."
+  echo
+fi
 if [ -f "$DATA_DIR/initial-api-key" ]; then
   echo "  API key  : $(cat "$DATA_DIR/initial-api-key")"
   echo

@@ -75,6 +75,26 @@ passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0}))
 phase_end "node suites (integration + official SDK)"
 bash scripts/s3rver.sh stop "$s3_dir"
 
+phase "browser (tests/e2e in headless Chromium)"
+# The web app in Debian's chromium against the binary just built (it embeds
+# web/dist), on serve and split; screenshots in $BUILD_DIR/e2e-artifacts.
+browser_log="$BUILD_DIR/browser-tests.log"
+e2e_files=$(cd tests && find e2e -maxdepth 1 -name '*.test.mjs' | sort)
+if [ ! -x "${TRACEVAULT_CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "!!!!! browser tests SKIPPED: no chromium at ${TRACEVAULT_CHROMIUM:-/usr/bin/chromium} (scripts/install-deps.sh installs it)"
+elif [ -z "$e2e_files" ]; then
+  echo "no browser tests in tests/e2e"
+else
+  # shellcheck disable=SC2086
+  TRACEVAULT_BIN="$ROOT/$BUILD_DIR/bin/tracevault" TRACEVAULT_ARTIFACTS="$ROOT/$BUILD_DIR/e2e-artifacts" \
+    bash tests/run-node-tests.sh $e2e_files 2>&1 | tee "$browser_log"
+  bp=$(grep -E '^# pass ' "$browser_log" | tail -1 | awk '{print $3}')
+  bf=$(grep -E '^# fail ' "$browser_log" | tail -1 | awk '{print $3}')
+  if [ -z "$bp" ]; then echo "browser test runner printed no summary"; bf=$(( ${bf:-0} + 1 )); fi
+  passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-0}))
+fi
+phase_end "browser (tests/e2e in headless Chromium)"
+
 phase "fuzz (BTQL parsers, libFuzzer)"
 # One pass/fail: a clang build of the parsers and 60 s per harness.
 if FUZZ_SECONDS=60 bash fuzz/run.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

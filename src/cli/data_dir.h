@@ -6,6 +6,7 @@
 //   DIR/keys/                master key, keyring and lock of sealed secrets
 //                            (crypto/master_key.h, docs/security.md)
 //   DIR/initial-api-key      the first API key, when it was generated (0600)
+//   DIR/initial-password     the first user's password, when it was generated (0600)
 //
 // `serve` uses both halves of one directory; `control` and `data` each use
 // their half of their own directory.
@@ -23,6 +24,7 @@ struct DataDir {
   std::string data_db() const { return root + "/data/meta.db"; }
   std::string secret_file() const { return root + "/control/secret.key"; }
   std::string initial_key_file() const { return root + "/initial-api-key"; }
+  std::string initial_password_file() const { return root + "/initial-password"; }
   std::string keys_dir() const { return root + "/keys"; }
 };
 

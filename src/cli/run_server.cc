@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "control/control_plane.h"
+#include "crypto/crypto.h"
 #include "crypto/master_key.h"
 #include "data/control_plane/caching_control_plane_client.h"
 #include "data/control_plane/passthrough.h"
@@ -25,6 +26,7 @@
 #include "http/outbound.h"
 #include "meta/sqlite/sqlite_meta_store.h"
 #include "proxy/providers.h"
+#include "webapp/webapp.h"
 
 #ifndef TRACEVAULT_VERSION
 #define TRACEVAULT_VERSION "0.0.0"
@@ -70,13 +72,24 @@ Result<std::unique_ptr<meta::MetaStore>> OpenDb(const std::string& path) {
 // First start of an empty control database: create the org, admin and key.
 Status Bootstrap(control::ControlPlane& cp, const DataDir& dir) {
   control::InitSettings init = InitFromEnv();
+  // Without TRACEVAULT_INIT_USER_PASSWORD the first user gets a random one,
+  // printed once and kept in DIR/initial-password, so a person can sign in.
+  const bool generated_password = !init.user_password.has_value();
+  if (generated_password) init.user_password = crypto::RandomAlphanumeric(20);
   TV_ASSIGN_OR_RETURN(auto created, cp.BootstrapIfEmpty(init));
   if (!created) {
     if (std::filesystem::exists(dir.initial_key_file()))
       spdlog::info("the initial API key is in {}", dir.initial_key_file());
+    if (std::filesystem::exists(dir.initial_password_file()))
+      spdlog::info("the first user's initial password is in {}", dir.initial_password_file());
     return Status::Ok();
   }
   spdlog::info("created organization '{}' with admin user '{}'", init.org_name, init.user_email);
+  if (generated_password) {
+    TV_RETURN_IF_ERROR(WritePrivateFile(dir.initial_password_file(), *init.user_password + "\n"));
+    std::fprintf(stderr, "\n  Sign in to the web app as %s with the password (also saved to %s):\n\n    %s\n",
+                 init.user_email.c_str(), dir.initial_password_file().c_str(), init.user_password->c_str());
+  }
   if (!init.api_key) {
     TV_RETURN_IF_ERROR(WritePrivateFile(dir.initial_key_file(), created->api_key + "\n"));
     std::fprintf(stderr, "\n  API key (shown once; also saved to %s):\n\n    %s\n\n", dir.initial_key_file().c_str(),
@@ -232,6 +245,24 @@ Status Assemble(const ServerFlags& flags, Role role, const DataDir& dir, Assembl
   return Status::Ok();
 }
 
+// The web app at / and /app/... (serve, control): the binary's copy, or
+// --webapp-dir's. `data_plane_url` is where the app's data calls go (CSP).
+Status AddWebApp(const ServerFlags& flags, const std::string& data_plane_url, http::Router& router,
+                 std::vector<http::PublicRoute>& public_routes) {
+  std::shared_ptr<const webapp::WebApp> app;
+  if (flags.webapp_dir.empty()) {
+    app = webapp::WebApp::Embedded();
+  } else {
+    TV_ASSIGN_OR_RETURN(app, webapp::WebApp::FromDirectory(flags.webapp_dir));
+    spdlog::info("serving the web app from {} ({} files)", flags.webapp_dir, app->size());
+  }
+  if (app->empty()) spdlog::warn("this binary was built without the web app (TRACEVAULT_WEBAPP=OFF)");
+  webapp::AddWebAppRoutes(router, app, {.connect_origins = {webapp::OriginOf(data_plane_url)}});
+  auto routes = webapp::WebAppPublicRoutes();
+  public_routes.insert(public_routes.end(), routes.begin(), routes.end());
+  return Status::Ok();
+}
+
 Status Run(const ServerFlags& flags, Role role) {
   http::InitHttpClient();
   TV_ASSIGN_OR_RETURN(ListenAddress addr, ParseListen(flags.listen));
@@ -253,11 +284,16 @@ Status Run(const ServerFlags& flags, Role role) {
   if (a.control) {
     a.control->set_options({public_url, flags.data_plane_url.empty() ? public_url : flags.data_plane_url});
   }
-  std::string default_origin = role == Role::kData ? flags.control_plane_url : public_url;
+  // The browser's origin is the web app's: on a data plane, the app URL's
+  // (by default its control plane's), elsewhere this server's own.
+  std::string app_url = role == Role::kData ? AppPublicUrl(flags, flags.control_plane_url) : public_url;
+  std::string default_origin = webapp::OriginOf(app_url).empty() ? app_url : webapp::OriginOf(app_url);
   std::vector<http::PublicRoute> public_routes = http::InfoPublicRoutes();
   if (a.control) {
     auto auth = control::AuthPublicRoutes();  // the sign-in routes check the session cookie themselves
     public_routes.insert(public_routes.end(), auth.begin(), auth.end());
+    TV_RETURN_IF_ERROR(
+        AddWebApp(flags, flags.data_plane_url.empty() ? public_url : flags.data_plane_url, a.router, public_routes));
   }
   http::Pipeline pipeline(
       a.router, [c = a.client.get()](std::string_view token) { return c->Authenticate(token); },

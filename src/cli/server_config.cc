@@ -145,6 +145,10 @@ void AddServerFlags(CLI::App& cmd, ServerFlags& f, Role role) {
         ->envname("TRACEVAULT_APP_PUBLIC_URL");
   cmd.add_option("--cors-origins", f.cors_origins, "Comma-separated browser origins allowed by CORS")
       ->envname("TRACEVAULT_CORS_ORIGINS");
+  if (role != Role::kData)
+    cmd.add_option("--webapp-dir", f.webapp_dir,
+                   "Serve the web app from this directory (a built web/dist) instead of the copy in the binary")
+        ->envname("TRACEVAULT_WEBAPP_DIR");
   cmd.add_option("--keep-alive-timeout", f.keep_alive_timeout_s, "Idle keep-alive timeout in seconds")
       ->envname("TS_API_KEEP_ALIVE_TIMEOUT_SECONDS")
       ->capture_default_str();

@@ -83,6 +83,7 @@ struct ServerFlags {
   // public URL (serve) or the control plane's URL (data). AppPublicUrl() decides.
   std::string app_public_url;
   std::string cors_origins;
+  std::string webapp_dir;  // serve, control: serve the app from here instead of the binary
   int keep_alive_timeout_s;
   int request_timeout_s;
   uint64_t max_body_bytes;

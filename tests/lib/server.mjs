@@ -367,6 +367,9 @@ export async function restartServe(dep) {
 /**
  * Starts `tracevault control` + `tracevault data` with separate data dirs.
  * `url`/`appUrl` = control plane, `dataUrl` = data plane.
+ * Besides startServe's options: ports ([control, data]; default: free ones),
+ * dataPlaneUrl (the control plane's --data-plane-url; default the data
+ * plane's 127.0.0.1 URL), controlExtraArgs / dataExtraArgs (one plane only).
  */
 export async function startSplit(opts = {}) {
   const d = defaults(opts);
@@ -375,7 +378,8 @@ export async function startSplit(opts = {}) {
   const dataDir = path.join(tmpDir, 'data-data');
   fs.mkdirSync(controlDir, { recursive: true });
   fs.mkdirSync(dataDir, { recursive: true });
-  const [cport, dport] = await freePorts(2);
+  // ports: [control, data] chosen by the caller (e.g. to name them in public URLs).
+  const [cport, dport] = opts.ports ?? (await freePorts(2));
   const controlUrl = `http://127.0.0.1:${cport}`;
   const dataUrl = `http://127.0.0.1:${dport}`;
   const flags = [...commonFlags(opts), ...(opts.extraArgs ?? [])];
@@ -384,7 +388,8 @@ export async function startSplit(opts = {}) {
   const planeEnv = planeToken ? { TRACEVAULT_PLANE_TOKEN: planeToken } : {};
   const control = await spawnServer({
     name: 'control',
-    args: ['control', '--data-dir', controlDir, '--listen', `127.0.0.1:${cport}`, '--data-plane-url', dataUrl, ...flags],
+    args: ['control', '--data-dir', controlDir, '--listen', `127.0.0.1:${cport}`, '--data-plane-url', opts.dataPlaneUrl ?? dataUrl,
+      ...flags, ...(opts.controlExtraArgs ?? [])],
     env: { ...initEnv(d), ...planeEnv, ...(opts.env ?? {}) },
     logDir: tmpDir,
   });
@@ -392,7 +397,8 @@ export async function startSplit(opts = {}) {
   try {
     data = await spawnServer({
       name: 'data',
-      args: ['data', '--data-dir', dataDir, '--listen', `127.0.0.1:${dport}`, '--control-plane-url', controlUrl, ...flags],
+      args: ['data', '--data-dir', dataDir, '--listen', `127.0.0.1:${dport}`, '--control-plane-url', controlUrl, ...flags,
+        ...(opts.dataExtraArgs ?? [])],
       env: { ...planeEnv, ...(opts.env ?? {}) },
       logDir: tmpDir,
     });
