@@ -142,18 +142,20 @@ export function Rows({ org, project, experimentId, scoreNames, base }: Props) {
   else if (!rows.length) body = <Empty>No row regressed against {base?.name}.</Empty>;
   else
     body = (
-      <VirtualTable
-        label="Rows"
-        columns={columns}
-        rows={rows}
-        rowKey={(r) => r.row.root_span_id ?? r.row.id}
-        sort={sort ? { key: `score:${sort.score}`, dir: sort.dir } : null}
-        onSort={onSort}
-        onOpen={open}
-        rowClassName={(r) => (isRegression(r.diffs) ? 'exp-regressed' : undefined)}
-        onEndReached={pages.done ? undefined : pages.loadMore}
-        height="60vh"
-      />
+      <div className={pages.stale ? 'exp-stale' : undefined} aria-busy={pages.stale}>
+        <VirtualTable
+          label="Rows"
+          columns={columns}
+          rows={rows}
+          rowKey={(r) => r.row.root_span_id ?? r.row.id}
+          sort={sort ? { key: `score:${sort.score}`, dir: sort.dir } : null}
+          onSort={onSort}
+          onOpen={open}
+          rowClassName={(r) => (isRegression(r.diffs) ? 'exp-regressed' : undefined)}
+          onEndReached={pages.done ? undefined : pages.loadMore}
+          height="60vh"
+        />
+      </div>
     );
 
   const shown = regressionsOnly ? rows.length : pages.rows.length;
@@ -201,14 +203,16 @@ export function Rows({ org, project, experimentId, scoreNames, base }: Props) {
       {!badQuery && (
         <p className="exp-count" aria-live="polite">
           <span data-testid="row-count">
-            {regressionsOnly
+            {pages.stale
+              ? 'Loading rows…'
+              : regressionsOnly
               ? `${shown.toLocaleString('en-US')} regressed of ${pages.rows.length.toLocaleString('en-US')} rows`
               : `${shown.toLocaleString('en-US')} of ${pages.total === null ? '…' : pages.total.toLocaleString('en-US')} rows`}
           </span>
           {(sort || regressionsOnly) && pages.total !== null && pages.total > MAX_ROWS && (
             <span className="exp-note"> (sorted and filtered views read the first {MAX_ROWS.toLocaleString('en-US')})</span>
           )}
-          {pages.loading && pages.rows.length > 0 && <span className="exp-note"> loading more…</span>}
+          {pages.loading && !pages.stale && pages.rows.length > 0 && <span className="exp-note"> loading more…</span>}
           {pages.error && !badQuery && pages.rows.length > 0 && (
             <span className="form-error" role="alert">
               {' '}

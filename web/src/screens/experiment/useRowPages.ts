@@ -7,7 +7,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { rowCount, rowsPage, type RowFilter, type Sort, type SummaryRow } from './query';
 
 export interface RowPages {
-  rows: SummaryRow[];
+  rows: SummaryRow[]; // while `stale`, the previous query's rows
+  stale: boolean; // a new query is loading; `rows` are the old one's
   total: number | null; // matching traces, once counted
   done: boolean; // every page is loaded
   loading: boolean;
@@ -17,7 +18,9 @@ export interface RowPages {
 }
 
 interface State {
+  key: string; // the query these rows answer
   rows: SummaryRow[];
+  stale: boolean;
   cursor: string | null;
   done: boolean;
   total: number | null;
@@ -25,7 +28,7 @@ interface State {
   error: Error | null;
 }
 
-const START: State = { rows: [], cursor: null, done: false, total: null, loading: true, error: null };
+const START: State = { key: '', rows: [], stale: false, cursor: null, done: false, total: null, loading: true, error: null };
 
 export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort | null, all: boolean): RowPages {
   const [state, setState] = useState<State>(START);
@@ -33,26 +36,29 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
   const current = useRef<{ ctl: AbortController; state: State; busy: boolean } | null>(null);
 
   const single = Boolean(sort) || all;
+  const key = JSON.stringify([experimentId, filter.filter, filter.search, sort?.score, sort?.dir, all, generation]);
 
   useEffect(() => {
     const ctl = new AbortController();
-    const me = { ctl, state: START, busy: true };
+    // The old rows stay on screen (marked stale) until the new query's first page.
+    const previous = current.current?.state.rows ?? [];
+    const me = { ctl, state: { ...START, key, rows: previous, stale: previous.length > 0 }, busy: true };
     current.current = me;
     const update = (patch: Partial<State>) => {
       if (ctl.signal.aborted) return;
       me.state = { ...me.state, ...patch };
       setState(me.state);
     };
-    setState(START);
+    setState(me.state);
     rowsPage(experimentId, filter, { sort, all }, ctl.signal).then(
       (page) => {
         me.busy = false;
         const cursor = single ? null : (page.cursor ?? null);
-        update({ rows: page.data, cursor, done: !cursor, loading: false });
+        update({ rows: page.data, stale: false, cursor, done: !cursor, loading: false });
       },
       (error: Error) => {
         me.busy = false;
-        update({ loading: false, error });
+        update({ rows: [], stale: false, loading: false, error });
       },
     );
     // After the page: it takes the first heavy slot (docs/configuration.md).
@@ -89,5 +95,10 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
   }, [experimentId, filter]);
 
   const retry = useCallback(() => setGeneration((g) => g + 1), []);
+  // Until the effect for a new query has run, the state still holds the old
+  // query's: already show it as stale, in the same render as the new controls.
+  if (state.key !== key) {
+    return { ...START, rows: state.rows, stale: state.rows.length > 0, loadMore, retry };
+  }
   return { ...state, loadMore, retry };
 }
