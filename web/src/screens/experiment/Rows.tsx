@@ -144,6 +144,7 @@ export function Rows({ org, project, experimentId, scoreNames, base }: Props) {
     body = (
       <div className={pages.stale ? 'exp-stale' : undefined} aria-busy={pages.stale}>
         <VirtualTable
+          key={pages.rowsKey} // new rows start at the top
           label="Rows"
           columns={columns}
           rows={rows}

@@ -9,6 +9,7 @@ import { rowCount, rowsPage, type RowFilter, type Sort, type SummaryRow } from '
 export interface RowPages {
   rows: SummaryRow[]; // while `stale`, the previous query's rows
   stale: boolean; // a new query is loading; `rows` are the old one's
+  rowsKey: string; // which query `rows` answer (changes when new rows replace old ones)
   total: number | null; // matching traces, once counted
   done: boolean; // every page is loaded
   loading: boolean;
@@ -18,8 +19,9 @@ export interface RowPages {
 }
 
 interface State {
-  key: string; // the query these rows answer
+  key: string; // the query this state is for
   rows: SummaryRow[];
+  rowsKey: string; // the query `rows` answer (an older one while stale)
   stale: boolean;
   cursor: string | null;
   done: boolean;
@@ -28,7 +30,7 @@ interface State {
   error: Error | null;
 }
 
-const START: State = { key: '', rows: [], stale: false, cursor: null, done: false, total: null, loading: true, error: null };
+const START: State = { key: '', rows: [], rowsKey: '', stale: false, cursor: null, done: false, total: null, loading: true, error: null };
 
 export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort | null, all: boolean): RowPages {
   const [state, setState] = useState<State>(START);
@@ -41,8 +43,8 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
   useEffect(() => {
     const ctl = new AbortController();
     // The old rows stay on screen (marked stale) until the new query's first page.
-    const previous = current.current?.state.rows ?? [];
-    const me = { ctl, state: { ...START, key, rows: previous, stale: previous.length > 0 }, busy: true };
+    const old = current.current?.state ?? START;
+    const me = { ctl, state: { ...START, key, rows: old.rows, rowsKey: old.rowsKey, stale: old.rows.length > 0 }, busy: true };
     current.current = me;
     const update = (patch: Partial<State>) => {
       if (ctl.signal.aborted) return;
@@ -54,11 +56,11 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
       (page) => {
         me.busy = false;
         const cursor = single ? null : (page.cursor ?? null);
-        update({ rows: page.data, stale: false, cursor, done: !cursor, loading: false });
+        update({ rows: page.data, rowsKey: key, stale: false, cursor, done: !cursor, loading: false });
       },
       (error: Error) => {
         me.busy = false;
-        update({ rows: [], stale: false, loading: false, error });
+        update({ rows: [], rowsKey: key, stale: false, loading: false, error });
       },
     );
     // After the page: it takes the first heavy slot (docs/configuration.md).
@@ -98,7 +100,7 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
   // Until the effect for a new query has run, the state still holds the old
   // query's: already show it as stale, in the same render as the new controls.
   if (state.key !== key) {
-    return { ...START, rows: state.rows, stale: state.rows.length > 0, loadMore, retry };
+    return { ...START, rows: state.rows, rowsKey: state.rowsKey, stale: state.rows.length > 0, loadMore, retry };
   }
   return { ...state, loadMore, retry };
 }
