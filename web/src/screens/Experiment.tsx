@@ -92,7 +92,9 @@ export function Experiment() {
             value={selected}
             onChange={(e) => setQueryParam('compare', e.target.value || null)}
           >
-            {!selected && <option value="">No comparison</option>}
+            {!selected && (
+              <option value="">{baseExp ? `${baseExp.name} (base, another project)` : 'No comparison'}</option>
+            )}
             {others.map((e) => (
               <option key={e.id} value={e.name}>
                 {e.name}
