@@ -97,6 +97,7 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
       </div>
       <div
         ref={scroller}
+        role="rowgroup"
         className="vtable-body"
         role="rowgroup" // a grid may own rows and row groups only; the focusable scroller is one
         tabIndex={0}
