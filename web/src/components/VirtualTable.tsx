@@ -99,7 +99,6 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
         ref={scroller}
         role="rowgroup"
         className="vtable-body"
-        role="rowgroup" // a grid may own rows and row groups only; the focusable scroller is one
         tabIndex={0}
         onKeyDown={onKey}
         style={{ height: props.height ?? '70vh', width: totalWidth }}
