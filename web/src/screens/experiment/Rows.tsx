@@ -137,6 +137,7 @@ export function Rows({ org, project, experimentId, scoreNames, base }: Props) {
   if (pages.error && !badQuery && !pages.rows.length) body = <ErrorView error={pages.error} onRetry={pages.retry} />;
   else if (badQuery) body = null;
   else if (pages.loading && !pages.rows.length) body = <Loading what="rows" />;
+  else if (regressionsOnly && baseMap.status === 'loading') body = <Loading what="the base rows" />;
   else if (!pages.rows.length)
     body = <Empty>{filtered ? 'No rows match the filter.' : 'No rows yet.'}</Empty>;
   else if (!rows.length) body = <Empty>No row regressed against {base?.name}.</Empty>;
@@ -204,7 +205,7 @@ export function Rows({ org, project, experimentId, scoreNames, base }: Props) {
       {!badQuery && (
         <p className="exp-count" aria-live="polite">
           <span data-testid="row-count">
-            {pages.stale
+            {pages.stale || (regressionsOnly && baseMap.status === 'loading')
               ? 'Loading rows…'
               : regressionsOnly
               ? `${shown.toLocaleString('en-US')} regressed of ${pages.rows.length.toLocaleString('en-US')} rows`
