@@ -128,17 +128,14 @@ export function Experiment() {
       </section>
 
       <h2>Rows</h2>
-      {summary.value || summary.status === 'error' ? (
-        <Rows
-          org={org}
-          project={projectName}
-          experimentId={exp.id}
-          scoreNames={scoreNames}
-          base={baseExp ? { id: baseExp.id, name: baseExp.name } : null}
-        />
-      ) : (
-        <Loading what="rows" />
-      )}
+      {/* The rows load beside the summary; until it answers, their score columns come from the rows. */}
+      <Rows
+        org={org}
+        project={projectName}
+        experimentId={exp.id}
+        scoreNames={scoreNames}
+        base={baseExp ? { id: baseExp.id, name: baseExp.name } : null}
+      />
     </div>
   );
 }

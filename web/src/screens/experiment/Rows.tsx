@@ -11,14 +11,14 @@ import { VirtualTable, type Column } from '../../components/VirtualTable';
 import { formatDiff, formatDuration, formatScore, formatTokens } from '../../components/format';
 import { useAsync } from '../../components/useAsync';
 import { navigate, pathOf } from '../../router';
-import { baseScores, isRegression, MAX_ROWS, rowDiffs, type RowFilter, type Sort, type SummaryRow } from './query';
+import { baseScores, isRegression, MAX_ROWS, PAGE_SIZE, rowDiffs, type RowFilter, type Sort, type SummaryRow } from './query';
 import { useRowPages } from './useRowPages';
 
 interface Props {
   org: string;
   project: string;
   experimentId: string;
-  scoreNames: string[];
+  scoreNames: string[]; // the summary's ([] until it answers: then the loaded rows' names)
   base: { id: string; name: string } | null;
 }
 
@@ -43,7 +43,13 @@ function tokens(m: SummaryRow['metrics']): number | null {
 
 const NO_FILTER: RowFilter = { filter: '', search: '' };
 
-export function Rows({ org, project, experimentId, scoreNames, base }: Props) {
+function namesInRows(rows: SummaryRow[]): string[] {
+  const names = new Set<string>();
+  for (const r of rows.slice(0, PAGE_SIZE)) for (const k of Object.keys(r.scores ?? {})) names.add(k);
+  return [...names].sort();
+}
+
+export function Rows({ org, project, experimentId, scoreNames: summaryNames, base }: Props) {
   const [draft, setDraft] = useState<RowFilter>(NO_FILTER);
   const [applied, setApplied] = useState<RowFilter>(NO_FILTER);
   const [sort, setSort] = useState<Sort | null>(null);
@@ -51,6 +57,8 @@ export function Rows({ org, project, experimentId, scoreNames, base }: Props) {
   const regressionsOnly = Boolean(base) && onlyRegressions;
 
   const pages = useRowPages(experimentId, applied, sort, regressionsOnly);
+  const fallbackNames = useMemo(() => namesInRows(pages.rows), [pages.rows]);
+  const scoreNames = summaryNames.length ? summaryNames : fallbackNames;
   const baseMap = useAsync(
     (signal) => (base ? baseScores(base.id, scoreNames, signal) : Promise.resolve(null)),
     [base?.id, scoreNames.join('\u0000')],

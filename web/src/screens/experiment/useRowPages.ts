@@ -4,7 +4,7 @@
 // asked for `all` rows, is a single page (the server does not page sorted
 // queries). A newer query aborts the older one's requests.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { rowCount, rowsPage, type RowFilter, type Sort, type SummaryRow } from './query';
+import { MAX_ROWS, rowCount, rowsPage, type RowFilter, type Sort, type SummaryRow } from './query';
 
 export interface RowPages {
   rows: SummaryRow[]; // while `stale`, the previous query's rows
@@ -57,16 +57,20 @@ export function useRowPages(experimentId: string, filter: RowFilter, sort: Sort 
         me.busy = false;
         const cursor = single ? null : (page.cursor ?? null);
         update({ rows: page.data, rowsKey: key, stale: false, cursor, done: !cursor, loading: false });
+        // Counted after the first page, so the page (and the summary beside it) go first
+        // through the two heavy slots (docs/configuration.md, --heavy-per-key).
+        if (!cursor) update({ total: page.data.length < MAX_ROWS || !single ? page.data.length : null });
+        if (me.state.total === null) {
+          rowCount(experimentId, filter, ctl.signal).then(
+            (total) => update({ total }),
+            () => undefined, // a refused filter was already reported by the page
+          );
+        }
       },
       (error: Error) => {
         me.busy = false;
         update({ rows: [], rowsKey: key, stale: false, loading: false, error });
       },
-    );
-    // After the page: it takes the first heavy slot (docs/configuration.md).
-    rowCount(experimentId, filter, ctl.signal).then(
-      (total) => update({ total }),
-      () => undefined, // the page's own request reports the error
     );
     return () => ctl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
