@@ -295,7 +295,15 @@ for (const kind of deployments()) {
         await page.getByLabel('Only regressions').uncheck();
         await rowCount(page).filter({ hasText: `${ROWS.length} of ${ROWS.length} rows` }).waitFor();
 
-        // A row opens its trace (Enter on the focused grid does the same).
+        // The keyboard opens a row's trace: Enter on the focused grid opens the active (first) row.
+        const traceBase = `${link.pathname.replace(/\/experiments\/run-two$/, '')}/trace/experiment/${runTwo.id}/`;
+        await page.locator('.vtable-body').focus();
+        await page.keyboard.press('Enter');
+        await page.waitForURL((u) => u.pathname.startsWith(traceBase) && u.pathname.length > traceBase.length);
+        await page.goBack();
+        await rowCount(page).filter({ hasText: `${ROWS.length} of ${ROWS.length} rows` }).waitFor();
+
+        // A click opens the clicked row's trace.
         const roots = ok(
           await api(app.dataUrl, '/btql', {
             key: app.apiKey,
@@ -304,7 +312,7 @@ for (const kind of deployments()) {
         ).data;
         assert.equal(roots.length, 1);
         await grid(page).getByRole('row').filter({ hasText: 'BRAVO' }).click();
-        const want = `${link.pathname.replace(/\/experiments\/run-two$/, '')}/trace/experiment/${runTwo.id}/${roots[0].root_span_id}`;
+        const want = `${traceBase}${roots[0].root_span_id}`;
         await page.waitForURL((u) => u.pathname === want);
         assert.deepEqual(dialogs, [], 'no dialog opened');
       }));
