@@ -5,7 +5,6 @@
 // one expression (`{"btql": text}`), never as more clauses.
 import { data } from '../../api/client';
 import { quote, type BtqlResult } from '../../api/btql';
-import { heavy } from './heavy';
 
 export interface ScoreSummary {
   name: string;
@@ -31,7 +30,7 @@ export interface Comparison {
 
 export function comparison(experimentId: string, baseId: string | null, signal?: AbortSignal): Promise<Comparison> {
   const query = { experiment_id: experimentId, base_experiment_id: baseId ?? undefined };
-  return heavy(() => data<Comparison>('/experiment-comparison2', { query }), signal);
+  return data<Comparison>('/experiment-comparison2', { query, signal });
 }
 
 /** A summary-shape row (the fields this screen reads). */
@@ -73,7 +72,7 @@ function filterExpr(f: RowFilter): Expr | null {
 }
 
 async function run<Row>(query: Expr, signal?: AbortSignal): Promise<BtqlResult<Row>> {
-  return heavy(() => data<BtqlResult<Row>>('/btql', { body: { query, fmt: 'json' } }), signal);
+  return data<BtqlResult<Row>>('/btql', { body: { query, fmt: 'json' }, signal });
 }
 
 export interface Sort {
