@@ -284,7 +284,10 @@ Status Run(const ServerFlags& flags, Role role) {
   if (a.control) {
     a.control->set_options({public_url, flags.data_plane_url.empty() ? public_url : flags.data_plane_url});
   }
-  std::string default_origin = role == Role::kData ? flags.control_plane_url : public_url;
+  // The browser's origin is the web app's: on a data plane, the app URL's
+  // (by default its control plane's), elsewhere this server's own.
+  std::string app_url = role == Role::kData ? AppPublicUrl(flags, flags.control_plane_url) : public_url;
+  std::string default_origin = webapp::OriginOf(app_url).empty() ? app_url : webapp::OriginOf(app_url);
   std::vector<http::PublicRoute> public_routes = http::InfoPublicRoutes();
   if (a.control) {
     auto auth = control::AuthPublicRoutes();  // the sign-in routes check the session cookie themselves

@@ -130,15 +130,30 @@ Result<Principal> Accounts::Authenticate(std::string_view token) const {
   p.api_key_id = key.Text(0, "key_id");
   auto key_org = key.OptText(0, "org_id");
   p.api_key_org_id = key_org.value_or("");
+  TV_RETURN_IF_ERROR(AddMemberships(p, key_org));
+  return p;
+}
+
+Result<Principal> Accounts::UserPrincipal(const std::string& user_id) const {
+  TV_ASSIGN_OR_RETURN(meta::Rows user, db_.Query("SELECT email FROM users WHERE id = $1", {user_id}));
+  if (user.empty()) return Unauthenticated("Invalid API key");
+  Principal p;
+  p.user_id = user_id;
+  p.user_email = user.Text(0, "email");
+  TV_RETURN_IF_ERROR(AddMemberships(p, std::nullopt));
+  return p;
+}
+
+Status Accounts::AddMemberships(Principal& p, const std::optional<std::string>& only_org) const {
   TV_ASSIGN_OR_RETURN(meta::Rows orgs, db_.Query("SELECT o.id, o.name, m.role FROM org_members m "
                                                  "JOIN organizations o ON o.id = m.org_id "
                                                  "WHERE m.user_id = $1 ORDER BY m.created, o.name",
                                                  {p.user_id}));
   for (size_t i = 0; i < orgs.size(); ++i) {
-    if (key_org && *key_org != orgs.Text(i, "id")) continue;
+    if (only_org && *only_org != orgs.Text(i, "id")) continue;
     p.orgs.push_back({orgs.Text(i, "id"), orgs.Text(i, "name"), orgs.Text(i, "role")});
   }
-  return p;
+  return Status::Ok();
 }
 
 Result<json::object> Accounts::GetUser(const std::string& user_id) const {

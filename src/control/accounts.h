@@ -48,11 +48,18 @@ class Accounts {
 
   // Resolves a bearer token. Unauthenticated for unknown or revoked keys.
   Result<Principal> Authenticate(std::string_view token) const;
+  // The user acting without an API key (a signed-in person's data-plane
+  // token): every organization the user belongs to, and no api_key_id.
+  // Unauthenticated when the user no longer exists.
+  Result<Principal> UserPrincipal(const std::string& user_id) const;
   Result<json::object> GetUser(const std::string& user_id) const;
 
   std::string HashKey(std::string_view key) const;
 
  private:
+  // Adds the memberships of p.user_id, only the one in `only_org` when set.
+  Status AddMemberships(Principal& p, const std::optional<std::string>& only_org) const;
+
   meta::MetaStore& db_;
   const std::string secret_;
   const Clock& clock_;

@@ -52,6 +52,17 @@ Result<NewOrg> ControlPlane::CreateOrgWithAdmin(const std::string& org_name, con
   return out;
 }
 
+Result<Principal> ControlPlane::Authenticate(std::string_view token) const {
+  if (IsDataToken(token)) {
+    Result<std::string> user = sessions_.DataTokenUser(token);
+    if (user.ok()) return accounts_.UserPrincipal(*user);
+    if (user.status().code() != StatusCode::kUnauthenticated) return user.status();
+    // Not a live data-plane token; an API key may still have been given this
+    // form explicitly (InitSettings::api_key).
+  }
+  return accounts_.Authenticate(token);
+}
+
 void ControlPlane::RegisterRoutes(http::Router& router) {
   AddSdkRoutes(router, *this);
   AddProjectRoutes(router, *this);

@@ -64,7 +64,11 @@ class ControlPlane {
                                     const std::optional<std::string>& api_key,
                                     const std::optional<std::string>& password);
 
-  Result<Principal> Authenticate(std::string_view token) const { return accounts_.Authenticate(token); }
+  // Resolves a bearer token: an API key, or a signed-in person's data-plane
+  // token (sessions.h), which acts for the user in all of their organizations.
+  // Unauthenticated for anything else. The one place every route on either
+  // plane resolves its caller.
+  Result<Principal> Authenticate(std::string_view token) const;
   Result<ObjectInfo> Resolve(ObjectType type, std::string_view id) const { return registry_.Resolve(type, id); }
 
   void RegisterRoutes(http::Router& router);

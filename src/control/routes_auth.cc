@@ -1,9 +1,11 @@
-// Human sign-in on the control plane (docs/webapp.md, "Passwords" and
-// "Sessions"): /api/auth/login, session, logout and password. These routes
-// take no bearer token (AuthPublicRoutes): each handler authenticates by the
-// tv_session cookie itself, and the state-changing ones also require the
-// session's CSRF token in X-TV-CSRF and, when sent, an Origin equal to the
-// public URL's.
+// Human sign-in on the control plane (docs/webapp.md, "Passwords", "Sessions"
+// and "Data-plane tokens"): /api/auth/login, session, logout, password and
+// data_token. These routes take no bearer token (AuthPublicRoutes): each
+// handler authenticates by the tv_session cookie itself, and the
+// state-changing ones also require the session's CSRF token in X-TV-CSRF and,
+// when sent, an Origin equal to the public URL's. The cookie is good for
+// nothing else: every other route takes the data-plane token that
+// /api/auth/data_token hands out as a bearer token.
 #include <algorithm>
 #include <cctype>
 
@@ -201,14 +203,31 @@ Result<Response> ChangePassword(ControlPlane& cp, RequestContext& ctx) {
   return Response::Empty(204);
 }
 
+// A short-lived bearer token for every other route, on both planes. Renewing
+// it counts as a use of the session, so an open app keeps its session alive.
+Result<Response> IssueDataToken(ControlPlane& cp, RequestContext& ctx) {
+  auto cookie = SessionCookie(ctx.request());
+  if (!cookie || cookie->empty()) return Unauthenticated("Not signed in");
+  TV_ASSIGN_OR_RETURN(Session session, cp.sessions().Lookup(*cookie));
+  TV_RETURN_IF_ERROR(CheckCsrf(cp, ctx, session));
+  TV_ASSIGN_OR_RETURN(session, cp.sessions().Touch(session));
+  TV_ASSIGN_OR_RETURN(DataToken token, cp.sessions().IssueDataToken(session));
+  Response res = JsonOk(json::object{{"token", token.token},
+                                     {"expires_at", FormatTimestamp(token.expires)},
+                                     {"data_plane_url", cp.options().data_plane_url}});
+  res.headers.Set("Cache-Control", "no-store");
+  return res;
+}
+
 }  // namespace
 
 std::vector<http::PublicRoute> AuthPublicRoutes() {
   return {
-      {Method::kPost, "/api/auth/login", false},
-      {Method::kGet, "/api/auth/session", false},
-      {Method::kPost, "/api/auth/logout", false},
-      {Method::kPost, "/api/auth/password", false},
+      {Method::kPost, "/api/auth/login", false},       // no cookie yet
+      {Method::kGet, "/api/auth/session", false},      // cookie
+      {Method::kPost, "/api/auth/logout", false},      // cookie + CSRF
+      {Method::kPost, "/api/auth/password", false},    // cookie + CSRF
+      {Method::kPost, "/api/auth/data_token", false},  // cookie + CSRF
   };
 }
 
@@ -218,6 +237,7 @@ void AddAuthRoutes(http::Router& router, ControlPlane& cp) {
       {Method::kGet, "/api/auth/session", GetSession},
       {Method::kPost, "/api/auth/logout", Logout},
       {Method::kPost, "/api/auth/password", ChangePassword},
+      {Method::kPost, "/api/auth/data_token", IssueDataToken},
   };
   AddRoutes(router, cp, kRoutes);
 }

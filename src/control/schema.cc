@@ -21,6 +21,7 @@ const std::vector<meta::Migration>& ControlMigrations() {
       {1, "organizations, users, keys, projects, experiments, datasets", *first},
       {2, "org-level AI provider secrets", AiSecretsSchemaSql()},
       {3, "human sign-in sessions", SessionsSchemaSql()},
+      {4, "data-plane tokens of sessions", SessionTokensSchemaSql()},
   };
   return *migrations;
 }

@@ -26,7 +26,22 @@ CREATE INDEX sessions_user ON sessions(user_id, created);
 )sql";
 }
 
+std::string_view SessionTokensSchemaSql() {
+  return R"sql(
+CREATE TABLE session_tokens (
+  token_hash TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  user_id TEXT NOT NULL,
+  created TEXT NOT NULL,
+  expires TEXT NOT NULL
+);
+CREATE INDEX session_tokens_session ON session_tokens(session_id);
+)sql";
+}
+
 std::string GenerateSessionToken() { return "tvs-" + crypto::RandomAlphanumeric(48); }
+
+std::string GenerateDataToken() { return std::string(kDataTokenPrefix) + crypto::RandomAlphanumeric(48); }
 
 std::string Sessions::HashToken(std::string_view token) const {
   return crypto::HexEncode(crypto::HmacSha256(secret_, token));
@@ -100,6 +115,37 @@ Status Sessions::RevokeAllOfUser(meta::MetaStore& tx, const std::string& user_id
       .Execute("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3",
                {FormatTimestamp(clock_.NowMicros()), user_id, keep_session_id.value_or("")})
       .status();
+}
+
+Result<DataToken> Sessions::IssueDataToken(const Session& session) const {
+  int64_t now = clock_.NowMicros();
+  DataToken out{GenerateDataToken(),
+                std::min({now + kDataTokenMicros, session.idle_expires, session.absolute_expires})};
+  // Expired tokens are dead weight. Deleting them here keeps the table at a
+  // row or two per active session (the app renews every 8 minutes), so this
+  // unindexed scan stays small.
+  TV_RETURN_IF_ERROR(db_.Execute("DELETE FROM session_tokens WHERE expires <= $1", {FormatTimestamp(now)}).status());
+  TV_RETURN_IF_ERROR(db_.Execute("INSERT INTO session_tokens (token_hash, session_id, user_id, created, expires) "
+                                 "VALUES ($1, $2, $3, $4, $5)",
+                                 {HashToken(out.token), session.id, session.user_id, FormatTimestamp(now),
+                                  FormatTimestamp(out.expires)})
+                         .status());
+  return out;
+}
+
+Result<std::string> Sessions::DataTokenUser(std::string_view token) const {
+  TV_ASSIGN_OR_RETURN(meta::Rows rows, db_.Query("SELECT t.user_id, t.expires, s.idle_expires, s.absolute_expires "
+                                                 "FROM session_tokens t JOIN sessions s ON s.id = t.session_id "
+                                                 "WHERE t.token_hash = $1 AND s.revoked_at IS NULL",
+                                                 {HashToken(token)}));
+  if (rows.empty()) return Unauthenticated("Invalid API key");
+  int64_t now = clock_.NowMicros();
+  for (auto column : {"expires", "idle_expires", "absolute_expires"}) {
+    auto t = ParseTimestamp(rows.Text(0, column));
+    if (!t) return Internal("A data-plane token has a malformed time");
+    if (now >= *t) return Unauthenticated("Invalid API key");
+  }
+  return rows.Text(0, "user_id");
 }
 
 std::optional<std::chrono::milliseconds> LoginThrottle::Blocked(const std::string& key) const {

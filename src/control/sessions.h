@@ -6,6 +6,12 @@
 // days past its creation at most, both read from the plane's Clock; revoked
 // sessions stay as rows (revoked_at) for the record.
 //
+// A live session also hands out data-plane tokens, "tvd-" plus 48 random
+// alphanumerics, stored the same way (session_tokens). The web app sends one
+// as `Authorization: Bearer` to every route but /api/auth/*; it is good for 10
+// minutes and only while its session is live, so revoking or expiring the
+// session ends its tokens at once.
+//
 // LoginThrottle counts failed sign-ins per key (an account, a client address)
 // in fixed windows, in memory.
 //
@@ -28,12 +34,16 @@
 namespace tv::control {
 
 // The sessions table: the control plane's migration 3 (schema.cc); never
-// rewritten. (The data-plane tokens' session_tokens table is not here yet.)
+// rewritten.
 std::string_view SessionsSchemaSql();
+// The data-plane tokens' session_tokens table: migration 4; never rewritten.
+std::string_view SessionTokensSchemaSql();
 
 inline constexpr std::string_view kSessionCookie = "tv_session";
 inline constexpr int64_t kSessionIdleMicros = int64_t{12} * 3600 * 1000000;
 inline constexpr int64_t kSessionAbsoluteMicros = int64_t{7} * 24 * 3600 * 1000000;
+inline constexpr int64_t kDataTokenMicros = int64_t{10} * 60 * 1000000;
+inline constexpr std::string_view kDataTokenPrefix = "tvd-";
 
 struct Session {
   std::string id;
@@ -47,6 +57,11 @@ struct Session {
 struct NewSession {
   Session session;
   std::string token;  // the cookie value, shown once
+};
+
+struct DataToken {
+  std::string token;    // "tvd-…", shown once
+  int64_t expires = 0;  // microseconds since the epoch
 };
 
 class Sessions {
@@ -68,6 +83,13 @@ class Sessions {
   Status RevokeAllOfUser(meta::MetaStore& tx, const std::string& user_id,
                          const std::optional<std::string>& keep_session_id) const;
 
+  // A new data-plane token for the live `session`, valid 10 minutes (never
+  // past the session's own expiry). Deletes the tokens that have expired.
+  Result<DataToken> IssueDataToken(const Session& session) const;
+  // The id of the user a data-plane token acts for: Unauthenticated when the
+  // token is unknown or expired, or its session is revoked or expired.
+  Result<std::string> DataTokenUser(std::string_view token) const;
+
   std::string HashToken(std::string_view token) const;
 
  private:
@@ -77,6 +99,9 @@ class Sessions {
 };
 
 std::string GenerateSessionToken();
+std::string GenerateDataToken();
+// Whether `token` has the form of a data-plane token (it may still be unknown).
+inline bool IsDataToken(std::string_view token) { return token.starts_with(kDataTokenPrefix); }
 
 class LoginThrottle {
  public:

@@ -669,6 +669,144 @@ TEST_F(ControlTest, RevokedSessionsNoLongerLookUp) {
   EXPECT_EQ(sessions.Lookup(c->token).status().code(), StatusCode::kUnauthenticated);
 }
 
+// ---- Data-plane tokens ----
+
+constexpr int64_t kMinute = int64_t{60} * 1000000;
+
+TEST_F(ControlTest, DataTokenIsStoredOnlyAsItsHmacAndActsForTheUserInAllOrgs) {
+  NewOrg org = Bootstrap();
+  ASSERT_TRUE(cp_->CreateOrgWithAdmin("second-org", "admin@localhost", std::nullopt, std::nullopt).ok());
+  const Sessions& sessions = cp_->sessions();
+  auto session = sessions.Create(Str(org.user, "id"), "", "");
+  ASSERT_TRUE(session.ok());
+  auto token = sessions.IssueDataToken(session->session);
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  EXPECT_TRUE(token->token.starts_with("tvd-")) << token->token;
+  EXPECT_EQ(token->token.size(), 4u + 48u);
+  EXPECT_EQ(token->expires, clock_.NowMicros() + 10 * kMinute);
+  auto rows = cp_->db().Query("SELECT token_hash, session_id, user_id FROM session_tokens");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->Text(0, "token_hash"), sessions.HashToken(token->token));
+  EXPECT_EQ(rows->Text(0, "session_id"), session->session.id);
+
+  auto p = cp_->Authenticate(token->token);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->user_id, Str(org.user, "id"));
+  EXPECT_EQ(p->user_email, "admin@localhost");
+  EXPECT_EQ(p->api_key_id, "") << "a session token is no API key";
+  EXPECT_EQ(p->api_key_org_id, "");
+  ASSERT_EQ(p->orgs.size(), 2u);
+  EXPECT_NE(p->FindOrgByName("tracevault"), nullptr);
+  ASSERT_NE(p->FindOrgByName("second-org"), nullptr);
+  EXPECT_EQ(p->FindOrgByName("second-org")->role, "owner");
+}
+
+TEST_F(ControlTest, DataTokenExpiresAfterTenMinutes) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  auto session = sessions.Create(Str(org.user, "id"), "", "");
+  ASSERT_TRUE(session.ok());
+  auto token = sessions.IssueDataToken(session->session);
+  ASSERT_TRUE(token.ok());
+  clock_.Advance(10 * kMinute - 1);
+  EXPECT_TRUE(cp_->Authenticate(token->token).ok());
+  clock_.Advance(1);
+  EXPECT_EQ(sessions.DataTokenUser(token->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(cp_->Authenticate(token->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(sessions.Lookup(session->token).ok()) << "the session outlives its token";
+  // The next token issued clears the expired one away.
+  auto next = sessions.IssueDataToken(session->session);
+  ASSERT_TRUE(next.ok());
+  auto rows = cp_->db().Query("SELECT token_hash FROM session_tokens");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->Text(0, "token_hash"), sessions.HashToken(next->token));
+}
+
+TEST_F(ControlTest, DataTokensAreRevokedWithTheirSession) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  std::string user = Str(org.user, "id");
+  auto a = sessions.Create(user, "", "");
+  auto b = sessions.Create(user, "", "");
+  auto c = sessions.Create(user, "", "");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  auto ta = sessions.IssueDataToken(a->session);
+  auto tb = sessions.IssueDataToken(b->session);
+  auto tc = sessions.IssueDataToken(c->session);
+  ASSERT_TRUE(ta.ok() && tb.ok() && tc.ok());
+  ASSERT_TRUE(sessions.Revoke(a->session.id).ok());
+  EXPECT_EQ(cp_->Authenticate(ta->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(cp_->Authenticate(tb->token).ok()) << "another session's token";
+  ASSERT_TRUE(sessions.RevokeAllOfUser(cp_->db(), user, c->session.id).ok());
+  EXPECT_EQ(cp_->Authenticate(tb->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(cp_->Authenticate(tc->token).ok()) << "the kept session's token";
+}
+
+TEST_F(ControlTest, DataTokenNeverOutlivesItsSession) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  auto created = sessions.Create(Str(org.user, "id"), "", "");
+  ASSERT_TRUE(created.ok());
+  int64_t start = clock_.NowMicros();
+
+  // Used every 11 hours, then 5 minutes before the session's absolute end a
+  // token is issued: it ends with the session.
+  int64_t end = start + 7 * 24 * kHour;
+  Session live;
+  auto use_at = [&](int64_t t) {
+    clock_.Set(t);
+    auto found = sessions.Lookup(created->token);
+    ASSERT_TRUE(found.ok()) << (t - start) / kHour << " h";
+    auto touched = sessions.Touch(*found);
+    ASSERT_TRUE(touched.ok());
+    live = *touched;
+  };
+  for (int64_t t = start + 11 * kHour; t < end; t += 11 * kHour) use_at(t);
+  use_at(end - 5 * kMinute);
+  auto late = sessions.IssueDataToken(live);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->expires, created->session.absolute_expires);
+  clock_.Set(end - 1);
+  EXPECT_TRUE(cp_->Authenticate(late->token).ok());
+  clock_.Set(end);
+  EXPECT_EQ(cp_->Authenticate(late->token).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(ControlTest, DataTokenDiesWhenItsSessionGoesIdle) {
+  NewOrg org = Bootstrap();
+  const Sessions& sessions = cp_->sessions();
+  auto created = sessions.Create(Str(org.user, "id"), "", "");
+  ASSERT_TRUE(created.ok());
+  // The stored session is what counts, not the copy the token was issued
+  // from: this copy claims a later idle expiry than the database holds.
+  Session stale = created->session;
+  stale.idle_expires = stale.absolute_expires;
+  clock_.Advance(12 * kHour - 5 * kMinute);
+  auto token = sessions.IssueDataToken(stale);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(token->expires, clock_.NowMicros() + 10 * kMinute);
+  EXPECT_TRUE(cp_->Authenticate(token->token).ok());
+  clock_.Advance(5 * kMinute);  // the session's 12 idle hours are over
+  EXPECT_EQ(sessions.Lookup(created->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(cp_->Authenticate(token->token).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(ControlTest, UnknownDataTokenIsUnauthenticatedButAnExplicitKeyOfThatFormWorks) {
+  InitSettings init;
+  init.api_key = "tvd-an-explicit-api-key";
+  auto created = cp_->BootstrapIfEmpty(init);
+  ASSERT_TRUE(created.ok() && created->has_value());
+  auto garbage = cp_->Authenticate("tvd-" + std::string(48, 'a'));
+  EXPECT_EQ(garbage.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(garbage.status().message(), "Invalid API key");
+  EXPECT_EQ(cp_->Authenticate("tvd-").status().code(), StatusCode::kUnauthenticated);
+  auto key = cp_->Authenticate("tvd-an-explicit-api-key");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(key->api_key_id, (*created)->api_key_id);
+}
+
 TEST(LoginThrottleTest, BlocksAfterMaxFailuresUntilTheWindowCloses) {
   FakeClock clock;
   LoginThrottle throttle(3, std::chrono::minutes(15), clock);
@@ -809,6 +947,122 @@ TEST_F(AuthRoutesTest, ASessionIdleForTwelveHoursIsGoneThroughTheRoute) {
   EXPECT_EQ(Send(http::Method::kGet, "/api/auth/session", "", {{"Cookie", cookie}}).status, 200);
   clock_.Advance(12 * kHour);
   EXPECT_EQ(Send(http::Method::kGet, "/api/auth/session", "", {{"Cookie", cookie}}).status, 401);
+}
+
+TEST_F(AuthRoutesTest, DataTokenRouteNeedsTheCookieAndTheCsrfToken) {
+  http::Response res = Login("person@example.com", kPassword);
+  ASSERT_EQ(res.status, 200);
+  std::string cookie = CookieOf(res);
+  std::string csrf(json::parse(res.body).as_object().at("csrf_token").as_string());
+  EXPECT_EQ(Send(http::Method::kPost, "/api/auth/data_token", "", {{"X-TV-CSRF", csrf}}).status, 401);
+  EXPECT_EQ(Send(http::Method::kPost, "/api/auth/data_token", "", {{"Cookie", "tv_session=tvs-nope"}}).status, 401);
+  EXPECT_EQ(Send(http::Method::kPost, "/api/auth/data_token", "", {{"Cookie", cookie}}).status, 403);
+  EXPECT_EQ(
+      Send(http::Method::kPost, "/api/auth/data_token", "", {{"Cookie", cookie}, {"X-TV-CSRF", "0" + csrf}}).status,
+      403);
+  EXPECT_EQ(Send(http::Method::kPost, "/api/auth/data_token", "",
+                 {{"Cookie", cookie}, {"X-TV-CSRF", csrf}, {"Origin", "https://evil.example.com"}})
+                .status,
+            403);
+
+  http::Response issued = Send(http::Method::kPost, "/api/auth/data_token", "",
+                               {{"Cookie", cookie}, {"X-TV-CSRF", csrf}, {"Origin", "https://tv.example.com"}});
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  EXPECT_EQ(issued.headers.Get("Cache-Control").value_or(""), "no-store");
+  auto body = json::parse(issued.body).as_object();
+  std::string token(body.at("token").as_string());
+  EXPECT_TRUE(token.starts_with("tvd-")) << token;
+  EXPECT_EQ(body.at("expires_at").as_string(), FormatTimestamp(clock_.NowMicros() + 10 * kMinute));
+  EXPECT_EQ(body.at("data_plane_url").as_string(), "https://tv.example.com");
+  EXPECT_EQ(issued.headers.Get("Set-Cookie"), std::nullopt) << "the cookie is left alone";
+
+  // The token is a bearer token; the cookie is not.
+  http::Response me = Send(http::Method::kGet, "/api/self/me", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(me.status, 200) << me.body;
+  auto who = json::parse(me.body).as_object();
+  EXPECT_EQ(who.at("user_id").as_string(), user_id_);
+  EXPECT_EQ(who.at("user_email").as_string(), "person@example.com");
+  EXPECT_EQ(who.at("organizations").as_array().size(), 1u);
+  EXPECT_EQ(Send(http::Method::kGet, "/api/self/me", "", {{"Cookie", cookie}}).status, 401);
+  EXPECT_EQ(
+      Send(http::Method::kGet, "/api/self/me", "", {{"Authorization", "Bearer tvd-" + std::string(48, 'x')}}).status,
+      401);
+}
+
+TEST_F(AuthRoutesTest, DataTokenListsAndCreatesTheUsersApiKeys) {
+  http::Response res = Login("person@example.com", kPassword);
+  ASSERT_EQ(res.status, 200);
+  std::string csrf(json::parse(res.body).as_object().at("csrf_token").as_string());
+  http::Response issued =
+      Send(http::Method::kPost, "/api/auth/data_token", "", {{"Cookie", CookieOf(res)}, {"X-TV-CSRF", csrf}});
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  std::string bearer = "Bearer " + std::string(json::parse(issued.body).as_object().at("token").as_string());
+
+  http::Response list = Send(http::Method::kGet, "/v1/api_key", "", {{"Authorization", bearer}});
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto keys = json::parse(list.body).as_object().at("objects").as_array();
+  ASSERT_EQ(keys.size(), 1u) << list.body;
+  EXPECT_EQ(keys[0].as_object().at("name").as_string(), "initial");
+
+  http::Response made =
+      Send(http::Method::kPost, "/v1/api_key", R"({"name":"from-the-app"})", {{"Authorization", bearer}});
+  ASSERT_EQ(made.status, 200) << made.body;
+  auto key = json::parse(made.body).as_object();
+  EXPECT_EQ(key.at("user_id").as_string(), user_id_);
+  EXPECT_TRUE(key.at("org_id").is_null()) << "an unrestricted key, like the token";
+  std::string secret(key.at("key").as_string());
+  EXPECT_EQ(Send(http::Method::kGet, "/api/self/me", "", {{"Authorization", "Bearer " + secret}}).status, 200);
+  list = Send(http::Method::kGet, "/v1/api_key", "", {{"Authorization", bearer}});
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(json::parse(list.body).as_object().at("objects").as_array().size(), 2u);
+}
+
+TEST_F(AuthRoutesTest, RenewingTheDataTokenKeepsTheSessionAliveAndLogoutEndsIt) {
+  http::Response res = Login("person@example.com", kPassword);
+  ASSERT_EQ(res.status, 200);
+  std::string cookie = CookieOf(res);
+  std::string csrf(json::parse(res.body).as_object().at("csrf_token").as_string());
+  auto renew = [&] {
+    return Send(http::Method::kPost, "/api/auth/data_token", "", {{"Cookie", cookie}, {"X-TV-CSRF", csrf}});
+  };
+  std::string token;
+  for (int i = 0; i < 3; ++i) {  // an app open for 33 hours, renewing (here every 11 h)
+    clock_.Advance(11 * kHour);
+    http::Response r = renew();
+    ASSERT_EQ(r.status, 200) << "hour " << (i + 1) * 11 << ": " << r.body;
+    token = std::string(json::parse(r.body).as_object().at("token").as_string());
+  }
+  std::string bearer = "Bearer " + token;
+  EXPECT_EQ(Send(http::Method::kGet, "/v1/project", "", {{"Authorization", bearer}}).status, 200);
+  EXPECT_EQ(Send(http::Method::kPost, "/api/auth/logout", "", {{"Cookie", cookie}, {"X-TV-CSRF", csrf}}).status, 204);
+  http::Response refused = Send(http::Method::kGet, "/v1/project", "", {{"Authorization", bearer}});
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.body.find("Invalid API key"), std::string::npos) << refused.body;
+  EXPECT_EQ(renew().status, 401);
+}
+
+TEST_F(AuthRoutesTest, PasswordChangeRevokesTheOtherSessionsTokens) {
+  http::Response mine = Login("person@example.com", kPassword);
+  http::Response other = Login("person@example.com", kPassword, "10.0.0.9:1000");
+  ASSERT_EQ(mine.status, 200);
+  ASSERT_EQ(other.status, 200);
+  auto token_of = [&](const http::Response& login) {
+    std::string csrf(json::parse(login.body).as_object().at("csrf_token").as_string());
+    http::Response r =
+        Send(http::Method::kPost, "/api/auth/data_token", "", {{"Cookie", CookieOf(login)}, {"X-TV-CSRF", csrf}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return "Bearer " + std::string(json::parse(r.body).as_object().at("token").as_string());
+  };
+  std::string my_token = token_of(mine);
+  std::string other_token = token_of(other);
+  std::string csrf(json::parse(mine.body).as_object().at("csrf_token").as_string());
+  json::object change{{"current_password", kPassword}, {"new_password", "another good password"}};
+  ASSERT_EQ(Send(http::Method::kPost, "/api/auth/password", json::serialize(change),
+                 {{"Cookie", CookieOf(mine)}, {"X-TV-CSRF", csrf}})
+                .status,
+            204);
+  EXPECT_EQ(Send(http::Method::kGet, "/api/self/me", "", {{"Authorization", other_token}}).status, 401);
+  EXPECT_EQ(Send(http::Method::kGet, "/api/self/me", "", {{"Authorization", my_token}}).status, 200);
 }
 
 }  // namespace

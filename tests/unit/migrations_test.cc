@@ -37,6 +37,7 @@ TEST(MigrationsTest, ControlPlaneMigrationsAreNeverRewritten) {
                    {1, "59520e853b640f53c817668f3d153228ceb6d74e14c93153bb3e78c020084e3d"},
                    {2, "c6950ff41aa65cf72d105f1b06afeb5967ba324fbc74c0efd59f96750fe8fa1c"},
                    {3, "ab8d23c20912cfd658e1a7b2e3181dcf7134f69d72c213b8d8c35d726dbe7b0d"},
+                   {4, "ec715c54a92a39909d74f192a59caa5d201e83ef66c36f6bf60884efad428413"},
                });
 }
 

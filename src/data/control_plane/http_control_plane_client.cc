@@ -175,6 +175,9 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
 
   static Status Expect200(const http::ClientResponse& res) {
     if (res.status == 200) return Status::Ok();
+    // Every call carries the caller's token: a 401 means the control plane no
+    // longer accepts it (revoked while still in this plane's auth cache).
+    if (res.status == 401) return Unauthenticated("Invalid API key");
     return Unavailable("The control plane answered HTTP {}: {}", res.status, res.body.substr(0, 200));
   }
 
