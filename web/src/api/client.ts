@@ -180,6 +180,40 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+// Heavy requests (BTQL, summaries, comparisons) are limited per key on the data
+// plane (`--heavy-per-key`, 2 by default, docs/configuration.md): a third at
+// once is a 429. The app's token is one key, so the app runs at most two at a
+// time and queues the rest, and should a 429 still come (another tab, a query
+// the server still runs after the page dropped it) it waits the Retry-After
+// and tries again, a few times.
+const HEAVY = [/^\/btql$/, /^\/dataset-summary$/, /^\/experiment-comparison2$/, /^\/v1\/(experiment|dataset)\/[^/]+\/summarize$/];
+const MAX_HEAVY = 2;
+const HEAVY_RETRIES = 3;
+let heavyRunning = 0;
+const heavyWaiting: (() => void)[] = [];
+
+function isHeavy(path: string): boolean {
+  return HEAVY.some((re) => re.test(path));
+}
+
+async function sendHeavy(url: string, init: RequestInit): Promise<Response> {
+  if (heavyRunning >= MAX_HEAVY) await new Promise<void>((resolve) => heavyWaiting.push(resolve));
+  else heavyRunning++;
+  try {
+    for (let retry = 0; ; retry++) {
+      if (init.signal?.aborted) throw new ApiError(0, 'AbortError', 'The request was cancelled');
+      const res = await send(url, init);
+      if (res.status !== 429 || retry >= HEAVY_RETRIES) return res;
+      const wait = Number(res.headers.get('retry-after'));
+      await new Promise((r) => setTimeout(r, (Number.isFinite(wait) && wait > 0 ? Math.min(wait, 10) : 1) * 1000));
+    }
+  } finally {
+    const next = heavyWaiting.shift();
+    if (next) next(); // the slot passes to the next waiting request
+    else heavyRunning--;
+  }
+}
+
 async function bearerCall<T>(plane: 'control' | 'data', path: string, opts: CallOptions): Promise<T> {
   let qs = '';
   if (opts.query) {
@@ -193,13 +227,14 @@ async function bearerCall<T>(plane: 'control' | 'data', path: string, opts: Call
     const headers: Record<string, string> = { Authorization: `Bearer ${t.token}` };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     const url = plane === 'data' ? dataUrl(t, path + qs) : path + qs;
-    const res = await send(url, {
+    const init: RequestInit = {
       method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
       headers,
       credentials: 'omit',
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
-    });
+    };
+    const res = await (plane === 'data' && isHeavy(path) ? sendHeavy(url, init) : send(url, init));
     if (res.status === 401 && attempt === 0 && !devKey) continue; // the token may have lapsed: renew once
     if (!res.ok) throw await errorOf(res);
     if (res.status === 204) return undefined as T;

@@ -1,9 +1,23 @@
-// Markdown in logged data, sanitized: marked renders it, DOMPurify keeps only
-// inert markup (no scripts, event handlers, styles, forms or javascript: /
-// data: links), and every link opens in a new tab without a referrer.
+// Markdown in logged data, sanitized: marked renders it with any raw HTML in
+// the text escaped (shown as text, never parsed: parsing `<img onerror>` even
+// in a detached document trips the CSP), then DOMPurify keeps only inert
+// markup (no scripts, event handlers, styles, forms or javascript: / data:
+// links), and every link opens in a new tab without a referrer.
 import DOMPurify from 'dompurify';
-import { marked } from 'marked';
+import { Marked } from 'marked';
 import { useMemo } from 'react';
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const marked = new Marked({
+  gfm: true,
+  async: false,
+  renderer: {
+    html: ({ text }) => escapeHtml(text),
+  },
+});
 
 const SAFE_URL = /^(https?:|mailto:|#|\/)/i;
 
@@ -18,7 +32,7 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 });
 
 export function renderMarkdown(text: string): string {
-  const html = marked.parse(text, { async: false, gfm: true }) as string;
+  const html = marked.parse(text) as string;
   return DOMPurify.sanitize(html, {
     FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed', 'svg', 'math'],
     FORBID_ATTR: ['style'],

@@ -97,6 +97,7 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
       </div>
       <div
         ref={scroller}
+        role="rowgroup"
         className="vtable-body"
         tabIndex={0}
         onKeyDown={onKey}
