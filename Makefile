@@ -7,7 +7,7 @@ DATA_DIR ?= ./tracevault-data
 LISTEN ?= 127.0.0.1:8000
 export CCACHE_DIR ?= $(HOME)/.cache/tracevault-ccache
 
-.PHONY: all deps build run test test-unit test-node bench bench-spans bench-proxy bench-classes crash fuzz fuzz-short clean \
+.PHONY: all deps build run test test-unit test-node bench bench-spans bench-proxy bench-classes bench-web crash fuzz fuzz-short clean \
         format format-check check-locks tsan FORCE
 
 all: build
@@ -65,6 +65,12 @@ bench-proxy: deps $(BUILD_DIR)/build.ninja
 
 # The light path's latency while another organization saturates heavy BTQL,
 # with one shared worker pool ("before") and with request classes.
+# The web app's waits (experiment page, 10,000-span trace, bundle) in headless
+# Chromium, with a PostgreSQL peer for the reads behind them.
+bench-web: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target tracevault
+	bash bench/webapp/run.sh $(BUILD_DIR)/bin/tracevault
+
 bench-classes: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) --target tracevault
 	node bench/classes/run.mjs $(BUILD_DIR)/bin/tracevault $${SECONDS_PER_RUN:-20}

@@ -183,9 +183,11 @@ export interface CallOptions {
 // Heavy requests (BTQL, summaries, comparisons) are limited per key on the data
 // plane (`--heavy-per-key`, 2 by default, docs/configuration.md): a third at
 // once is a 429. The app's token is one key, so the app runs at most two at a
-// time and queues the rest, and should a 429 still come (another tab, a query
-// the server still runs after the page dropped it) it waits the Retry-After
-// and tries again, a few times.
+// time and queues the rest. A heavy request the page no longer wants (its
+// signal fired) is not cancelled on the network: the server would run it to
+// the end anyway, so it keeps its slot until the answer arrives, which is then
+// dropped; that keeps this count equal to the server's. Should a 429 still
+// come (another tab), it waits the Retry-After and tries again, a few times.
 const HEAVY = [/^\/btql$/, /^\/dataset-summary$/, /^\/experiment-comparison2$/, /^\/v1\/(experiment|dataset)\/[^/]+\/summarize$/];
 const MAX_HEAVY = 2;
 const HEAVY_RETRIES = 3;
@@ -199,10 +201,13 @@ function isHeavy(path: string): boolean {
 async function sendHeavy(url: string, init: RequestInit): Promise<Response> {
   if (heavyRunning >= MAX_HEAVY) await new Promise<void>((resolve) => heavyWaiting.push(resolve));
   else heavyRunning++;
+  const { signal, ...uncancelled } = init;
+  const cancelled = () => new ApiError(0, 'AbortError', 'The request was cancelled');
   try {
     for (let retry = 0; ; retry++) {
-      if (init.signal?.aborted) throw new ApiError(0, 'AbortError', 'The request was cancelled');
-      const res = await send(url, init);
+      if (signal?.aborted) throw cancelled();
+      const res = await send(url, uncancelled);
+      if (signal?.aborted) throw cancelled();
       if (res.status !== 429 || retry >= HEAVY_RETRIES) return res;
       const wait = Number(res.headers.get('retry-after'));
       await new Promise((r) => setTimeout(r, (Number.isFinite(wait) && wait > 0 ? Math.min(wait, 10) : 1) * 1000));
