@@ -4,9 +4,11 @@
 # first use. Extra arguments are passed to `node --test` (e.g. a file list).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-# A relative TRACEVAULT_BIN / TRACEVAULT_OPENAPI_SPEC is relative to the caller's cwd.
+# A relative TRACEVAULT_BIN / _OPENAPI_SPEC / _WEBAPP_DIR / _ARTIFACTS is relative to the caller's cwd.
 case "${TRACEVAULT_BIN:-/}" in /*) ;; *) TRACEVAULT_BIN="$(pwd)/$TRACEVAULT_BIN"; export TRACEVAULT_BIN ;; esac
 case "${TRACEVAULT_OPENAPI_SPEC:-/}" in /*) ;; *) TRACEVAULT_OPENAPI_SPEC="$(pwd)/$TRACEVAULT_OPENAPI_SPEC"; export TRACEVAULT_OPENAPI_SPEC ;; esac
+case "${TRACEVAULT_WEBAPP_DIR:-/}" in /*) ;; *) TRACEVAULT_WEBAPP_DIR="$(pwd)/$TRACEVAULT_WEBAPP_DIR"; export TRACEVAULT_WEBAPP_DIR ;; esac
+case "${TRACEVAULT_ARTIFACTS:-/}" in /*) ;; *) TRACEVAULT_ARTIFACTS="$(pwd)/$TRACEVAULT_ARTIFACTS"; export TRACEVAULT_ARTIFACTS ;; esac
 cd "$here"
 # Installs when any pinned devDependency is missing or at another version.
 if ! node -e '

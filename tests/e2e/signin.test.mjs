@@ -172,6 +172,7 @@ for (const kind of deployments()) {
           assert.ok(!(await page.content()).includes(secret), `${path}: nothing of the other organization's rows shows`);
         };
         await notFound(`/app/${enc(otherOrg)}`);
+        await page.getByRole('alert').getByText('Not found', { exact: true }).waitFor();
         await notFound(`/app/${enc(otherOrg)}/p/${enc(otherProject.name)}/experiments`);
         await shot(page, 'other-org');
         // Its project's name and experiment's name inside the user's own organization.

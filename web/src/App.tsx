@@ -2,7 +2,7 @@
 // are /app/<org>/p/<project>/experiments/<experiment>). Without a session any
 // /app path shows the sign-in form and returns there after sign-in.
 import { useEffect, useState, type ReactNode } from 'react';
-import { currentSession, loadSession, onSessionChange, type SessionInfo } from './api/client';
+import { ApiError, currentSession, loadSession, onSessionChange, type SessionInfo } from './api/client';
 import { SignIn } from './auth/SignIn';
 import { Shell } from './components/Shell';
 import { ErrorView, Loading } from './components/States';
@@ -38,7 +38,7 @@ function Redirect({ to }: { to: string }) {
 }
 
 function NotFound({ what }: { what: string }) {
-  return <ErrorView error={Object.assign(new Error(what), { status: 404 })} />;
+  return <ErrorView error={new ApiError(404, 'NotFound', what)} />;
 }
 
 function SignedIn({ session, path }: { session: SessionInfo; path: string }) {

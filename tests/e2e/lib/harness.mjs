@@ -17,6 +17,8 @@
 //                              assertClean(page); on failure saves a screenshot "<name>-FAILED" and
 //                              appends the server logs. Returns what fn returns.
 //   newPage(browser, name)   → the same page without the wrapper (close it with closePage(page)).
+//                              Its waits (waitFor, waitForURL, click...) give up after 60 s
+//                              (TRACEVAULT_E2E_WAIT_MS).
 //   allowStatus(page, {status, path, method?})
 //                            → declares an HTTP error response the test expects (path: exact
 //                              pathname or RegExp). `GET /api/auth/session → 401` (signed out) is
@@ -137,6 +139,10 @@ export async function openBrowser() {
   });
 }
 
+// How long a wait for something on screen may take before the test fails: a
+// bound for a loaded two-core machine, not a timing assertion.
+const WAIT_MS = Number(process.env.TRACEVAULT_E2E_WAIT_MS ?? 60_000);
+
 const records = new WeakMap();
 const ALWAYS_ALLOWED = [{ method: 'GET', path: '/api/auth/session', status: 401 }];
 
@@ -150,6 +156,7 @@ function allows(rule, method, url, status) {
 /** A fresh context (no cookies) and page that records what would make a test unclean. */
 export async function newPage(browser, testName) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   const rec = { name: testName, console: [], pageErrors: [], failed: [], responses: [], allowed: [...ALWAYS_ALLOWED] };
   records.set(page, rec);
