@@ -160,10 +160,11 @@ try {
   const traceUrl = `${dep.url}/app/${org}/p/webbench/trace/project_logs/${project.id}/trace-root`;
   const firstRow = { first: (p) => p.locator('[role=grid][aria-label="Rows"] [role=row][aria-rowindex="2"]').waitFor() };
   const tree = (p) => p.locator('[role=tree][aria-label="Spans"] [role=treeitem]').first().waitFor();
+  // In tree order the last span is span-09998 (the last child of span-00099).
   const lastSpan = async (p) => {
     await p.locator('[role=tree][aria-label="Spans"]').focus();
     await p.keyboard.press('End');
-    await p.locator('[role=treeitem]', { hasText: 'span-09999' }).waitFor();
+    await p.locator('[role=treeitem]', { hasText: 'span-09998' }).waitFor();
   };
   const expPage = await timePage(browser, state, expUrl, firstRow, RUNS);
   const tracePage = await timePage(browser, state, traceUrl, { first: tree, then: lastSpan }, RUNS);

@@ -15,6 +15,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 BIN="${1:-$ROOT/build/bin/tracevault}"
 source "$HERE/../lib.sh"
+TV_PID=""  # the server is the driver's (tests/lib/server.mjs); lib.sh stops the peer
 trap bench_cleanup EXIT
 if bench_start_span_peer; then
   export PGURL
