@@ -181,5 +181,28 @@ for (const kind of deployments()) {
         // Its experiment's id in a trace link of the user's own project.
         await notFound(`/app/${enc(app.orgName)}/p/${enc(mine.name)}/trace/experiment/${otherExp.id}/${enc(rootSpanId)}`);
       }));
+
+    it('a user of several organizations switches between them', () =>
+      withPage(browser, `${kind} org-switcher`, async (page) => {
+        // A second organization the first user joins (before signing in: the
+        // session lists the user's organizations when it starts).
+        const second = uniqueName('second-org');
+        const created = await app.admin(['create-org', '--org-name', second, '--user-email', app.email]);
+        const project = uniqueName('second-proj');
+        ok(await api(app.controlUrl, '/v1/project', { key: created.api_key, body: { name: project, org_name: second } }));
+
+        await page.goto(`${app.appUrl}/app`);
+        await atSignInForm(page);
+        await submitSignIn(page, app.email, app.password);
+        await page.waitForURL((u) => u.pathname === orgHome);
+        const switcher = page.getByLabel('Organization');
+        await switcher.waitFor();
+        assert.deepEqual((await switcher.locator('option').allTextContents()).sort(), [app.orgName, second].sort());
+        await axe(page);
+        await switcher.selectOption(second);
+        await page.waitForURL((u) => u.pathname === `/app/${enc(second)}`);
+        await page.getByRole('link', { name: project }).first().waitFor();
+        await shot(page, 'org-switcher');
+      }));
   });
 }
