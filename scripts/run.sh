@@ -17,7 +17,8 @@ if [ -f "$DATA_DIR/initial-password" ]; then
   echo "    Password : $(cat "$DATA_DIR/initial-password")"
   echo
 elif [ ! -f "$DATA_DIR/control/meta.db" ]; then
-  echo "  First start: the server prints the sign-in password and the API key below."
+  echo "  First start: open $URL/ in a browser and sign in as ${TRACEVAULT_INIT_USER_EMAIL:-admin@localhost}"
+  echo "  with the password the server prints below (it prints the API key too)."
   echo
 fi
 if [ -f "$DATA_DIR/initial-api-key" ]; then
