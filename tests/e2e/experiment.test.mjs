@@ -231,6 +231,14 @@ for (const kind of deployments()) {
         await page.getByRole('button', { name: 'Apply' }).click();
         await rowCount(page).filter({ hasText: '2 of 2 rows' }).waitFor();
         assert.deepEqual((await inputs(page)).sort(), ['bravo', 'delta']);
+        // The view is a link: the filter and the sort are in the URL and survive a reload.
+        const params = new URL(page.url()).searchParams;
+        assert.equal(params.get('filter'), "input = 'bravo' or input = 'delta'");
+        assert.match(params.get('sort') ?? '', /^asc:brevity$/);
+        await page.reload();
+        await rowCount(page).filter({ hasText: '2 of 2 rows' }).waitFor();
+        assert.equal(await page.getByLabel('Filter (BTQL)').inputValue(), "input = 'bravo' or input = 'delta'");
+        await page.locator('[role=columnheader][aria-sort=ascending]').waitFor();
 
         // A bad filter shows the server's message inline.
         allowStatus(page, { status: 400, path: '/btql', method: 'POST' });

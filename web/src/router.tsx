@@ -22,13 +22,20 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   listeners.forEach((l) => l());
 }
 
-/** Replaces one query parameter (null removes it), keeping the path. */
-export function setQueryParam(name: string, value: string | null, opts: { replace?: boolean } = {}): void {
+/** Sets query parameters (null or '' removes one), keeping the path and the others. */
+export function setQueryParams(changes: Record<string, string | null>, opts: { replace?: boolean } = {}): void {
   const search = new URLSearchParams(window.location.search);
-  if (value === null || value === '') search.delete(name);
-  else search.set(name, value);
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null || value === '') search.delete(name);
+    else search.set(name, value);
+  }
   const qs = search.toString();
   navigate(window.location.pathname + (qs ? `?${qs}` : ''), opts);
+}
+
+/** Replaces one query parameter (null removes it), keeping the path. */
+export function setQueryParam(name: string, value: string | null, opts: { replace?: boolean } = {}): void {
+  setQueryParams({ [name]: value }, opts);
 }
 
 export function useLocation(): Location {

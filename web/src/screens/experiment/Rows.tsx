@@ -2,15 +2,17 @@
 // text, one column per score (sortable on the server), metadata, duration and
 // tokens; a BTQL filter box and a full-text search box; with a base, each
 // score's change against the base rows with the same input (comparison_key)
-// and a toggle that keeps only the rows where some score went down.
-import { useMemo, useState, type FormEvent } from 'react';
+// and a toggle that keeps only the rows where some score went down. The
+// applied filter, search, sort and toggle live in the URL (?filter=, ?search=,
+// ?sort=desc:<score>, ?regressions=1), so a view is a link and Back undoes.
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { previewText } from '../../components/JsonView';
 import { Empty, ErrorView, Loading } from '../../components/States';
 import { VirtualTable, type Column } from '../../components/VirtualTable';
 import { formatDiff, formatDuration, formatScore, formatTokens } from '../../components/format';
 import { useAsync } from '../../components/useAsync';
-import { navigate, pathOf } from '../../router';
+import { navigate, pathOf, setQueryParams, useLocation } from '../../router';
 import { baseScores, isRegression, MAX_ROWS, PAGE_SIZE, rowDiffs, type RowFilter, type Sort, type SummaryRow } from './query';
 import { useRowPages } from './useRowPages';
 
@@ -49,11 +51,27 @@ function namesInRows(rows: SummaryRow[]): string[] {
   return [...names].sort();
 }
 
+function parseSort(text: string | null): Sort | null {
+  const m = text ? /^(asc|desc):(.+)$/s.exec(text) : null;
+  return m ? { dir: m[1] as Sort['dir'], score: m[2] } : null;
+}
+
+const setApplied = (f: RowFilter) => setQueryParams({ filter: f.filter, search: f.search });
+const setSort = (s: Sort | null) => setQueryParams({ sort: s ? `${s.dir}:${s.score}` : null });
+const setOnlyRegressions = (on: boolean) => setQueryParams({ regressions: on ? '1' : null });
+
 export function Rows({ org, project, experimentId, scoreNames: summaryNames, base }: Props) {
-  const [draft, setDraft] = useState<RowFilter>(NO_FILTER);
-  const [applied, setApplied] = useState<RowFilter>(NO_FILTER);
-  const [sort, setSort] = useState<Sort | null>(null);
-  const [onlyRegressions, setOnlyRegressions] = useState(false);
+  const { search: params } = useLocation();
+  const appliedFilter = params.get('filter') ?? '';
+  const appliedSearch = params.get('search') ?? '';
+  const applied: RowFilter = useMemo(
+    () => ({ filter: appliedFilter, search: appliedSearch }),
+    [appliedFilter, appliedSearch],
+  );
+  const [draft, setDraft] = useState<RowFilter>(applied);
+  useEffect(() => setDraft(applied), [applied]); // Back / a link changes what is applied
+  const sort = parseSort(params.get('sort'));
+  const onlyRegressions = params.get('regressions') === '1';
   const regressionsOnly = Boolean(base) && onlyRegressions;
 
   const pages = useRowPages(experimentId, applied, sort, regressionsOnly);
