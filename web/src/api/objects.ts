@@ -41,10 +41,6 @@ function notFound(what: string, name: string): ApiError {
   return new ApiError(404, 'NotFoundError', `${what} '${name}' not found`);
 }
 
-export async function listProjects(orgName: string): Promise<Project[]> {
-  return (await control<List<Project>>('/v1/project', { query: { org_name: orgName, limit: 1000 } })).objects;
-}
-
 export async function projectByName(orgName: string, name: string): Promise<Project> {
   const r = await control<List<Project>>('/v1/project', { query: { org_name: orgName, project_name: name } });
   if (!r.objects.length) throw notFound('Project', name);
