@@ -287,13 +287,13 @@ Status Run(const ServerFlags& flags, Role role) {
   // The browser's origin is the web app's: on a data plane, the app URL's
   // (by default its control plane's), elsewhere this server's own.
   std::string app_url = role == Role::kData ? AppPublicUrl(flags, flags.control_plane_url) : public_url;
-  std::string default_origin = webapp::OriginOf(app_url).empty() ? app_url : webapp::OriginOf(app_url);
+  std::string default_origin = webapp::OriginOf(app_url);
+  if (default_origin.empty()) default_origin = app_url;
   std::vector<http::PublicRoute> public_routes = http::InfoPublicRoutes();
   if (a.control) {
     auto auth = control::AuthPublicRoutes();  // the sign-in routes check the session cookie themselves
     public_routes.insert(public_routes.end(), auth.begin(), auth.end());
-    TV_RETURN_IF_ERROR(
-        AddWebApp(flags, flags.data_plane_url.empty() ? public_url : flags.data_plane_url, a.router, public_routes));
+    TV_RETURN_IF_ERROR(AddWebApp(flags, a.control->options().data_plane_url, a.router, public_routes));
   }
   http::Pipeline pipeline(
       a.router, [c = a.client.get()](std::string_view token) { return c->Authenticate(token); },
