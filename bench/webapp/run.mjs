@@ -13,6 +13,7 @@ const { chromium } = createRequire(path.join(repoRoot, 'tests', 'package.json'))
 const RUNS = Number(process.env.RUNS ?? 7);
 const ROWS = 10_000;
 const SPANS = 10_000;
+const LOGS = 10_000; // one-span traces in the project's logs, beside the big trace
 const CHROMIUM = process.env.TRACEVAULT_CHROMIUM ?? '/usr/bin/chromium';
 const PGURL = process.env.PGURL;
 
@@ -35,6 +36,25 @@ function experimentRow(i, experimentId) {
     scores: { accuracy: (i % 10) / 10, relevance: (i % 7) / 7 },
     metrics: { start: t, end: t + 0.5 + (i % 5) / 10, prompt_tokens: 100 + (i % 50), completion_tokens: 20 },
     span_attributes: { name: 'eval', type: 'eval' },
+  };
+}
+
+// A production log line: a one-span trace in the project's logs.
+function logRow(i, projectId) {
+  const id = `log-${String(i).padStart(5, '0')}`;
+  const t = 1_700_100_000 + i;
+  return {
+    id,
+    span_id: id,
+    root_span_id: id,
+    project_id: projectId,
+    log_id: 'g',
+    created: new Date(t * 1000).toISOString(),
+    input: { question: `request ${i}`, user: `u${i % 97}` },
+    output: `reply ${i} ${'text '.repeat(20)}`,
+    scores: { helpful: (i % 4) / 4 },
+    metrics: { start: t, end: t + 0.2, prompt_tokens: 50, completion_tokens: 30 },
+    span_attributes: { name: 'handle-request', type: 'task' },
   };
 }
 
@@ -149,9 +169,11 @@ try {
   ).json;
   const expRows = Array.from({ length: ROWS }, (_, i) => experimentRow(i, experiment.id));
   const spans = Array.from({ length: SPANS }, (_, i) => traceSpan(i, project.id));
+  const logs = Array.from({ length: LOGS }, (_, i) => logRow(i, project.id));
   await insert(dep, expRows);
   await insert(dep, spans);
-  loadPeer([...expRows, ...spans]);
+  await insert(dep, logs);
+  loadPeer([...expRows, ...spans, ...logs]);
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   const state = await signedInState(browser, dep);
@@ -166,7 +188,10 @@ try {
     await p.keyboard.press('End');
     await p.locator('[role=treeitem]', { hasText: 'span-09998' }).waitFor();
   };
+  const logsUrl = `${dep.url}/app/${org}/p/webbench/logs`;
+  const firstLog = { first: (p) => p.locator('[role=grid][aria-label="Logs"] [role=row][aria-rowindex="2"]').waitFor() };
   const expPage = await timePage(browser, state, expUrl, firstRow, RUNS);
+  const logsPage = await timePage(browser, state, logsUrl, firstLog, RUNS);
   const tracePage = await timePage(browser, state, traceUrl, { first: tree, then: lastSpan }, RUNS);
   await browser.close();
 
@@ -176,6 +201,19 @@ try {
     dep,
     `select: id, span_id, span_parents, root_span_id, span_attributes, metrics, scores, created, error | from: project_logs('${project.id}') spans | filter: root_span_id = 'trace-root' | limit: 100000`,
   );
+  // The Logs screen's first page (summary shape, newest first), and the same
+  // newest-first read over spans with an explicit sort.
+  const tvLogs = await btqlTimes(dep, `select: * | from: project_logs('${project.id}') summary | limit: 100`);
+  const tvLogSpans = await btqlTimes(
+    dep,
+    `select: * | from: project_logs('${project.id}') spans | sort: created desc | limit: 100`,
+  );
+  const pgLogs = peerTimes(
+    `SELECT root_span_id, max(created) AS created, avg((row->'scores'->>'helpful')::float8) AS helpful, left(min(row->>'input'), 124) AS input, left(min(row->>'output'), 124) AS output FROM spans WHERE row->>'project_id' = '${project.id}' GROUP BY root_span_id ORDER BY created DESC LIMIT 100;`,
+  );
+  const pgLogSpans = peerTimes(
+    `SELECT row FROM spans WHERE row->>'project_id' = '${project.id}' ORDER BY created DESC LIMIT 100;`,
+  );
   const pgSummary = peerTimes(
     `SELECT root_span_id, min(created) AS created, avg((row->'scores'->>'accuracy')::float8) AS accuracy, avg((row->'scores'->>'relevance')::float8) AS relevance, max((row->'metrics'->>'end')::float8) - min((row->'metrics'->>'start')::float8) AS duration, left(min(row->>'input'), 124) AS input, left(min(row->>'output'), 124) AS output FROM spans WHERE row->>'experiment_id' = '${experiment.id}' GROUP BY root_span_id ORDER BY created DESC LIMIT 100;`,
   );
@@ -184,8 +222,9 @@ try {
   );
   const size = bundle();
 
-  console.log(`\nweb app bench: ${ROWS} experiment rows, a ${SPANS}-span trace, ${RUNS} runs each`);
+  console.log(`\nweb app bench: ${ROWS} experiment rows, a ${SPANS}-span trace and ${LOGS} log traces, ${RUNS} runs each`);
   console.log(`  experiment page, first rows shown   cold ${fmt(expPage.cold)} | warm ${fmt(expPage.warm)}`);
+  console.log(`  logs page, first rows shown         cold ${fmt(logsPage.cold)} | warm ${fmt(logsPage.warm)}`);
   console.log(`  10,000-span trace, tree shown       cold ${fmt(tracePage.cold)} | warm ${fmt(tracePage.warm)}`);
   console.log(`  10,000-span trace, End → last span  ${fmt(tracePage.after)}`);
   console.log(`  bundle: ${(size.raw / 1024).toFixed(0)} KiB raw, ${(size.gz / 1024).toFixed(0)} KiB gzip`);
@@ -197,6 +236,8 @@ try {
     );
   line('experiment summary, first 100', tvSummary, pgSummary);
   line('trace, 10,000 spans without payloads', tvTrace, pgTrace);
+  line('logs, newest 100 traces (summary)', tvLogs, pgLogs);
+  line('logs, newest 100 spans (sort created)', tvLogSpans, pgLogSpans);
 } finally {
   await dep.stop();
 }

@@ -2,9 +2,10 @@
 # The web app's paths a person waits on, in headless Chromium against a real
 # `serve`, with a PostgreSQL 15 peer answering the same reads side by side:
 #   1. time to a usable experiment page of 10,000 rows (first rows on screen),
-#   2. time to an open 10,000-span trace (tree on screen), and to its last span,
+#   2. time to the Logs page of 10,000 traces (first rows on screen),
+#   3. time to an open 10,000-span trace (tree on screen), and to its last span,
 # each cold (a new browser profile: nothing cached) and warm (reloaded), and
-#   3. the app's bundle (raw and gzip).
+#   4. the app's bundle (raw and gzip).
 # The PostgreSQL peer holds the same rows in the span benches' table
 # (bench_start_span_peer) and runs the reads those pages start with; the report
 # gives each side's percentiles and the ratios. Not part of `make test`.
